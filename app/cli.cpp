@@ -1,0 +1,40 @@
+#include "app/cli.hpp"
+
+#include <iostream>
+
+#include "packet/errors.hpp"
+
+namespace tcplab::app {
+
+std::optional<po::variables_map> parse_command_line(const CommandSpec& spec,
+                                                    po::options_description options,
+                                                    const Args& args,
+                                                    const po::positional_options_description* positional) {
+    options.add_options()("help,h", "show this help and exit");
+    po::variables_map vm;
+    try {
+        po::command_line_parser parser(args);
+        parser.options(options);
+        if (positional != nullptr) {
+            parser.positional(*positional);
+        }
+        po::store(parser.run(), vm);
+        if (vm.count("help") != 0U) {
+            std::cout << "usage: " << spec.usage << "\n\n" << spec.description << "\n\n"
+                      << options << (spec.epilog.empty() ? "" : "\n" + spec.epilog + "\n");
+            return std::nullopt;
+        }
+        po::notify(vm);
+    } catch (const po::error& e) {
+        throw UsageError(std::string(e.what()) + "\nusage: " + spec.usage + "  (see --help)");
+    }
+    return vm;
+}
+
+int not_built_yet(const std::string& command, int issue) {
+    std::cerr << "tcplab " << command << ": not built yet (tracked in issue " << issue
+              << "); nothing was done\n";
+    return kExitUsage;
+}
+
+}  // namespace tcplab::app

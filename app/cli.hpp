@@ -1,0 +1,29 @@
+#pragma once
+// Shared flag parsing for the subcommands: Boost.Program_options with a uniform --help and bad
+// flags turned into UsageError (exit 2) that names the flag.
+#include <boost/program_options.hpp>
+#include <optional>
+#include <string>
+
+#include "app/commands.hpp"
+
+namespace tcplab::app {
+
+namespace po = boost::program_options;
+
+struct CommandSpec {
+    std::string usage;        // "tcplab analyze FILE... [options]"
+    std::string description;  // what it does, printed under the usage line by --help
+    std::string epilog;       // examples, printed after the options (may be empty)
+};
+
+// Parses args; returns nullopt after printing help when --help/-h is given. Adds --help itself.
+std::optional<po::variables_map> parse_command_line(const CommandSpec& spec,
+                                                    po::options_description options,
+                                                    const Args& args,
+                                                    const po::positional_options_description* positional = nullptr);
+
+// The message for a subcommand whose issue has not landed yet; returns exit code 2.
+int not_built_yet(const std::string& command, int issue);
+
+}  // namespace tcplab::app

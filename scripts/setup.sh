@@ -1,0 +1,63 @@
+#!/usr/bin/env bash
+# Installs everything tcplab's build, tests and harness need on Debian 12, then builds into build/.
+# Idempotent: when every package is present and the build is current it is a fast no-op.
+# Environment: TCPLAB_WERROR=ON|OFF (default OFF), TCPLAB_SANITIZE=address,undefined,
+#              TCPLAB_BUILD_DIR (default build), TCPLAB_SKIP_INSTALL=1 (build only).
+set -euo pipefail
+
+repo=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+build_dir=${TCPLAB_BUILD_DIR:-$repo/build}
+werror=${TCPLAB_WERROR:-OFF}
+sanitize=${TCPLAB_SANITIZE:-}
+
+die() { echo "setup.sh: $*" >&2; exit 1; }
+
+# Every package the build, the tests, the benchmarks and the harness use.
+packages=(
+    build-essential cmake pkg-config git ca-certificates
+    libpcap-dev libssl-dev libboost-program-options-dev nlohmann-json3-dev
+    googletest libgtest-dev libgmock-dev libbenchmark-dev
+    clang libclang-rt-14-dev
+    iproute2 nftables ethtool tcpdump tshark openssl kmod procps psmisc
+    user-mode-linux iperf3 hping3 netsniff-ng tcptrace
+)
+
+as_root() {
+    if [ "$(id -u)" -eq 0 ]; then "$@"
+    elif command -v sudo >/dev/null; then sudo "$@"
+    else die "need root to install packages (run as root or install sudo)"; fi
+}
+
+missing_packages() {
+    local pkg
+    for pkg in "${packages[@]}"; do
+        dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q 'install ok installed' || echo "$pkg"
+    done
+}
+
+if [ "${TCPLAB_SKIP_INSTALL:-0}" != 1 ]; then
+    mapfile -t missing < <(missing_packages)
+    if [ ${#missing[@]} -gt 0 ]; then
+        echo "setup.sh: installing ${missing[*]}"
+        export DEBIAN_FRONTEND=noninteractive
+        # tshark asks whether non-root users may capture; answer it so apt never blocks.
+        echo 'wireshark-common wireshark-common/install-setuid boolean false' | as_root debconf-set-selections
+        as_root apt-get update -qq || die "apt-get update failed"
+        as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends \
+            "${missing[@]}" >/dev/null || die "apt-get install failed for: ${missing[*]}"
+        mapfile -t still < <(missing_packages)
+        [ ${#still[@]} -eq 0 ] || die "packages still missing after install: ${still[*]}"
+    fi
+fi
+
+# Re-configure only when the cache is missing or the requested options changed.
+wanted="werror=$werror sanitize=$sanitize"
+stamp="$build_dir/.tcplab-config"
+if [ ! -f "$build_dir/CMakeCache.txt" ] || [ "$(cat "$stamp" 2>/dev/null)" != "$wanted" ]; then
+    cmake -S "$repo" -B "$build_dir" -DCMAKE_BUILD_TYPE=RelWithDebInfo \
+        -DTCPLAB_WERROR="$werror" -DTCPLAB_SANITIZE="$sanitize" >/dev/null \
+        || die "cmake configure failed (see output above)"
+    echo "$wanted" > "$stamp"
+fi
+cmake --build "$build_dir" -j "$(nproc)" || die "build failed (see the compiler output above)"
+test -x "$build_dir/app/tcplab" || die "build finished but $build_dir/app/tcplab is missing"
