@@ -1,0 +1,34 @@
+#pragma once
+// Kernel TCP bulk transfer across the lab path: a listener in the server namespace, a client in the
+// client namespace sending a seeded pseudo-random payload; the server answers with the SHA-256 of
+// what it received, so integrity is checked end to end.
+#include <cstdint>
+#include <string>
+
+#include "packet/ip_address.hpp"
+
+namespace tcplab::netem {
+
+struct KernelBulkOptions {
+    std::string client_netns;
+    std::string server_netns;
+    packet::Endpoint server;        // where the listener binds and the client connects
+    std::uint64_t bytes = 0;
+    std::uint64_t seed = 1;         // the payload is a function of the seed
+    double timeout_s = 60;          // whole exchange
+};
+
+struct KernelBulkResult {
+    bool completed = false;         // connected, sent everything, got the digest back
+    std::uint64_t bytes_sent = 0;
+    std::uint64_t bytes_received = 0;  // as counted by the server
+    std::string sha256_sent;
+    std::string sha256_received;    // as reported by the server
+    std::uint16_t client_port = 0;
+    double seconds = 0;
+    std::string error;              // why it did not complete
+};
+
+KernelBulkResult run_kernel_bulk(const KernelBulkOptions& options);
+
+}  // namespace tcplab::netem
