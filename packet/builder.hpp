@@ -6,6 +6,7 @@
 #include <span>
 #include <vector>
 
+#include "packet/checksum.hpp"
 #include "packet/ipv4.hpp"
 #include "packet/ipv6.hpp"
 #include "packet/tcp.hpp"

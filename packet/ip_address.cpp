@@ -1,0 +1,91 @@
+#include "packet/ip_address.hpp"
+
+#include <arpa/inet.h>
+
+#include <charconv>
+#include <cstring>
+
+namespace tcplab::packet {
+
+IpAddress IpAddress::v4(std::uint32_t host_order) {
+    IpAddress a;
+    a.family = Family::v4;
+    a.bytes[0] = static_cast<std::uint8_t>(host_order >> 24);
+    a.bytes[1] = static_cast<std::uint8_t>(host_order >> 16);
+    a.bytes[2] = static_cast<std::uint8_t>(host_order >> 8);
+    a.bytes[3] = static_cast<std::uint8_t>(host_order);
+    return a;
+}
+
+IpAddress IpAddress::v4_bytes(const std::uint8_t* four) {
+    IpAddress a;
+    a.family = Family::v4;
+    std::memcpy(a.bytes.data(), four, 4);
+    return a;
+}
+
+IpAddress IpAddress::v6_bytes(const std::uint8_t* sixteen) {
+    IpAddress a;
+    a.family = Family::v6;
+    std::memcpy(a.bytes.data(), sixteen, 16);
+    return a;
+}
+
+std::optional<IpAddress> IpAddress::parse(std::string_view text) {
+    // inet_pton needs a NUL-terminated string; longest valid text form is 45 characters.
+    char buf[INET6_ADDRSTRLEN + 1];
+    if (text.empty() || text.size() >= sizeof(buf)) return std::nullopt;
+    std::memcpy(buf, text.data(), text.size());
+    buf[text.size()] = '\0';
+    std::uint8_t raw[16] = {};
+    if (inet_pton(AF_INET, buf, raw) == 1) return v4_bytes(raw);
+    if (inet_pton(AF_INET6, buf, raw) == 1) return v6_bytes(raw);
+    return std::nullopt;
+}
+
+std::string IpAddress::to_string() const {
+    char buf[INET6_ADDRSTRLEN] = {};
+    inet_ntop(is_v4() ? AF_INET : AF_INET6, bytes.data(), buf, sizeof(buf));
+    return buf;
+}
+
+namespace {
+
+std::optional<std::uint16_t> parse_port(std::string_view text) {
+    unsigned value = 0;
+    const char* end = text.data() + text.size();
+    auto [ptr, ec] = std::from_chars(text.data(), end, value);
+    if (text.empty() || ec != std::errc{} || ptr != end || value > 65535) return std::nullopt;
+    return static_cast<std::uint16_t>(value);
+}
+
+}  // namespace
+
+std::optional<Endpoint> Endpoint::parse(std::string_view text) {
+    std::string_view host;
+    std::string_view port;
+    if (!text.empty() && text.front() == '[') {  // [v6]:port
+        const auto close = text.find(']');
+        if (close == std::string_view::npos || close + 1 >= text.size() || text[close + 1] != ':')
+            return std::nullopt;
+        host = text.substr(1, close - 1);
+        port = text.substr(close + 2);
+    } else {  // v4:port (an unbracketed v6 address is ambiguous with a port, so it is refused)
+        const auto colon = text.rfind(':');
+        if (colon == std::string_view::npos || text.find(':') != colon) return std::nullopt;
+        host = text.substr(0, colon);
+        port = text.substr(colon + 1);
+    }
+    auto address = IpAddress::parse(host);
+    auto number = parse_port(port);
+    if (!address || !number) return std::nullopt;
+    if (text.front() == '[' && address->is_v4()) return std::nullopt;  // "[1.2.3.4]:80" is not v6
+    return Endpoint{*address, *number};
+}
+
+std::string Endpoint::to_string() const {
+    if (address.is_v4()) return address.to_string() + ":" + std::to_string(port);
+    return "[" + address.to_string() + "]:" + std::to_string(port);
+}
+
+}  // namespace tcplab::packet

@@ -1,0 +1,19 @@
+#pragma once
+// Internal to packet/: allocation-free variants of the public parsers for dissect()'s hot path.
+// Not part of the public API (the public parse_ipv4 keeps IPv4 options in a vector).
+#include <cstddef>
+#include <cstdint>
+#include <span>
+
+#include "packet/ipv4.hpp"
+#include "packet/result.hpp"
+
+namespace tcplab::packet::detail {
+
+// Parses the IPv4 header into `out`; copies the options only when keep_options is set.
+// Returns the header length in bytes (IHL * 4), which is what callers need when options are
+// skipped (out.header_length() is then not meaningful).
+Result<std::size_t> parse_ipv4_into(std::span<const std::uint8_t> bytes, Ipv4Header& out,
+                                    bool keep_options);
+
+}  // namespace tcplab::packet::detail
