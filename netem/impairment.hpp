@@ -23,6 +23,7 @@ struct GilbertElliott {
 };
 
 enum class DelayDistribution : std::uint8_t { none, uniform, normal, pareto, paretonormal };
+std::string to_string(DelayDistribution d);  // "none", "uniform", "normal", ... (tc's names)
 
 // Faults netem cannot express: exact packets chosen by their identity, not by chance.
 struct FaultSchedule {

@@ -23,4 +23,9 @@ Impairment impairment_from(const boost::program_options::variables_map& vm);
 // The inverse, for reports: key=value lines that reproduce the model.
 std::vector<std::string> describe(const Impairment& impairment);
 
+// Rate strings as tc writes them: 10mbit, 1gbit, 500kbit, 2kibit, plain bits/s; *bps are BYTES/s
+// (tc's convention). Throws UsageError naming --rate. format_rate is the inverse (10mbit).
+std::uint64_t parse_rate(const std::string& text);
+std::string format_rate(std::uint64_t bits_per_second);
+
 }  // namespace tcplab::netem
