@@ -1,0 +1,119 @@
+#include "tls/context.hpp"
+
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <cstdlib>
+#include <mutex>
+
+#include "packet/errors.hpp"
+
+namespace tcplab::tls {
+
+namespace {
+
+// Appends NSS key log lines to $SSLKEYLOGFILE (created 0600: it holds session secrets) so
+// Wireshark can decrypt captures of our sessions, as curl and browsers do.
+void keylog_line(const SSL* /*ssl*/, const char* line) {
+    static std::mutex mutex;
+    static int fd = -1;
+    const std::lock_guard lock(mutex);
+    if (fd < 0) {
+        const char* path = std::getenv("SSLKEYLOGFILE");
+        if (path == nullptr || *path == '\0') {
+            return;
+        }
+        fd = ::open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0600);
+        if (fd < 0) {
+            return;  // a key log is a debugging aid; failing to write one must not break TLS
+        }
+    }
+    std::string text(line);
+    text += '\n';
+    [[maybe_unused]] const ssize_t n = ::write(fd, text.data(), text.size());
+}
+
+int to_openssl(TlsVersion v) { return v == TlsVersion::tls13 ? TLS1_3_VERSION : TLS1_2_VERSION; }
+
+void require_file(const std::filesystem::path& path, const char* flag) {
+    std::error_code ec;
+    if (path.empty()) {
+        throw UsageError(std::string(flag) + " is required (or --dir D --name N)");
+    }
+    if (!std::filesystem::exists(path, ec)) {
+        throw UsageError(std::string(flag) + " " + path.string() + ": file not found");
+    }
+}
+
+SslCtxPtr make_context(const SSL_METHOD* method, const Credentials& c, const ContextOptions& options, int purpose) {
+    require_file(c.cert, "--cert");
+    require_file(c.key, "--key");
+    require_file(c.ca, "--ca");
+    SslCtxPtr ctx = checked(SslCtxPtr(SSL_CTX_new(method)), "creating the TLS context");
+    if (SSL_CTX_set_min_proto_version(ctx.get(), to_openssl(options.min_version)) != 1 ||
+        (options.max_version &&
+         SSL_CTX_set_max_proto_version(ctx.get(), to_openssl(*options.max_version)) != 1)) {
+        throw_openssl("setting the TLS versions");
+    }
+    if (SSL_CTX_use_certificate_chain_file(ctx.get(), c.cert.c_str()) != 1) {
+        throw UsageError(with_errors("--cert " + c.cert.string() + ": not a usable PEM certificate"));
+    }
+    if (SSL_CTX_use_PrivateKey_file(ctx.get(), c.key.c_str(), SSL_FILETYPE_PEM) != 1) {
+        throw UsageError(with_errors("--key " + c.key.string() + ": not a usable PEM private key"));
+    }
+    if (SSL_CTX_check_private_key(ctx.get()) != 1) {
+        drain_errors();
+        throw UsageError("--key " + c.key.string() + " does not match the certificate " + c.cert.string());
+    }
+    if (SSL_CTX_load_verify_file(ctx.get(), c.ca.c_str()) != 1) {
+        throw UsageError(with_errors("--ca " + c.ca.string() + ": not a usable PEM CA certificate"));
+    }
+    // The peer's certificate must carry the EKU for its role: a client certificate cannot
+    // serve, a server certificate cannot log in.
+    if (X509_VERIFY_PARAM_set_purpose(SSL_CTX_get0_param(ctx.get()), purpose) != 1) {
+        throw_openssl("setting the verification purpose");
+    }
+    SSL_CTX_set_mode(ctx.get(), SSL_MODE_ENABLE_PARTIAL_WRITE);
+    if (const char* keylog = std::getenv("SSLKEYLOGFILE"); keylog != nullptr && *keylog != '\0') {
+        SSL_CTX_set_keylog_callback(ctx.get(), keylog_line);
+    }
+    return ctx;
+}
+
+}  // namespace
+
+TlsVersion parse_tls_version(const std::string& text, const std::string& flag) {
+    if (text == "1.2" || text == "tls1.2" || text == "TLSv1.2") {
+        return TlsVersion::tls12;
+    }
+    if (text == "1.3" || text == "tls1.3" || text == "TLSv1.3") {
+        return TlsVersion::tls13;
+    }
+    throw UsageError(flag + " '" + text + "': expected 1.2 or 1.3");
+}
+
+Credentials Credentials::from_dir(const std::filesystem::path& dir, const std::string& name) {
+    return Credentials{dir / (name + ".pem"), dir / (name + ".key"), dir / "ca.pem"};
+}
+
+SslCtxPtr make_server_context(const Credentials& credentials, const ContextOptions& options) {
+    SslCtxPtr ctx = make_context(TLS_server_method(), credentials, options, X509_PURPOSE_SSL_CLIENT);
+    SSL_CTX_set_verify(ctx.get(), SSL_VERIFY_PEER | SSL_VERIFY_FAIL_IF_NO_PEER_CERT, nullptr);
+    // Tell clients which CA we accept (the CertificateRequest's certificate_authorities).
+    STACK_OF(X509_NAME)* names = SSL_load_client_CA_file(credentials.ca.c_str());
+    if (names == nullptr) {
+        throw UsageError(with_errors("--ca " + credentials.ca.string() + ": no CA certificate in it"));
+    }
+    SSL_CTX_set_client_CA_list(ctx.get(), names);  // takes ownership
+    static const unsigned char kSessionContext[] = "tcplab";
+    SSL_CTX_set_session_id_context(ctx.get(), kSessionContext, sizeof kSessionContext - 1);
+    return ctx;
+}
+
+SslCtxPtr make_client_context(const Credentials& credentials, const ContextOptions& options) {
+    SslCtxPtr ctx = make_context(TLS_client_method(), credentials, options, X509_PURPOSE_SSL_SERVER);
+    SSL_CTX_set_verify(ctx.get(), SSL_VERIFY_PEER, nullptr);
+    return ctx;
+}
+
+}  // namespace tcplab::tls

@@ -1,0 +1,318 @@
+#include "tls/server.hpp"
+
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <poll.h>
+#include <sys/eventfd.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+#include <sstream>
+#include <thread>
+#include <vector>
+
+#include "packet/errors.hpp"
+#include "tls/cert_info.hpp"
+#include "tls/hints.hpp"
+#include "tls/sha256.hpp"
+
+namespace tcplab::tls {
+
+namespace {
+
+constexpr std::size_t kBufferSize = 64 * 1024;
+constexpr std::size_t kMaxNameBytes = 256;
+
+std::string trim(std::string s) {
+    while (!s.empty() && (s.back() == '\n' || s.back() == '\r' || s.back() == ' ' || s.back() == '\0')) {
+        s.pop_back();
+    }
+    // A name is for a log line: keep it printable.
+    for (char& c : s) {
+        if (static_cast<unsigned char>(c) < 0x20 || static_cast<unsigned char>(c) == 0x7F) {
+            c = '?';
+        }
+    }
+    return s;
+}
+
+// Why a handshake was refused, in plain words (the alert we sent says what the client sees).
+std::string handshake_failure(Tls& tls, IoStatus status, std::chrono::milliseconds timeout) {
+    if (status == IoStatus::timeout) {
+        return "handshake timed out after " + std::to_string(timeout.count()) + " ms";
+    }
+    if (status == IoStatus::stopped) {
+        return "server stopping";
+    }
+    std::string reason;
+    const long verify = SSL_get_verify_result(tls.ssl());
+    if (verify != X509_V_OK) {
+        reason = describe_client_verify_error(verify);
+    } else if (tls.error().find("peer did not return a certificate") != std::string::npos) {
+        reason = "client sent no certificate";
+    } else if (status == IoStatus::eof) {
+        reason = "client closed the connection during the handshake";
+    } else {
+        reason = tls.error().empty() ? to_string(status) : tls.error();
+    }
+    if (tls.alert_sent() >= 0) {
+        reason += " [sent alert " + alert_name(tls.alert_sent()) + "]";
+    } else if (tls.alert_received() >= 0) {
+        reason += " [client sent alert " + alert_name(tls.alert_received()) + "]";
+    }
+    return "refused: " + reason;
+}
+
+}  // namespace
+
+ServerMode parse_server_mode(const std::string& text) {
+    if (text == "greeting") return ServerMode::greeting;
+    if (text == "echo") return ServerMode::echo;
+    if (text == "sink") return ServerMode::sink;
+    throw UsageError("--mode '" + text + "': expected greeting, echo or sink");
+}
+
+const char* to_string(ServerMode mode) {
+    switch (mode) {
+        case ServerMode::greeting: return "greeting";
+        case ServerMode::echo: return "echo";
+        case ServerMode::sink: return "sink";
+    }
+    return "?";
+}
+
+std::string format_log(const ConnectionLog& log) {
+    std::ostringstream out;
+    if (log.client_subject.empty()) {
+        out << "client " << log.peer << " " << log.error;
+        return out.str();
+    }
+    out << "Certificate of client " << log.peer << " received: " << log.client_subject << "; " << log.version
+        << " " << log.cipher;
+    if (!log.client_name.empty()) {
+        out << "; Client name: " << log.client_name;
+    }
+    if (!log.sha256.empty()) {
+        out << "; sink " << log.bytes_in << " bytes sha256=" << log.sha256 << " " << log.mbytes_per_s << " MB/s";
+    } else if (log.bytes_in != 0 || log.bytes_out != 0) {
+        out << "; " << log.bytes_in << " bytes in, " << log.bytes_out << " out";
+    }
+    if (!log.ok) {
+        out << "; " << log.error;
+    }
+    return out.str();
+}
+
+Server::Server(ServerConfig config) : config_(std::move(config)) {
+    if (config_.max_conns == 0) {
+        throw UsageError("--max-conns must be at least 1");
+    }
+    ctx_ = make_server_context(config_.credentials, config_.tls);
+    listener_ = listen_on(HostPort::parse(config_.listen, "--listen"), SOMAXCONN);
+    stop_fd_ = Fd(::eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK));
+    if (!stop_fd_) {
+        throw SystemError(std::string("eventfd: ") + std::strerror(errno));
+    }
+}
+
+Server::~Server() {
+    // run() waits for its workers; this only guards a Server destroyed without run().
+    std::unique_lock lock(mutex_);
+    changed_.wait(lock, [this] { return active_ == 0; });
+}
+
+std::uint16_t Server::port() const { return local_port(listener_.get()); }
+
+ServerStats Server::run(std::stop_token stop) {
+    const auto signal_stop = [this] {
+        const std::uint64_t one = 1;
+        [[maybe_unused]] const ssize_t n = ::write(stop_fd_.get(), &one, sizeof one);
+        const std::lock_guard lock(mutex_);
+        changed_.notify_all();
+    };
+    std::stop_callback on_stop(stop, signal_stop);
+    std::uint64_t started = 0;
+    for (;;) {
+        if (config_.max_connections_total != 0 && started >= config_.max_connections_total) {
+            break;
+        }
+        {
+            // At max_conns, leave further clients in the kernel's backlog until a slot frees.
+            std::unique_lock lock(mutex_);
+            changed_.wait(lock, [&] { return active_ < config_.max_conns || stop.stop_requested(); });
+        }
+        if (stop.stop_requested()) {
+            break;
+        }
+        pollfd fds[2] = {{listener_.get(), POLLIN, 0}, {stop_fd_.get(), POLLIN, 0}};
+        if (::poll(fds, 2, -1) < 0) {
+            if (errno == EINTR) {
+                continue;
+            }
+            throw SystemError(std::string("poll: ") + std::strerror(errno));
+        }
+        if ((fds[1].revents & POLLIN) != 0) {
+            break;
+        }
+        Fd fd(::accept4(listener_.get(), nullptr, nullptr, SOCK_NONBLOCK | SOCK_CLOEXEC));
+        if (!fd) {
+            // EMFILE/ENFILE: out of descriptors; back off briefly instead of spinning.
+            if (errno == EMFILE || errno == ENFILE || errno == ENOBUFS || errno == ENOMEM) {
+                std::this_thread::sleep_for(std::chrono::milliseconds(50));
+            }
+            continue;  // EAGAIN, ECONNABORTED, ... : the next poll() decides
+        }
+        // Handshake flights are small writes: without NODELAY, delayed ACKs add ~40 ms to each.
+        const int one = 1;
+        ::setsockopt(fd.get(), IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
+        ++accepted_;
+        ++started;
+        {
+            const std::lock_guard lock(mutex_);
+            ++active_;
+        }
+        try {
+            std::thread([this, conn = std::move(fd)]() mutable { serve(std::move(conn)); }).detach();
+        } catch (const std::system_error&) {
+            ++failed_;  // no thread: the connection (already moved into the lambda) is closed
+            finish_worker();
+        }
+    }
+    // On a stop request the workers were told (stop fd) and end with close_notify; after
+    // max_connections_total they finish their exchange normally.
+    std::unique_lock lock(mutex_);
+    changed_.wait(lock, [this] { return active_ == 0; });
+    return ServerStats{accepted_.load(), completed_.load(), refused_.load(), timed_out_.load(), failed_.load()};
+}
+
+void Server::finish_worker() {
+    const std::lock_guard lock(mutex_);
+    --active_;
+    changed_.notify_all();
+}
+
+void Server::serve(Fd fd) {
+    ConnectionLog log;
+    log.peer = peer_name(fd.get());
+    try {
+        Tls tls(*ctx_, std::move(fd), stop_fd_.get());
+        const auto idle = [&] { return Clock::now() + config_.idle_timeout; };
+        const IoStatus hs = tls.accept(Clock::now() + config_.handshake_timeout);
+        if (hs != IoStatus::ok) {
+            log.error = handshake_failure(tls, hs, config_.handshake_timeout);
+            (hs == IoStatus::timeout ? timed_out_ : refused_)++;
+        } else {
+            if (X509* peer = SSL_get0_peer_certificate(tls.ssl())) {
+                log.client_subject = summarize(*peer).subject;
+            }
+            log.version = tls.version();
+            log.cipher = tls.cipher();
+            IoStatus status = IoStatus::ok;
+            std::vector<unsigned char> buffer(kBufferSize);
+            switch (config_.mode) {
+                case ServerMode::greeting: {
+                    status = tls.write_all(kGreeting, std::strlen(kGreeting), idle());
+                    log.bytes_out = status == IoStatus::ok ? std::strlen(kGreeting) : 0;
+                    // The lab's client sends its name; collect it (up to a line) for the log.
+                    std::string name;
+                    const auto name_deadline = Clock::now() + config_.name_wait;
+                    while (status == IoStatus::ok && name.size() < kMaxNameBytes &&
+                           name.find('\n') == std::string::npos) {
+                        std::size_t n = 0;
+                        status = tls.read(buffer.data(), buffer.size(), n, name_deadline);
+                        name.append(reinterpret_cast<const char*>(buffer.data()), n);
+                        log.bytes_in += n;
+                    }
+                    log.client_name = trim(name.substr(0, std::min(name.find('\n'), kMaxNameBytes)));
+                    // Not hearing a name is fine (openssl s_client sends none).
+                    if (status == IoStatus::timeout || status == IoStatus::closed || status == IoStatus::ok) {
+                        status = IoStatus::ok;
+                    }
+                    break;
+                }
+                case ServerMode::echo: {
+                    for (;;) {
+                        std::size_t n = 0;
+                        status = tls.read(buffer.data(), buffer.size(), n, idle());
+                        if (status != IoStatus::ok) {
+                            break;
+                        }
+                        log.bytes_in += n;
+                        status = tls.write_all(buffer.data(), n, idle());
+                        if (status != IoStatus::ok) {
+                            break;
+                        }
+                        log.bytes_out += n;
+                    }
+                    if (status == IoStatus::closed) {
+                        status = IoStatus::ok;
+                    }
+                    break;
+                }
+                case ServerMode::sink: {
+                    Sha256 sha;
+                    Clock::time_point first{};
+                    for (;;) {
+                        std::size_t n = 0;
+                        status = tls.read(buffer.data(), buffer.size(), n, idle());
+                        if (status != IoStatus::ok) {
+                            break;
+                        }
+                        if (log.bytes_in == 0) {
+                            first = Clock::now();
+                        }
+                        sha.update(buffer.data(), n);
+                        log.bytes_in += n;
+                    }
+                    log.sha256 = sha.hex_digest();
+                    log.seconds = log.bytes_in == 0 ? 0.0 : std::chrono::duration<double>(Clock::now() - first).count();
+                    log.mbytes_per_s = log.seconds > 0 ? static_cast<double>(log.bytes_in) / 1e6 / log.seconds : 0.0;
+                    if (status == IoStatus::closed || status == IoStatus::eof) {
+                        std::ostringstream reply;
+                        reply << "bytes=" << log.bytes_in << " sha256=" << log.sha256 << " seconds=" << log.seconds
+                              << " mbytes_per_s=" << log.mbytes_per_s << "\n";
+                        const std::string text = reply.str();
+                        // After the client's close_notify we may still write (TLS half-close).
+                        status = tls.write_all(text.data(), text.size(), idle());
+                        log.bytes_out = text.size();
+                    }
+                    break;
+                }
+            }
+            if (status == IoStatus::ok) {
+                // close_notify, then give the client a moment to answer with its own so the
+                // socket closes cleanly (no RST on unread data).
+                tls.shutdown(Clock::now() + std::min(config_.name_wait, config_.idle_timeout), true);
+                log.ok = true;
+                ++completed_;
+            } else {
+                log.error = std::string(status == IoStatus::timeout ? "idle timeout" : to_string(status)) +
+                            (tls.error().empty() ? "" : ": " + tls.error());
+                (status == IoStatus::timeout ? timed_out_ : failed_)++;
+                if (status == IoStatus::stopped) {
+                    tls.shutdown(Clock::now() + std::chrono::milliseconds(200), false);
+                }
+            }
+        }
+    } catch (const std::exception& e) {
+        log.error = std::string("internal error: ") + e.what();
+        ++failed_;
+    }
+    if (config_.on_connection) {
+        try {
+            config_.on_connection(log);
+        } catch (...) {
+            // a logging failure must not take the server down
+        }
+    }
+    finish_worker();
+}
+
+ServerStats run_server(const ServerConfig& config, std::stop_token stop) {
+    Server server(config);
+    return server.run(stop);
+}
+
+}  // namespace tcplab::tls

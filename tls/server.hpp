@@ -1,0 +1,114 @@
+#pragma once
+// The concurrent mTLS server (`tcplab tls server`), usable as a library by the scenario runner.
+//
+//   tls::ServerConfig config;
+//   config.credentials = tls::Credentials::from_dir("pki", "server");
+//   config.listen = "198.19.1.2:4433";
+//   tls::Server server(config);            // loads credentials, binds, listens (throws on error)
+//   std::jthread t([&](std::stop_token st) { server.run(st); });
+//   ... t.request_stop();                  // graceful: stop accepting, close_notify to everyone
+//
+// One thread per connection, at most max_conns at once (further clients wait in the listen
+// backlog). Every connection has a handshake deadline and an idle deadline, so silent or
+// stalling clients lose their slot. Every client must present a certificate signed by
+// credentials.ca with EKU clientAuth; otherwise the handshake is refused with OpenSSL's alert
+// (certificate_required / handshake_failure, unknown_ca, certificate_expired,
+// unsupported_certificate).
+#include <atomic>
+#include <chrono>
+#include <cstdint>
+#include <functional>
+#include <mutex>
+#include <condition_variable>
+#include <stop_token>
+#include <string>
+
+#include "tls/context.hpp"
+#include "tls/io.hpp"
+
+namespace tcplab::tls {
+
+enum class ServerMode {
+    greeting,  // send kGreeting, read the client's name (if it sends one), close with close_notify
+    echo,      // send back everything received until the client closes
+    sink,      // read everything until close_notify, reply with kSinkReply (count, SHA-256, MB/s)
+};
+
+inline constexpr const char* kGreeting = "You now have a secured connection!";
+
+ServerMode parse_server_mode(const std::string& text);  // UsageError naming --mode
+const char* to_string(ServerMode mode);
+
+// One line per connection, handed to ServerConfig::on_connection (from the worker thread).
+struct ConnectionLog {
+    std::string peer;            // "127.0.0.1:62488"
+    bool ok = false;             // handshake done and the mode's exchange completed
+    std::string client_subject;  // "O = tcplab, CN = c1"
+    std::string version;         // "TLSv1.3"
+    std::string cipher;
+    std::string client_name;     // greeting mode: what the client sent (trimmed), if anything
+    std::string error;           // why it failed / was refused (plain words)
+    std::uint64_t bytes_in = 0;
+    std::uint64_t bytes_out = 0;
+    std::string sha256;          // sink: of everything received
+    double seconds = 0;          // sink: first byte to close_notify
+    double mbytes_per_s = 0;     // sink
+};
+
+// "Certificate of client 127.0.0.1:62488 received: O = tcplab, CN = c1; TLSv1.3
+// TLS_AES_256_GCM_SHA384; Client name: c1" (or "... refused: <reason>").
+std::string format_log(const ConnectionLog& log);
+
+struct ServerConfig {
+    Credentials credentials;
+    std::string listen = "127.0.0.1:4433";  // ADDR:PORT or [V6]:PORT; port 0 picks a free port
+    ServerMode mode = ServerMode::greeting;
+    std::size_t max_conns = 128;
+    std::chrono::milliseconds handshake_timeout{10'000};
+    std::chrono::milliseconds idle_timeout{30'000};
+    std::chrono::milliseconds name_wait{1'000};  // greeting: how long to wait for a client name
+    ContextOptions tls;
+    std::uint64_t max_connections_total = 0;     // stop after this many connections (0 = never)
+    std::function<void(const ConnectionLog&)> on_connection;  // may be empty; must be thread-safe
+};
+
+struct ServerStats {
+    std::uint64_t accepted = 0;
+    std::uint64_t completed = 0;  // ok
+    std::uint64_t refused = 0;    // handshake failed (bad/no certificate, garbage, ...)
+    std::uint64_t timed_out = 0;  // handshake or idle deadline passed
+    std::uint64_t failed = 0;     // after the handshake
+};
+
+class Server {
+public:
+    explicit Server(ServerConfig config);  // throws UsageError / SystemError / EnvironmentError
+    Server(const Server&) = delete;
+    Server& operator=(const Server&) = delete;
+    ~Server();
+
+    std::uint16_t port() const;  // the bound port (useful with port 0)
+
+    // Serves until `stop` is requested (or max_connections_total is reached), then stops
+    // accepting, ends open connections with close_notify and waits for their threads.
+    ServerStats run(std::stop_token stop);
+
+private:
+    void serve(Fd fd);
+    void finish_worker();
+
+    ServerConfig config_;
+    SslCtxPtr ctx_;
+    Fd listener_;
+    Fd stop_fd_;  // eventfd: readable once stopping; every poll() in every worker watches it
+
+    std::mutex mutex_;
+    std::condition_variable changed_;
+    std::size_t active_ = 0;
+    std::atomic<std::uint64_t> accepted_{0}, completed_{0}, refused_{0}, timed_out_{0}, failed_{0};
+};
+
+// Convenience: Server(config).run(stop).
+ServerStats run_server(const ServerConfig& config, std::stop_token stop);
+
+}  // namespace tcplab::tls
