@@ -20,6 +20,7 @@ packages=(
     clang libclang-rt-14-dev
     iproute2 nftables ethtool tcpdump tshark openssl kmod procps psmisc
     user-mode-linux iperf3 hping3 netsniff-ng tcptrace
+    python3-minimal wireshark-common time
 )
 
 as_root() {
