@@ -66,6 +66,7 @@ cli4=198.18.$n.2 rtr4c=198.18.$n.1 srv4=198.19.$n.2 rtr4s=198.19.$n.1
 cli6=fd7c:$n:1::2 rtr6c=fd7c:$n:1::1 srv6=fd7c:$n:2::2 rtr6s=fd7c:$n:2::1
 port=5001
 
+created=()   # namespaces this run made: the only ones cleanup deletes
 work=$(mktemp -d /tmp/tl$n-corpus.XXXXXX)
 chmod 755 "$work"
 
@@ -76,7 +77,7 @@ cleanup() {
     running=$(jobs -p)
     [ -z "$running" ] || { kill $running 2>/dev/null || true; wait $running 2>/dev/null || true; }
     local ns
-    for ns in "$cli" "$rtr" "$srv"; do ip netns del "$ns" 2>/dev/null || true; done
+    for ns in "${created[@]}"; do ip netns del "$ns" 2>/dev/null || true; done
     rm -rf "$work"
     exit "$rc"
 }
@@ -92,6 +93,7 @@ done
 log "namespaces $cli / $rtr / $srv"
 for ns in "$cli" "$rtr" "$srv"; do
     ip netns add "$ns"
+    created+=("$ns")
     in_ns "$ns" ip link set lo up
     # No router solicitations / DAD noise in the captures; no autoconf from anyone.
     in_ns "$ns" sysctl -qw net.ipv6.conf.all.accept_ra=0 net.ipv6.conf.default.accept_ra=0 \
