@@ -157,6 +157,7 @@ int tls_client(const Args& args) {
     std::string message;
     std::uint64_t send_bytes = 0;
     double timeout = 0;
+    double reply_wait = 0;
     po::options_description options("tls client options");
     add_credential_options(options,
                            "with --dir: certificate name (default: client); also sent to the server as the "
@@ -166,7 +167,8 @@ int tls_client(const Args& args) {
         ("servername", po::value(&servername), "name for SNI and for checking the server certificate (default: HOST)")
         ("message", po::value(&message), "text to send (\\r \\n \\t \\xHH escapes); prints the reply until the server closes")
         ("send-bytes", po::value(&send_bytes)->default_value(0), "stream N bytes (K/M/G not accepted: plain number) to a sink server; prints MB/s and SHA-256")
-        ("timeout", po::value(&timeout)->default_value(30), "seconds for connect+handshake and for each wait for data");
+        ("timeout", po::value(&timeout)->default_value(30), "seconds for connect+handshake and for each wait for data")
+        ("reply-wait", po::value(&reply_wait)->default_value(2), "with --message: once a reply has started, close after this many quiet seconds (0 = wait for the server to close)");
     const auto vm = parse_command_line(
         {"tcplab tls client --dir D [--name N] | --cert F --key F --ca F  --connect HOST:PORT [options]",
          "mTLS client: verifies the server chain against --ca and its name/IP against the SANs,\n"
@@ -188,6 +190,9 @@ int tls_client(const Args& args) {
     config.send_bytes = send_bytes;
     config.timeout = seconds_flag(timeout, "--timeout");
     config.tls = versions(*vm);
+    if (!message.empty() && reply_wait > 0) {
+        config.reply_wait = seconds_flag(reply_wait, "--reply-wait");
+    }
     if (vm->count("name") != 0U && message.empty() && send_bytes == 0) {
         config.name = (*vm)["name"].as<std::string>();
     }
@@ -198,7 +203,9 @@ int tls_client(const Args& args) {
         std::cerr << "server certificate: " << tls::one_line(*r.server_certificate) << "\n";
     }
     if (!r.version.empty()) {
-        std::cerr << "connected: " << r.version << " " << r.cipher << " (handshake " << r.handshake_ms << " ms)\n";
+        // With TLS 1.3 our handshake can finish before the server rejects us: say which it was.
+        std::cerr << (r.ok ? "connected: " : "handshake finished on our side: ") << r.version << " " << r.cipher
+                  << " (" << r.handshake_ms << " ms)\n";
     }
     if (send_bytes > 0 && r.bytes_sent > 0) {
         std::cerr << "sent " << r.bytes_sent << " bytes in " << r.seconds << " s: " << r.mbytes_per_s

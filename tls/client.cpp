@@ -188,9 +188,18 @@ ClientResult run_client(const ClientConfig& config) {
         std::size_t n = 0;
         tls.read(buffer.data(), buffer.size(), n, Clock::now() + std::chrono::milliseconds(500));
     }
+    bool we_closed = false;
     while (status == IoStatus::ok) {
         std::size_t n = 0;
-        status = tls.read(buffer.data(), buffer.size(), n, deadline());
+        const bool replying = config.reply_wait.count() > 0 && result.bytes_received > 0;
+        status = tls.read(buffer.data(), buffer.size(), n,
+                          replying ? Clock::now() + std::min(config.reply_wait, config.timeout) : deadline());
+        if (status == IoStatus::timeout && replying) {
+            // The server answered and went quiet: we end the session, cleanly.
+            we_closed = tls.shutdown(Clock::now() + std::chrono::milliseconds(500), false) == IoStatus::ok;
+            status = we_closed ? IoStatus::closed : status;
+            break;
+        }
         if (status == IoStatus::ok) {
             if (config.send_bytes > 0) {
                 result.sink_reply.append(reinterpret_cast<const char*>(buffer.data()), n);
@@ -207,7 +216,7 @@ ClientResult run_client(const ClientConfig& config) {
 
     if (status == IoStatus::closed) {
         result.clean_close = true;
-        if (config.send_bytes == 0) {
+        if (config.send_bytes == 0 && !we_closed) {
             tls.shutdown(Clock::now() + std::chrono::milliseconds(500), false);  // answer close_notify
         }
         result.ok = true;

@@ -34,6 +34,10 @@ struct ClientConfig {
     std::string message;     // sent after the name (already unescaped; see unescape())
     std::uint64_t send_bytes = 0;  // stream this many bytes, then half-close and read the sink's reply
     std::chrono::milliseconds timeout{30'000};  // connect+handshake, and each wait for data
+    // After a reply has started, end the session ourselves (close_notify) once the server has
+    // been silent this long; for servers that answer and then wait (echo). 0 = wait for the
+    // server to close.
+    std::chrono::milliseconds reply_wait{0};
     ContextOptions tls;
     // Called with everything received (e.g. print to stdout). When empty, data is kept in
     // ClientResult::received (up to 1 MiB).
