@@ -12,25 +12,31 @@ namespace tcplab::tls {
 
 namespace {
 
-// Appends NSS key log lines to $SSLKEYLOGFILE (created 0600: it holds session secrets) so
-// Wireshark can decrypt captures of our sessions, as curl and browsers do.
-void keylog_line(const SSL* /*ssl*/, const char* line) {
-    static std::mutex mutex;
-    static int fd = -1;
-    const std::lock_guard lock(mutex);
-    if (fd < 0) {
-        const char* path = std::getenv("SSLKEYLOGFILE");
-        if (path == nullptr || *path == '\0') {
-            return;
-        }
-        fd = ::open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0600);
-        if (fd < 0) {
-            return;  // a key log is a debugging aid; failing to write one must not break TLS
-        }
+// NSS key log lines go to $SSLKEYLOGFILE (created 0600: it holds session secrets) so Wireshark
+// can decrypt captures of our sessions, as curl and browsers do. The file is opened when the
+// first context is made with the variable set, and stays open for the process.
+std::mutex keylog_mutex;
+int keylog_fd = -1;
+
+bool open_keylog() {
+    const char* path = std::getenv("SSLKEYLOGFILE");
+    if (path == nullptr || *path == '\0') {
+        return false;
     }
+    const std::lock_guard lock(keylog_mutex);
+    if (keylog_fd < 0) {
+        keylog_fd = ::open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0600);
+    }
+    return keylog_fd >= 0;  // a key log is a debugging aid; failing to open one is not fatal
+}
+
+void keylog_line(const SSL* /*ssl*/, const char* line) {
     std::string text(line);
     text += '\n';
-    [[maybe_unused]] const ssize_t n = ::write(fd, text.data(), text.size());
+    const std::lock_guard lock(keylog_mutex);
+    if (keylog_fd >= 0) {
+        [[maybe_unused]] const ssize_t n = ::write(keylog_fd, text.data(), text.size());
+    }
 }
 
 int to_openssl(TlsVersion v) { return v == TlsVersion::tls13 ? TLS1_3_VERSION : TLS1_2_VERSION; }
@@ -74,7 +80,7 @@ SslCtxPtr make_context(const SSL_METHOD* method, const Credentials& c, const Con
         throw_openssl("setting the verification purpose");
     }
     SSL_CTX_set_mode(ctx.get(), SSL_MODE_ENABLE_PARTIAL_WRITE);
-    if (const char* keylog = std::getenv("SSLKEYLOGFILE"); keylog != nullptr && *keylog != '\0') {
+    if (open_keylog()) {
         SSL_CTX_set_keylog_callback(ctx.get(), keylog_line);
     }
     return ctx;

@@ -1,0 +1,171 @@
+// `openssl s_client` (a peer we did not write) against the tcplab TLS server: a client with a
+// certificate from our CA gets the greeting over TLS 1.2 and 1.3 with EC and RSA keys; no
+// certificate, another CA's, an expired one, or a server certificate (wrong EKU) are refused
+// with the alert openssl names.
+#include <gtest/gtest.h>
+
+#include "server_fixture.hpp"
+#include "tls/key_file.hpp"
+
+namespace tcplab::tls {
+namespace {
+
+namespace fs = std::filesystem;
+using namespace test;
+
+class ServerInterop : public ::testing::Test {
+protected:
+    static void SetUpTestSuite() {
+        tmp_ = new TempDir();
+        pki_ = make_pki(tmp_->path(), /*with_rsa=*/true);
+    }
+    static void TearDownTestSuite() {
+        delete tmp_;
+        tmp_ = nullptr;
+    }
+    void SetUp() override {
+        if (!have_openssl()) {
+            GTEST_SKIP() << "openssl CLI not installed (the independent peer)";
+        }
+    }
+
+    // s_client with -ign_eof: it waits for the server to close, so it sees the whole greeting.
+    static RunResult s_client(std::uint16_t port, const std::string& version, const std::optional<fs::path>& cert_dir,
+                              const std::string& cert_name) {
+        std::vector<std::string> argv = {"openssl", "s_client", "-connect", "127.0.0.1:" + std::to_string(port),
+                                         "-CAfile", (pki_.dir / "ca.pem").string(), "-verify_return_error",
+                                         "-ign_eof", "-tls" + version};
+        if (cert_dir) {
+            argv.insert(argv.end(), {"-cert", (*cert_dir / (cert_name + ".pem")).string(), "-key",
+                                     (*cert_dir / (cert_name + ".key")).string()});
+        }
+        return run(argv, tmp_->path(), std::chrono::seconds(20));
+    }
+
+    static inline TempDir* tmp_ = nullptr;
+    static inline Pki pki_;
+};
+
+struct GoodCase {
+    const char* version;  // s_client flag suffix: 1_2 / 1_3
+    const char* server_cert;
+    const char* client_cert;
+    const char* expect_version;
+};
+
+class ServerAccepts : public ServerInterop, public ::testing::WithParamInterface<GoodCase> {};
+
+TEST_P(ServerAccepts, GreetingReachesOpensslClient) {
+    RunningServer server(server_config(pki_, GetParam().server_cert));
+    const auto r = s_client(server.port(), GetParam().version, pki_.dir, GetParam().client_cert);
+    EXPECT_EQ(r.rc, 0) << r.err;
+    EXPECT_NE(r.out.find(kGreeting), std::string::npos) << r.out << r.err;
+    EXPECT_NE(r.out.find("Verify return code: 0 (ok)"), std::string::npos) << r.out;
+    const auto logs = server.wait_for_logs(1);
+    ASSERT_EQ(logs.size(), 1U);
+    EXPECT_TRUE(logs[0].ok) << logs[0].error;
+    EXPECT_EQ(logs[0].client_subject, std::string("O = tcplab, CN = ") + GetParam().client_cert);
+    EXPECT_EQ(logs[0].version, GetParam().expect_version);
+    EXPECT_NE(r.out.find("Protocol  : " + logs[0].version), std::string::npos) << r.out;
+    EXPECT_NE(r.out.find(logs[0].cipher), std::string::npos) << "openssl and our log agree on the cipher";
+    EXPECT_EQ(logs[0].peer.rfind("127.0.0.1:", 0), 0U) << logs[0].peer;
+    const auto line = format_log(logs[0]);
+    EXPECT_NE(line.find("Certificate of client 127.0.0.1:"), std::string::npos) << line;
+}
+
+INSTANTIATE_TEST_SUITE_P(VersionsAndKeys, ServerAccepts,
+                         ::testing::Values(GoodCase{"1_3", "server", "c1", "TLSv1.3"},
+                                           GoodCase{"1_2", "server", "c1", "TLSv1.2"},
+                                           GoodCase{"1_3", "rsa-server", "rsa-client", "TLSv1.3"},
+                                           GoodCase{"1_2", "rsa-server", "rsa-client", "TLSv1.2"}),
+                         [](const auto& info) {
+                             std::string n = std::string("tls") + info.param.version + "_" + info.param.server_cert;
+                             for (char& c : n) {
+                                 if (c == '-') c = '_';
+                             }
+                             return n;
+                         });
+
+struct RefuseCase {
+    const char* name;
+    const char* version;
+    const char* cert_dir;  // "pki", "other" or "" for no certificate
+    const char* cert;
+    const char* openssl_says;  // in s_client's stderr
+    const char* server_says;   // in our log's error
+};
+
+class ServerRefuses : public ServerInterop, public ::testing::WithParamInterface<RefuseCase> {};
+
+TEST_P(ServerRefuses, HandshakeRefusedWithTheRightAlert) {
+    RunningServer server(server_config(pki_));
+    std::optional<fs::path> dir;
+    if (std::string(GetParam().cert_dir) == "pki") dir = pki_.dir;
+    if (std::string(GetParam().cert_dir) == "other") dir = pki_.other_dir;
+    const auto r = s_client(server.port(), GetParam().version, dir, GetParam().cert);
+    EXPECT_NE(r.rc, 0) << r.out;
+    EXPECT_EQ(r.out.find(kGreeting), std::string::npos) << "no application data for a refused client";
+    EXPECT_NE(r.err.find(GetParam().openssl_says), std::string::npos) << r.err;
+    const auto logs = server.wait_for_logs(1);
+    ASSERT_EQ(logs.size(), 1U);
+    EXPECT_FALSE(logs[0].ok);
+    EXPECT_NE(logs[0].error.find(GetParam().server_says), std::string::npos) << logs[0].error;
+    const auto stats = server.stop();
+    EXPECT_EQ(stats.refused, 1U);
+    EXPECT_EQ(stats.completed, 0U);
+}
+
+INSTANTIATE_TEST_SUITE_P(
+    BadClients, ServerRefuses,
+    ::testing::Values(
+        RefuseCase{"no_cert_tls13", "1_3", "", "", "alert certificate required", "client sent no certificate"},
+        RefuseCase{"no_cert_tls12", "1_2", "", "", "alert handshake failure", "client sent no certificate"},
+        RefuseCase{"other_ca_tls13", "1_3", "other", "c1", "alert unknown ca", "not signed by our --ca"},
+        RefuseCase{"other_ca_tls12", "1_2", "other", "c1", "alert unknown ca", "not signed by our --ca"},
+        RefuseCase{"expired_tls13", "1_3", "pki", "expired", "alert certificate expired", "has expired"},
+        RefuseCase{"expired_tls12", "1_2", "pki", "expired", "alert certificate expired", "has expired"},
+        RefuseCase{"wrong_eku_tls13", "1_3", "pki", "server", "alert unsupported certificate", "clientAuth"},
+        RefuseCase{"wrong_eku_tls12", "1_2", "pki", "server", "alert unsupported certificate", "clientAuth"}),
+    [](const auto& info) { return std::string(info.param.name); });
+
+TEST_F(ServerInterop, MinVersion13RefusesTls12Client) {
+    auto config = server_config(pki_);
+    config.tls.min_version = TlsVersion::tls13;
+    RunningServer server(config);
+    const auto r = s_client(server.port(), "1_2", pki_.dir, "c1");
+    EXPECT_NE(r.rc, 0);
+    EXPECT_NE(r.err.find("protocol version"), std::string::npos) << r.err;
+}
+
+TEST_F(ServerInterop, DualStackListenerServesIpv6) {
+    auto config = server_config(pki_);
+    config.listen = "[::1]:0";
+    RunningServer server(config);
+    const auto r = run({"openssl", "s_client", "-connect", "[::1]:" + std::to_string(server.port()), "-CAfile",
+                        (pki_.dir / "ca.pem").string(), "-verify_return_error", "-verify_ip", "::1", "-ign_eof",
+                        "-cert", (pki_.dir / "c1.pem").string(), "-key", (pki_.dir / "c1.key").string()},
+                       tmp_->path(), std::chrono::seconds(20));
+    EXPECT_EQ(r.rc, 0) << r.err;
+    EXPECT_NE(r.out.find(kGreeting), std::string::npos);
+    const auto logs = server.wait_for_logs(1);
+    ASSERT_EQ(logs.size(), 1U);
+    EXPECT_EQ(logs[0].peer.rfind("[::1]:", 0), 0U) << logs[0].peer;
+}
+
+TEST_F(ServerInterop, KeyLogFileLetsWiresharkDecrypt) {
+    const fs::path keylog = tmp_->path() / "keys.log";
+    ::setenv("SSLKEYLOGFILE", keylog.c_str(), 1);
+    {
+        RunningServer server(server_config(pki_));
+        ::unsetenv("SSLKEYLOGFILE");
+        const auto r = s_client(server.port(), "1_3", pki_.dir, "c1");
+        EXPECT_EQ(r.rc, 0) << r.err;
+        server.wait_for_logs(1);
+    }
+    const std::string text = read_file(keylog);
+    EXPECT_NE(text.find("CLIENT_HANDSHAKE_TRAFFIC_SECRET "), std::string::npos) << text;
+    EXPECT_NE(text.find("SERVER_TRAFFIC_SECRET_0 "), std::string::npos);
+}
+
+}  // namespace
+}  // namespace tcplab::tls
