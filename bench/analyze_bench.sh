@@ -89,7 +89,7 @@ build_capture() {  # out.pcap
     trap 'exit 130' INT TERM
     local ns
     for ns in "$cli" "$rtr" "$srv"; do
-        ip netns list | grep -qw "^$ns" && die "namespace $ns exists (stale run?)"
+        [ ! -e "/run/netns/$ns" ] || die "namespace $ns exists (stale run?)"
     done
     log "building a $packets-record capture in namespaces $cli / $rtr / $srv"
     for ns in "$cli" "$rtr" "$srv"; do

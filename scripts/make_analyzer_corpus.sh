@@ -82,13 +82,14 @@ cleanup() {
     exit "$rc"
 }
 trap cleanup EXIT
+trap 'echo "make_analyzer_corpus.sh: failed at line $LINENO: $BASH_COMMAND" >&2' ERR
 trap 'exit 130' INT TERM
 
 in_ns() { local ns=$1; shift; timeout 30 ip netns exec "$ns" "$@"; }
 
 # --- topology ------------------------------------------------------------------------------
 for ns in "$cli" "$rtr" "$srv"; do
-    ip netns list | grep -qw "^$ns" && die "namespace $ns exists (a stale run?); delete it first"
+    [ ! -e "/run/netns/$ns" ] || die "namespace $ns exists (a stale run?); delete it first"
 done
 log "namespaces $cli / $rtr / $srv"
 for ns in "$cli" "$rtr" "$srv"; do
@@ -283,7 +284,10 @@ save_case() {  # name: copy both vantage points out and write their TSVs
     local side rows
     for side in client server; do
         cp "$work/$1-$side.pcap" "$outdir/$1-$side.pcap"
-        "$expected" "$outdir/$1-$side.pcap" >"$outdir/$1-$side.tsv"
+        # tshark's rows, plus the router's ground truth as a comment under the version line.
+        "$expected" "$outdir/$1-$side.pcap" \
+            | awk -v truth="$ground_truth" '{print} NR == 1 {print "# router: " truth}' \
+            >"$outdir/$1-$side.tsv"
         # A vantage point without TCP means the capture missed the case: never commit that.
         rows=$(grep -vc -e '^#' -e '^frame' "$outdir/$1-$side.tsv" || true)
         [ "$rows" -gt 0 ] || die "$1-$side.pcap holds no TCP frame ($(cat "$work/$1-$side.tcpdump.log"))"
@@ -296,8 +300,16 @@ nft_rules() {  # replace the router's drop rules with "$@" (one rule per argumen
     local r
     for r in "$@"; do in_ns "$rtr" nft add rule inet tl forward $r; done
 }
-nft_show() {  # log what the router dropped: the ground truth of the case
-    in_ns "$rtr" nft list chain inet tl forward | grep -E 'counter' | sed "s/^[[:space:]]*/corpus:   $1 drop: /" >&2 || true
+ground_truth=""
+nft_show() {  # what the router dropped in this case: logged and kept for the TSV comment
+    ground_truth=$(in_ns "$rtr" nft list chain inet tl forward | grep 'counter' \
+        | sed 's/^[[:space:]]*//' | paste -sd ';' - || true)
+    if [[ $(in_ns "$rtr" tc qdisc show dev vs) == *htb* ]]; then
+        ground_truth="${ground_truth:+$ground_truth; }htb+pfifo at the router: $(in_ns "$rtr" \
+            tc -s qdisc show dev vs | grep -A1 pfifo | grep -o 'Sent.*dropped [0-9]*')"
+    fi
+    [ -n "$ground_truth" ] || ground_truth="dropped nothing"
+    log "  $1 router: $ground_truth"
 }
 
 c2s4="ip saddr $cli4 ip daddr $srv4" s2c4="ip saddr $srv4 ip daddr $cli4"
@@ -355,8 +367,6 @@ case_congestion_v4() {
     in_ns "$rtr" tc class add dev vs parent 1: classid 1:10 htb rate 8mbit ceil 8mbit burst 3000
     in_ns "$rtr" tc qdisc add dev vs parent 1:10 handle 10: pfifo limit 4
     run_case congestion_v4 4 96 --mode sink -- --mode send --bytes 700000
-    in_ns "$rtr" tc -s qdisc show dev vs | grep -E 'dropped' | head -n 1 \
-        | sed 's/^/corpus:   congestion_v4 htb:/' >&2
     in_ns "$rtr" tc qdisc del dev vs root
 }
 # Zero window: a receiver with a tiny buffer that reads 2 KB every 0.4 s; Linux's persist
@@ -419,7 +429,9 @@ case_pcapng_syn_loss_v4() {
     local side
     for side in client server; do
         editcap -F pcapng "$outdir/syn_loss_v4-$side.pcap" "$outdir/pcapng_syn_loss_v4-$side.pcapng"
-        "$expected" "$outdir/pcapng_syn_loss_v4-$side.pcapng" >"$outdir/pcapng_syn_loss_v4-$side.tsv"
+        "$expected" "$outdir/pcapng_syn_loss_v4-$side.pcapng" \
+            | awk -v truth="$(sed -n '2s/^# router: //p' "$outdir/syn_loss_v4-$side.tsv")" \
+                '{print} NR == 1 {print "# router: " truth}' >"$outdir/pcapng_syn_loss_v4-$side.tsv"
     done
     log "case pcapng_syn_loss_v4 (editcap -F pcapng of syn_loss_v4)"
 }
