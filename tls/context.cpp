@@ -65,7 +65,11 @@ SslCtxPtr make_context(const SSL_METHOD* method, const Credentials& c, const Con
         throw UsageError(with_errors("--cert " + c.cert.string() + ": not a usable PEM certificate"));
     }
     if (SSL_CTX_use_PrivateKey_file(ctx.get(), c.key.c_str(), SSL_FILETYPE_PEM) != 1) {
-        throw UsageError(with_errors("--key " + c.key.string() + ": not a usable PEM private key"));
+        const std::string why = drain_errors();
+        if (why.find("key values mismatch") != std::string::npos) {
+            throw UsageError("--key " + c.key.string() + " does not match the certificate " + c.cert.string());
+        }
+        throw UsageError("--key " + c.key.string() + ": not a usable PEM private key: " + why);
     }
     if (SSL_CTX_check_private_key(ctx.get()) != 1) {
         drain_errors();
