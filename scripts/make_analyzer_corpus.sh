@@ -10,13 +10,14 @@
 # For every case NAME it writes NAME-client.pcap, NAME-server.pcap and, from tshark via
 # scripts/tshark_expected.sh, NAME-client.tsv / NAME-server.tsv. Then a few hand edge cases
 # (pcapng, nanosecond timestamps, Linux cooked v1/v2 link types).
+# (No 802.1Q case: this kernel has no 8021q module; VLAN tags need hand-built unit tests.)
 #
 # OUTDIR defaults to tests/data/analyzer. Needs root, iproute2, nft, ethtool, tcpdump, tshark,
 # editcap, python3. Traffic stays inside this run's namespaces (198.18.0.0/15, fd7c::/16);
 # every namespace is deleted on exit, on failure and on SIGINT/SIGTERM; every step is bounded
 # by a timeout. Random loss is not seeded (nft numgen), so a re-run gives different captures
 # of the same behaviours: commit the captures together with their TSVs.
-set -euo pipefail
+set -Eeuo pipefail   # -E: the ERR trap below also reports failures inside functions
 
 repo=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 expected=$repo/scripts/tshark_expected.sh
