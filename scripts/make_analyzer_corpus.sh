@@ -147,6 +147,7 @@ p.add_argument("--bytes", type=int, default=0)
 p.add_argument("--chunk", type=int, default=16384)
 p.add_argument("--pause", type=float, default=0.0)
 p.add_argument("--rcvbuf", type=int, default=0)
+p.add_argument("--dstopts", action="store_true")
 p.add_argument("--bind-port", type=int, default=0)
 p.add_argument("--idle", type=float, default=0.0)
 p.add_argument("--limit", type=float, default=40.0)
@@ -168,12 +169,17 @@ def drain(s, slow=False):
         if not d: return got
         got += len(d)
         if slow: time.sleep(a.pause)
+def dstopts(s):
+    # An IPv6 Destination Options header (one PadN option, 8 bytes) on every packet the
+    # socket sends: TCP behind an extension header. The kernel fills in the next header.
+    if a.dstopts: s.setsockopt(socket.IPPROTO_IPV6, socket.IPV6_DSTOPTS, bytes([0, 0, 1, 4, 0, 0, 0, 0]))
 def abort(s):
     s.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0)); s.close()
 if a.role == "server":
     ls = socket.socket(fam, socket.SOCK_STREAM)
     ls.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     if a.rcvbuf: ls.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, a.rcvbuf)
+    dstopts(ls)   # accepted sockets inherit the options of the listener
     ls.bind((a.addr, a.port)); ls.listen(8)
     print("ready", flush=True)
     for _ in range(a.conns):
@@ -199,6 +205,7 @@ else:
   try:
       for i in range(a.conns):
           s = socket.socket(fam, socket.SOCK_STREAM)
+          dstopts(s)
           if a.bind_port:
               s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
               s.bind(("::" if fam == socket.AF_INET6 else "0.0.0.0", a.bind_port))
@@ -402,6 +409,13 @@ case_icmp_reject_v6() {
     run_case icmp_reject_v6 6 0 --mode sink -- --mode retry --bytes 5000
 }
 
+# IPv6 extension header: both ends send every segment behind a Destination Options header;
+# 8% of the client's data is dropped.
+case_exthdr_loss_v6() {
+    nft_rules "$c2s6 tcp flags & (syn|fin|rst) == 0 ip6 length > 80 numgen random mod 100 < 8 counter drop"
+    run_case exthdr_loss_v6 6 128 --mode sink --dstopts -- --mode send --bytes 150000 --dstopts
+}
+
 # Hand edge cases for the reader: other link types, timestamp precision, file format.
 # Linux cooked v2 (tcpdump -i any), with the first SYN dropped.
 case_sll2_syn_loss_v4() {
@@ -439,7 +453,7 @@ case_pcapng_syn_loss_v4() {
 
 all_cases=(clean_v4 clean_v6 loss_data_v4 loss_data_v6 loss_ack_v4 syn_loss_v4 synack_loss_v4
            synack_loss_v6 fin_loss_v4 fin_loss_v6 congestion_v4 zero_window_v4 keepalive_v6
-           port_reuse_v4 rst_abort_v4 icmp_reject_v4 icmp_reject_v6
+           port_reuse_v4 rst_abort_v4 icmp_reject_v4 icmp_reject_v6 exthdr_loss_v6
            sll2_syn_loss_v4 sll_fin_loss_v6 nsec_loss_ack_v4 pcapng_syn_loss_v4)
 [ ${#cases[@]} -gt 0 ] || cases=("${all_cases[@]}")
 for c in "${cases[@]}"; do
