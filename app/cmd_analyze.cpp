@@ -1,8 +1,81 @@
-// tcplab analyze: placeholder until issue 4 lands (says so plainly, exits 2).
+// tcplab analyze FILE... : parse flags into AnalyzeOptions and hand each file to the analyzer
+// library. Unreadable files are reported and skipped (exit 2 at the end); damage inside a file
+// is a warning on stderr after the part that could be read was reported.
+#include <cstdio>
+#include <iostream>
+#include <string>
+#include <vector>
+
+#include "analyzer/report.hpp"
 #include "app/cli.hpp"
+#include "packet/errors.hpp"
 
 namespace tcplab::app {
 
-int run_analyze(const Args& /*args*/) { return not_built_yet("analyze", 4); }
+namespace {
+
+analyzer::Format parse_format(const std::string& text) {
+    if (text == "text") return analyzer::Format::text;
+    if (text == "json") return analyzer::Format::json;
+    if (text == "tsv") return analyzer::Format::tsv;
+    throw UsageError("--format must be text, json or tsv (got '" + text + "')");
+}
+
+}  // namespace
+
+int run_analyze(const Args& args) {
+    std::vector<std::string> files;
+    std::string format = "text";
+    long long stream = -1;
+    po::options_description options("options");
+    options.add_options()
+        ("file", po::value(&files), "capture file(s): pcap or pcapng")
+        ("format", po::value(&format)->default_value("text"), "text | json | tsv")
+        ("frames", "one row per TCP frame (with --format tsv: frame, stream, flags, rto, rto_frame)")
+        ("stream", po::value(&stream), "only this tcp.stream index");
+    po::positional_options_description positional;
+    positional.add("file", -1);
+    const CommandSpec spec{
+        "tcplab analyze FILE... [--format text|json|tsv] [--frames] [--stream N]",
+        "TCP analysis of capture files with tshark's rules: per stream the handshake (flags, raw and\n"
+        "relative seq/ack, options, iRTT), the teardown, and every retransmission, duplicate ACK,\n"
+        "lost segment, zero window, ... with frame numbers, RTO and the reason the rule fired.",
+        "examples:\n  tcplab analyze client.pcap\n  tcplab analyze --frames --format tsv client.pcap\n"
+        "  tcplab analyze --format json --stream 0 a.pcap b.pcapng"};
+    const auto vm = parse_command_line(spec, options, args, &positional);
+    if (!vm) return kExitOk;
+    if (files.empty()) throw UsageError("no capture file given\nusage: " + spec.usage);
+
+    analyzer::AnalyzeOptions o;
+    o.format = parse_format(format);
+    o.frames = vm->count("frames") != 0;
+    if (vm->count("stream") != 0) {
+        if (stream < 0 || stream > 0xFFFFFFFFLL) throw UsageError("--stream must be 0 or more");
+        o.stream = static_cast<std::uint32_t>(stream);
+    }
+    o.label_files = files.size() > 1;
+
+    analyzer::Output out(stdout);
+    int rc = kExitOk;
+    const bool json_wrapper = o.label_files && o.format == analyzer::Format::json;
+    if (json_wrapper) analyzer::json_begin_files(out);
+    bool first = true;
+    for (const auto& file : files) {
+        try {
+            o.json_separator = json_wrapper && !first ? ",\n" : "";
+            const auto outcome = analyzer::analyze_file(file, o, out);
+            first = false;
+            out.flush();
+            for (const auto& w : outcome.warnings) std::cerr << "tcplab analyze: warning: " << w << "\n";
+        } catch (const UsageError& e) {
+            out.flush();
+            std::cerr << "tcplab analyze: " << e.what() << "\n";
+            rc = kExitUsage;
+        }
+    }
+    if (json_wrapper) analyzer::json_end_files(out);
+    out.flush();
+    return rc;
+}
 
 }  // namespace tcplab::app

@@ -1,0 +1,264 @@
+#include "analyzer/engine.hpp"
+
+#include <algorithm>
+
+#include "analyzer/flags.hpp"
+#include "packet/dissect.hpp"
+#include "packet/ipv4.hpp"
+#include "packet/tcp.hpp"
+
+namespace tcplab::analyzer {
+
+namespace {
+
+namespace tf = packet::tcp_flag;
+
+constexpr std::uint8_t kIpProtoIcmp = 1;
+constexpr std::uint8_t kIpProtoIcmpv6 = 58;
+
+bool is_pure_syn(std::uint16_t f) { return (f & (tf::kSyn | tf::kAck)) == tf::kSyn; }
+bool is_synack(std::uint16_t f) { return (f & (tf::kSyn | tf::kAck)) == (tf::kSyn | tf::kAck); }
+bool is_pure_ack(std::uint16_t f) { return (f & (tf::kSyn | tf::kAck)) == tf::kAck; }
+
+// ICMP error types whose body quotes the offending IP packet (RFC 792 / RFC 4443).
+bool is_icmp_error(std::uint8_t protocol, std::uint8_t type) {
+    if (protocol == kIpProtoIcmp) return type == 3 || type == 4 || type == 5 || type == 11 || type == 12;
+    return type >= 1 && type <= 4;  // ICMPv6
+}
+
+// tshark's verify_tcp_window_scaling(), run after a SYN's options: a SYN without WS means no
+// scaling either way; a SYN-ACK with WS answering a SYN without it does not turn scaling on.
+void verify_window_scaling(FlowState& fwd, FlowState& rev, bool synack) {
+    if (fwd.win_scale == -1) {
+        fwd.win_scale = -2;
+        rev.win_scale = -2;
+    } else if (synack && rev.win_scale == -2) {
+        fwd.win_scale = -2;
+    }
+}
+
+// tcp.completeness, advanced per frame as tshark does (a new conversation only counts a SYN).
+std::uint8_t next_completeness(std::uint8_t current, bool is_new, std::uint16_t f,
+                               std::uint32_t seglen) {
+    if (is_new) {
+        if (!is_pure_syn(f)) return 0;
+        return completeness::kSynSent | (seglen > 0 ? completeness::kData : 0);
+    }
+    if (is_synack(f)) current |= completeness::kSynAck;
+    if (is_pure_ack(f)) current |= seglen > 0 ? completeness::kData : completeness::kAck;
+    if ((f & (tf::kFin | tf::kAck)) == (tf::kFin | tf::kAck)) current |= completeness::kFin;
+    if ((f & tf::kRst) != 0) current |= completeness::kRst;
+    return current;
+}
+
+}  // namespace
+
+Engine::Engine(packet::LinkType link, bool collect_summaries, FrameSink& sink)
+    : link_(link), collect_(collect_summaries), sink_(sink), table_(collect_summaries) {
+    finalise_ = [this](std::unique_ptr<Conversation> c) { sink_.stream_finished(*c); };
+}
+
+void Engine::note_error(const FrameRecord& record, const packet::ParseError& e) {
+    const auto code = static_cast<std::size_t>(e.code);
+    if (code < obs_.parse_errors.size()) ++obs_.parse_errors[code];
+    if (obs_.first_error_frame == 0) {
+        obs_.first_error_frame = record.number;
+        obs_.first_error = e;
+    }
+}
+
+void Engine::process(const FrameRecord& record) {
+    ++obs_.frames;
+    auto result = packet::dissect(link_, record.data);
+    if (!result) {
+        note_error(record, result.error());
+        return;
+    }
+    const packet::Dissected& d = result.value();
+    if (d.ip_version == 0) {
+        ++obs_.not_ip;
+        return;
+    }
+    if (d.is_fragment) {
+        // tshark reassembles IP fragments and shows TCP only in the reassembled frame; we do not
+        // reassemble, so a fragmented segment is counted and skipped.
+        if (d.protocol == packet::kIpProtoTcp) ++obs_.fragments_skipped;
+        return;
+    }
+    if (d.is_tcp) {
+        handle_tcp(record, d, false);
+    } else if (d.protocol == kIpProtoIcmp || d.protocol == kIpProtoIcmpv6) {
+        handle_icmp(record, d);
+    } else {
+        ++obs_.not_tcp;
+    }
+    table_.expire_idle(record.time, finalise_);
+}
+
+void Engine::handle_icmp(const FrameRecord& record, const packet::Dissected& d) {
+    // type, code, checksum, 4 bytes unused/MTU, then the quoted IP packet.
+    const std::size_t at = d.transport_offset;
+    if (record.data.size() < at + 8 || !is_icmp_error(d.protocol, record.data[at])) {
+        ++obs_.not_tcp;
+        return;
+    }
+    auto inner = packet::dissect_ip(record.data.subspan(at + 8));
+    if (!inner || !inner->is_tcp || inner->is_fragment) {
+        ++obs_.not_tcp;
+        return;
+    }
+    ++obs_.icmp_quoted_tcp;
+    handle_tcp(record, inner.value(), true);
+}
+
+void Engine::handle_tcp(const FrameRecord& record, const packet::Dissected& d, bool quoted) {
+    ++obs_.tcp_frames;
+    const packet::TcpHeader& t = d.tcp;
+    const FlowKey key = FlowKey::make(d.src, t.src_port, d.dst, t.dst_port);
+    auto [conv, is_new] = table_.find_or_create(key, d.src, t.src_port, d.dst, t.dst_port, record.time);
+    int dir = conv->direction(d.src, t.src_port);
+    std::uint32_t preset = 0;
+
+    // Port reuse (tshark dissect_tcp): a pure SYN with a different ISN starts a new stream; with
+    // the same ISN it stays (and nextseq is restored, Wireshark issue 17616).
+    if (is_pure_syn(t.flags) && conv->flow[dir].base_seq_set) {
+        if (t.seq != conv->flow[dir].base_seq) {
+            conv = table_.replace(key, d.src, t.src_port, d.dst, t.dst_port, record.time, finalise_);
+            conv->completeness = completeness::kSynSent;
+            dir = 0;
+        } else {
+            conv->flow[dir].nextseq = conv->flow[dir].maxseqtobeacked;
+        }
+        preset |= flag::kReusedPorts;
+    }
+    // A SYN-ACK with a new ISN re-bases that direction (Wireshark issue 16944).
+    if (is_synack(t.flags) && conv->flow[dir].base_seq_set && t.seq != conv->flow[dir].base_seq) {
+        conv->flow[dir].base_seq = t.seq;
+        preset |= flag::kReusedPorts;
+    }
+
+    FlowState& fwd = conv->flow[dir];
+    FlowState& rev = conv->flow[1 - dir];
+    const bool have_seglen = !quoted && d.transport_length >= t.header_length();
+    if (!have_seglen) {
+        if (!quoted) ++obs_.short_tcp_header;
+        sink_.tcp_frame(record.number, conv->stream, nullptr);
+        return;
+    }
+
+    SegmentInput in;
+    in.frame = record.number;
+    in.time = record.time;
+    in.seq = t.seq;
+    in.ack = t.ack;
+    in.seglen = d.tcp_payload_length;
+    in.tcp_flags = t.flags;
+    in.window = t.window;
+    in.preset_flags = preset;
+    const Verdict v = analyze_segment(fwd, rev, conv->timing, in);
+
+    // Handshake bookkeeping after the analysis, as tshark orders it.
+    bool completed_handshake = false;
+    if ((t.flags & tf::kSyn) != 0) {
+        if ((t.flags & tf::kAck) == 0) conv->timing.mru_syn = record.time;
+        fwd.is_first_ack = true;
+    }
+    if (is_pure_ack(t.flags)) {
+        if (conv->timing.mru_syn != 0 && conv->timing.first_rtt == 0) {
+            conv->timing.first_rtt = record.time - conv->timing.mru_syn;
+            completed_handshake = true;
+        }
+        fwd.is_first_ack = false;
+    }
+    if (t.options.window_scale) {
+        fwd.win_scale = static_cast<std::int16_t>(std::min<int>(*t.options.window_scale, 14));
+    }
+    if ((t.flags & tf::kSyn) != 0) verify_window_scaling(fwd, rev, (t.flags & tf::kAck) != 0);
+    conv->completeness = next_completeness(conv->completeness, is_new, t.flags, in.seglen);
+
+    if (collect_) summarise(*conv, dir, record, d, v, completed_handshake);
+    sink_.tcp_frame(record.number, conv->stream, &v);
+}
+
+void Engine::summarise(Conversation& c, int dir, const FrameRecord& record,
+                       const packet::Dissected& d, const Verdict& v, bool completed_handshake) {
+    StreamSummary& s = *c.summary;
+    const packet::TcpHeader& t = d.tcp;
+    const FlowState& fwd = c.flow[dir];
+    const FlowState& rev = c.flow[1 - dir];
+    const std::uint32_t seglen = d.tcp_payload_length;
+    if (s.first_frame == 0) {
+        s.first_frame = record.number;
+        s.first_time = record.time;
+    }
+    s.last_frame = record.number;
+    s.last_time = record.time;
+    ++s.frames[dir];
+    s.payload_bytes[dir] += seglen;
+
+    const auto view = [&] {
+        PacketView p;
+        p.frame = record.number;
+        p.time = record.time;
+        p.dir = static_cast<std::uint8_t>(dir);
+        p.tcp_flags = t.flags;
+        p.raw_seq = t.seq.raw();
+        p.raw_ack = t.ack.raw();
+        p.rel_seq = (t.seq - fwd.base_seq.raw()).raw();
+        p.rel_ack = (t.flags & tf::kAck) != 0 ? (t.ack - rev.base_seq.raw()).raw() : t.ack.raw();
+        p.seglen = seglen;
+        p.window = t.window;
+        p.mss = t.options.mss;
+        p.window_scale = t.options.window_scale;
+        p.sack_permitted = t.options.sack_permitted;
+        p.timestamps = t.options.timestamps;
+        return p;
+    };
+
+    if (is_pure_syn(t.flags)) {
+        ++s.syn_count;
+        if (!s.syn) s.syn = view();
+    } else if (is_synack(t.flags)) {
+        ++s.synack_count;
+        if (!s.synack) s.synack = view();
+    }
+    if (completed_handshake) {
+        s.ack = view();
+        s.irtt = c.timing.first_rtt;
+    }
+    const bool fin = (t.flags & tf::kFin) != 0;
+    const bool rst = (t.flags & tf::kRst) != 0;
+    const int other = 1 - dir;
+    bool closing = false;
+    if (fin) {
+        if (s.first_fin_dir < 0) {
+            s.first_fin_dir = dir;
+            s.first_fin_frame = record.number;
+        }
+        s.fin_seen[dir] = true;
+        s.fin_next_seq[dir] = (t.seq + seglen + 1).raw();
+        closing = true;
+    }
+    if (rst) {
+        s.rst_seen[dir] = true;
+        closing = true;
+    }
+    if (s.fin_seen[other] && !s.fin_acked[other] && (t.flags & tf::kAck) != 0 &&
+        t.ack.raw() == s.fin_next_seq[other]) {
+        s.fin_acked[other] = true;
+        closing = true;
+    }
+    if (s.fin_seen[other] && !s.fin_seen[dir] && seglen > 0) s.half_close = true;
+    if (closing && s.closing.size() < kMaxClosingPackets) s.closing.push_back(view());
+
+    if (v.flags != 0) {
+        for (std::size_t bit = 0; bit < s.counts.size(); ++bit) {
+            if ((v.flags >> bit) & 1u) ++s.counts[bit];
+        }
+        s.events.push_back({view(), v});
+    }
+}
+
+void Engine::finish() { table_.drain(finalise_); }
+
+}  // namespace tcplab::analyzer

@@ -1,0 +1,71 @@
+#pragma once
+// The per-frame driver: dissect one captured frame, find its conversation (tcp.stream), run the
+// sequence analysis and the handshake/window-scale/completeness bookkeeping in tshark's order,
+// and hand the verdict to a sink. One pass, no per-frame allocation on the TSV path.
+#include <array>
+#include <cstdint>
+#include <span>
+
+#include "analyzer/stream_table.hpp"
+#include "analyzer/tcp_analysis.hpp"
+#include "packet/dissect.hpp"
+#include "packet/link.hpp"
+#include "packet/result.hpp"
+
+namespace tcplab::analyzer {
+
+struct FrameRecord {
+    std::uint64_t number = 0;  // 1-based record number in the file
+    Nanos time = 0;
+    std::span<const std::uint8_t> data;  // the captured bytes
+};
+
+// Receives results as they happen. verdict is null for a TCP header that gets a stream index but
+// no analysis (quoted in an ICMP error, or too short for its own header length).
+class FrameSink {
+public:
+    virtual ~FrameSink() = default;
+    virtual void tcp_frame(std::uint64_t frame, std::uint32_t stream, const Verdict* verdict) = 0;
+    virtual void stream_finished(const Conversation& conversation) = 0;
+};
+
+// Bad input is an observation, counted under a stable name, never a crash (Zeek style).
+struct Observations {
+    std::uint64_t frames = 0;
+    std::uint64_t tcp_frames = 0;
+    std::uint64_t not_ip = 0;
+    std::uint64_t not_tcp = 0;
+    std::uint64_t fragments_skipped = 0;
+    std::uint64_t icmp_quoted_tcp = 0;
+    std::uint64_t short_tcp_header = 0;  // IP length smaller than the TCP header: no analysis
+    std::array<std::uint64_t, 6> parse_errors{};  // indexed by packet::ErrorCode
+    std::uint64_t first_error_frame = 0;
+    packet::ParseError first_error{};
+};
+
+class Engine {
+public:
+    Engine(packet::LinkType link, bool collect_summaries, FrameSink& sink);
+    void process(const FrameRecord& record);
+    // Finalises every open stream (in stream order).
+    void finish();
+    const Observations& observations() const { return obs_; }
+    std::uint32_t streams() const { return table_.streams_created(); }
+    std::size_t open_streams() const { return table_.open_count(); }
+
+private:
+    void handle_tcp(const FrameRecord& record, const packet::Dissected& d, bool quoted);
+    void handle_icmp(const FrameRecord& record, const packet::Dissected& d);
+    void summarise(Conversation& c, int dir, const FrameRecord& record,
+                   const packet::Dissected& d, const Verdict& v, bool completed_handshake);
+    void note_error(const FrameRecord& record, const packet::ParseError& e);
+
+    packet::LinkType link_;
+    bool collect_;
+    FrameSink& sink_;
+    StreamTable table_;
+    StreamTable::Finalise finalise_;
+    Observations obs_;
+};
+
+}  // namespace tcplab::analyzer

@@ -1,0 +1,323 @@
+#include "analyzer/render.hpp"
+
+#include <cstdio>
+
+#include "analyzer/flags.hpp"
+#include "analyzer/output.hpp"
+#include "packet/tcp.hpp"
+
+namespace tcplab::analyzer {
+
+namespace {
+
+namespace tf = packet::tcp_flag;
+
+std::string ms(Nanos n) {
+    char buf[48];
+    std::snprintf(buf, sizeof buf, "%.3f ms", static_cast<double>(n) / 1e6);
+    return buf;
+}
+
+std::string dir_arrow(const Conversation& c, int dir) {
+    return endpoint_text(c, dir) + " -> " + endpoint_text(c, 1 - dir);
+}
+
+std::uint32_t rel(SeqNum s, const FlowState& f) { return (s - f.base_seq.raw()).raw(); }
+
+std::string packet_line(const PacketView& p) {
+    std::string s = "frame " + std::to_string(p.frame) + "  " + tcp_flags_hex(p.tcp_flags) +
+                    "  seq " + std::to_string(p.rel_seq) + " (raw " + std::to_string(p.raw_seq) +
+                    ")  ack " + std::to_string(p.rel_ack) + " (raw " + std::to_string(p.raw_ack) +
+                    ")  len " + std::to_string(p.seglen) + "  win " + std::to_string(p.window);
+    const std::string opts = options_text(p);
+    if (!opts.empty()) s += "  " + opts;
+    return s;
+}
+
+nlohmann::json packet_json(const Conversation& c, const PacketView& p) {
+    nlohmann::json j;
+    j["frame"] = p.frame;
+    j["direction"] = p.dir == 0 ? "a->b" : "b->a";
+    j["from"] = endpoint_text(c, p.dir);
+    j["flags_hex"] = tcp_flags_hex(p.tcp_flags).substr(0, 5);
+    j["flags"] = tcp_flag_names(p.tcp_flags);
+    j["seq"] = p.rel_seq;
+    j["ack"] = p.rel_ack;
+    j["raw_seq"] = p.raw_seq;
+    j["raw_ack"] = p.raw_ack;
+    j["len"] = p.seglen;
+    j["window"] = p.window;
+    nlohmann::json o = nlohmann::json::object();
+    if (p.mss) o["mss"] = *p.mss;
+    if (p.sack_permitted) o["sack_perm"] = true;
+    if (p.timestamps) {
+        o["tsval"] = p.timestamps->value;
+        o["tsecr"] = p.timestamps->echo_reply;
+    }
+    if (p.window_scale) {
+        o["ws_shift"] = *p.window_scale;
+        o["ws_multiplier"] = 1u << std::min<unsigned>(*p.window_scale, 14);
+    }
+    j["options"] = o;
+    return j;
+}
+
+nlohmann::json seconds_json(Nanos n) { return nlohmann::json::parse(seconds6(n)); }
+
+}  // namespace
+
+std::string tcp_flag_names(std::uint16_t flags) {
+    static constexpr const char* kNames[] = {"FIN", "SYN", "RST", "PSH", "ACK", "URG", "ECE", "CWR", "AE"};
+    std::string s;
+    for (int bit = 0; bit < 9; ++bit) {
+        if ((flags & (1u << bit)) == 0) continue;
+        if (!s.empty()) s += ", ";
+        s += kNames[bit];
+    }
+    return s.empty() ? "<None>" : s;
+}
+
+std::string tcp_flags_hex(std::uint16_t flags) {
+    char buf[16];
+    std::snprintf(buf, sizeof buf, "0x%03x", flags & 0x1FFu);
+    return std::string(buf) + " (" + tcp_flag_names(flags) + ")";
+}
+
+std::string options_text(const PacketView& p) {
+    std::string s;
+    const auto add = [&](const std::string& item) {
+        if (!s.empty()) s += ' ';
+        s += item;
+    };
+    if (p.mss) add("MSS=" + std::to_string(*p.mss));
+    if (p.sack_permitted) add("SACK_PERM");
+    if (p.timestamps) {
+        add("TSval=" + std::to_string(p.timestamps->value) + " TSecr=" +
+            std::to_string(p.timestamps->echo_reply));
+    }
+    if (p.window_scale) add("WS=" + std::to_string(1u << std::min<unsigned>(*p.window_scale, 14)));
+    return s;
+}
+
+std::string endpoint_text(const Conversation& c, int dir) {
+    const packet::IpAddress& a = c.addr[dir];
+    const std::string host = a.is_v4() ? a.to_string() : "[" + a.to_string() + "]";
+    return host + ":" + std::to_string(c.port[dir]);
+}
+
+std::string explain(const Conversation& c, const Event& e) {
+    const Verdict& v = e.verdict;
+    const PacketView& p = e.packet;
+    const FlowState& fwd = c.flow[p.dir];
+    const std::uint32_t expected = rel(v.expected, fwd);
+    const std::string seq = "seq " + std::to_string(p.rel_seq);
+    std::string why;
+    const auto add = [&](const std::string& s) {
+        if (!why.empty()) why += "; ";
+        why += s;
+    };
+    const std::string thr = v.ooo_threshold == kDefaultOutOfOrderThreshold && c.timing.first_rtt == 0
+                                ? "3 ms default, iRTT unknown"
+                                : "iRTT";
+    if ((v.flags & flag::kFastRetransmission) != 0) {
+        add(seq + " equals the ACK repeated by " + std::to_string(v.rev_dupacks) +
+            " duplicate ACKs, " + ms(v.since_rev_ack) + " after the last of them (< 20 ms)");
+    } else if ((v.flags & flag::kSpuriousRetransmission) != 0) {
+        add(seq + "+" + std::to_string(p.seglen) + " was already acknowledged (other side ACKed " +
+            std::to_string(rel(v.rev_lastack, fwd)) + ")");
+    } else if ((v.flags & flag::kOutOfOrder) != 0) {
+        add(seq + " below next expected " + std::to_string(expected) + ", only " +
+            ms(v.since_nextseq) + " after the highest segment (< " + ms(v.ooo_threshold) + ", " +
+            thr + ")");
+    } else if ((v.flags & flag::kRetransmission) != 0) {
+        add(seq + " below next expected " + std::to_string(expected) + ", " + ms(v.since_nextseq) +
+            " after the highest segment, not within the out-of-order threshold " +
+            ms(v.ooo_threshold) + " (" + thr + "), " + std::to_string(std::max(0, v.rev_dupacks)) +
+            " duplicate ACKs (fast retransmission needs 2 within 20 ms)");
+    }
+    if ((v.flags & flag::kDuplicateAck) != 0) {
+        add("duplicate #" + std::to_string(v.dupack_num) + " of the ACK in frame " +
+            std::to_string(v.dupack_frame) + " (no data, same seq/ack/window)");
+    }
+    if ((v.flags & flag::kLostSegment) != 0) {
+        add(seq + " above next expected " + std::to_string(expected) +
+            ": previous segment not captured");
+    }
+    if ((v.flags & flag::kAckLostSegment) != 0) {
+        add("ACK " + std::to_string(p.rel_ack) + " covers data the other side was not seen sending");
+    }
+    if ((v.flags & flag::kKeepAlive) != 0) {
+        add(seq + " = next expected - 1 with " + std::to_string(p.seglen) + " byte(s)");
+    }
+    if ((v.flags & flag::kKeepAliveAck) != 0) add("repeats the last ACK right after a keep-alive");
+    if ((v.flags & flag::kZeroWindow) != 0) add("advertises a zero receive window");
+    if ((v.flags & flag::kZeroWindowProbe) != 0) {
+        add("1 byte at next expected while the other side's window is 0");
+    }
+    if ((v.flags & flag::kZeroWindowProbeAck) != 0) add("answers a zero-window probe with window 0");
+    if ((v.flags & flag::kWindowUpdate) != 0) {
+        add("no data, same seq/ack, window changed to " + std::to_string(p.window));
+    }
+    if ((v.flags & flag::kWindowFull) != 0) {
+        add("segment ends exactly at the other side's advertised window edge");
+    }
+    if ((v.flags & flag::kReusedPorts) != 0) add("SYN on a known address/port pair");
+    return why;
+}
+
+void render_stream_text(const Conversation& c, std::string& out) {
+    const StreamSummary& s = *c.summary;
+    out += "stream " + std::to_string(c.stream) + "  " + endpoint_text(c, 0) + " <-> " +
+           endpoint_text(c, 1) + "\n";
+    out += "  frames " + std::to_string(s.first_frame) + ".." + std::to_string(s.last_frame) + ": " +
+           std::to_string(s.frames[0]) + " a->b, " + std::to_string(s.frames[1]) +
+           " b->a; payload " + std::to_string(s.payload_bytes[0]) + " / " +
+           std::to_string(s.payload_bytes[1]) + " bytes; duration " +
+           seconds6(s.last_time - s.first_time) + " s\n";
+
+    out += "  handshake:";
+    if (!s.syn && !s.synack) {
+        out += " not captured\n";
+    } else {
+        out += "\n";
+        const auto line = [&](const char* what, const std::optional<PacketView>& p) {
+            out += std::string("    ") + what;
+            if (!p) {
+                out += "not captured\n";
+                return;
+            }
+            out += packet_line(*p) + "  (" + dir_arrow(c, p->dir) + ")\n";
+        };
+        line("SYN      ", s.syn);
+        line("SYN-ACK  ", s.synack);
+        line("ACK      ", s.ack);
+        if (s.syn_count > 1 || s.synack_count > 1) {
+            out += "    SYN sent " + std::to_string(s.syn_count) + " times, SYN-ACK " +
+                   std::to_string(s.synack_count) + " times\n";
+        }
+        out += "    iRTT " + (s.irtt != 0 ? seconds6(s.irtt) + " s" : std::string("unknown")) + "\n";
+    }
+
+    out += "  teardown:";
+    if (s.closing.empty()) {
+        out += " none captured (stream still open at the end of the capture)\n";
+    } else {
+        out += "\n";
+        if (s.first_fin_dir >= 0) {
+            out += "    " + endpoint_text(c, s.first_fin_dir) + " sent FIN first (frame " +
+                   std::to_string(s.first_fin_frame) + ")\n";
+        }
+        for (const PacketView& p : s.closing) {
+            std::string role;
+            if ((p.tcp_flags & tf::kRst) != 0) {
+                role = "RST";
+            } else if ((p.tcp_flags & tf::kFin) != 0) {
+                role = "FIN";
+            } else {
+                role = "ACK of FIN";
+            }
+            out += "    " + role + std::string(12 - std::min<std::size_t>(role.size(), 11), ' ') +
+                   packet_line(p) + "  (" + dir_arrow(c, p.dir) + ")\n";
+        }
+        if (s.half_close) out += "    half-close: data kept flowing after a FIN\n";
+    }
+
+    out += "  counts:";
+    bool any = false;
+    for (std::size_t bit = 0; bit < s.counts.size(); ++bit) {
+        if (s.counts[bit] == 0) continue;
+        out += std::string(any ? ", " : " ") + std::string(verdict_name(1u << bit)) + " " +
+               std::to_string(s.counts[bit]);
+        any = true;
+    }
+    out += any ? "\n" : " no analysis events\n";
+
+    if (!s.events.empty()) {
+        out += "  events:\n";
+        for (const Event& e : s.events) {
+            const auto& p = e.packet;
+            std::string what = verdict_names(e.verdict.flags & ~flag::kReusedPorts);
+            if (what.empty()) what = verdict_names(e.verdict.flags);
+            if ((p.tcp_flags & (tf::kSyn | tf::kFin | tf::kRst)) != 0) {
+                what += " (" + tcp_flag_names(p.tcp_flags & (tf::kSyn | tf::kFin | tf::kRst | tf::kAck)) + ")";
+            }
+            out += "    frame " + std::to_string(p.frame) + "  " + dir_arrow(c, p.dir) + "  " + what;
+            if (e.verdict.has_rto) {
+                out += ", RTO " + seconds6(e.verdict.rto) + " s based on frame " +
+                       std::to_string(e.verdict.rto_frame);
+            }
+            out += ": " + explain(c, e) + "\n";
+        }
+    }
+    out += "\n";
+}
+
+nlohmann::json render_stream_json(const Conversation& c) {
+    const StreamSummary& s = *c.summary;
+    nlohmann::json j;
+    j["index"] = c.stream;
+    j["endpoints"] = {{"a", endpoint_text(c, 0)},
+                      {"b", endpoint_text(c, 1)},
+                      {"client", s.syn ? (s.syn->dir == 0 ? "a" : "b") : nullptr}};
+    j["first_frame"] = s.first_frame;
+    j["last_frame"] = s.last_frame;
+    j["duration"] = seconds_json(s.last_time - s.first_time);
+    j["frames"] = {{"a_to_b", s.frames[0]}, {"b_to_a", s.frames[1]}};
+    j["payload_bytes"] = {{"a_to_b", s.payload_bytes[0]}, {"b_to_a", s.payload_bytes[1]}};
+
+    nlohmann::json h;
+    h["syn"] = s.syn ? packet_json(c, *s.syn) : nlohmann::json(nullptr);
+    h["syn_ack"] = s.synack ? packet_json(c, *s.synack) : nlohmann::json(nullptr);
+    h["ack"] = s.ack ? packet_json(c, *s.ack) : nlohmann::json(nullptr);
+    h["syn_count"] = s.syn_count;
+    h["syn_ack_count"] = s.synack_count;
+    h["irtt"] = s.irtt != 0 ? seconds_json(s.irtt) : nlohmann::json(nullptr);
+    j["handshake"] = h;
+
+    nlohmann::json t;
+    t["first_fin"] = s.first_fin_dir < 0 ? nlohmann::json(nullptr)
+                                          : nlohmann::json(s.first_fin_dir == 0 ? "a" : "b");
+    t["first_fin_frame"] = s.first_fin_dir < 0 ? nlohmann::json(nullptr) : nlohmann::json(s.first_fin_frame);
+    t["fin"] = {{"a", s.fin_seen[0]}, {"b", s.fin_seen[1]}};
+    t["fin_acked"] = {{"a", s.fin_acked[0]}, {"b", s.fin_acked[1]}};
+    t["rst"] = {{"a", s.rst_seen[0]}, {"b", s.rst_seen[1]}};
+    t["half_close"] = s.half_close;
+    nlohmann::json packets = nlohmann::json::array();
+    for (const PacketView& p : s.closing) packets.push_back(packet_json(c, p));
+    t["packets"] = packets;
+    j["teardown"] = t;
+
+    nlohmann::json counts = nlohmann::json::object();
+    for (std::size_t bit = 0; bit < s.counts.size(); ++bit) {
+        counts[std::string(verdict_name(1u << bit))] = s.counts[bit];
+    }
+    j["counts"] = counts;
+
+    nlohmann::json events = nlohmann::json::array();
+    for (const Event& e : s.events) {
+        nlohmann::json ev;
+        ev["frame"] = e.packet.frame;
+        ev["direction"] = e.packet.dir == 0 ? "a->b" : "b->a";
+        nlohmann::json names = nlohmann::json::array();
+        for (std::uint32_t bit = 1; bit <= flag::kReusedPorts; bit <<= 1) {
+            if ((e.verdict.flags & bit) != 0) names.push_back(std::string(verdict_name(bit)));
+        }
+        ev["flags"] = names;
+        ev["tcp_flags"] = tcp_flags_hex(e.packet.tcp_flags);
+        ev["seq"] = e.packet.rel_seq;
+        ev["ack"] = e.packet.rel_ack;
+        ev["len"] = e.packet.seglen;
+        ev["rto"] = e.verdict.has_rto ? seconds_json(e.verdict.rto) : nlohmann::json(nullptr);
+        ev["rto_frame"] = e.verdict.has_rto ? nlohmann::json(e.verdict.rto_frame) : nlohmann::json(nullptr);
+        if ((e.verdict.flags & flag::kDuplicateAck) != 0) {
+            ev["dupack_num"] = e.verdict.dupack_num;
+            ev["dupack_frame"] = e.verdict.dupack_frame;
+        }
+        ev["reason"] = explain(c, e);
+        events.push_back(ev);
+    }
+    j["events"] = events;
+    return j;
+}
+
+}  // namespace tcplab::analyzer

@@ -1,0 +1,244 @@
+// analyze_file() and the three output sinks. Rows and stream reports are written while the
+// file is read; the per-frame TSV path only appends digits to a buffer.
+#include "analyzer/report.hpp"
+
+#include "analyzer/engine.hpp"
+#include "analyzer/flags.hpp"
+#include "analyzer/pcap_reader.hpp"
+#include "analyzer/render.hpp"
+#include "packet/errors.hpp"
+#include "packet/link.hpp"
+
+namespace tcplab::analyzer {
+
+namespace {
+
+bool wanted(const AnalyzeOptions& o, std::uint32_t stream) { return !o.stream || *o.stream == stream; }
+
+// --frames --format tsv: exactly the DESIGN.md columns.
+class TsvFrameSink final : public FrameSink {
+public:
+    TsvFrameSink(const AnalyzeOptions& o, Output& out) : o_(o), out_(out) {
+        out_.append("frame\tstream\tflags\trto\trto_frame\n");
+    }
+    void tcp_frame(std::uint64_t frame, std::uint32_t stream, const Verdict* v) override {
+        if (!wanted(o_, stream)) return;
+        std::string& b = out_.buffer();
+        out_.append_u64(frame);
+        b.push_back('\t');
+        out_.append_u64(stream);
+        b.push_back('\t');
+        if (v != nullptr) append_tsv_flags(v->flags, b);
+        b.push_back('\t');
+        if (v != nullptr && v->has_rto) append_seconds6(b, v->rto);
+        b.push_back('\t');
+        if (v != nullptr && v->has_rto) out_.append_u64(v->rto_frame);
+        b.push_back('\n');
+        out_.maybe_flush();
+    }
+    void stream_finished(const Conversation&) override {}
+
+private:
+    const AnalyzeOptions& o_;
+    Output& out_;
+};
+
+// --frames with text or json: the same per-frame facts, for people / for scripts.
+class FrameListSink final : public FrameSink {
+public:
+    FrameListSink(const AnalyzeOptions& o, Output& out) : o_(o), out_(out) {
+        if (o_.format == Format::json) out_.append("\"frames\":[");
+    }
+    void tcp_frame(std::uint64_t frame, std::uint32_t stream, const Verdict* v) override {
+        if (!wanted(o_, stream)) return;
+        std::string flags;
+        if (v != nullptr) append_tsv_flags(v->flags, flags);
+        const bool rto = v != nullptr && v->has_rto;
+        if (o_.format == Format::json) {
+            nlohmann::json j{{"frame", frame}, {"stream", stream}};
+            nlohmann::json names = nlohmann::json::array();
+            std::size_t start = 0;
+            while (start < flags.size()) {
+                const auto end = flags.find(',', start);
+                names.push_back(flags.substr(start, end == std::string::npos ? end : end - start));
+                if (end == std::string::npos) break;
+                start = end + 1;
+            }
+            j["flags"] = names;
+            j["rto"] = rto ? nlohmann::json::parse(seconds6(v->rto)) : nlohmann::json(nullptr);
+            j["rto_frame"] = rto ? nlohmann::json(v->rto_frame) : nlohmann::json(nullptr);
+            out_.append(first_ ? "\n" : ",\n");
+            out_.append(j.dump());
+            first_ = false;
+        } else {
+            std::string line = "frame " + std::to_string(frame) + "  stream " + std::to_string(stream);
+            if (!flags.empty()) line += "  " + flags;
+            if (rto) line += "  RTO " + seconds6(v->rto) + " s based on frame " + std::to_string(v->rto_frame);
+            out_.append(line + "\n");
+        }
+        out_.maybe_flush();
+    }
+    void stream_finished(const Conversation&) override {}
+    void close() {
+        if (o_.format == Format::json) out_.append("\n],");
+    }
+
+private:
+    const AnalyzeOptions& o_;
+    Output& out_;
+    bool first_ = true;
+};
+
+// Per-stream reports (text, json, or a one-row-per-stream tsv), written as streams finish.
+class StreamReportSink final : public FrameSink {
+public:
+    StreamReportSink(const AnalyzeOptions& o, Output& out) : o_(o), out_(out) {
+        if (o_.format == Format::json) out_.append("\"streams\":[");
+        if (o_.format == Format::tsv) {
+            out_.append("stream\ta\tb\tframes\tpayload_bytes\tirtt\tsyn_frame\tfirst_fin\t"
+                        "retransmission\tfast_retransmission\tspurious_retransmission\t"
+                        "out_of_order\tduplicate_ack\tlost_segment\tack_lost_segment\n");
+        }
+    }
+    void tcp_frame(std::uint64_t, std::uint32_t, const Verdict*) override {}
+    void stream_finished(const Conversation& c) override {
+        if (!wanted(o_, c.stream) || !c.summary) return;
+        ++reported_;
+        if (o_.format == Format::text) {
+            render_stream_text(c, out_.buffer());
+        } else if (o_.format == Format::json) {
+            out_.append(first_ ? "\n" : ",\n");
+            out_.append(render_stream_json(c).dump());
+            first_ = false;
+        } else {
+            const StreamSummary& s = *c.summary;
+            std::string& b = out_.buffer();
+            b += std::to_string(c.stream) + "\t" + endpoint_text(c, 0) + "\t" + endpoint_text(c, 1) +
+                 "\t" + std::to_string(s.frames[0] + s.frames[1]) + "\t" +
+                 std::to_string(s.payload_bytes[0] + s.payload_bytes[1]) + "\t" +
+                 (s.irtt != 0 ? seconds6(s.irtt) : "") + "\t" +
+                 (s.syn ? std::to_string(s.syn->frame) : "") + "\t" +
+                 (s.first_fin_dir >= 0 ? std::to_string(s.first_fin_frame) : "");
+            for (int bit = 0; bit < 7; ++bit) b += "\t" + std::to_string(s.counts[bit]);
+            b += "\n";
+        }
+        out_.maybe_flush();
+    }
+    void close() {
+        if (o_.format == Format::json) out_.append("\n],");
+    }
+    std::uint64_t reported() const { return reported_; }
+
+private:
+    const AnalyzeOptions& o_;
+    Output& out_;
+    bool first_ = true;
+    std::uint64_t reported_ = 0;
+};
+
+std::string error_code_name(std::size_t i) {
+    return std::string(packet::to_string(static_cast<packet::ErrorCode>(i)));
+}
+
+}  // namespace
+
+void json_begin_files(Output& out) { out.append("{\"files\":[\n"); }
+void json_end_files(Output& out) { out.append("\n]}\n"); }
+
+FileOutcome analyze_file(const std::string& path, const AnalyzeOptions& options, Output& out) {
+    PcapReader reader(path);
+    if (!packet::is_supported(reader.link_type())) {
+        throw UsageError("cannot analyse '" + path + "': unsupported link type " +
+                         std::to_string(reader.link_type()) + " (" + reader.link_type_name() +
+                         ") in the file header (before record 1)");
+    }
+    const bool tsv_frames = options.frames && options.format == Format::tsv;
+    const bool json = options.format == Format::json;
+    if (options.label_files && !json) out.append("# file: " + path + "\n");
+    if (json) out.append(options.json_separator + "{\"file\":" + nlohmann::json(path).dump() + ",");
+
+    std::unique_ptr<FrameSink> sink;
+    TsvFrameSink* tsv = nullptr;
+    FrameListSink* list = nullptr;
+    StreamReportSink* report = nullptr;
+    if (tsv_frames) {
+        sink = std::make_unique<TsvFrameSink>(options, out);
+        tsv = static_cast<TsvFrameSink*>(sink.get());
+    } else if (options.frames) {
+        sink = std::make_unique<FrameListSink>(options, out);
+        list = static_cast<FrameListSink*>(sink.get());
+    } else {
+        sink = std::make_unique<StreamReportSink>(options, out);
+        report = static_cast<StreamReportSink*>(sink.get());
+        if (options.format == Format::text) {
+            out.append("== " + path + " (link type " + reader.link_type_name() + ")\n\n");
+        }
+    }
+    (void)tsv;
+
+    Engine engine(static_cast<packet::LinkType>(reader.link_type()), report != nullptr, *sink);
+    FrameRecord fr;
+    while (auto rec = reader.next()) {
+        fr.number = rec->number;
+        fr.time = rec->time_ns;
+        fr.data = rec->data;
+        engine.process(fr);
+    }
+    engine.finish();
+    if (list != nullptr) list->close();
+    if (report != nullptr) report->close();
+
+    FileOutcome outcome;
+    const Observations& obs = engine.observations();
+    outcome.frames = obs.frames;
+    outcome.tcp_frames = obs.tcp_frames;
+    outcome.streams = engine.streams();
+    if (const auto& stop = reader.stopped()) {
+        outcome.warnings.push_back(path + ": record " + std::to_string(stop->record) +
+                                   (stop->offset >= 0 ? " at byte offset " + std::to_string(stop->offset) : "") +
+                                   ": " + stop->message + "; reported the " +
+                                   std::to_string(obs.frames) + " records before it");
+    }
+    if (obs.first_error_frame != 0) {
+        std::uint64_t total = 0;
+        for (auto n : obs.parse_errors) total += n;
+        outcome.warnings.push_back(
+            path + ": " + std::to_string(total) + " record(s) could not be decoded, first record " +
+            std::to_string(obs.first_error_frame) + " at byte " +
+            std::to_string(obs.first_error.offset) + " of the frame: " +
+            std::string(packet::to_string(obs.first_error.code)) + " (" + obs.first_error.what + ")");
+    }
+
+    if (json) {
+        nlohmann::json o;
+        o["link_type"] = reader.link_type_name();
+        o["records"] = obs.frames;
+        o["tcp_frames"] = obs.tcp_frames;
+        o["streams"] = engine.streams();
+        nlohmann::json observations = {{"not_ip", obs.not_ip},
+                                       {"not_tcp", obs.not_tcp},
+                                       {"fragments_skipped", obs.fragments_skipped},
+                                       {"icmp_quoted_tcp", obs.icmp_quoted_tcp},
+                                       {"short_tcp_header", obs.short_tcp_header}};
+        for (std::size_t i = 0; i < obs.parse_errors.size(); ++i) {
+            observations[error_code_name(i)] = obs.parse_errors[i];
+        }
+        o["observations"] = observations;
+        out.append("\"summary\":" + o.dump() + ",\"warnings\":" + nlohmann::json(outcome.warnings).dump() + "}");
+        if (!options.label_files) out.append("\n");
+    } else if (options.format == Format::text && !options.frames) {
+        out.append(std::to_string(obs.frames) + " records, " + std::to_string(obs.tcp_frames) +
+                   " TCP frames, " + std::to_string(engine.streams()) + " TCP streams");
+        if (obs.not_ip + obs.not_tcp + obs.fragments_skipped != 0) {
+            out.append("; skipped: " + std::to_string(obs.not_ip) + " not IP, " +
+                       std::to_string(obs.not_tcp) + " not TCP, " +
+                       std::to_string(obs.fragments_skipped) + " IP fragments");
+        }
+        out.append("\n");
+        for (const auto& w : outcome.warnings) out.append("warning: " + w + "\n");
+    }
+    out.flush();
+    return outcome;
+}
+
+}  // namespace tcplab::analyzer

@@ -1,0 +1,69 @@
+#pragma once
+// What the text/JSON reports say about one stream, collected while the frames go by (report mode
+// only; the per-frame TSV does not pay for it). Fixed-size except the event list and teardown.
+#include <array>
+#include <cstdint>
+#include <optional>
+#include <vector>
+
+#include "analyzer/tcp_analysis.hpp"
+#include "packet/tcp.hpp"
+
+namespace tcplab::analyzer {
+
+// One packet as the lab looked at it in Wireshark: flags, raw and relative numbers, options.
+struct PacketView {
+    std::uint64_t frame = 0;
+    Nanos time = 0;
+    std::uint8_t dir = 0;  // 0: from endpoint a (the stream's first sender), 1: from b
+    std::uint16_t tcp_flags = 0;
+    std::uint32_t raw_seq = 0;
+    std::uint32_t raw_ack = 0;
+    std::uint32_t rel_seq = 0;
+    std::uint32_t rel_ack = 0;  // raw when the ACK bit is clear (as tshark shows it)
+    std::uint32_t seglen = 0;
+    std::uint16_t window = 0;
+    std::optional<std::uint16_t> mss;
+    std::optional<std::uint8_t> window_scale;
+    bool sack_permitted = false;
+    std::optional<packet::TcpTimestamps> timestamps;
+};
+
+struct Event {
+    PacketView packet;
+    Verdict verdict;
+};
+
+// Flag counters in bit order of analyzer::flag (15 bits).
+using FlagCounts = std::array<std::uint64_t, 15>;
+
+struct StreamSummary {
+    std::optional<PacketView> syn;     // the first pure SYN
+    std::optional<PacketView> synack;  // the first SYN-ACK
+    std::optional<PacketView> ack;     // the pure ACK that completed the handshake (set iRTT)
+    std::uint32_t syn_count = 0;
+    std::uint32_t synack_count = 0;
+    Nanos irtt = 0;  // 0: unknown
+
+    std::vector<PacketView> closing;  // FIN and RST frames, and the ACK of each FIN (capped)
+    int first_fin_dir = -1;
+    std::uint64_t first_fin_frame = 0;
+    bool fin_seen[2] = {false, false};
+    bool rst_seen[2] = {false, false};
+    std::uint32_t fin_next_seq[2] = {0, 0};  // raw seq after each side's FIN
+    bool fin_acked[2] = {false, false};
+    bool half_close = false;  // data kept flowing towards a side after it sent its FIN
+
+    std::uint64_t frames[2] = {0, 0};
+    std::uint64_t payload_bytes[2] = {0, 0};
+    std::uint64_t first_frame = 0;
+    std::uint64_t last_frame = 0;
+    Nanos first_time = 0;
+    Nanos last_time = 0;
+    FlagCounts counts{};
+    std::vector<Event> events;  // every frame with at least one verdict flag
+};
+
+constexpr std::size_t kMaxClosingPackets = 32;
+
+}  // namespace tcplab::analyzer
