@@ -1,8 +1,299 @@
-// tcplab net: placeholder until issue 6 lands (says so plainly, exits 2).
+// tcplab net up|down|status|exec: thin wiring of netem/topology.hpp (and the tc backend for
+// impairment flags). Every subcommand parses flags into values and calls the library.
+#include <unistd.h>
+
+#include <cerrno>
+#include <chrono>
+#include <cstdio>
+#include <cstring>
+#include <iostream>
+#include <nlohmann/json.hpp>
+#include <set>
+
 #include "app/cli.hpp"
+#include "netem/command.hpp"
+#include "netem/impairment_options.hpp"
+#include "netem/stop_signal.hpp"
+#include "netem/topology.hpp"
+#include "packet/errors.hpp"
 
 namespace tcplab::app {
 
-int run_net(const Args& /*args*/) { return not_built_yet("net", 6); }
+namespace {
+
+namespace nm = tcplab::netem;
+
+constexpr const char* kNetUsage =
+    "tcplab net up|down|status|exec ...   (tcplab net <verb> --help for details)";
+
+void print_commands(const nm::DryRunRunner& runner) {
+    for (const auto& argv : runner.commands()) {
+        std::cout << nm::format_command(argv) << "\n";
+    }
+}
+
+void print_report(const nm::StaleReport& report) {
+    for (const auto& line : report.removed) std::cout << "removed " << line << "\n";
+    for (const auto& line : report.failures) std::cerr << "could not remove " << line << "\n";
+    if (report.removed.empty() && report.failures.empty()) std::cout << "nothing to remove\n";
+}
+
+void print_topology(const nm::Topology& topo, bool detached) {
+    const int n = topo.run_id();
+    std::cout << "run " << n << " up" << (detached ? " (detached)" : "") << "\n"
+              << "  " << topo.namespace_name(nm::Role::client) << "  " << topo.client_interface() << "  "
+              << topo.client_ipv4() << "/24  " << topo.client_ipv6() << "/64\n"
+              << "  " << topo.namespace_name(nm::Role::router) << "  " << topo.router_client_interface()
+              << " " << nm::router_client_ipv4(n) << ", " << topo.router_server_interface() << " "
+              << nm::router_server_ipv4(n) << "  kernel forwarding "
+              << (topo.kernel_forwarding() ? "on" : "off") << "\n"
+              << "  " << topo.namespace_name(nm::Role::server) << "  " << topo.server_interface() << "  "
+              << topo.server_ipv4() << "/24  " << topo.server_ipv6() << "/64\n";
+    if (detached) {
+        std::cout << "remove it with: tcplab net down " << n << "\n";
+    } else {
+        std::cout << "press Ctrl-C (or send SIGTERM to " << ::getpid() << ") to remove it\n";
+    }
+    std::cout.flush();
+}
+
+int net_up(const Args& args) {
+    po::options_description options("net up options");
+    options.add_options()
+        ("id", po::value<int>(), "run id N (1..250); default: the lowest free one")
+        ("dry-run", po::bool_switch(), "print the commands instead of running them")
+        ("detach", po::bool_switch(), "leave the topology up and exit (remove with `net down N`)")
+        ("no-forwarding", po::bool_switch(),
+         "kernel forwarding off in the router (for a userspace forwarder)")
+        ("keep-offloads", po::bool_switch(), "do not turn TSO/GSO/GRO/checksum offloads off");
+    po::options_description impairment("impairment (applied on the router's egress by the tc backend)");
+    nm::add_impairment_options(impairment);
+    options.add(impairment);
+    const CommandSpec spec{
+        "tcplab net up [--id N] [--dry-run] [--detach] [impairment flags...]",
+        "Creates tl<N>-cli, tl<N>-rtr, tl<N>-srv joined by two veth pairs (198.18.N.0/24, "
+        "198.19.N.0/24, fd7c:N:1::/64, fd7c:N:2::/64). Without --detach it stays in the foreground "
+        "and removes everything on Ctrl-C / SIGTERM.",
+        "examples:\n  tcplab net up --dry-run --id 7\n  tcplab net up --detach\n"};
+    const auto vm = parse_command_line(spec, options, args);
+    if (!vm) {
+        return kExitOk;
+    }
+    const auto model = nm::impairment_from(*vm);
+    const bool any_impairment =
+        !model.client_to_server.is_identity() || !model.server_to_client.is_identity();
+    if (any_impairment) {
+        throw UsageError("impairment flags need the tc backend, which is not wired into `net up` "
+                         "yet; use `tcplab scenario run` (issue 6)");
+    }
+
+    nm::TopologyOptions topo_options;
+    if (vm->count("id") != 0U) {
+        topo_options.run_id = (*vm)["id"].as<int>();
+    }
+    topo_options.kernel_forwarding = !(*vm)["no-forwarding"].as<bool>();
+    topo_options.disable_offloads = !(*vm)["keep-offloads"].as<bool>();
+
+    if ((*vm)["dry-run"].as<bool>()) {
+        nm::DryRunRunner runner;
+        topo_options.runner = &runner;
+        auto topo = nm::Topology::up(topo_options);
+        topo.detach();  // nothing was created; do not print removal commands
+        print_commands(runner);
+        return kExitOk;
+    }
+
+    nm::StopSignals signals;
+    // Leftovers of killed runs go first (state files only; `net down --stale` also sweeps
+    // unrecorded tl<N>-* namespaces).
+    nm::StaleOptions stale;
+    stale.sweep_orphan_namespaces = false;
+    for (const auto& line : nm::down_stale(stale).removed) {
+        std::cerr << "removed stale " << line << "\n";
+    }
+    auto topo = nm::Topology::up(topo_options);
+    if ((*vm)["detach"].as<bool>()) {
+        topo.detach();
+        print_topology(topo, true);
+        return kExitOk;
+    }
+    print_topology(topo, false);
+    while (!signals.wait_for(std::chrono::seconds(3600))) {
+    }
+    std::cout << "stopping: removing run " << topo.run_id() << "\n";
+    topo.down();
+    std::cout << "run " << topo.run_id() << " removed\n";
+    return kExitOk;
+}
+
+int net_down(const Args& args) {
+    po::options_description options("net down options");
+    options.add_options()
+        ("run", po::value<int>(), "run id N to remove")
+        ("stale", po::bool_switch(),
+         "remove every run whose owner died, and tl<N>-* namespaces with no state file and no process")
+        ("dry-run", po::bool_switch(), "print the commands instead of running them");
+    po::positional_options_description positional;
+    positional.add("run", 1);
+    const CommandSpec spec{"tcplab net down N | --stale [--dry-run]",
+                           "Removes a run's namespaces and links in reverse creation order.", ""};
+    const auto vm = parse_command_line(spec, options, args, &positional);
+    if (!vm) {
+        return kExitOk;
+    }
+    const bool stale = (*vm)["stale"].as<bool>();
+    if (stale == (vm->count("run") != 0U)) {
+        throw UsageError("give exactly one of N or --stale\nusage: " + spec.usage);
+    }
+    nm::DryRunRunner dry;
+    nm::StaleOptions so;
+    if ((*vm)["dry-run"].as<bool>()) {
+        so.runner = &dry;
+    }
+    const auto report = stale ? nm::down_stale(so) : nm::down_run((*vm)["run"].as<int>(), so);
+    if (so.runner != nullptr) {
+        print_commands(dry);
+    }
+    print_report(report);
+    return report.failures.empty() ? kExitOk : kExitEnvironment;
+}
+
+int net_status(const Args& args) {
+    po::options_description options("net status options");
+    options.add_options()("format", po::value<std::string>()->default_value("text"), "text|json");
+    const CommandSpec spec{"tcplab net status [--format text|json]",
+                           "Lists runs (state files), their objects and owners, and tl<N>-* "
+                           "namespaces without a state file.",
+                           ""};
+    const auto vm = parse_command_line(spec, options, args);
+    if (!vm) {
+        return kExitOk;
+    }
+    const auto format = (*vm)["format"].as<std::string>();
+    if (format != "text" && format != "json") {
+        throw UsageError("--format must be text or json, got '" + format + "'");
+    }
+    const auto dir = nm::default_state_dir();
+    const auto runs = nm::list_runs(dir);
+    std::set<int> recorded;
+    nlohmann::json doc = {{"state_dir", dir.string()}, {"runs", nlohmann::json::array()},
+                          {"unrecorded_namespaces", nlohmann::json::array()}};
+    for (const auto& r : runs) {
+        recorded.insert(r.run_id);
+        const std::string state = !r.parse_error.empty() ? "unreadable"
+                                  : r.detached           ? "detached"
+                                  : nm::owner_alive(r)   ? "running"
+                                                         : "stale";
+        nlohmann::json objects = nlohmann::json::array();
+        for (const auto& o : r.objects) {
+            objects.push_back(o.kind + " " + (o.netns.empty() ? o.name : o.netns + "/" + o.name));
+        }
+        doc["runs"].push_back({{"run_id", r.run_id}, {"state", state}, {"pid", r.pid},
+                               {"created", r.created_utc}, {"objects", objects},
+                               {"error", r.parse_error}});
+    }
+    for (const auto& [id, name] : nm::lab_namespaces()) {
+        if (recorded.count(id) == 0U) {
+            doc["unrecorded_namespaces"].push_back(
+                {{"name", name}, {"has_processes", nm::namespace_has_processes(name)}});
+        }
+    }
+    if (format == "json") {
+        std::cout << doc.dump(2) << "\n";
+        return kExitOk;
+    }
+    std::cout << "state directory " << dir.string() << "\n";
+    if (runs.empty()) std::cout << "no runs\n";
+    for (const auto& r : doc["runs"]) {
+        std::cout << "run " << r["run_id"].get<int>() << "  " << r["state"].get<std::string>()
+                  << "  pid " << r["pid"].get<int>() << "  created " << r["created"].get<std::string>()
+                  << "\n";
+        for (const auto& o : r["objects"]) std::cout << "    " << o.get<std::string>() << "\n";
+        if (!r["error"].get<std::string>().empty()) std::cout << "    " << r["error"].get<std::string>() << "\n";
+    }
+    for (const auto& ns : doc["unrecorded_namespaces"]) {
+        std::cout << "namespace " << ns["name"].get<std::string>() << " has no state file ("
+                  << (ns["has_processes"].get<bool>() ? "processes inside; kept by --stale"
+                                                      : "removed by `net down --stale`")
+                  << ")\n";
+    }
+    return kExitOk;
+}
+
+int net_exec(const Args& args) {
+    Args flags;
+    Args command;
+    bool after_dashes = false;
+    for (const auto& a : args) {
+        if (!after_dashes && a == "--") {
+            after_dashes = true;
+        } else {
+            (after_dashes ? command : flags).push_back(a);
+        }
+    }
+    po::options_description options("net exec options");
+    options.add_options()("role", po::value<std::string>(), "cli | rtr | srv")(
+        "id", po::value<int>(), "run id N (default: the only run that exists)");
+    po::positional_options_description positional;
+    positional.add("role", 1);
+    const CommandSpec spec{"tcplab net exec cli|rtr|srv [--id N] -- CMD [ARGS...]",
+                           "Runs CMD inside one of a run's namespaces (ip netns exec).",
+                           "example:\n  tcplab net exec cli -- ping -c 3 198.19.1.2\n"};
+    const auto vm = parse_command_line(spec, options, flags, &positional);
+    if (!vm) {
+        return kExitOk;
+    }
+    if (vm->count("role") == 0U || command.empty()) {
+        throw UsageError("need a role and a command after --\nusage: " + spec.usage);
+    }
+    const auto role = nm::role_from_string((*vm)["role"].as<std::string>());
+    int id = 0;
+    if (vm->count("id") != 0U) {
+        id = (*vm)["id"].as<int>();
+    } else {
+        std::set<int> ids;
+        for (const auto& r : nm::list_runs(nm::default_state_dir())) ids.insert(r.run_id);
+        if (ids.size() != 1) {
+            throw UsageError(ids.empty() ? "no run exists (tcplab net up first)"
+                                         : "several runs exist; choose one with --id N");
+        }
+        id = *ids.begin();
+    }
+    const auto ns = nm::namespace_name(id, role);
+    if (::access(("/run/netns/" + ns).c_str(), F_OK) != 0) {
+        throw UsageError("namespace " + ns + " does not exist (see `tcplab net status`)");
+    }
+    if (::geteuid() != 0) {
+        throw EnvironmentError("entering a namespace needs root; run it with sudo");
+    }
+    std::vector<std::string> argv = {"ip", "netns", "exec", ns};
+    argv.insert(argv.end(), command.begin(), command.end());
+    std::vector<char*> cargv;
+    for (auto& a : argv) cargv.push_back(a.data());
+    cargv.push_back(nullptr);
+    std::cout.flush();
+    ::execvp(cargv[0], cargv.data());
+    throw EnvironmentError("cannot run ip netns exec: " + std::string(std::strerror(errno)));
+}
+
+}  // namespace
+
+int run_net(const Args& args) {
+    if (args.empty() || args[0] == "--help" || args[0] == "-h") {
+        (args.empty() ? std::cerr : std::cout)
+            << "usage: " << kNetUsage << "\n\n"
+            << "  up      create a client-router-server topology (tl<N>-cli/rtr/srv)\n"
+               "  down    remove run N, or every stale run (--stale)\n"
+               "  status  list runs, their objects, and stale leftovers\n"
+               "  exec    run a command inside cli|rtr|srv of a run\n";
+        return args.empty() ? kExitUsage : kExitOk;
+    }
+    const Args rest(args.begin() + 1, args.end());
+    if (args[0] == "up") return net_up(rest);
+    if (args[0] == "down") return net_down(rest);
+    if (args[0] == "status") return net_status(rest);
+    if (args[0] == "exec") return net_exec(rest);
+    throw UsageError("unknown verb '" + args[0] + "'\nusage: " + kNetUsage);
+}
 
 }  // namespace tcplab::app
