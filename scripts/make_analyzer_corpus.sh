@@ -9,7 +9,8 @@
 # (congestion), tcpdump --immediate-mode at the client and at the server interface.
 # For every case NAME it writes NAME-client.pcap, NAME-server.pcap and, from tshark via
 # scripts/tshark_expected.sh, NAME-client.tsv / NAME-server.tsv. Then a few hand edge cases
-# (pcapng, nanosecond timestamps, Linux cooked v1/v2 link types).
+# (pcapng, nanosecond timestamps, Linux cooked v1/v2, and derived raw-IP, BSD-loopback and
+# big-endian files).
 # (No 802.1Q case: this kernel has no 8021q module; VLAN tags need hand-built unit tests.)
 #
 # OUTDIR defaults to tests/data/analyzer. Needs root, iproute2, nft, ethtool, tcpdump, tshark,
@@ -438,23 +439,65 @@ case_nsec_loss_ack_v4() {
     run_case nsec_loss_ack_v4 4 0 --mode sink -- --mode send --bytes 6000 --chunk 1000 --pause 0.25
     cap_extra=()
 }
-# pcapng: tcpdump writes pcap only, so the SYN-loss case is converted with editcap.
-case_pcapng_syn_loss_v4() {
-    [ -f "$outdir/syn_loss_v4-client.pcap" ] || case_syn_loss_v4
-    local side
+# Derived captures: the same real packets in another container or link type, for the reader.
+# relink_py rewrites an Ethernet pcap record by record (non-IP records such as ARP cannot be
+# expressed in the target link types and are left out, so frame numbers differ from the source):
+#   raw      LINKTYPE_RAW (101): the IP packet only
+#   null     LINKTYPE_NULL (0, BSD loopback): 4-byte address family in the writer's byte order
+#            (little-endian here; AF_INET 2, AF_INET6 24 as on NetBSD/OpenBSD)
+#   swapped  the same Ethernet records in a big-endian pcap (as written on a big-endian host)
+relink_py='
+import struct, sys
+src, dst, kind = sys.argv[1:4]
+data = open(src, "rb").read()
+if data[:4] not in (b"\xd4\xc3\xb2\xa1", b"\x4d\x3c\xb2\xa1"):
+    sys.exit(src + ": not a little-endian pcap")
+magic, major, minor, zone, sigfigs, snaplen, link = struct.unpack("<IHHiIII", data[:24])
+if link != 1: sys.exit(src + ": link type %d, expected Ethernet" % link)
+out_link = {"raw": 101, "null": 0, "swapped": 1}[kind]
+end = ">" if kind == "swapped" else "<"
+out = [struct.pack(end + "IHHiIII", magic, major, minor, zone, sigfigs, snaplen, out_link)]
+off = 24
+while off + 16 <= len(data):
+    sec, frac, incl, orig = struct.unpack("<IIII", data[off:off + 16])
+    rec = data[off + 16:off + 16 + incl]
+    off += 16 + incl
+    if kind != "swapped":
+        ethertype = rec[12:14]
+        if ethertype not in (b"\x08\x00", b"\x86\xdd"): continue
+        rec, orig = rec[14:], orig - 14
+        if kind == "null":
+            rec, orig = struct.pack("<I", 2 if ethertype == b"\x08\x00" else 24) + rec, orig + 4
+    out.append(struct.pack(end + "IIII", sec, frac, len(rec), orig) + rec)
+open(dst, "wb").write(b"".join(out))
+'
+# derive NAME SOURCE_CASE KIND EXT: NAME-{client,server}.EXT from SOURCE_CASE's captures.
+derive() {
+    local name=$1 source=$2 kind=$3 ext=$4 side
+    [ -f "$outdir/$source-client.pcap" ] || "case_$source"
     for side in client server; do
-        editcap -F pcapng "$outdir/syn_loss_v4-$side.pcap" "$outdir/pcapng_syn_loss_v4-$side.pcapng"
-        "$expected" "$outdir/pcapng_syn_loss_v4-$side.pcapng" \
-            | awk -v truth="$(sed -n '2s/^# router: //p' "$outdir/syn_loss_v4-$side.tsv")" \
-                '{print} NR == 1 {print "# router: " truth}' >"$outdir/pcapng_syn_loss_v4-$side.tsv"
+        if [ "$kind" = pcapng ]; then
+            editcap -F pcapng "$outdir/$source-$side.pcap" "$outdir/$name-$side.$ext"
+        else
+            "$python" -c "$relink_py" "$outdir/$source-$side.pcap" "$outdir/$name-$side.$ext" "$kind"
+        fi
+        "$expected" "$outdir/$name-$side.$ext" \
+            | awk -v truth="$(sed -n '2s/^# router: //p' "$outdir/$source-$side.tsv")" \
+                '{print} NR == 1 {print "# router: " truth}' >"$outdir/$name-$side.tsv"
     done
-    log "case pcapng_syn_loss_v4 (editcap -F pcapng of syn_loss_v4)"
+    log "case $name ($kind of $source)"
 }
+# pcapng: tcpdump writes pcap only, so the SYN-loss case is converted with editcap.
+case_pcapng_syn_loss_v4() { derive pcapng_syn_loss_v4 syn_loss_v4 pcapng pcapng; }
+case_rawip_fin_loss_v4() { derive rawip_fin_loss_v4 fin_loss_v4 raw pcap; }
+case_null_fin_loss_v6() { derive null_fin_loss_v6 fin_loss_v6 null pcap; }
+case_swapped_synack_loss_v4() { derive swapped_synack_loss_v4 synack_loss_v4 swapped pcap; }
 
 all_cases=(clean_v4 clean_v6 loss_data_v4 loss_data_v6 loss_ack_v4 syn_loss_v4 synack_loss_v4
            synack_loss_v6 fin_loss_v4 fin_loss_v6 congestion_v4 zero_window_v4 keepalive_v6
            port_reuse_v4 rst_abort_v4 icmp_reject_v4 icmp_reject_v6 exthdr_loss_v6
-           sll2_syn_loss_v4 sll_fin_loss_v6 nsec_loss_ack_v4 pcapng_syn_loss_v4)
+           sll2_syn_loss_v4 sll_fin_loss_v6 nsec_loss_ack_v4 pcapng_syn_loss_v4
+           rawip_fin_loss_v4 null_fin_loss_v6 swapped_synack_loss_v4)
 [ ${#cases[@]} -gt 0 ] || cases=("${all_cases[@]}")
 for c in "${cases[@]}"; do
     declare -F "case_$c" >/dev/null || die "unknown case '$c' (known: ${all_cases[*]})" 2
