@@ -9,8 +9,8 @@
 # (congestion), tcpdump --immediate-mode at the client and at the server interface.
 # For every case NAME it writes NAME-client.pcap, NAME-server.pcap and, from tshark via
 # scripts/tshark_expected.sh, NAME-client.tsv / NAME-server.tsv. Then a few hand edge cases
-# (pcapng, nanosecond timestamps, Linux cooked v1/v2, and derived raw-IP, BSD-loopback and
-# big-endian files).
+# (pcapng, nanosecond timestamps, Linux cooked v1/v2, and derived raw-IP, BSD-loopback,
+# big-endian and cut-short files).
 # (No 802.1Q case: this kernel has no 8021q module; VLAN tags need hand-built unit tests.)
 #
 # OUTDIR defaults to tests/data/analyzer. Needs root, iproute2, nft, ethtool, tcpdump, tshark,
@@ -492,12 +492,24 @@ case_pcapng_syn_loss_v4() { derive pcapng_syn_loss_v4 syn_loss_v4 pcapng pcapng;
 case_rawip_fin_loss_v4() { derive rawip_fin_loss_v4 fin_loss_v4 raw pcap; }
 case_null_fin_loss_v6() { derive null_fin_loss_v6 fin_loss_v6 null pcap; }
 case_swapped_synack_loss_v4() { derive swapped_synack_loss_v4 synack_loss_v4 swapped pcap; }
+# A capture cut short in the middle of a record (client vantage only): what was read before
+# the damage is still analysed; tshark's message is the TSV's "# damaged:" comment.
+case_truncated_fin_loss_v4() {
+    [ -f "$outdir/fin_loss_v4-client.pcap" ] || case_fin_loss_v4
+    head -c 15000 "$outdir/fin_loss_v4-client.pcap" >"$outdir/truncated_fin_loss_v4-client.pcap"
+    "$expected" "$outdir/truncated_fin_loss_v4-client.pcap" 2>/dev/null \
+        | awk -v truth="$(sed -n '2s/^# router: //p' "$outdir/fin_loss_v4-client.tsv")" \
+            '{print} NR == 1 {print "# router: " truth}' >"$outdir/truncated_fin_loss_v4-client.tsv"
+    grep -q '^# damaged:' "$outdir/truncated_fin_loss_v4-client.tsv" \
+        || die "truncated_fin_loss_v4-client.pcap is not reported as damaged by tshark"
+    log "case truncated_fin_loss_v4 (first 15000 bytes of fin_loss_v4-client.pcap)"
+}
 
 all_cases=(clean_v4 clean_v6 loss_data_v4 loss_data_v6 loss_ack_v4 syn_loss_v4 synack_loss_v4
            synack_loss_v6 fin_loss_v4 fin_loss_v6 congestion_v4 zero_window_v4 keepalive_v6
            port_reuse_v4 rst_abort_v4 icmp_reject_v4 icmp_reject_v6 exthdr_loss_v6
            sll2_syn_loss_v4 sll_fin_loss_v6 nsec_loss_ack_v4 pcapng_syn_loss_v4
-           rawip_fin_loss_v4 null_fin_loss_v6 swapped_synack_loss_v4)
+           rawip_fin_loss_v4 null_fin_loss_v6 swapped_synack_loss_v4 truncated_fin_loss_v4)
 [ ${#cases[@]} -gt 0 ] || cases=("${all_cases[@]}")
 for c in "${cases[@]}"; do
     declare -F "case_$c" >/dev/null || die "unknown case '$c' (known: ${all_cases[*]})" 2
