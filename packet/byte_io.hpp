@@ -11,21 +11,53 @@ namespace tcplab::packet {
 
 class ByteReader {
 public:
-    explicit ByteReader(std::span<const std::uint8_t> bytes, std::size_t base_offset = 0);
+    // Defined inline: this is the per-packet path (dissect), and every read is a bounds check
+    // plus a load that the compiler should fold into the caller.
+    explicit ByteReader(std::span<const std::uint8_t> bytes, std::size_t base_offset = 0)
+        : bytes_(bytes), base_(base_offset) {}
 
-    std::size_t offset() const;        // absolute offset (base_offset + position)
-    std::size_t remaining() const;
-    bool need(std::size_t n) const;    // true if n more bytes can be read
+    std::size_t offset() const { return base_ + pos_; }  // absolute offset (base_offset + position)
+    std::size_t remaining() const { return bytes_.size() - pos_; }
+    bool need(std::size_t n) const { return n <= remaining(); }  // true if n more bytes can be read
     // The reads below return 0 / empty and set failed() when fewer bytes remain than asked.
-    std::uint8_t u8();
-    std::uint16_t u16();
-    std::uint32_t u32();
-    std::span<const std::uint8_t> bytes(std::size_t n);
-    void skip(std::size_t n);
-    std::span<const std::uint8_t> rest() const;
-    bool failed() const;
+    std::uint8_t u8() {
+        if (!need(1)) return fail(), 0;
+        return bytes_[pos_++];
+    }
+    std::uint16_t u16() {
+        if (!need(2)) return fail(), 0;
+        const auto v = static_cast<std::uint16_t>((bytes_[pos_] << 8) | bytes_[pos_ + 1]);
+        pos_ += 2;
+        return v;
+    }
+    std::uint32_t u32() {
+        if (!need(4)) return fail(), 0;
+        const std::uint32_t v = (std::uint32_t{bytes_[pos_]} << 24) |
+                                (std::uint32_t{bytes_[pos_ + 1]} << 16) |
+                                (std::uint32_t{bytes_[pos_ + 2]} << 8) | bytes_[pos_ + 3];
+        pos_ += 4;
+        return v;
+    }
+    std::span<const std::uint8_t> bytes(std::size_t n) {
+        if (!need(n)) return fail(), std::span<const std::uint8_t>{};
+        auto out = bytes_.subspan(pos_, n);
+        pos_ += n;
+        return out;
+    }
+    void skip(std::size_t n) {
+        if (!need(n)) {
+            fail();
+            pos_ = bytes_.size();  // a failed skip leaves nothing readable, never a partial position
+            return;
+        }
+        pos_ += n;
+    }
+    std::span<const std::uint8_t> rest() const { return bytes_.subspan(pos_); }
+    bool failed() const { return failed_; }
 
 private:
+    void fail() { failed_ = true; }
+
     std::span<const std::uint8_t> bytes_;
     std::size_t pos_ = 0;
     std::size_t base_ = 0;

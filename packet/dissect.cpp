@@ -1,5 +1,6 @@
 // dissect(): the per-packet path. No exceptions, no allocation for ordinary frames (IPv4 options
-// are skipped, not copied), one bounds check per header.
+// are skipped, not copied), one bounds check per header, and the result is filled in place (one
+// Result<Dissected> per call, returned by NRVO) rather than moving headers through layers.
 #include "packet/dissect.hpp"
 
 #include <algorithm>
@@ -18,86 +19,98 @@ ParseError at(ParseError e, std::size_t layer_offset) {
     return e;
 }
 
-Result<Dissected> dissect_ipv4(std::span<const std::uint8_t> frame, std::size_t ip_offset) {
-    Dissected d;
+std::optional<ParseError> dissect_ipv4(std::span<const std::uint8_t> frame, Dissected& d) {
     Ipv4Header h;
-    auto header_length = detail::parse_ipv4_into(frame.subspan(ip_offset), h, false);
-    if (!header_length) return at(header_length.error(), ip_offset);
+    auto header_length = detail::parse_ipv4_into(frame.subspan(d.ip_offset), h, false);
+    if (!header_length) return at(header_length.error(), d.ip_offset);
     d.ip_version = 4;
     d.src = h.src;
     d.dst = h.dst;
     d.protocol = h.protocol;
-    d.ip_offset = ip_offset;
-    d.transport_offset = ip_offset + *header_length;
+    d.transport_offset = d.ip_offset + *header_length;
     d.transport_length = static_cast<std::uint32_t>(h.total_length - *header_length);
     d.is_fragment = h.is_fragment();
     d.is_first_fragment = h.fragment_offset == 0;
-    return d;
+    return std::nullopt;
 }
 
-Result<Dissected> dissect_ipv6(std::span<const std::uint8_t> frame, std::size_t ip_offset) {
-    Dissected d;
-    auto chain = parse_ipv6(frame.subspan(ip_offset));
-    if (!chain) return at(chain.error(), ip_offset);
+std::optional<ParseError> dissect_ipv6(std::span<const std::uint8_t> frame, Dissected& d) {
+    Ipv6Chain chain;
+    if (auto error = detail::parse_ipv6_into(frame.subspan(d.ip_offset), chain))
+        return at(*error, d.ip_offset);
     d.ip_version = 6;
-    d.src = chain->header.src;
-    d.dst = chain->header.dst;
-    d.protocol = chain->upper_protocol;
-    d.ip_offset = ip_offset;
-    d.transport_offset = ip_offset + chain->upper_offset;
+    d.src = chain.header.src;
+    d.dst = chain.header.dst;
+    d.protocol = chain.upper_protocol;
+    d.transport_offset = d.ip_offset + chain.upper_offset;
     d.transport_length =
-        static_cast<std::uint32_t>(40 + chain->header.payload_length - chain->upper_offset);
-    d.is_fragment = chain->is_fragment;
-    d.is_first_fragment = chain->is_first_fragment;
-    return d;
+        static_cast<std::uint32_t>(40 + chain.header.payload_length - chain.upper_offset);
+    d.is_fragment = chain.is_fragment;
+    d.is_first_fragment = chain.is_first_fragment;
+    return std::nullopt;
 }
 
 // Parses TCP at d.transport_offset when the IP layer says it is there and it is not a later
 // fragment. The segment is bounded by the IP length (Ethernet padding is not payload) and by
 // what was captured (snaplen).
-Result<Dissected> add_transport(std::span<const std::uint8_t> frame, Result<Dissected> ip) {
-    if (!ip) return ip;
-    Dissected& d = ip.value();
-    if (d.protocol != kIpProtoTcp || !d.is_first_fragment) return ip;
-    const std::size_t captured = frame.size() - std::min(frame.size(), d.transport_offset);
-    const auto segment = frame.subspan(std::min(frame.size(), d.transport_offset),
-                                       std::min<std::size_t>(captured, d.transport_length));
-    auto tcp = parse_tcp(segment);
-    if (!tcp) return at(tcp.error(), d.transport_offset);
-    d.tcp = std::move(tcp.value());
+std::optional<ParseError> dissect_tcp(std::span<const std::uint8_t> frame, Dissected& d) {
+    if (d.protocol != kIpProtoTcp || !d.is_first_fragment) return std::nullopt;
+    const std::size_t start = std::min(frame.size(), d.transport_offset);
+    const auto segment =
+        frame.subspan(start, std::min<std::size_t>(frame.size() - start, d.transport_length));
+    if (auto error = detail::parse_tcp_into(segment, d.tcp)) return at(*error, d.transport_offset);
     d.is_tcp = true;
     const std::size_t header_length = d.tcp.header_length();
     d.tcp_payload_offset = d.transport_offset + header_length;
-    d.tcp_payload_length =
-        d.transport_length > header_length ? static_cast<std::uint32_t>(d.transport_length - header_length) : 0;
+    d.tcp_payload_length = d.transport_length > header_length
+                               ? static_cast<std::uint32_t>(d.transport_length - header_length)
+                               : 0;
     d.captured_payload = static_cast<std::uint32_t>(segment.size() - header_length);
-    return ip;
+    return std::nullopt;
 }
 
-Result<Dissected> dissect_network(std::span<const std::uint8_t> frame, std::size_t ip_offset,
-                                   int version) {
-    if (version == 4) return add_transport(frame, dissect_ipv4(frame, ip_offset));
-    if (version == 6) return add_transport(frame, dissect_ipv6(frame, ip_offset));
-    return Dissected{};  // not IP: nothing to report, and not an error
+std::optional<ParseError> dissect_network(std::span<const std::uint8_t> frame, int version,
+                                          Dissected& d) {
+    std::optional<ParseError> error;
+    if (version == 4) {
+        error = dissect_ipv4(frame, d);
+    } else if (version == 6) {
+        error = dissect_ipv6(frame, d);
+    } else {
+        return std::nullopt;  // not IP: nothing to report, and not an error
+    }
+    return error ? error : dissect_tcp(frame, d);
 }
 
 }  // namespace
 
 Result<Dissected> dissect(LinkType link, std::span<const std::uint8_t> frame) {
+    Result<Dissected> result{Dissected{}};
     auto view = parse_link(link, frame);
-    if (!view) return view.error();
+    if (!view) {
+        result = view.error();
+        return result;
+    }
     const int version = view->ether_type == kEtherTypeIpv4   ? 4
                         : view->ether_type == kEtherTypeIpv6 ? 6
                                                              : 0;
-    return dissect_network(frame, view->network_offset, version);
+    Dissected& d = result.value();
+    d.ip_offset = view->network_offset;
+    if (auto error = dissect_network(frame, version, d)) result = *error;
+    return result;
 }
 
 Result<Dissected> dissect_ip(std::span<const std::uint8_t> packet) {
-    if (packet.empty()) return ParseError{ErrorCode::truncated, 0, "IP packet is empty"};
-    const int version = packet[0] >> 4;
-    if (version != 4 && version != 6)
-        return ParseError{ErrorCode::bad_version, 0, "IP version neither 4 nor 6"};
-    return dissect_network(packet, 0, version);
+    Result<Dissected> result{Dissected{}};
+    const int version = packet.empty() ? 0 : packet[0] >> 4;
+    if (packet.empty()) {
+        result = ParseError{ErrorCode::truncated, 0, "IP packet is empty"};
+    } else if (version != 4 && version != 6) {
+        result = ParseError{ErrorCode::bad_version, 0, "IP version neither 4 nor 6"};
+    } else if (auto error = dissect_network(packet, version, result.value())) {
+        result = *error;
+    }
+    return result;
 }
 
 }  // namespace tcplab::packet

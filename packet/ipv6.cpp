@@ -1,6 +1,7 @@
 #include "packet/ipv6.hpp"
 
 #include "packet/byte_io.hpp"
+#include "packet/ip_detail.hpp"
 
 namespace tcplab::packet {
 
@@ -14,12 +15,15 @@ constexpr std::uint8_t kDestinationOptions = 60;
 
 }  // namespace
 
-Result<Ipv6Chain> parse_ipv6(std::span<const std::uint8_t> bytes) {
+namespace detail {
+
+std::optional<ParseError> parse_ipv6_into(std::span<const std::uint8_t> bytes, Ipv6Chain& chain) {
     if (bytes.empty()) return ParseError{ErrorCode::truncated, 0, "IPv6 header truncated"};
     if ((bytes[0] >> 4) != 6) return ParseError{ErrorCode::bad_version, 0, "IP version is not 6"};
     ByteReader r(bytes);
     if (!r.need(40)) return ParseError{ErrorCode::truncated, 0, "IPv6 header truncated"};
-    Ipv6Chain chain;
+    chain.is_fragment = false;
+    chain.is_first_fragment = true;
     Ipv6Header& h = chain.header;
     const std::uint32_t first = r.u32();
     h.traffic_class = static_cast<std::uint8_t>(first >> 20);
@@ -65,6 +69,14 @@ Result<Ipv6Chain> parse_ipv6(std::span<const std::uint8_t> bytes) {
                           "IPv6 payload length shorter than its extension headers"};
     chain.upper_protocol = next;
     chain.upper_offset = offset;
+    return std::nullopt;
+}
+
+}  // namespace detail
+
+Result<Ipv6Chain> parse_ipv6(std::span<const std::uint8_t> bytes) {
+    Ipv6Chain chain;
+    if (auto error = detail::parse_ipv6_into(bytes, chain)) return *error;
     return chain;
 }
 

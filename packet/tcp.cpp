@@ -2,6 +2,7 @@
 #include "packet/tcp.hpp"
 
 #include "packet/byte_io.hpp"
+#include "packet/ip_detail.hpp"
 
 namespace tcplab::packet {
 
@@ -48,10 +49,9 @@ void store_option(TcpOptions& out, std::uint8_t kind, std::span<const std::uint8
     }
 }
 
-}  // namespace
-
-Result<TcpOptions> parse_tcp_options(std::span<const std::uint8_t> options, std::size_t base_offset) {
-    TcpOptions out;
+// Fills `out` (which must be default-initialised); nullopt on success.
+std::optional<ParseError> parse_options_into(std::span<const std::uint8_t> options,
+                                             std::size_t base_offset, TcpOptions& out) {
     std::size_t i = 0;
     while (i < options.size()) {
         const std::uint8_t kind = options[i];
@@ -73,13 +73,22 @@ Result<TcpOptions> parse_tcp_options(std::span<const std::uint8_t> options, std:
         store_option(out, kind, options.subspan(i + 2, length - 2));
         i += length;
     }
+    return std::nullopt;
+}
+
+}  // namespace
+
+Result<TcpOptions> parse_tcp_options(std::span<const std::uint8_t> options, std::size_t base_offset) {
+    TcpOptions out;
+    if (auto error = parse_options_into(options, base_offset, out)) return *error;
     return out;
 }
 
-Result<TcpHeader> parse_tcp(std::span<const std::uint8_t> bytes) {
+namespace detail {
+
+std::optional<ParseError> parse_tcp_into(std::span<const std::uint8_t> bytes, TcpHeader& h) {
     ByteReader r(bytes);
     if (!r.need(20)) return ParseError{ErrorCode::truncated, 0, "TCP header truncated"};
-    TcpHeader h;
     h.src_port = r.u16();
     h.dst_port = r.u16();
     h.seq = SeqNum(r.u32());
@@ -95,11 +104,16 @@ Result<TcpHeader> parse_tcp(std::span<const std::uint8_t> bytes) {
         return ParseError{ErrorCode::bad_header_length, 12, "TCP data offset below 5"};
     if (h.header_length() > bytes.size())
         return ParseError{ErrorCode::bad_header_length, 12, "TCP data offset past the end"};
-    if (h.header_length() > 20) {
-        auto options = parse_tcp_options(bytes.subspan(20, h.header_length() - 20), 20);
-        if (!options) return options.error();
-        h.options = std::move(options.value());
-    }
+    if (h.header_length() > 20)
+        return parse_options_into(bytes.subspan(20, h.header_length() - 20), 20, h.options);
+    return std::nullopt;
+}
+
+}  // namespace detail
+
+Result<TcpHeader> parse_tcp(std::span<const std::uint8_t> bytes) {
+    TcpHeader h;
+    if (auto error = detail::parse_tcp_into(bytes, h)) return *error;
     return h;
 }
 
