@@ -57,13 +57,15 @@ const std::string& egress_interface(Direction d) {
 }
 
 std::uint32_t netem_limit_for(const DirectionImpairment& d) {
-    const double hold_s = (d.delay_ms + 4 * d.jitter_ms) / 1000.0;
-    const double line_pps = static_cast<double>(kAssumedLineRateBps) / (8.0 * kMinFrameBytes);
-    double limit = std::ceil(line_pps * hold_s) + kNetemDefaultLimit;
+    // Integer arithmetic in microseconds, so 140 ms at 10 Gbit/s is exactly 2734375 frames.
+    const auto hold_us = static_cast<std::uint64_t>(std::llround((d.delay_ms + 4 * d.jitter_ms) * 1000));
+    const std::uint64_t bits_per_frame_us = 8ULL * kMinFrameBytes * 1'000'000ULL;
+    std::uint64_t limit = (kAssumedLineRateBps * hold_us + bits_per_frame_us - 1) / bits_per_frame_us +
+                          kNetemDefaultLimit;
     if (d.rate_bps != 0) {
         limit += kRateBacklogPackets;
     }
-    return static_cast<std::uint32_t>(std::min<double>(limit, kMaxLimit));
+    return static_cast<std::uint32_t>(std::min<std::uint64_t>(limit, kMaxLimit));
 }
 
 Argv netem_qdisc_argv(const std::string& router_netns, const std::string& device,

@@ -98,10 +98,13 @@ Topology Topology::up(const TopologyOptions& options) {
     int id = 0;
     if (runner.dry_run()) {
         // Nothing is created, so nothing is claimed: just show the id a real run would get.
-        id = options.run_id.value_or(0);
-        for (int n = kMinRunId; id == 0 && n <= kMaxRunId; ++n) {
-            if (!run_namespaces_exist(n) && !fs::exists(run_file(options.state_dir, n))) {
-                id = n;
+        if (options.run_id) {
+            id = *options.run_id;
+        } else {
+            for (int n = kMinRunId; id == 0 && n <= kMaxRunId; ++n) {
+                if (!run_namespaces_exist(n) && !fs::exists(run_file(options.state_dir, n))) {
+                    id = n;
+                }
             }
         }
         if (id < kMinRunId || id > kMaxRunId) {
