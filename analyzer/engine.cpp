@@ -3,6 +3,7 @@
 #include <algorithm>
 
 #include "analyzer/flags.hpp"
+#include "analyzer/truncated_tcp.hpp"
 #include "packet/dissect.hpp"
 #include "packet/ipv4.hpp"
 #include "packet/tcp.hpp"
@@ -71,6 +72,13 @@ void Engine::process(const FrameRecord& record) {
     ++obs_.frames;
     auto result = packet::dissect(link_, record.data);
     if (!result) {
+        // A snaplen-truncated TCP header is still analysed, as tshark does.
+        if (auto partial = dissect_truncated_tcp(link_, record.data)) {
+            ++obs_.truncated_tcp_header;
+            handle_tcp(record, *partial, false, /*header_captured=*/false);
+            table_.expire_idle(record.time, finalise_);
+            return;
+        }
         note_error(record, result.error());
         return;
     }
@@ -111,7 +119,8 @@ void Engine::handle_icmp(const FrameRecord& record, const packet::Dissected& d) 
     handle_tcp(record, inner.value(), true);
 }
 
-void Engine::handle_tcp(const FrameRecord& record, const packet::Dissected& d, bool quoted) {
+void Engine::handle_tcp(const FrameRecord& record, const packet::Dissected& d, bool quoted,
+                        bool header_captured) {
     ++obs_.tcp_frames;
     const packet::TcpHeader& t = d.tcp;
     const FlowKey key = FlowKey::make(d.src, t.src_port, d.dst, t.dst_port);
@@ -176,6 +185,12 @@ void Engine::handle_tcp(const FrameRecord& record, const packet::Dissected& d, b
     if ((t.flags & tf::kSyn) != 0) verify_window_scaling(fwd, rev, (t.flags & tf::kAck) != 0);
     conv->completeness = next_completeness(conv->completeness, is_new, t.flags, in.seglen);
 
+    if (!header_captured) {
+        // tshark updated its state above, but then hit the end of the captured bytes while
+        // dissecting the options and never printed the analysis: no flags for this frame.
+        sink_.tcp_frame(record.number, conv->stream, nullptr);
+        return;
+    }
     if (collect_) summarise(*conv, dir, record, d, v, completed_handshake);
     sink_.tcp_frame(record.number, conv->stream, &v);
 }

@@ -37,7 +37,8 @@ struct Observations {
     std::uint64_t not_tcp = 0;
     std::uint64_t fragments_skipped = 0;
     std::uint64_t icmp_quoted_tcp = 0;
-    std::uint64_t short_tcp_header = 0;  // IP length smaller than the TCP header: no analysis
+    std::uint64_t short_tcp_header = 0;
+    std::uint64_t truncated_tcp_header = 0;  // cut by the snaplen, analysed from its first bytes  // IP length smaller than the TCP header: no analysis
     std::array<std::uint64_t, 6> parse_errors{};  // indexed by packet::ErrorCode
     std::uint64_t first_error_frame = 0;
     packet::ParseError first_error{};
@@ -54,7 +55,8 @@ public:
     std::size_t open_streams() const { return table_.open_count(); }
 
 private:
-    void handle_tcp(const FrameRecord& record, const packet::Dissected& d, bool quoted);
+    void handle_tcp(const FrameRecord& record, const packet::Dissected& d, bool quoted,
+                    bool header_captured = true);
     void handle_icmp(const FrameRecord& record, const packet::Dissected& d);
     void summarise(Conversation& c, int dir, const FrameRecord& record,
                    const packet::Dissected& d, const Verdict& v, bool completed_handshake);

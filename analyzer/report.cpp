@@ -6,6 +6,7 @@
 #include "analyzer/flags.hpp"
 #include "analyzer/pcap_reader.hpp"
 #include "analyzer/render.hpp"
+#include "analyzer/truncated_tcp.hpp"
 #include "packet/errors.hpp"
 #include "packet/link.hpp"
 
@@ -147,7 +148,8 @@ void json_end_files(Output& out) { out.append("\n]}\n"); }
 
 FileOutcome analyze_file(const std::string& path, const AnalyzeOptions& options, Output& out) {
     PcapReader reader(path);
-    if (!packet::is_supported(reader.link_type())) {
+    const std::uint32_t link_type = linktype_from_dlt(static_cast<int>(reader.link_type()));
+    if (!packet::is_supported(link_type)) {
         throw UsageError("cannot analyse '" + path + "': unsupported link type " +
                          std::to_string(reader.link_type()) + " (" + reader.link_type_name() +
                          ") in the file header (before record 1)");
@@ -176,7 +178,7 @@ FileOutcome analyze_file(const std::string& path, const AnalyzeOptions& options,
     }
     (void)tsv;
 
-    Engine engine(static_cast<packet::LinkType>(reader.link_type()), report != nullptr, *sink);
+    Engine engine(static_cast<packet::LinkType>(link_type), report != nullptr, *sink);
     FrameRecord fr;
     while (auto rec = reader.next()) {
         fr.number = rec->number;
@@ -219,7 +221,8 @@ FileOutcome analyze_file(const std::string& path, const AnalyzeOptions& options,
                                        {"not_tcp", obs.not_tcp},
                                        {"fragments_skipped", obs.fragments_skipped},
                                        {"icmp_quoted_tcp", obs.icmp_quoted_tcp},
-                                       {"short_tcp_header", obs.short_tcp_header}};
+                                       {"short_tcp_header", obs.short_tcp_header},
+                                       {"truncated_tcp_header", obs.truncated_tcp_header}};
         for (std::size_t i = 0; i < obs.parse_errors.size(); ++i) {
             observations[error_code_name(i)] = obs.parse_errors[i];
         }

@@ -37,22 +37,16 @@ void reset_dupacks_if_ack_moved(FlowState& fwd, const SegmentInput& in) {
     }
 }
 
-// ACKed unseen segment: this ACK covers bytes the other direction never showed us. tshark then
-// moves rev.maxseqtobeacked so the same gap is reported once, and (4.0 quirk) when it cannot
-// move it, uses rev.dupacknum = -1 as a "reported already" marker.
+// ACKed unseen segment: this ACK covers bytes the other direction never showed us. tshark 4.0
+// then moves rev.maxseqtobeacked to rev.nextseq "so we don't get this indication again" -- which
+// only helps when nextseq got past the gap, so an ACK still beyond it is flagged again.
 void check_ack_lost_segment(FlowState& rev, const SegmentInput& in, Verdict& v) {
     if (!known(rev.maxseqtobeacked) || !(in.ack > rev.maxseqtobeacked) ||
         !has_any(in.tcp_flags, tf::kAck)) {
         return;
     }
-    // tshark compares these two raw, not wrap-aware.
-    if (rev.maxseqtobeacked.raw() > rev.nextseq.raw()) {
-        rev.maxseqtobeacked = rev.nextseq;
-        v.flags |= flag::kAckLostSegment;
-    } else {
-        if (rev.dupacknum == 0) v.flags |= flag::kAckLostSegment;
-        rev.dupacknum = -1;
-    }
+    v.flags |= flag::kAckLostSegment;
+    rev.maxseqtobeacked = rev.nextseq;
 }
 
 // The retransmission family, for segments that carry data, SYN or FIN.
@@ -231,8 +225,7 @@ Verdict analyze_segment(FlowState& fwd, FlowState& rev, const ConversationTiming
         finished_fwd = true;
     }
     if (!finished_fwd && is_duplicate_ack(fwd, in)) {
-        // An earlier ACKed-unseen marker (-1) neutralises into the first duplicate.
-        fwd.dupacknum = fwd.dupacknum == -1 ? 1 : fwd.dupacknum + 1;
+        ++fwd.dupacknum;
         v.flags |= flag::kDuplicateAck;
         v.dupack_num = fwd.dupacknum;
         v.dupack_frame = fwd.lastnondupack;

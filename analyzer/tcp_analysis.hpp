@@ -43,7 +43,7 @@ struct FlowState {
     std::uint32_t window = 0xFFFFFFFFu;  // raw 16-bit window; "never seen" is G_MAXUINT32
     std::int16_t win_scale = -1;          // -1 unknown, -2 no scaling in use, else the shift
     bool is_first_ack = false;            // set by a SYN, cleared by the next pure ACK
-    std::int32_t dupacknum = 0;           // -1: an ACKed-unseen was already reported (quirk)
+    std::int32_t dupacknum = 0;
     std::uint64_t lastnondupack = 0;
     std::uint32_t lastsegmentflags = 0;
     std::vector<UnackedSegment> unacked;  // insertion order: front() is the oldest
