@@ -1,0 +1,91 @@
+// The pieces that talk to external tools: nft commands of the RST guard (as argv, no shell) and
+// the parsing of `ip -j` output, checked against the real `ip` of this machine.
+#include <gtest/gtest.h>
+
+#include "generator/link_resolver.hpp"
+#include "generator/process.hpp"
+#include "generator/rst_suppressor.hpp"
+#include "generator/transcript.hpp"
+#include "packet/errors.hpp"
+
+namespace tcplab::gen {
+namespace {
+
+TEST(RstSuppressor, OwnTablePerProcessAndPort) {
+    EXPECT_EQ(RstSuppressor::table_name(1234, 40000), "tcplab_gen_1234_40000");
+    const auto commands = RstSuppressor::install_commands("t", 40000);
+    ASSERT_EQ(commands.size(), 3u);
+    EXPECT_EQ(join_argv(commands[0]), "nft add table inet t");
+    EXPECT_EQ(join_argv(commands[1]),
+              "nft add chain inet t out { type filter hook output priority 0 ; policy accept ; }");
+    // Only RSTs from the crafted port, and never the generator's own (marked) packets.
+    EXPECT_EQ(join_argv(commands[2]),
+              "nft add rule inet t out meta mark != 0x7c0d tcp sport 40000 tcp flags & rst == rst drop");
+    EXPECT_EQ(join_argv(RstSuppressor::remove_command("t")), "nft delete table inet t");
+}
+
+TEST(RunCommand, CapturesOutputAndExitCode) {
+    const auto ok = run_command({"sh", "-c", "echo hello; exit 3"});
+    EXPECT_EQ(ok.exit_code, 3);
+    EXPECT_EQ(ok.output, "hello\n");
+    EXPECT_THROW((void)run_command({"/nonexistent/tool"}), EnvironmentError);
+}
+
+TEST(LinkResolver, ParsesTheRealIpRouteGetOutput) {
+    const auto out = run_command({"ip", "-j", "route", "get", "127.0.0.1"});
+    ASSERT_EQ(out.exit_code, 0) << out.output;
+    const auto route = parse_route_json(out.output);
+    EXPECT_EQ(route.dev, "lo");
+    EXPECT_EQ(route.prefsrc, "127.0.0.1");
+    EXPECT_TRUE(route.gateway.empty());
+    EXPECT_THROW((void)parse_route_json("not json"), UsageError);
+}
+
+TEST(LinkResolver, ParsesNeighbourEntries) {
+    const std::string json =
+        R"([{"dst":"198.18.7.2","dev":"veth0","lladdr":"02:00:5e:10:00:02","state":["REACHABLE"]},)"
+        R"({"dst":"198.18.7.9","dev":"veth0","state":["FAILED"]}])";
+    const auto mac = parse_neigh_json(json, "198.18.7.2");
+    ASSERT_TRUE(mac.has_value());
+    EXPECT_EQ((*mac)[0], 0x02);
+    EXPECT_EQ((*mac)[5], 0x02);
+    EXPECT_FALSE(parse_neigh_json(json, "198.18.7.9").has_value());
+    EXPECT_FALSE(parse_neigh_json(json, "198.18.7.3").has_value());
+    EXPECT_FALSE(parse_mac("02:00").has_value());
+}
+
+TEST(Transcript, RelativeNumbersAndRetransmissionMark) {
+    RelativeBase base;
+    base.local_isn = packet::SeqNum(1000);
+    base.peer_isn = packet::SeqNum(0xfffffff0);  // the peer's numbers wrap: still relative 1
+    base.peer_isn_known = true;
+    packet::TcpHeader data;
+    data.src_port = 40000;
+    data.dst_port = 80;
+    data.seq = packet::SeqNum(1001);
+    data.ack = packet::SeqNum(0xfffffff1);
+    data.flags = packet::tcp_flag::kAck | packet::tcp_flag::kPsh;
+    const auto line = format_segment(data, 100, Direction::sent, base, 64240, true);
+    EXPECT_EQ(line.rfind("[TCP Retransmission] 40000 → 80 [PSH, ACK] Seq=1 Ack=1 Win=64240 Len=100", 0), 0u) << line;
+    packet::TcpHeader rst;  // a RST to our SYN, before any peer ISN is known: Wireshark says Seq=1
+    rst.src_port = 80;
+    rst.dst_port = 40000;
+    rst.seq = packet::SeqNum(0);
+    rst.ack = packet::SeqNum(1001);
+    rst.flags = packet::tcp_flag::kRst | packet::tcp_flag::kAck;
+    RelativeBase unknown;
+    unknown.local_isn = packet::SeqNum(1000);
+    const auto rst_line = format_segment(rst, 0, Direction::received, unknown, 0, false);
+    EXPECT_EQ(rst_line.rfind("80 → 40000 [RST, ACK] Seq=1 Ack=1 Win=0 Len=0", 0), 0u) << rst_line;
+    Transcript transcript;
+    const auto t0 = std::chrono::steady_clock::now();
+    transcript.add(t0, Direction::sent, "a", false);
+    transcript.add(t0 + std::chrono::milliseconds(1500), Direction::received, "b", false);
+    const auto lines = transcript.lines();
+    ASSERT_EQ(lines.size(), 2u);
+    EXPECT_EQ(lines[0], "0.000000 >  a");
+    EXPECT_EQ(lines[1], "1.500000 <  b");
+}
+
+}  // namespace
+}  // namespace tcplab::gen
