@@ -40,6 +40,9 @@ bool SegmentChannel::send(const packet::TcpHeader& tcp,
     header.src_port = config_.sport;
     header.dst_port = config_.dst.port;
     auto bytes = packet::build_tcp_packet(ip, header, payload);
+    // Keep the header as parsed back from the bytes: that is what a capture will show.
+    const auto parsed = packet::dissect_ip(bytes);
+    last_sent_ = parsed && parsed->is_tcp ? parsed->tcp : header;
     // One retry for a momentarily full queue; a lost send is then just a loss TCP recovers from.
     return sender_.send(bytes, ip.dst) || sender_.send(bytes, ip.dst);
 }

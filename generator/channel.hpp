@@ -37,6 +37,8 @@ public:
     // for a network reason (unreachable, queue full): the caller treats that as a loss.
     bool send(const packet::TcpHeader& tcp, std::span<const std::uint8_t> payload);
     std::string last_error() const { return sender_.last_error(); }
+    // The header of the last segment as it went on the wire (ports, parsed options), for logs.
+    const packet::TcpHeader& last_sent() const { return last_sent_; }
     // Next segment from dst to src:sport, or nullopt when `timeout` passes first.
     std::optional<IncomingSegment> receive(std::chrono::milliseconds timeout);
 
@@ -47,6 +49,7 @@ private:
     PacketReceiver receiver_;
     RawSender sender_;
     std::uint16_t ip_id_;
+    packet::TcpHeader last_sent_;
 };
 
 // Throws UsageError when the two addresses are of different families.

@@ -40,7 +40,7 @@ SynProbeAnswer probe_once(const SynProbeOptions& options, std::uint16_t sport, T
         transcript.note(sent_at, "send failed: " + channel.last_error());
     }
     transcript.add(sent_at, Direction::sent,
-                   format_segment(syn, 0, Direction::sent, base, syn.window, false), false);
+                   format_segment(channel.last_sent(), 0, Direction::sent, base, syn.window, false), false);
     SynProbeAnswer answer;
     answer.sport = sport;
     const auto deadline = sent_at + options.timeout;

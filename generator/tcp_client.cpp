@@ -99,7 +99,7 @@ private:
             ++result_.retransmissions;
         }
         transcript_.add(Clock::now(), Direction::sent,
-                        format_segment(tcp, static_cast<std::uint32_t>(payload.size()),
+                        format_segment(channel_.last_sent(), static_cast<std::uint32_t>(payload.size()),
                                        Direction::sent, base_, tcp.window, retransmission),
                         retransmission);
     }
