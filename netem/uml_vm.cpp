@@ -330,7 +330,38 @@ fs::path resolve_dir(const fs::path& dir) {
     return canonical;
 }
 
+bool is_within(const fs::path& path, const fs::path& dir) {
+    const auto rel = path.lexically_relative(dir);
+    return !rel.empty() && *rel.begin() != "..";
+}
+
 }  // namespace
+
+bool visible_in_guest(const fs::path& path, const std::vector<fs::path>& rw_dirs) {
+    const fs::path normal = path.lexically_normal();
+    for (const auto& dir : rw_dirs) {
+        if (is_within(normal, dir.lexically_normal())) {
+            return true;
+        }
+    }
+    for (const char* shadowed : {"/tmp", "/var/tmp", "/run", "/root", "/dev/shm"}) {
+        if (is_within(normal, shadowed)) {
+            return false;
+        }
+    }
+    return true;
+}
+
+std::vector<std::string> self_command(const std::vector<std::string>& args) {
+    std::error_code ec;
+    const fs::path self = fs::read_symlink("/proc/self/exe", ec);
+    if (ec) {
+        throw SystemError("cannot read /proc/self/exe: " + ec.message());
+    }
+    std::vector<std::string> argv{self.string()};
+    argv.insert(argv.end(), args.begin(), args.end());
+    return argv;
+}
 
 void validate_vm_options(const VmOptions& options) {
     if (options.command.empty() || options.command.front().empty()) {
@@ -363,6 +394,19 @@ void validate_vm_options(const VmOptions& options) {
             throw UsageError("--rw " + dir.string() + ": a path with ',' or a newline cannot be "
                              "mounted through hostfs");
         }
+    }
+    std::vector<fs::path> rw_resolved;
+    for (const auto& dir : options.rw_dirs) {
+        rw_resolved.push_back(resolve_dir(dir));
+    }
+    const fs::path program = options.command.front();
+    if (program.is_absolute() && !visible_in_guest(program, rw_resolved)) {
+        throw UsageError(program.string() + " is below a directory the guest replaces with a "
+                         "fresh tmpfs; add --rw with its directory to make it visible");
+    }
+    if (!options.working_dir.empty() && !visible_in_guest(options.working_dir, rw_resolved)) {
+        throw UsageError("working directory " + options.working_dir.string() +
+                         " is not visible in the guest; add --rw with it");
     }
     if (::access(options.uml_binary.c_str(), X_OK) != 0) {
         throw EnvironmentError("User-Mode Linux kernel not found at " + options.uml_binary.string() +

@@ -49,7 +49,8 @@ struct VmResult {
 };
 
 // The checks run_in_vm does before booting. Throws UsageError for bad options (empty command,
-// --rw dir missing / not a directory / containing ',' or a newline, bad memory size, env name),
+// --rw dir missing / not a directory / containing ',' or a newline, bad memory size, env name,
+// a command or working directory the guest cannot see),
 // EnvironmentError when UML or its module tree is not installed.
 void validate_vm_options(const VmOptions& options);
 
@@ -58,6 +59,15 @@ void validate_vm_options(const VmOptions& options);
 // set itself up (the message names the step and quotes the console), SystemError when a host
 // system call fails.
 VmResult run_in_vm(const VmOptions& options, const VmOutput& output);
+
+// False when `path` (absolute) lies below a directory the guest replaces with a fresh tmpfs
+// (/tmp, /var/tmp, /run, /root, /dev/shm) and not below one of `rw_dirs`: the guest cannot see it.
+bool visible_in_guest(const std::filesystem::path& path,
+                      const std::vector<std::filesystem::path>& rw_dirs);
+
+// argv that runs this very program (the host path of /proc/self/exe, which the guest sees through
+// its read-only root) with `args` — e.g. for `scenario run ... --vm` re-running itself inside.
+std::vector<std::string> self_command(const std::vector<std::string>& args);
 
 // Environment variable set in every UML process (value: VmResult::vm_id).
 inline constexpr std::string_view kVmIdVariable = "TCPLAB_VM_ID";

@@ -1,0 +1,191 @@
+// The guest init script and the option checks of netem/uml_vm, without booting anything.
+// shell_quote is checked against the real /bin/sh.
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+#include "netem/uml_guest_script.hpp"
+#include "netem/uml_vm.hpp"
+#include "packet/errors.hpp"
+
+namespace tcplab::netem {
+namespace {
+
+namespace fs = std::filesystem;
+using ::testing::HasSubstr;
+
+// What /bin/sh prints for `printf %s <quoted>`.
+std::string sh_echo(const std::string& quoted) {
+    const std::string command = "printf %s " + quoted;
+    FILE* pipe = ::popen(command.c_str(), "r");
+    std::string out;
+    char buffer[256];
+    while (pipe != nullptr) {
+        const std::size_t n = std::fread(buffer, 1, sizeof buffer, pipe);
+        if (n == 0) {
+            break;
+        }
+        out.append(buffer, n);
+    }
+    if (pipe != nullptr) {
+        ::pclose(pipe);
+    }
+    return out;
+}
+
+class ShellQuote : public ::testing::TestWithParam<const char*> {};
+
+TEST_P(ShellQuote, ShellReadsBackTheSameWord) {
+    EXPECT_EQ(sh_echo(shell_quote(GetParam())), GetParam());
+}
+
+INSTANTIATE_TEST_SUITE_P(Words, ShellQuote,
+                         ::testing::Values("plain", "two words", "it's", "''", "$HOME", "`id`",
+                                           "a\"b", "semi;colon", "back\\slash", "new\nline",
+                                           "*", "-n"));
+
+GuestPlan sample_plan() {
+    GuestPlan plan;
+    plan.control_dir = "/tmp/tcplab-vm-abc123";
+    plan.module_dir = "/usr/lib/uml/modules";
+    plan.modules = {"sch_netem", "veth"};
+    plan.rw_dirs = {"/work/out/nested", "/work/out"};
+    plan.command = {"sh", "-c", "echo 'hi'"};
+    plan.env = {{"SEED", "42"}};
+    plan.working_dir = "/work";
+    return plan;
+}
+
+TEST(GuestInitScript, MountsControlDirAndRwDirsParentsFirst) {
+    const std::string script = guest_init_script(sample_plan());
+    EXPECT_THAT(script, HasSubstr("mount -t hostfs none '/run/tcplab' -o '/tmp/tcplab-vm-abc123'"));
+    const auto parent = script.find("mount -t hostfs none '/work/out' -o '/work/out'");
+    const auto child = script.find("mount -t hostfs none '/work/out/nested' -o '/work/out/nested'");
+    ASSERT_NE(parent, std::string::npos);
+    ASSERT_NE(child, std::string::npos);
+    EXPECT_LT(parent, child);
+    // tmpfs on /tmp comes after the control dir is mounted (it lives under /tmp on the host).
+    EXPECT_LT(script.find("'/run/tcplab' -o"), script.find("for d in /tmp /var/tmp"));
+}
+
+TEST(GuestInitScript, RunsTheCommandOnTheTtysAndReportsItsStatus) {
+    const std::string script = guest_init_script(sample_plan());
+    EXPECT_THAT(script, HasSubstr("exec 'sh' '-c' 'echo '\\''hi'\\''' < /dev/null > /dev/tty1 "
+                                  "2> /dev/tty2"));
+    EXPECT_THAT(script, HasSubstr("export SEED='42'"));
+    EXPECT_THAT(script, HasSubstr("cd '/work' 2>/dev/null || cd /"));
+    EXPECT_THAT(script, HasSubstr("echo $? > '/run/tcplab/status'"));
+    EXPECT_THAT(script, HasSubstr("modprobe -d '/run/tcplab-modroot' -a 'sch_netem' 'veth'"));
+    EXPECT_THAT(script, HasSubstr("echo o > /proc/sysrq-trigger"));
+}
+
+TEST(GuestInitScript, IsValidShell) {
+    const fs::path path = fs::temp_directory_path() / "tcplab-unit-guest-init.sh";
+    {
+        std::ofstream out(path);
+        out << guest_init_script(sample_plan());
+    }
+    const std::string command = "sh -n " + path.string();
+    EXPECT_EQ(std::system(command.c_str()), 0);
+    fs::remove(path);
+}
+
+TEST(GuestModprobeScript, UsesTheUmlModuleRoot) {
+    EXPECT_THAT(guest_modprobe_script(), HasSubstr("exec /sbin/modprobe -d /run/tcplab-modroot \"$@\""));
+}
+
+VmOptions valid_options() {
+    VmOptions options;
+    options.command = {"true"};
+    options.uml_binary = "/bin/true";  // exists and is executable: enough for validation
+    options.module_dir = "/";
+    return options;
+}
+
+TEST(ValidateVmOptions, AcceptsAValidSet) { EXPECT_NO_THROW(validate_vm_options(valid_options())); }
+
+TEST(ValidateVmOptions, RejectsBadUsage) {
+    auto options = valid_options();
+    options.command.clear();
+    EXPECT_THROW(validate_vm_options(options), UsageError);
+
+    options = valid_options();
+    options.memory = "lots";
+    EXPECT_THROW(validate_vm_options(options), UsageError);
+
+    options = valid_options();
+    options.timeout = std::chrono::seconds(0);
+    EXPECT_THROW(validate_vm_options(options), UsageError);
+
+    options = valid_options();
+    options.env = {{"BAD NAME", "x"}};
+    EXPECT_THROW(validate_vm_options(options), UsageError);
+
+    options = valid_options();
+    options.rw_dirs = {"/nonexistent/tcplab"};
+    try {
+        validate_vm_options(options);
+        ADD_FAILURE() << "no error for a missing --rw directory";
+    } catch (const UsageError& e) {
+        EXPECT_THAT(e.what(), HasSubstr("/nonexistent/tcplab"));
+    }
+
+    options = valid_options();
+    options.rw_dirs = {"/"};
+    EXPECT_THROW(validate_vm_options(options), UsageError);
+}
+
+TEST(ValidateVmOptions, RejectsCommaInRwDir) {
+    const fs::path dir = fs::temp_directory_path() / "tcplab,unit";
+    fs::create_directories(dir);
+    auto options = valid_options();
+    options.rw_dirs = {dir};
+    EXPECT_THROW(validate_vm_options(options), UsageError);
+    fs::remove(dir);
+}
+
+TEST(ValidateVmOptions, MissingUmlIsAnEnvironmentError) {
+    auto options = valid_options();
+    options.uml_binary = "/nonexistent/linux.uml";
+    try {
+        validate_vm_options(options);
+        ADD_FAILURE() << "no error for a missing UML binary";
+    } catch (const EnvironmentError& e) {
+        EXPECT_THAT(e.what(), HasSubstr("user-mode-linux"));
+    }
+}
+
+TEST(VisibleInGuest, TmpfsShadowedPathsNeedRw) {
+    EXPECT_TRUE(visible_in_guest("/usr/bin/tc", {}));
+    EXPECT_TRUE(visible_in_guest("/work/main/build/app/tcplab", {}));
+    EXPECT_FALSE(visible_in_guest("/tmp/build/app/tcplab", {}));
+    EXPECT_FALSE(visible_in_guest("/root/x", {}));
+    EXPECT_FALSE(visible_in_guest("/run/netns/a", {}));
+    EXPECT_TRUE(visible_in_guest("/tmp/build/app/tcplab", {"/tmp/build"}));
+    EXPECT_FALSE(visible_in_guest("/tmp/buildx/tcplab", {"/tmp/build"}));
+    EXPECT_TRUE(visible_in_guest("/tmpfoo/x", {}));  // a sibling of /tmp, not below it
+}
+
+TEST(ValidateVmOptions, RejectsAProgramTheGuestCannotSee) {
+    auto options = valid_options();
+    options.command = {"/tmp/somewhere/tcplab"};
+    try {
+        validate_vm_options(options);
+        ADD_FAILURE() << "no error for a program under /tmp";
+    } catch (const UsageError& e) {
+        EXPECT_THAT(e.what(), HasSubstr("--rw"));
+    }
+}
+
+TEST(SelfCommand, StartsWithThisProgramsHostPath) {
+    const auto argv = self_command({"scenario", "run", "loss10"});
+    ASSERT_EQ(argv.size(), 4U);
+    EXPECT_EQ(fs::path(argv[0]), fs::read_symlink("/proc/self/exe"));
+    EXPECT_EQ(argv[3], "loss10");
+}
+
+}  // namespace
+}  // namespace tcplab::netem
