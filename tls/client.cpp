@@ -95,6 +95,7 @@ ClientResult run_client(const ClientConfig& config) {
     const HostPort target = HostPort::parse(config.connect, "--connect");
     const std::string verify_name = config.servername.empty() ? target.host : config.servername;
     SslCtxPtr ctx = make_client_context(config.credentials, config.tls);
+    ignore_sigpipe();
 
     const auto start = Clock::now();
     Fd fd;

@@ -13,6 +13,11 @@ namespace tcplab::tls {
 
 using Clock = std::chrono::steady_clock;
 
+// A peer that vanishes must not kill the process: OpenSSL writes with write(), which raises
+// SIGPIPE on a reset connection. Sets SIGPIPE to ignored if it still has its default action
+// (called by Server and run_client; a handler the application installed is left alone).
+void ignore_sigpipe();
+
 // An owned file descriptor (closed on destruction).
 class Fd {
 public:

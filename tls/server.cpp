@@ -109,6 +109,7 @@ Server::Server(ServerConfig config) : config_(std::move(config)) {
     if (config_.max_conns == 0) {
         throw UsageError("--max-conns must be at least 1");
     }
+    ignore_sigpipe();
     ctx_ = make_server_context(config_.credentials, config_.tls);
     listener_ = listen_on(HostPort::parse(config_.listen, "--listen"), SOMAXCONN);
     stop_fd_ = Fd(::eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK));
