@@ -171,10 +171,13 @@ if [ ! -x "$loop" ]; then
 fi
 [ -n "$tcplab" ] || tcplab=$build_dir/app/tcplab
 tcplab_ok=0 tcplab_why=""
+: >"$workdir/tcplab-probe.err"
 if [ ! -x "$tcplab" ]; then
     tcplab_why="$tcplab not built"
-elif ! timeout 60 "$tcplab" analyze --frames --format tsv "$tshark_input" >/dev/null 2>"$workdir/tcplab-probe.err"; then
-    tcplab_why="'tcplab analyze' failed: $(head -n 3 "$workdir/tcplab-probe.err")"
+elif ! editcap -r "$pcap" "$workdir/probe.pcap" 1-1000 2>/dev/null \
+    || ! timeout 60 "$tcplab" analyze --frames --format tsv "$workdir/probe.pcap" >/dev/null \
+        2>"$workdir/tcplab-probe.err"; then
+    tcplab_why="'tcplab analyze' failed on the first 1000 records: $(head -n 3 "$workdir/tcplab-probe.err" 2>/dev/null || true)"
 else
     tcplab_ok=1
 fi
