@@ -22,6 +22,9 @@ public:
     void on_rtt_sample(Duration rtt);
     // Timer expired: double the RTO (up to kMax).
     void back_off();
+    // New data was acknowledged: drop the backoff and return to the estimate (as Linux does on
+    // forward progress), so a few losses in a row do not leave the timer at seconds.
+    void reset_backoff();
 
 private:
     Duration rto_ = kInitial;

@@ -385,6 +385,8 @@ private:
                         timed_ = false;
                         rto_.on_rtt_sample(std::chrono::duration_cast<std::chrono::microseconds>(
                             in->at - timed_at_));
+                    } else {
+                        rto_.reset_backoff();
                     }
                     if (snd_nxt_ < snd_una_) {
                         snd_nxt_ = snd_una_;

@@ -45,6 +45,19 @@ TEST(RtoEstimator, LoopbackRttsAreClampedToLinuxMinimum) {
     EXPECT_EQ(rto.rto(), RtoEstimator::kMin);
 }
 
+TEST(RtoEstimator, ForwardProgressDropsTheBackoff) {
+    RtoEstimator rto;
+    rto.back_off();
+    rto.reset_backoff();
+    EXPECT_EQ(rto.rto(), RtoEstimator::kInitial);  // no sample yet
+    rto.on_rtt_sample(milliseconds(100));
+    rto.back_off();
+    rto.back_off();
+    EXPECT_EQ(rto.rto(), milliseconds(1200));
+    rto.reset_backoff();
+    EXPECT_EQ(rto.rto(), milliseconds(300));
+}
+
 TEST(Pacer, MaxRateAlwaysAllowsAFullBatch) {
     const auto t0 = Pacer::Clock::now();
     Pacer pacer(0, t0);
