@@ -77,34 +77,53 @@ server_creds=(-cert "$pki/server.pem" -key "$pki/server.key" -CAfile "$pki/ca.pe
 mkfifo "$work/stdin"
 exec 3<>"$work/stdin"
 
-# s_time prints "N connections in T real seconds"; handshakes/s = N / T.
+# s_time prints "N connections in T real seconds" with T in whole seconds; divide N by our own
+# wall-clock time of the run instead.
 handshakes_per_second() {  # PORT
-    local out
+    local out start end
+    start=$(now)
     out=$(openssl s_time -connect "127.0.0.1:$1" -new -time "$seconds" "${mtls_client[@]}" 2>&1) ||
         die "openssl s_time failed: $out"
-    echo "$out" | awk '/connections in [0-9]+ real seconds/ { printf "%.1f\n", $1 / $4; found=1 }
+    end=$(now)
+    echo "$out" | awk -v s="$start" -v e="$end" '/connections in [0-9]+ real seconds/ { printf "%.1f\n", $1 / (e - s); found=1 }
                        END { if (!found) exit 1 }' || die "cannot parse s_time output: $out"
 }
+best() { awk -v a="$1" -v b="$2" 'BEGIN { print (a > b ? a : b) }'; }
 
 echo "tcplab tls benchmark: $(nproc) cores, load average $(cut -d' ' -f1-3 /proc/loadavg), $(openssl version)"
 
 # --- 1. handshakes/s -------------------------------------------------------------------------
-port=$(free_port)
-"$tcplab" tls server --dir "$pki" --listen "127.0.0.1:$port" --mode greeting --name-wait 0.05 \
-    >"$work/tcplab-server.log" 2>&1 &
-pids+=($!)
-tcplab_server_pid=$!
-wait_port "$port"
-hs_tcplab=$(handshakes_per_second "$port")
-kill "$tcplab_server_pid"; wait "$tcplab_server_pid" 2>/dev/null || true
-
-port=$(free_port)
-openssl s_server -accept "$port" "${server_creds[@]}" -quiet <"$work/stdin" >"$work/s_server.log" 2>&1 &
-pids+=($!)
-s_server_pid=$!
-wait_port "$port"
-hs_openssl=$(handshakes_per_second "$port")
-kill "$s_server_pid"; wait "$s_server_pid" 2>/dev/null || true
+# Two alternating rounds, best of each: the host is shared, so a single round mostly measures
+# whoever else was busy at that moment.
+measure_tcplab_handshakes() {
+    local port pid rate
+    port=$(free_port)
+    "$tcplab" tls server --dir "$pki" --listen "127.0.0.1:$port" --mode greeting --name-wait 0.05 \
+        >"$work/tcplab-server.log" 2>&1 &
+    pid=$!
+    pids+=($pid)
+    wait_port "$port"
+    rate=$(handshakes_per_second "$port")
+    kill "$pid"; wait "$pid" 2>/dev/null || true
+    echo "$rate"
+}
+measure_openssl_handshakes() {
+    local port pid rate
+    port=$(free_port)
+    openssl s_server -accept "$port" "${server_creds[@]}" -quiet <"$work/stdin" >"$work/s_server.log" 2>&1 &
+    pid=$!
+    pids+=($pid)
+    wait_port "$port"
+    rate=$(handshakes_per_second "$port")
+    kill "$pid"; wait "$pid" 2>/dev/null || true
+    echo "$rate"
+}
+hs_tcplab=0
+hs_openssl=0
+for round in 1 2; do
+    hs_tcplab=$(best "$hs_tcplab" "$(measure_tcplab_handshakes)")
+    hs_openssl=$(best "$hs_openssl" "$(measure_openssl_handshakes)")
+done
 
 # --- 2. bulk MB/s ----------------------------------------------------------------------------
 port=$(free_port)

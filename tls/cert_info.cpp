@@ -160,6 +160,8 @@ CertSummary summarize(X509& cert) {
     return s;
 }
 
+std::string subject_of(const X509& cert) { return name_to_string(X509_get_subject_name(&cert)); }
+
 CertSummary summarize_file(const std::filesystem::path& path) {
     X509Ptr cert = load_certificate(path);
     return summarize(*cert);

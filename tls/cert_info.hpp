@@ -28,6 +28,9 @@ struct CertSummary {
 
 CertSummary summarize(X509& cert);
 
+// Just the one-line subject (cheap: for per-connection logs).
+std::string subject_of(const X509& cert);
+
 // Reads a PEM certificate (UsageError naming the file on failure) and summarizes it.
 CertSummary summarize_file(const std::filesystem::path& path);
 

@@ -206,7 +206,7 @@ void Server::serve(Fd fd) {
             (hs == IoStatus::timeout ? timed_out_ : refused_)++;
         } else {
             if (X509* peer = SSL_get0_peer_certificate(tls.ssl())) {
-                log.client_subject = summarize(*peer).subject;
+                log.client_subject = subject_of(*peer);
             }
             log.version = tls.version();
             log.cipher = tls.cipher();
