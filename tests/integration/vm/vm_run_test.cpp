@@ -93,6 +93,28 @@ TEST(VmRunWithoutUml, MissingUmlIsAnEnvironmentError) {
     EXPECT_THAT(run.err, HasSubstr("/nonexistent/linux.uml"));
 }
 
+// A guest that cannot come up (far too little memory) is an environment error that quotes the
+// console, not a hang and not a made-up exit code.
+TEST_F(VmRun, BootFailureIsAnEnvironmentErrorQuotingTheConsole) {
+    const ProcessRun run = run_tcplab({"vm", "run", "--mem", "2M", "--timeout", "300", "--", "true"});
+    EXPECT_EQ(run.exit_code, 3) << run.out << run.err;
+    EXPECT_THAT(run.err, HasSubstr("UML guest"));
+    EXPECT_THAT(run.err, HasSubstr("console"));
+}
+
+// A failing set-up step inside the guest is named in the error.
+TEST_F(VmRun, GuestSetupFailureNamesTheStep) {
+    netem::VmOptions options;
+    options.command = {"true"};
+    options.modules = {"sch_netem", "tcplab_no_such_module"};
+    try {
+        netem::run_in_vm(options, {});
+        ADD_FAILURE() << "no error for a missing module";
+    } catch (const EnvironmentError& e) {
+        EXPECT_THAT(e.what(), HasSubstr("set-up failed: modprobe sch_netem tcplab_no_such_module"));
+    }
+}
+
 TEST_F(VmRun, OutputIsStreamedWhileTheCommandRuns) {
     netem::VmOptions options;
     options.command = {"sh", "-c", "echo first; sleep 4; echo second"};
