@@ -31,6 +31,7 @@ namespace {
 
 constexpr std::size_t kEthHeader = 14;
 constexpr std::uint16_t kDefaultLimit = 1000;  // netem's default queue limit, in packets
+constexpr std::size_t kMaxUnresolved = 256;
 constexpr MacAddress kBroadcast = {0xff, 0xff, 0xff, 0xff, 0xff, 0xff};
 
 std::int64_t now_ns() {
@@ -62,6 +63,22 @@ std::set<packet::IpAddress> local_addresses() {
         } else if (a->ifa_addr->sa_family == AF_INET6) {
             const auto* in6 = reinterpret_cast<const sockaddr_in6*>(a->ifa_addr);
             out.insert(packet::IpAddress::v6_bytes(in6->sin6_addr.s6_addr));
+        }
+    }
+    ::freeifaddrs(list);
+    return out;
+}
+
+// The first IPv4 address of an interface (host order), the sender address of our ARP requests.
+std::optional<std::uint32_t> interface_ipv4(const std::string& name) {
+    ifaddrs* list = nullptr;
+    if (::getifaddrs(&list) != 0) {
+        return std::nullopt;
+    }
+    std::optional<std::uint32_t> out;
+    for (ifaddrs* a = list; a != nullptr && !out; a = a->ifa_next) {
+        if (a->ifa_addr != nullptr && a->ifa_addr->sa_family == AF_INET && name == a->ifa_name) {
+            out = ntohl(reinterpret_cast<const sockaddr_in*>(a->ifa_addr)->sin_addr.s_addr);
         }
     }
     ::freeifaddrs(list);
@@ -183,8 +200,10 @@ class Engine {
 public:
     explicit Engine(const ForwarderConfig& config)
         : config_(config),
-          sides_{Side{FrameSocket(config.client_interface), config.client_mac, {}},
-                 Side{FrameSocket(config.server_interface), config.server_mac, {}}},
+          sides_{Side{FrameSocket(config.client_interface), config.client_mac, {}, {}, 0, nullptr,
+                      interface_ipv4(config.client_interface)},
+                 Side{FrameSocket(config.server_interface), config.server_mac, {}, {}, 0, nullptr,
+                      interface_ipv4(config.server_interface)}},
           lanes_{make_lane(Direction::client_to_server, 0, 1),
                  make_lane(Direction::server_to_client, 1, 0)},
           locals_(local_addresses()),
@@ -214,6 +233,9 @@ public:
             for (Lane& lane : lanes_) {
                 release_due(lane);
             }
+            for (Side& side : sides_) {
+                solicit(side);
+            }
         }
         if (ledger_) {
             ledger_->flush();
@@ -230,10 +252,17 @@ public:
     }
 
 private:
+    struct Lane;
     struct Side {
         FrameSocket socket;
         std::optional<MacAddress> neighbour;
         RxBatch rx;
+        // Frames waiting for the neighbour's MAC (sent once it is learned), like the kernel's
+        // unresolved-neighbour queue; and when we last asked for it.
+        std::vector<std::vector<std::uint8_t>> unresolved;
+        std::int64_t last_arp_ns = 0;
+        Lane* unresolved_lane = nullptr;
+        std::optional<std::uint32_t> ipv4;  // the router's address on this interface (ARP sender)
     };
     struct Lane {
         Direction dir;
@@ -313,7 +342,11 @@ private:
         if ((f.data[6] & 1) == 0) {  // a unicast source MAC is the neighbour on this side
             MacAddress src;
             std::memcpy(src.data(), f.data + 6, 6);
+            const bool was_unknown = !in.neighbour;
             in.neighbour = src;
+            if (was_unknown && !in.unresolved.empty()) {
+                flush_unresolved(in);
+            }
         }
         const std::uint16_t ether_type = be16(f.data + 12);
         if (f.packet_type != PACKET_HOST ||
@@ -356,16 +389,17 @@ private:
             record(lane, frame, "drop", decision.reason, now);
             return;
         }
-        if (decision.corrupt) {
-            record(lane, frame, "corrupt", "corrupt " + percent(lane.model.corrupt_percent), now);
-            corrupt_frame(frame, d, decision.corrupt_bits);
-            ++lane.stats.corrupted;
-        }
         rewrite_macs(lane, frame);
+        // netem order: the copy is taken before corruption, so only the original is damaged.
         if (decision.duplicate) {
             record(lane, frame, "duplicate", "duplicate " + percent(lane.model.duplicate_percent), now);
             ++lane.stats.duplicated;
             enqueue(lane, frame, now + to_ns(decision.duplicate_delay_ms), now, false);
+        }
+        if (decision.corrupt) {
+            record(lane, frame, "corrupt", "corrupt " + percent(lane.model.corrupt_percent), now);
+            corrupt_frame(frame, d, decision.corrupt_bits);
+            ++lane.stats.corrupted;
         }
         if (decision.reorder) {
             record(lane, frame, "reorder", "reorder " + percent(lane.model.reorder_percent) +
@@ -427,6 +461,23 @@ private:
         if (frames.empty()) {
             return;
         }
+        Side& out = sides_[lane.out];
+        if (!out.neighbour) {
+            // TCP accepts only frames addressed to its own MAC, so nothing may leave before the
+            // neighbour is known: hold the frames and ask for it (ARP), as a kernel router would.
+            for (const auto& f : frames) {
+                if (out.unresolved.size() >= kMaxUnresolved) {
+                    ++lane.stats.queue_drops;
+                    record(lane, f, "queue_drop", "no neighbour MAC on " + out.socket.interface() + " yet", now_ns());
+                    continue;
+                }
+                out.unresolved.emplace_back(f.begin(), f.end());
+                out.unresolved_lane = &lane;
+            }
+            solicit(out);
+            frames.clear();
+            return;
+        }
         failed_.clear();
         const std::size_t sent = sides_[lane.out].socket.send(frames, failed_);
         lane.stats.forwarded += sent;
@@ -436,6 +487,54 @@ private:
                    "egress " + sides_[lane.out].socket.interface() + " refused the frame", now_ns());
         }
         frames.clear();
+    }
+
+    void flush_unresolved(Side& side) {
+        if (side.unresolved_lane == nullptr) {
+            return;
+        }
+        Lane& lane = *side.unresolved_lane;
+        std::vector<std::vector<std::uint8_t>> held = std::move(side.unresolved);
+        side.unresolved.clear();
+        std::vector<std::span<const std::uint8_t>> frames;
+        for (auto& bytes : held) {
+            rewrite_macs(lane, bytes);
+            frames.emplace_back(bytes.data(), bytes.size());
+        }
+        send(lane, frames);
+    }
+
+    // Broadcasts an ARP request for the IPv4 destination of the first held frame (at most one per
+    // 200 ms). The reply, addressed to our MAC, teaches us the neighbour like any other frame.
+    void solicit(Side& side) {
+        const std::int64_t now = now_ns();
+        if (side.unresolved.empty() || now - side.last_arp_ns < 200'000'000) {
+            return;
+        }
+        const auto& held = side.unresolved.front();
+        if (held.size() < kEthHeader + 20 || be16(held.data() + 12) != packet::kEtherTypeIpv4) {
+            return;  // IPv6: the neighbour is learned when it first speaks (or given in the config)
+        }
+        side.last_arp_ns = now;
+        std::array<std::uint8_t, 42> arp{};
+        std::memcpy(arp.data(), kBroadcast.data(), 6);
+        std::memcpy(arp.data() + 6, side.socket.mac().data(), 6);
+        put_be16(arp.data() + 12, 0x0806);
+        put_be16(arp.data() + 14, 1);       // hardware: Ethernet
+        put_be16(arp.data() + 16, 0x0800);  // protocol: IPv4
+        arp[18] = 6;
+        arp[19] = 4;
+        put_be16(arp.data() + 20, 1);       // request
+        std::memcpy(arp.data() + 22, side.socket.mac().data(), 6);
+        const std::uint32_t sender = side.ipv4.value_or(0);
+        arp[28] = static_cast<std::uint8_t>(sender >> 24);
+        arp[29] = static_cast<std::uint8_t>(sender >> 16);
+        arp[30] = static_cast<std::uint8_t>(sender >> 8);
+        arp[31] = static_cast<std::uint8_t>(sender);
+        std::memcpy(arp.data() + 38, held.data() + kEthHeader + 16, 4);  // target: the IPv4 dst
+        std::vector<std::span<const std::uint8_t>> one{{arp.data(), arp.size()}};
+        std::vector<std::size_t> failed;
+        (void)side.socket.send(one, failed);
     }
 
     void rewrite_macs(const Lane& lane, std::span<std::uint8_t> frame) const {
