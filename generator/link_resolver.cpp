@@ -2,12 +2,13 @@
 
 #include <arpa/inet.h>
 #include <net/if.h>
+#include <net/if_arp.h>
+#include <sys/ioctl.h>
 #include <netinet/in.h>
 #include <sys/socket.h>
 
 #include <cstdio>
 #include <cstring>
-#include <fstream>
 #include <nlohmann/json.hpp>
 #include <thread>
 
@@ -94,6 +95,21 @@ void trigger_neighbour_resolution(const packet::IpAddress& dst) {
     (void)::sendto(fd.get(), "", 0, MSG_DONTWAIT, reinterpret_cast<const sockaddr*>(&storage), length);
 }
 
+std::optional<MacAddress> interface_mac(const std::string& name) {
+    UniqueFd fd(::socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0));
+    ifreq request{};
+    if (!fd.valid() || name.size() >= sizeof request.ifr_name) {
+        return std::nullopt;
+    }
+    std::memcpy(request.ifr_name, name.c_str(), name.size());
+    if (::ioctl(fd.get(), SIOCGIFHWADDR, &request) != 0 || request.ifr_hwaddr.sa_family != ARPHRD_ETHER) {
+        return std::nullopt;
+    }
+    MacAddress mac{};
+    std::memcpy(mac.data(), request.ifr_hwaddr.sa_data, 6);
+    return mac;
+}
+
 }  // namespace
 
 EgressPath resolve_egress(const packet::IpAddress& dst, std::chrono::milliseconds wait) {
@@ -119,10 +135,9 @@ EgressPath resolve_egress(const packet::IpAddress& dst, std::chrono::millisecond
     if (info.dev == "lo") {
         return path;  // loopback frames carry zero MACs
     }
-    std::ifstream mac_file("/sys/class/net/" + info.dev + "/address");
-    std::string mac_text;
-    mac_file >> mac_text;
-    const auto own = parse_mac(mac_text);
+    // Ask the socket layer, not /sys: sysfs shows the namespace it was mounted in, while this
+    // thread may have entered another one (ScopedNetns).
+    const auto own = interface_mac(info.dev);
     if (!own) {
         throw EnvironmentError("interface " + info.dev + " has no Ethernet address; flood needs one");
     }
