@@ -28,7 +28,9 @@ std::optional<ParseError> dissect_ipv4(std::span<const std::uint8_t> frame, Diss
     d.dst = h.dst;
     d.protocol = h.protocol;
     d.transport_offset = d.ip_offset + *header_length;
-    d.transport_length = static_cast<std::uint32_t>(h.total_length - *header_length);
+    const std::size_t total =
+        h.total_length != 0 ? h.total_length : frame.size() - d.ip_offset;  // 0: TSO, see parse
+    d.transport_length = static_cast<std::uint32_t>(total - *header_length);
     d.is_fragment = h.is_fragment();
     d.is_first_fragment = h.fragment_offset == 0;
     return std::nullopt;

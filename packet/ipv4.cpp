@@ -22,7 +22,9 @@ Result<std::size_t> parse_ipv4_into(std::span<const std::uint8_t> bytes, Ipv4Hea
         return ParseError{ErrorCode::bad_header_length, 0, "IPv4 header length past the end"};
     out.dscp_ecn = r.u8();
     out.total_length = r.u16();
-    if (out.total_length < header_length)
+    // Total length 0 is what TSO hands a capture before segmentation; like Wireshark
+    // (ip.tso_support, on by default) the length is then taken from the captured bytes.
+    if (out.total_length != 0 && out.total_length < header_length)
         return ParseError{ErrorCode::bad_total_length, 2, "IPv4 total length below header length"};
     out.identification = r.u16();
     const std::uint16_t flags_fragment = r.u16();

@@ -32,6 +32,7 @@ struct Ipv4Header {
 
 // Parses the header at the start of `bytes`. Errors: truncated, bad_version, bad_header_length,
 // bad_total_length. Does not require the payload to be present (snaplen-truncated captures).
+// total_length 0 is accepted (TSO capture; dissect() then uses the captured length).
 Result<Ipv4Header> parse_ipv4(std::span<const std::uint8_t> bytes);
 // Appends header (total_length = header + payload_length, checksum computed) to out.
 void write_ipv4(const Ipv4Header& header, std::size_t payload_length, std::vector<std::uint8_t>& out);

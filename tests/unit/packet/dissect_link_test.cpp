@@ -240,3 +240,22 @@ TEST(Dissect, Ipv6ExtensionWalkReachesTcp) {
 
 }  // namespace
 }  // namespace tcplab::packet
+
+namespace tcplab::packet {
+namespace {
+
+// Captured before TSO segmentation the IPv4 total length is 0; Wireshark (ip.tso_support)
+// then takes the length from the capture, and so do we.
+TEST(Dissect, TsoZeroTotalLengthUsesCapturedLength) {
+    auto ip = ipv4_tcp();
+    ip[2] = 0;
+    ip[3] = 0;
+    auto d = dissect_ip(ip);
+    ASSERT_TRUE(d) << d.error().what;
+    ASSERT_TRUE(d->is_tcp);
+    EXPECT_EQ(d->transport_length, 42u);
+    EXPECT_EQ(d->tcp_payload_length, 10u);
+}
+
+}  // namespace
+}  // namespace tcplab::packet
