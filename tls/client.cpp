@@ -140,11 +140,11 @@ ClientResult run_client(const ClientConfig& config) {
         }
     };
 
+    // In send_bytes mode the sink counts every byte, so only the bulk data is sent.
     std::string first;
-    if (!config.name.empty()) {
-        first = config.name + "\n";
+    if (config.send_bytes == 0) {
+        first = (config.name.empty() ? "" : config.name + "\n") + config.message;
     }
-    first += config.message;
     if (!first.empty()) {
         status = tls.write_all(first.data(), first.size(), deadline());
         result.bytes_sent += status == IoStatus::ok ? first.size() : 0;

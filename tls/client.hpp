@@ -32,7 +32,9 @@ struct ClientConfig {
     std::string servername;  // SNI and verification name; default: the HOST of `connect`
     std::string name;        // sent first, followed by "\n" (the lab client's name)
     std::string message;     // sent after the name (already unescaped; see unescape())
-    std::uint64_t send_bytes = 0;  // stream this many bytes, then half-close and read the sink's reply
+    // Stream this many bytes (instead of name/message), then half-close with close_notify and
+    // read the sink's reply; ok only if its byte count and SHA-256 match what was sent.
+    std::uint64_t send_bytes = 0;
     std::chrono::milliseconds timeout{30'000};  // connect+handshake, and each wait for data
     // After a reply has started, end the session ourselves (close_notify) once the server has
     // been silent this long; for servers that answer and then wait (echo). 0 = wait for the

@@ -8,6 +8,8 @@
 //   std::jthread t([&](std::stop_token st) { server.run(st); });
 //   ... t.request_stop();                  // graceful: stop accepting, close_notify to everyone
 //
+// Sockets belong to the network namespace of the thread that constructs the Server (for the
+// client: that calls run_client), so the scenario runner enters tl<N>-srv / tl<N>-cli first.
 // One thread per connection, at most max_conns at once (further clients wait in the listen
 // backlog). Every connection has a handshake deadline and an idle deadline, so silent or
 // stalling clients lose their slot. Every client must present a certificate signed by
@@ -89,7 +91,7 @@ public:
 
     std::uint16_t port() const;  // the bound port (useful with port 0)
 
-    // Serves until `stop` is requested (or max_connections_total is reached), then stops
+    // Call once. Serves until `stop` is requested (or max_connections_total is reached), then stops
     // accepting, ends open connections with close_notify and waits for their threads.
     ServerStats run(std::stop_token stop);
 
