@@ -4,8 +4,7 @@
 // namespace (a packet socket belongs to the namespace it was created in), in immediate mode with
 // a buffer sized for bursts, and everything it reads is dumped on that thread.
 //
-//   Capture cap({.netns = topo.namespace_name(Role::client), .interface = topo.client_interface(),
-//                .file = out / "client.pcap"});
+//   Capture cap({topo.namespace_name(Role::client), topo.client_interface(), out / "client.pcap"});
 //   cap.start();              // returns once the handle is active: no packet is missed after it
 //   ... traffic ...
 //   auto stats = cap.stop();  // drains what the kernel still holds, then reports the counters
@@ -18,12 +17,17 @@
 #include <future>
 #include <string>
 #include <thread>
+#include <utility>
 
 #include "packet/unique_fd.hpp"
 
 namespace tcplab::netem {
 
 struct CaptureOptions {
+    CaptureOptions() = default;
+    CaptureOptions(std::string ns, std::string iface, std::filesystem::path out)
+        : netns(std::move(ns)), interface(std::move(iface)), file(std::move(out)) {}
+
     std::string netns;               // /run/netns name; empty = the caller's namespace
     std::string interface;           // e.g. "veth-c"
     std::filesystem::path file;      // pcap written here (created/truncated)

@@ -26,15 +26,17 @@ constexpr const char* kTable = "tcplab";
 
 struct ScheduleKind {
     const char* name;       // chain suffix
-    const char* flags;      // nft `tcp flags VALUE / MASK` value
+    const char* flags;      // nft `tcp flags VALUE / MASK`
+    const char* mask;
     std::uint32_t FaultSchedule::*count;
 };
 
+// A FIN is any segment with FIN set (it normally carries ACK too); the others are exact.
 constexpr std::array kScheduleKinds = {
-    ScheduleKind{"syn", "syn", &FaultSchedule::drop_first_syns},
-    ScheduleKind{"synack", "syn,ack", &FaultSchedule::drop_first_synacks},
-    ScheduleKind{"fin", "fin", &FaultSchedule::drop_first_fins},
-    ScheduleKind{"pure_ack", "ack", &FaultSchedule::drop_first_pure_acks},
+    ScheduleKind{"syn", "syn", "fin,syn,rst,ack", &FaultSchedule::drop_first_syns},
+    ScheduleKind{"synack", "syn,ack", "fin,syn,rst,ack", &FaultSchedule::drop_first_synacks},
+    ScheduleKind{"fin", "fin", "fin", &FaultSchedule::drop_first_fins},
+    ScheduleKind{"pure_ack", "ack", "fin,syn,rst,ack", &FaultSchedule::drop_first_pure_acks},
 };
 
 Argv nft(const std::string& ns, std::initializer_list<std::string> words) {
@@ -179,7 +181,12 @@ std::vector<Argv> nft_schedule_commands(const std::string& router_netns, const I
                 Argv argv = {"ip", "netns", "exec", router_netns, "nft"};
                 argv.insert(argv.end(), head.begin(), head.end());
                 argv.insert(argv.end(), match);
-                argv.insert(argv.end(), {"tcp", "flags", kind.flags, "/", "fin,syn,rst,ack", "jump", chain});
+                if (std::string(kind.flags) == kind.mask) {  // "fin / fin" does not parse
+                    argv.insert(argv.end(), {"tcp", "flags", "&", kind.mask, "==", kind.flags});
+                } else {
+                    argv.insert(argv.end(), {"tcp", "flags", kind.flags, "/", kind.mask});
+                }
+                argv.insert(argv.end(), {"jump", chain});
                 rules.push_back(argv);
             };
             if (std::string(kind.name) != "pure_ack") {
