@@ -8,12 +8,15 @@
 #include <cstring>
 #include <iostream>
 #include <nlohmann/json.hpp>
+#include <optional>
 #include <set>
 
 #include "app/cli.hpp"
 #include "netem/command.hpp"
 #include "netem/impairment_options.hpp"
+#include "netem/netem_support.hpp"
 #include "netem/stop_signal.hpp"
+#include "netem/tc_backend.hpp"
 #include "netem/topology.hpp"
 #include "packet/errors.hpp"
 
@@ -36,6 +39,18 @@ void print_report(const nm::StaleReport& report) {
     for (const auto& line : report.removed) std::cout << "removed " << line << "\n";
     for (const auto& line : report.failures) std::cerr << "could not remove " << line << "\n";
     if (report.removed.empty() && report.failures.empty()) std::cout << "nothing to remove\n";
+}
+
+void print_tc_stats(const nm::TcRunStats& stats) {
+    for (const auto* s : {&stats.client_to_server, &stats.server_to_client}) {
+        std::cout << "netem " << nm::to_string(s->direction) << ": sent " << s->netem.sent_packets
+                  << " packets, dropped " << s->netem.drops << " (injected loss " << s->injected_loss
+                  << ", queue drops "
+                  << (s->queue_drops_separable ? std::to_string(s->queue_drops)
+                                               : std::string("not separable from loss"))
+                  << "), overlimits " << s->netem.overlimits << ", requeues " << s->netem.requeues
+                  << ", schedule drops " << s->schedule_drops << "\n";
+    }
 }
 
 void print_topology(const nm::Topology& topo, bool detached) {
@@ -65,7 +80,9 @@ int net_up(const Args& args) {
         ("detach", po::bool_switch(), "leave the topology up and exit (remove with `net down N`)")
         ("no-forwarding", po::bool_switch(),
          "kernel forwarding off in the router (for a userspace forwarder)")
-        ("keep-offloads", po::bool_switch(), "do not turn TSO/GSO/GRO/checksum offloads off");
+        ("keep-offloads", po::bool_switch(), "do not turn TSO/GSO/GRO/checksum offloads off")
+        ("backend", po::value<std::string>()->default_value("tc"),
+         "impairment backend: tc (real netem on the router's egress; needs sch_netem)");
     po::options_description impairment("impairment (applied on the router's egress by the tc backend)");
     nm::add_impairment_options(impairment);
     options.add(impairment);
@@ -79,14 +96,17 @@ int net_up(const Args& args) {
     if (!vm) {
         return kExitOk;
     }
+    if ((*vm)["backend"].as<std::string>() != "tc") {
+        throw UsageError("--backend: `net up` supports tc only (the userspace forwarder runs "
+                         "inside `tcplab scenario run --backend userspace`)");
+    }
     const auto model = nm::impairment_from(*vm);
     const bool any_impairment =
         !model.client_to_server.is_identity() || !model.server_to_client.is_identity();
     if (any_impairment) {
-        throw UsageError("impairment flags need the tc backend, which is not wired into `net up` "
-                         "yet; use `tcplab scenario run` (issue 6)");
+        (void)nm::TcBackend(1, model);  // refuses what tc cannot do before anything is created
     }
-
+    nm::TcFeatures tc_features;
     nm::TopologyOptions topo_options;
     if (vm->count("id") != 0U) {
         topo_options.run_id = (*vm)["id"].as<int>();
@@ -99,8 +119,25 @@ int net_up(const Args& args) {
         topo_options.runner = &runner;
         auto topo = nm::Topology::up(topo_options);
         topo.detach();  // nothing was created; do not print removal commands
+        if (any_impairment) {
+            nm::TcBackend tc(topo.run_id(), model, {}, &runner);
+            tc.apply();
+            for (const auto& note : tc.notes()) std::cerr << "note: " << note << "\n";
+        }
         print_commands(runner);
         return kExitOk;
+    }
+    if (any_impairment) {
+        if (!topo_options.kernel_forwarding) {
+            throw UsageError("--no-forwarding cannot be combined with impairment flags (the tc "
+                             "backend impairs the kernel's forwarding path)");
+        }
+        const auto support = nm::detect_netem();
+        if (!support.available) {
+            throw EnvironmentError(support.reason + "; use `tcplab scenario run --backend userspace` "
+                                   "or `--vm` for real netem");
+        }
+        tc_features = support.features;
     }
 
     nm::StopSignals signals;
@@ -112,6 +149,13 @@ int net_up(const Args& args) {
         std::cerr << "removed stale " << line << "\n";
     }
     auto topo = nm::Topology::up(topo_options);
+    std::optional<nm::TcBackend> tc;
+    if (any_impairment) {
+        tc.emplace(topo.run_id(), model, tc_features);
+        tc->apply();
+        for (const auto& note : tc->notes()) std::cerr << "note: " << note << "\n";
+        for (const auto& line : nm::describe(model)) std::cout << "impairment " << line << "\n";
+    }
     if ((*vm)["detach"].as<bool>()) {
         topo.detach();
         print_topology(topo, true);
@@ -119,6 +163,9 @@ int net_up(const Args& args) {
     }
     print_topology(topo, false);
     while (!signals.wait_for(std::chrono::seconds(3600))) {
+    }
+    if (tc) {
+        print_tc_stats(tc->read_stats());
     }
     std::cout << "stopping: removing run " << topo.run_id() << "\n";
     topo.down();
