@@ -4,9 +4,10 @@
 // Reproducibility contract. Every random number the decider uses is
 //     uniform(seed, direction, identity, occurrence, purpose)
 // i.e. a splitmix64-style hash of the run's seed, the direction, the packet's identity (for TCP:
-// addresses, ports, seq, ack, flags, payload length, TSval; otherwise addresses, protocol,
-// IP id and a hash of the payload), how many times that identity was already seen in this
-// direction (so an identical retransmission gets a fresh draw), and what the number is for
+// the flow's order of appearance in this direction, the sequence number relative to the flow's
+// first one, flags and payload length; otherwise the flow's order and a hash of the payload —
+// never ephemeral ports, ISNs, IP ids, timestamps or acks, which change from run to run; the
+// forwarder computes it), how many times that identity was already seen in this direction (so an identical retransmission gets a fresh draw), and what the number is for
 // (loss, duplicate, corrupt, ...). Nothing depends on wall-clock time or on a PRNG stream, so
 // the same seed drops the same segments even when timing shifts or unrelated packets (ARP, a
 // late duplicate ACK) come and go. The two exceptions are the stateful netem models, which by

@@ -13,6 +13,7 @@
 #include <future>
 #include <optional>
 #include <set>
+#include <unordered_map>
 #include <vector>
 
 #include "netem/delay_queue.hpp"
@@ -96,26 +97,54 @@ std::uint64_t address_hash(std::uint64_t h, const packet::IpAddress& a) {
     return hash_bytes({a.bytes.data(), a.size()}, h);
 }
 
-// Identity for the decider: timing-independent fields only (no IP id, no TSval, no ack), so the
-// same seed picks the same segments even when the run's timing differs.
-PacketFacts facts_of(const packet::Dissected& d, std::span<const std::uint8_t> frame) {
-    PacketFacts p;
-    std::uint64_t flow = address_hash(address_hash(d.protocol, d.src), d.dst);
-    if (d.is_tcp) {
-        flow = hash_combine(flow, (std::uint64_t{d.tcp.src_port} << 16) | d.tcp.dst_port);
-        p.is_tcp = true;
-        p.tcp_flags = d.tcp.flags;
-        p.seq = d.tcp.seq.raw();
-        p.payload_length = d.tcp_payload_length;
-        p.identity = hash_combine(hash_combine(flow, p.seq),
-                                  (std::uint64_t{p.tcp_flags} << 32) | p.payload_length);
-    } else {
-        const std::size_t from = std::min(frame.size(), d.transport_offset);
-        p.identity = hash_bytes(frame.subspan(from), flow);
+// Identity for the decider, built only from what repeats when the experiment is run again:
+// not the ephemeral ports or the random ISN (a flow is named by its order of appearance in this
+// direction, a sequence number relative to the flow's first one), not IP id, TSval or ack
+// (timing). So the same seed drops the same segments in every run, even when timing shifts.
+class FlowNames {
+public:
+    PacketFacts facts_of(const packet::Dissected& d, std::span<const std::uint8_t> frame) {
+        PacketFacts p;
+        std::uint64_t key = address_hash(address_hash(d.protocol, d.src), d.dst);
+        if (d.is_tcp) {
+            key = hash_combine(key, (std::uint64_t{d.tcp.src_port} << 16) | d.tcp.dst_port);
+        } else if (d.protocol == packet::kIpProtoUdp && d.transport_offset + 4 <= frame.size()) {
+            key = hash_combine(key, (std::uint64_t{be16(&frame[d.transport_offset])} << 16) |
+                                        be16(&frame[d.transport_offset + 2]));
+        }
+        auto [it, fresh] = flows_.try_emplace(key, Flow{next_ordinal_, 0});
+        if (fresh) {
+            ++next_ordinal_;
+            it->second.base_seq = d.is_tcp ? d.tcp.seq.raw() : 0;
+        }
+        Flow& flow = it->second;
+        const std::uint64_t name = mix64(flow.ordinal + 1);
+        p.flow = name;
+        if (d.is_tcp) {
+            if (d.tcp.has(packet::tcp_flag::kSyn)) {
+                flow.base_seq = d.tcp.seq.raw();  // a new connection on a reused 4-tuple
+            }
+            p.is_tcp = true;
+            p.tcp_flags = d.tcp.flags;
+            p.seq = d.tcp.seq.raw() - flow.base_seq;
+            p.payload_length = d.tcp_payload_length;
+            p.identity = hash_combine(hash_combine(name, p.seq),
+                                      (std::uint64_t{p.tcp_flags} << 32) | p.payload_length);
+        } else {
+            const std::size_t from = std::min(frame.size(), d.transport_offset + 8);
+            p.identity = hash_bytes(frame.subspan(from), name);
+        }
+        return p;
     }
-    p.flow = flow;
-    return p;
-}
+
+private:
+    struct Flow {
+        std::uint32_t ordinal;
+        std::uint32_t base_seq;
+    };
+    std::unordered_map<std::uint64_t, Flow> flows_;
+    std::uint32_t next_ordinal_ = 0;
+};
 
 // Completes a partial TCP/UDP checksum (the sender relied on checksum offload).
 void complete_checksum(std::span<std::uint8_t> frame, const packet::Dissected& d) {
@@ -270,6 +299,7 @@ private:
         std::size_t out;
         DirectionImpairment model;
         FaultDecider decider;
+        FlowNames names;
         DelayQueue queue;
         std::optional<TokenBucket> bucket;
         std::uint32_t limit;
@@ -292,7 +322,7 @@ private:
         if (m.rate_bps > 0) {
             bucket.emplace(m.rate_bps, 1514);
         }
-        return Lane{dir, in, out, m, FaultDecider(seed, dir, m), {}, std::move(bucket), limit, {}};
+        return Lane{dir, in, out, m, FaultDecider(seed, dir, m), {}, {}, std::move(bucket), limit, {}};
     }
 
     bool queues_empty() const { return lanes_[0].queue.empty() && lanes_[1].queue.empty(); }
@@ -382,7 +412,7 @@ private:
         }
         Decision decision;
         if (!lane.decider.is_pass_through()) {
-            decision = lane.decider.decide(facts_of(d, frame), ms_since_start(now));
+            decision = lane.decider.decide(lane.names.facts_of(d, frame), ms_since_start(now));
         }
         if (decision.verdict == Verdict::drop) {
             ++lane.stats.dropped;

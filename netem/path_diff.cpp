@@ -218,8 +218,16 @@ DirectionDiff diff_direction(const std::vector<const Record*>& sent,
             }
         }
         if (!pick) {
+            // A copy the sender never made. It may also be the damaged one of the two (netem
+            // duplicates before it corrupts, so the copy that arrives first can be the clean one).
+            const Record& original = *sent[it->second.back()];
             ++out.duplicated;
-            out.duplicates.push_back(make_packet(*sent[it->second.back()], r));
+            out.duplicates.push_back(make_packet(original, r));
+            if (original.payload_hash != r->payload_hash ||
+                (original.checksum_ok == true && r->checksum_ok == false)) {
+                ++out.corrupted;
+                out.corruptions.push_back(make_packet(original, r));
+            }
             continue;
         }
         matched[*pick] = true;
