@@ -19,7 +19,7 @@ packages=(
     googletest libgtest-dev libgmock-dev libbenchmark-dev
     clang libclang-rt-14-dev
     iproute2 nftables ethtool tcpdump tshark openssl kmod procps psmisc
-    user-mode-linux iperf3 hping3 netsniff-ng tcptrace
+    user-mode-linux iputils-ping iperf3 hping3 netsniff-ng tcptrace
     python3-minimal wireshark-common time
 )
 
