@@ -304,7 +304,7 @@ int run_flood_command(const Args& args) {
         ("src-range", po::value<std::string>(), "source addresses to cycle through, CIDR (default: route's source)")
         ("sport-range", po::value<std::string>()->default_value("1024-65535"), "source ports to cycle through")
         ("threads", po::value<unsigned>()->default_value(1), "sender threads (each its own socket)")
-        ("batch", po::value<unsigned>()->default_value(64), "frames per sendmmsg call")
+        ("batch", po::value<unsigned>()->default_value(256), "frames per sendmmsg call")
         ("payload", po::value<unsigned>()->default_value(0), "UDP payload bytes")
         ("ttl", po::value<unsigned>()->default_value(64), "IP TTL / hop limit")
         ("quiet", po::bool_switch(), "no live progress line");

@@ -97,6 +97,8 @@ median() { tr ' ' '\n' | grep -v '^$' | sort -n | awk '{ v[NR] = $1 } END { prin
 echo "gen_flood_bench: $repeat x ${duration}s per tool, senders pinned to CPU $cpu, 54-byte SYN frames, $a -> $b"
 for i in $(seq "$repeat"); do
     run_all
+    # Another process deleting our namespaces mid-run would turn the counters into nonsense.
+    ip netns exec "$b" true 2>/dev/null || die "namespace $b vanished during the run (someone removed tl* namespaces)"
     echo "  run $i:$(for k in gen loop trafgen hping3 gen2; do printf ' %s=%s' "$k" "${results[$k]##* }"; done)"
 done
 for k in gen loop trafgen hping3 gen2; do

@@ -31,7 +31,7 @@ struct FloodOptions {
     std::optional<std::chrono::milliseconds> duration;
     double rate = 0;                         // packets per second over all threads; 0 = max
     unsigned threads = 1;
-    unsigned batch = 64;                     // frames per sendmmsg
+    unsigned batch = 256;                    // frames per sendmmsg (256: fewer syscalls, measured ~5% over 64)
     std::uint16_t payload = 0;               // UDP payload bytes (TCP floods carry none)
     std::uint8_t ttl = 64;
 };
