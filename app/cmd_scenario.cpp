@@ -1,8 +1,93 @@
-// tcplab scenario: placeholder until issue 8 lands (says so plainly, exits 2).
+// tcplab scenario list | run NAME|FILE [--out DIR] [--seed N] [--backend auto|tc|userspace] [--vm] [--repeat N]
+#include <iomanip>
+#include <iostream>
+
 #include "app/cli.hpp"
+#include "packet/errors.hpp"
+#include "netem/scenario_runner.hpp"
+#include "netem/scenario_spec.hpp"
 
 namespace tcplab::app {
 
-int run_scenario(const Args& /*args*/) { return not_built_yet("scenario", 8); }
+namespace {
+
+int list_command(const Args& args) {
+    const CommandSpec spec{"tcplab scenario list",
+                           "Lists the shipped scenarios (" + netem::scenario_directory().string() +
+                               ") with one line each.",
+                           ""};
+    if (!parse_command_line(spec, po::options_description("options"), args)) {
+        return kExitOk;
+    }
+    for (const auto& scenario : netem::list_scenarios()) {
+        std::cout << std::left << std::setw(19) << scenario.name << scenario.description << "\n";
+    }
+    return kExitOk;
+}
+
+int run_command(const Args& args) {
+    const CommandSpec spec{
+        "tcplab scenario run NAME|FILE.ini [options]   (needs root)",
+        "Builds the client-router-server namespaces, impairs the path, runs the scenario's traffic,\n"
+        "captures at both ends, analyzes both captures and checks the verdicts against the faults\n"
+        "that were injected. Writes client.pcap, server.pcap, ledger.jsonl, analysis.json,\n"
+        "report.json, report.txt and timeseq.svg to --out. Exit 0 iff every check passed, 1 if a\n"
+        "check failed, 2 bad usage or scenario file, 3 environment (not root, tool missing).",
+        "examples:\n  sudo tcplab scenario run loss10\n  sudo tcplab scenario run synloss --seed 7 --out /tmp/syn\n"
+        "  sudo tcplab scenario run my.ini --repeat 5\n  sudo tcplab scenario run loss10 --backend tc --vm"};
+    po::options_description options("options");
+    netem::RunOptions run;
+    std::string out;
+    options.add_options()
+        ("scenario", po::value<std::string>(&run.scenario)->required(), "scenario name or .ini file")
+        ("out", po::value<std::string>(&out), "output directory (default ./tcplab-runs/NAME-TIMESTAMP)")
+        ("seed", po::value<std::uint64_t>(), "override the scenario's seed")
+        ("backend", po::value<std::string>(&run.backend)->default_value("auto"),
+         "impairment backend: auto (tc if the kernel has sch_netem, else userspace), tc, userspace")
+        ("vm", po::bool_switch(&run.vm), "run the whole scenario inside a User-Mode Linux guest (real netem)")
+        ("repeat", po::value<int>(&run.repeat)->default_value(1), "run N times and print statistics")
+        ("quiet,q", po::bool_switch(&run.quiet), "no progress lines, only the final result");
+    po::positional_options_description positional;
+    positional.add("scenario", 1);
+    const auto vm = parse_command_line(spec, options, args, &positional);
+    if (!vm) {
+        return kExitOk;
+    }
+    if (vm->count("seed") != 0U) {
+        run.seed = (*vm)["seed"].as<std::uint64_t>();
+    }
+    if (!out.empty()) {
+        run.out_dir = out;
+    }
+    if (run.backend != "auto" && run.backend != "tc" && run.backend != "userspace") {
+        throw UsageError("--backend " + run.backend + ": must be auto, tc or userspace");
+    }
+    if (run.repeat < 1 || run.repeat > 1000) {
+        throw UsageError("--repeat must be between 1 and 1000");
+    }
+    return netem::run_scenario_command(run);
+}
+
+}  // namespace
+
+int run_scenario(const Args& args) {
+    const std::string usage =
+        "usage: tcplab scenario list | run NAME|FILE.ini [--out DIR] [--seed N] "
+        "[--backend auto|tc|userspace] [--vm] [--repeat N]\n";
+    if (args.empty() || args[0] == "--help" || args[0] == "-h") {
+        (args.empty() ? std::cerr : std::cout)
+            << usage << "\n  list   the shipped scenarios with one line each\n"
+            << "  run    run one (see tcplab scenario run --help)\n";
+        return args.empty() ? kExitUsage : kExitOk;
+    }
+    const Args rest(args.begin() + 1, args.end());
+    if (args[0] == "list") {
+        return list_command(rest);
+    }
+    if (args[0] == "run") {
+        return run_command(rest);
+    }
+    throw UsageError("unknown scenario command '" + args[0] + "'\n" + usage);
+}
 
 }  // namespace tcplab::app
