@@ -30,8 +30,8 @@ std::vector<std::uint8_t> tcp_option_bytes(const TcpHeader& tcp) {
 
 void check_families(const IpParams& ip) {
     if (ip.src.family != ip.dst.family)
-        throw UsageError("source " + ip.src.to_string() + " and destination " +
-                         ip.dst.to_string() + " are not the same IP version");
+        throw UsageError("source " + ip.src.to_string() + " and destination " + ip.dst.to_string() +
+                         " are not the same IP version");
 }
 
 // Appends the IPv4 or IPv6 header for an upper-layer segment of `upper_length` bytes.
@@ -82,8 +82,7 @@ void write_tcp(const TcpHeader& tcp, const PseudoHeader& pseudo,
     ph.upper_length = static_cast<std::uint32_t>(header_length + payload.size());
     ChecksumAccumulator acc;
     // Same sum as transport_checksum(ph, header ++ payload) without concatenating the two.
-    const std::uint16_t header_sum =
-        transport_checksum(ph, {out.data() + start, header_length});
+    const std::uint16_t header_sum = transport_checksum(ph, {out.data() + start, header_length});
     acc.add_u16(static_cast<std::uint16_t>(~header_sum));
     acc.add(payload);
     w.patch_u16(start + 16, acc.fold());
@@ -101,7 +100,8 @@ std::vector<std::uint8_t> build_tcp_packet(const IpParams& ip, const TcpHeader& 
     write_tcp(tcp, PseudoHeader{ip.src, ip.dst, kIpProtoTcp, 0}, payload, out);
     out.insert(out.end(), payload.begin(), payload.end());
     if (bad_checksum) {
-        const std::uint16_t good = static_cast<std::uint16_t>((out[tcp_start + 16] << 8) | out[tcp_start + 17]);
+        const std::uint16_t good =
+            static_cast<std::uint16_t>((out[tcp_start + 16] << 8) | out[tcp_start + 17]);
         ByteWriter(out).patch_u16(tcp_start + 16, static_cast<std::uint16_t>(good + 1));
     }
     return out;

@@ -31,7 +31,9 @@ std::vector<std::uint8_t> build_tcp_packet(const IpParams& ip, const TcpHeader& 
                                            bool bad_checksum = false);
 std::vector<std::uint8_t> build_udp_packet(const IpParams& ip, const UdpHeader& udp,
                                            std::span<const std::uint8_t> payload);
-// Appends just the TCP header (+options) with the checksum computed over pseudo+payload.
+// Appends just the TCP header (+options) with the checksum computed over pseudo+payload
+// (pseudo.upper_length is derived from the header and payload). With an empty option_list the
+// typed options are encoded in Linux order, so a parsed header can be written back.
 void write_tcp(const TcpHeader& tcp, const PseudoHeader& pseudo,
                std::span<const std::uint8_t> payload, std::vector<std::uint8_t>& out);
 

@@ -17,7 +17,9 @@ void ByteWriter::u32(std::uint32_t v) {
     u16(static_cast<std::uint16_t>(v));
 }
 
-void ByteWriter::bytes(std::span<const std::uint8_t> b) { out_.insert(out_.end(), b.begin(), b.end()); }
+void ByteWriter::bytes(std::span<const std::uint8_t> b) {
+    out_.insert(out_.end(), b.begin(), b.end());
+}
 
 void ByteWriter::zeros(std::size_t n) { out_.insert(out_.end(), n, 0); }
 

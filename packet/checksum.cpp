@@ -40,7 +40,8 @@ std::uint16_t internet_checksum(std::span<const std::uint8_t> bytes) {
     return acc.fold();
 }
 
-std::uint16_t transport_checksum(const PseudoHeader& pseudo, std::span<const std::uint8_t> segment) {
+std::uint16_t transport_checksum(const PseudoHeader& pseudo,
+                                 std::span<const std::uint8_t> segment) {
     ChecksumAccumulator acc;
     acc.add({pseudo.src.bytes.data(), pseudo.src.size()});
     acc.add({pseudo.dst.bytes.data(), pseudo.dst.size()});

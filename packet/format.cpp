@@ -12,7 +12,7 @@ namespace tcplab::packet {
 namespace {
 
 constexpr std::array<const char*, 9> kFlagNames = {"FIN", "SYN", "RST", "PSH", "ACK",
-                                                  "URG", "ECE", "CWR", "AE"};
+                                                   "URG", "ECE", "CWR", "AE"};
 constexpr std::uint16_t kReservedBits = 0x0E00;
 constexpr unsigned kMaxWindowShift = 14;  // RFC 7323 2.3: larger shifts are treated as 14
 

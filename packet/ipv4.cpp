@@ -54,7 +54,8 @@ Result<Ipv4Header> parse_ipv4(std::span<const std::uint8_t> bytes) {
     return header;
 }
 
-void write_ipv4(const Ipv4Header& header, std::size_t payload_length, std::vector<std::uint8_t>& out) {
+void write_ipv4(const Ipv4Header& header, std::size_t payload_length,
+                std::vector<std::uint8_t>& out) {
     const std::size_t start = out.size();
     const std::size_t header_length = header.header_length();
     ByteWriter w(out);

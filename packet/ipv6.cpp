@@ -80,7 +80,8 @@ Result<Ipv6Chain> parse_ipv6(std::span<const std::uint8_t> bytes) {
     return chain;
 }
 
-void write_ipv6(const Ipv6Header& header, std::size_t payload_length, std::vector<std::uint8_t>& out) {
+void write_ipv6(const Ipv6Header& header, std::size_t payload_length,
+                std::vector<std::uint8_t>& out) {
     ByteWriter w(out);
     w.u32((6u << 28) | (std::uint32_t{header.traffic_class} << 20) | (header.flow_label & 0xFFFFF));
     w.u16(static_cast<std::uint16_t>(payload_length));

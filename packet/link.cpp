@@ -16,12 +16,15 @@ bool is_vlan_tpid(std::uint16_t type) {
 // macOS 30); libpcap documents all of them for LINKTYPE_NULL/LOOP.
 std::uint16_t ether_type_of_af(std::uint32_t af) {
     switch (af) {
-        case 2: return kEtherTypeIpv4;
+        case 2:
+            return kEtherTypeIpv4;
         case 10:
         case 24:
         case 28:
-        case 30: return kEtherTypeIpv6;
-        default: return 0;
+        case 30:
+            return kEtherTypeIpv6;
+        default:
+            return 0;
     }
 }
 
@@ -58,7 +61,8 @@ bool is_supported(std::uint32_t linktype) {
         case LinkType::linux_sll:
         case LinkType::ipv4:
         case LinkType::ipv6:
-        case LinkType::linux_sll2: return true;
+        case LinkType::linux_sll2:
+            return true;
     }
     return false;
 }
@@ -67,19 +71,22 @@ Result<LinkView> parse_link(LinkType type, std::span<const std::uint8_t> frame) 
     ByteReader r(frame);
     switch (type) {
         case LinkType::ethernet: {
-            if (!r.need(14)) return ParseError{ErrorCode::truncated, 0, "Ethernet header truncated"};
+            if (!r.need(14))
+                return ParseError{ErrorCode::truncated, 0, "Ethernet header truncated"};
             r.skip(12);  // destination and source MAC
             return finish_with_tags(r, r.u16());
         }
         case LinkType::linux_sll: {
             // packet type, ARPHRD, address length, 8 address bytes, then the protocol at 14.
-            if (!r.need(16)) return ParseError{ErrorCode::truncated, 0, "Linux SLL header truncated"};
+            if (!r.need(16))
+                return ParseError{ErrorCode::truncated, 0, "Linux SLL header truncated"};
             r.skip(14);
             return finish_with_tags(r, r.u16());
         }
         case LinkType::linux_sll2: {
             // protocol first, then reserved, ifindex, ARPHRD, packet type, address length, address.
-            if (!r.need(20)) return ParseError{ErrorCode::truncated, 0, "Linux SLL2 header truncated"};
+            if (!r.need(20))
+                return ParseError{ErrorCode::truncated, 0, "Linux SLL2 header truncated"};
             const std::uint16_t protocol = r.u16();
             r.skip(18);
             return finish_with_tags(r, protocol);
@@ -101,9 +108,12 @@ Result<LinkView> parse_link(LinkType type, std::span<const std::uint8_t> frame) 
             if (!r.need(4)) return ParseError{ErrorCode::truncated, 0, "loop header truncated"};
             return LinkView{ether_type_of_af(r.u32()), 4, 0};
         }
-        case LinkType::raw: return parse_raw(frame);
-        case LinkType::ipv4: return LinkView{kEtherTypeIpv4, 0, 0};
-        case LinkType::ipv6: return LinkView{kEtherTypeIpv6, 0, 0};
+        case LinkType::raw:
+            return parse_raw(frame);
+        case LinkType::ipv4:
+            return LinkView{kEtherTypeIpv4, 0, 0};
+        case LinkType::ipv6:
+            return LinkView{kEtherTypeIpv6, 0, 0};
     }
     return ParseError{ErrorCode::unsupported, 0, "unsupported link type"};
 }

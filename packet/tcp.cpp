@@ -45,7 +45,8 @@ void store_option(TcpOptions& out, std::uint8_t kind, std::span<const std::uint8
             }
             return;
         }
-        default: keep_raw(out, kind, data);
+        default:
+            keep_raw(out, kind, data);
     }
 }
 
@@ -78,7 +79,8 @@ std::optional<ParseError> parse_options_into(std::span<const std::uint8_t> optio
 
 }  // namespace
 
-Result<TcpOptions> parse_tcp_options(std::span<const std::uint8_t> options, std::size_t base_offset) {
+Result<TcpOptions> parse_tcp_options(std::span<const std::uint8_t> options,
+                                     std::size_t base_offset) {
     TcpOptions out;
     if (auto error = parse_options_into(options, base_offset, out)) return *error;
     return out;

@@ -92,7 +92,7 @@ struct TcpHeader {
     SeqNum seq;
     SeqNum ack;
     std::uint8_t data_offset = 5;     // in 32-bit words; computed from options when writing
-    std::uint16_t flags = 0;          // tcp_flag bits (9 bits)
+    std::uint16_t flags = 0;          // tcp_flag bits; parse keeps all 12 (3 reserved too, as tshark)
     std::uint16_t window = 0;         // raw, unscaled
     std::uint16_t checksum = 0;       // as read; write_tcp computes it
     std::uint16_t urgent_pointer = 0;

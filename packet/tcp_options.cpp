@@ -1,9 +1,9 @@
 // Building TCP options: the TcpOption factories, wire encoding, and Linux's SYN layout.
+#include <string>
+
 #include "packet/byte_io.hpp"
 #include "packet/errors.hpp"
 #include "packet/tcp.hpp"
-
-#include <string>
 
 namespace tcplab::packet {
 
@@ -61,8 +61,12 @@ constexpr std::size_t kMaxOptionBytes = 40;  // data offset 15 words minus the f
 void encode_one(const TcpOption& o, ByteWriter& w) {
     using K = TcpOption::Kind;
     switch (o.kind) {
-        case K::eol: w.u8(tcp_option_kind::kEol); return;
-        case K::nop: w.u8(tcp_option_kind::kNop); return;
+        case K::eol:
+            w.u8(tcp_option_kind::kEol);
+            return;
+        case K::nop:
+            w.u8(tcp_option_kind::kNop);
+            return;
         case K::mss:
             w.u8(tcp_option_kind::kMss);
             w.u8(4);

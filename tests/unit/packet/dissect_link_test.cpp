@@ -28,8 +28,10 @@ std::vector<std::uint8_t> ipv4_tcp() {
     t.ack = SeqNum(1);
     t.flags = tcp_flag::kPsh | tcp_flag::kAck;
     t.window = 502;
-    t.option_list = {TcpOption::make_nop(), TcpOption::make_nop(), TcpOption::make_timestamps(5, 6)};
-    return build_tcp_packet(params("198.18.1.2", "198.19.1.2"), t, std::vector<std::uint8_t>(10, 'x'));
+    t.option_list = {TcpOption::make_nop(), TcpOption::make_nop(),
+                     TcpOption::make_timestamps(5, 6)};
+    return build_tcp_packet(params("198.18.1.2", "198.19.1.2"), t,
+                            std::vector<std::uint8_t>(10, 'x'));
 }
 
 // fd7c:1:1::2.35258 > fd7c:1:2::2.80: Flags [S], seq 7, win 65535, length 0
@@ -43,7 +45,8 @@ std::vector<std::uint8_t> ipv6_tcp() {
     return build_tcp_packet(params("fd7c:1:1::2", "fd7c:1:2::2"), t, {});
 }
 
-std::vector<std::uint8_t> concat(std::vector<std::uint8_t> head, const std::vector<std::uint8_t>& tail) {
+std::vector<std::uint8_t> concat(std::vector<std::uint8_t> head,
+                                 const std::vector<std::uint8_t>& tail) {
     head.insert(head.end(), tail.begin(), tail.end());
     return head;
 }
@@ -86,11 +89,14 @@ INSTANTIATE_TEST_SUITE_P(
         LinkCase{"Ethernet4", LinkType::ethernet, concat(kEth, hex({"0800"})), false, 0},
         LinkCase{"Ethernet6", LinkType::ethernet, concat(kEth, hex({"86dd"})), true, 0},
         LinkCase{"Vlan", LinkType::ethernet, concat(kEth, hex({"8100 0064 0800"})), false, 1},
-        LinkCase{"QinQ", LinkType::ethernet, concat(kEth, hex({"88a8 00c8 8100 0064 86dd"})), true, 2},
+        LinkCase{"QinQ", LinkType::ethernet, concat(kEth, hex({"88a8 00c8 8100 0064 86dd"})), true,
+                 2},
         // SLL: packet type 0 (to us), ARPHRD_ETHER, address length 6, address + 2 pad, protocol.
-        LinkCase{"Sll", LinkType::linux_sll, hex({"0000 0001 0006 020000000001 0000 0800"}), false, 0},
+        LinkCase{"Sll", LinkType::linux_sll, hex({"0000 0001 0006 020000000001 0000 0800"}), false,
+                 0},
         // SLL2: protocol, reserved, ifindex 2, ARPHRD_ETHER, packet type, addr len, address.
-        LinkCase{"Sll2", LinkType::linux_sll2, hex({"86dd 0000 00000002 0001 00 06 0200000000010000"}), true, 0},
+        LinkCase{"Sll2", LinkType::linux_sll2,
+                 hex({"86dd 0000 00000002 0001 00 06 0200000000010000"}), true, 0},
         LinkCase{"NullLittleEndianAfInet", LinkType::null_loopback, hex({"02000000"}), false, 0},
         LinkCase{"NullBigEndianAfInet", LinkType::null_loopback, hex({"00000002"}), false, 0},
         LinkCase{"NullLinuxAfInet6", LinkType::null_loopback, hex({"0a000000"}), true, 0},
@@ -98,8 +104,7 @@ INSTANTIATE_TEST_SUITE_P(
         LinkCase{"NullFreeBsdAfInet6", LinkType::null_loopback, hex({"1c000000"}), true, 0},
         LinkCase{"NullDarwinAfInet6", LinkType::null_loopback, hex({"1e000000"}), true, 0},
         LinkCase{"OpenBsdLoop", LinkType::loop, hex({"00000018"}), true, 0},
-        LinkCase{"Raw4", LinkType::raw, {}, false, 0},
-        LinkCase{"Raw6", LinkType::raw, {}, true, 0},
+        LinkCase{"Raw4", LinkType::raw, {}, false, 0}, LinkCase{"Raw6", LinkType::raw, {}, true, 0},
         LinkCase{"Ipv4", LinkType::ipv4, {}, false, 0},
         LinkCase{"Ipv6", LinkType::ipv6, {}, true, 0}),
     [](const auto& info) { return std::string(info.param.name); });
@@ -196,8 +201,8 @@ TEST(Dissect, NonFirstIpv4FragmentIsNotParsedPastIp) {
 TEST(Dissect, NonFirstIpv6FragmentIsNotParsedPastIp) {
     auto frag = hex({"60000000 0010 2c 40", "fd7c0001000100000000000000000002",
                      "fd7c0001000200000000000000000002",
-                     "06 00 0b50 00001234",   // next TCP, offset 181 (1448 bytes), M=0
-                     "ffffffffffffffff"});      // 8 bytes of fragment data
+                     "06 00 0b50 00001234",  // next TCP, offset 181 (1448 bytes), M=0
+                     "ffffffffffffffff"});   // 8 bytes of fragment data
     auto chain = parse_ipv6(frag);
     ASSERT_TRUE(chain) << chain.error().what;
     EXPECT_TRUE(chain->is_fragment);
@@ -216,12 +221,11 @@ TEST(Dissect, Ipv6ExtensionWalkReachesTcp) {
     const auto tcp = hex({"03e8 0050 00000001 00000000 5002 ffff 0000 0000"});
     auto pkt = hex({"60000000 0000 00 40", "fd7c0000000000000000000000000001",
                     "fd7c0000000000000000000000000002",
-                    "3c 00 0104 00000000",                       // hop-by-hop (8), next dest opts
-                    "2b 01 010c 000000000000000000000000",      // dest options (16), next routing
-                    "33 00 00 00 00000000",                      // routing (8), next AH
-                    "2c 02 0000 00000001 00000001 ",              // AH (len 2 -> 16 bytes), next frag
-                    "00000000",
-                    "06 00 0001 00000099"});                      // fragment: offset 0, M=1
+                    "3c 00 0104 00000000",                  // hop-by-hop (8), next dest opts
+                    "2b 01 010c 000000000000000000000000",  // dest options (16), next routing
+                    "33 00 00 00 00000000",                 // routing (8), next AH
+                    "2c 02 0000 00000001 00000001 ",        // AH (len 2 -> 16 bytes), next frag
+                    "00000000", "06 00 0001 00000099"});    // fragment: offset 0, M=1
     pkt.insert(pkt.end(), tcp.begin(), tcp.end());
     const std::size_t payload = pkt.size() - 40;
     pkt[4] = static_cast<std::uint8_t>(payload >> 8);

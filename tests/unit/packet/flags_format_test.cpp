@@ -85,17 +85,21 @@ INSTANTIATE_TEST_SUITE_P(
         OptionCase{"MssWs0", linux_syn_options(1460, false, std::nullopt, 0), "020405b4 01 030300",
                    "MSS=1460 WS=1"},
         // tcpdump: options [nop,nop,TS val 100 ecr 200]
-        OptionCase{"AckTs", {TcpOption::make_nop(), TcpOption::make_nop(),
-                             TcpOption::make_timestamps(100, 200)},
-                   "0101 080a 00000064 000000c8", "TSval=100 TSecr=200"},
+        OptionCase{
+            "AckTs",
+            {TcpOption::make_nop(), TcpOption::make_nop(), TcpOption::make_timestamps(100, 200)},
+            "0101 080a 00000064 000000c8",
+            "TSval=100 TSecr=200"},
         // tcpdump: options [nop,nop,sack 2 {1000:2000}{3000:4000}]
-        OptionCase{"TwoSackBlocks",
-                   {TcpOption::make_nop(), TcpOption::make_nop(),
-                    TcpOption::make_sack({{SeqNum(1000), SeqNum(2000)}, {SeqNum(3000), SeqNum(4000)}})},
-                   "0101 0512 000003e8 000007d0 00000bb8 00000fa0",
-                   "SLE=1000 SRE=2000 SLE=3000 SRE=4000"},
+        OptionCase{
+            "TwoSackBlocks",
+            {TcpOption::make_nop(), TcpOption::make_nop(),
+             TcpOption::make_sack({{SeqNum(1000), SeqNum(2000)}, {SeqNum(3000), SeqNum(4000)}})},
+            "0101 0512 000003e8 000007d0 00000bb8 00000fa0",
+            "SLE=1000 SRE=2000 SLE=3000 SRE=4000"},
         // tcpdump: options [wscale 15] -- shift capped at 14 (RFC 7323), padded with EOL
-        OptionCase{"ShiftAboveFourteen", {TcpOption::make_window_scale(15)}, "03030f00", "WS=16384"},
+        OptionCase{
+            "ShiftAboveFourteen", {TcpOption::make_window_scale(15)}, "03030f00", "WS=16384"},
         // tcpdump: options [mptcp ...] -- unknown kinds show nothing in the info column
         OptionCase{"UnknownKindIsSilent", {TcpOption::make_raw(30, {0xAB, 0xCD})}, "1e04abcd", ""},
         OptionCase{"Empty", {}, "", ""}),
@@ -110,16 +114,19 @@ TEST(InfoLine, SynSynAckAndFlagsDependentFields) {
     syn.options.sack_permitted = true;
     syn.options.timestamps = TcpTimestamps{1, 0};
     syn.options.window_scale = 7;
-    EXPECT_EQ(info_line(syn, {0, 0, 0, 64800}),
-              "35258 \u2192 80 [SYN] Seq=0 Win=64800 Len=0 MSS=1440 SACK_PERM TSval=1 TSecr=0 WS=128");
+    EXPECT_EQ(
+        info_line(syn, {0, 0, 0, 64800}),
+        "35258 \u2192 80 [SYN] Seq=0 Win=64800 Len=0 MSS=1440 SACK_PERM TSval=1 TSecr=0 WS=128");
     TcpHeader ack;
     ack.src_port = 80;
     ack.dst_port = 35258;
     ack.flags = tcp_flag::kAck | tcp_flag::kUrg;
     ack.urgent_pointer = 5;
-    EXPECT_EQ(info_line(ack, {1, 1, 10, 502}), "80 \u2192 35258 [ACK, URG] Seq=1 Ack=1 Win=502 Urg=5 Len=10");
+    EXPECT_EQ(info_line(ack, {1, 1, 10, 502}),
+              "80 \u2192 35258 [ACK, URG] Seq=1 Ack=1 Win=502 Urg=5 Len=10");
     ack.flags = tcp_flag::kFin;
-    EXPECT_EQ(info_line(ack, {7, 9, 0, 502}), "80 \u2192 35258 [FIN] Seq=7 Win=502 Len=0");  // no Ack= without ACK
+    EXPECT_EQ(info_line(ack, {7, 9, 0, 502}),
+              "80 \u2192 35258 [FIN] Seq=7 Win=502 Len=0");  // no Ack= without ACK
 }
 
 }  // namespace

@@ -58,18 +58,20 @@ TEST(DissectAllocation, OrdinaryFramesDoNotAllocate) {
                                            TcpOption::make_timestamps(1, 2)};
     const auto sack = std::vector<TcpOption>{
         TcpOption::make_nop(), TcpOption::make_nop(),
-        TcpOption::make_sack({{SeqNum(1), SeqNum(2)}, {SeqNum(3), SeqNum(4)}, {SeqNum(5), SeqNum(6)}})};
+        TcpOption::make_sack(
+            {{SeqNum(1), SeqNum(2)}, {SeqNum(3), SeqNum(4)}, {SeqNum(5), SeqNum(6)}})};
     EXPECT_EQ(allocations_during_dissect(ethernet_frame("198.18.1.2", "198.19.1.2", ts)), 0u);
     EXPECT_EQ(allocations_during_dissect(ethernet_frame("fd7c::1", "fd7c::2", ts)), 0u);
     EXPECT_EQ(allocations_during_dissect(ethernet_frame("198.18.1.2", "198.19.1.2", sack)), 0u);
-    EXPECT_EQ(allocations_during_dissect(ethernet_frame(
-                  "198.18.1.2", "198.19.1.2", linux_syn_options(1460, true, TcpTimestamps{1, 0}, 7))),
-              0u);
+    EXPECT_EQ(
+        allocations_during_dissect(ethernet_frame(
+            "198.18.1.2", "198.19.1.2", linux_syn_options(1460, true, TcpTimestamps{1, 0}, 7))),
+        0u);
 }
 
 TEST(DissectAllocation, UnknownOptionsAreTheOnlyAllocation) {
-    const auto frame = ethernet_frame("198.18.1.2", "198.19.1.2",
-                                      {TcpOption::make_raw(30, {1, 2, 3, 4, 5, 6})});
+    const auto frame =
+        ethernet_frame("198.18.1.2", "198.19.1.2", {TcpOption::make_raw(30, {1, 2, 3, 4, 5, 6})});
     EXPECT_GT(allocations_during_dissect(frame), 0u);
 }
 

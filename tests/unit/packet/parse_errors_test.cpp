@@ -122,9 +122,9 @@ TEST(PacketErrors, Ipv6ExtensionChainPastTheEnd) {
     expect_error(parse_ipv6(long_ext), ErrorCode::bad_header_length, 40);
     // A chain of two headers where the second (dest options, 60) runs past the end.
     auto two = b;
-    two[40] = 60;                    // HBH's next header: destination options
-    two.resize(48);                  // the TCP header bytes are gone...
-    two.insert(two.end(), {6, 1});   // ...and a dest-options header claims 16 bytes with 2 present
+    two[40] = 60;                   // HBH's next header: destination options
+    two.resize(48);                 // the TCP header bytes are gone...
+    two.insert(two.end(), {6, 1});  // ...and a dest-options header claims 16 bytes with 2 present
     expect_error(parse_ipv6(two), ErrorCode::bad_header_length, 48);
     // Through dissect the offset is relative to the frame.
     expect_error(dissect(LinkType::raw, {b.data(), 44}), ErrorCode::bad_header_length, 40);
@@ -138,9 +138,9 @@ TEST(PacketErrors, Ipv6PayloadLengthShorterThanChain) {
 
 TEST(PacketErrors, DissectOffsetsAreFrameRelative) {
     // Ethernet + IPv4 + TCP with data offset 3: the error names byte 14 + 20 + 12 = 46.
-    auto frame = hex({"020000000002 020000000001 0800",
-                      "45000028 0000 4000 4006 0000 0a000001 0a000002",
-                      "03e8 0050 00000001 00000000 3002 ffff 0000 0000"});
+    auto frame =
+        hex({"020000000002 020000000001 0800", "45000028 0000 4000 4006 0000 0a000001 0a000002",
+             "03e8 0050 00000001 00000000 3002 ffff 0000 0000"});
     expect_error(dissect(LinkType::ethernet, frame), ErrorCode::bad_header_length, 46);
     expect_error(dissect(LinkType::ethernet, {frame.data(), 13}), ErrorCode::truncated, 0);
     expect_error(dissect(LinkType::ethernet, {frame.data(), 20}), ErrorCode::truncated, 14);

@@ -42,7 +42,8 @@ TEST(PacketRoundTrip, LinuxSynOptionsAreTheTwentyByteLayout) {
 
 TEST(PacketRoundTrip, TcpOverIpv4AndIpv6) {
     const std::vector<std::uint8_t> payload = {'h', 'e', 'l', 'l', 'o'};
-    for (const auto& p : {params("198.18.1.2", "198.19.1.2"), params("fd7c:1:1::2", "fd7c:1:2::2")}) {
+    for (const auto& p :
+         {params("198.18.1.2", "198.19.1.2"), params("fd7c:1:1::2", "fd7c:1:2::2")}) {
         TcpHeader t = linux_syn();
         t.flags = tcp_flag::kPsh | tcp_flag::kAck;
         t.ack = SeqNum(42);
@@ -65,8 +66,8 @@ TEST(PacketRoundTrip, TcpOverIpv4AndIpv6) {
         EXPECT_EQ(d->tcp.options.window_scale, 7);
         EXPECT_EQ(d->tcp_payload_length, 5u);
         EXPECT_EQ(d->captured_payload, 5u);
-        EXPECT_EQ(std::vector<std::uint8_t>(bytes.begin() + static_cast<long>(d->tcp_payload_offset),
-                                            bytes.end()),
+        EXPECT_EQ(std::vector<std::uint8_t>(
+                      bytes.begin() + static_cast<long>(d->tcp_payload_offset), bytes.end()),
                   payload);
     }
 }
@@ -74,9 +75,10 @@ TEST(PacketRoundTrip, TcpOverIpv4AndIpv6) {
 TEST(PacketRoundTrip, SackBlocksAndUnknownOptionsSurvive) {
     TcpHeader t;
     t.flags = tcp_flag::kAck;
-    t.option_list = {TcpOption::make_nop(), TcpOption::make_nop(),
-                     TcpOption::make_sack({{SeqNum(1000), SeqNum(2000)}, {SeqNum(3000), SeqNum(4000)}}),
-                     TcpOption::make_raw(30, {0xAB, 0xCD})};  // kind 30 (MPTCP) kept raw
+    t.option_list = {
+        TcpOption::make_nop(), TcpOption::make_nop(),
+        TcpOption::make_sack({{SeqNum(1000), SeqNum(2000)}, {SeqNum(3000), SeqNum(4000)}}),
+        TcpOption::make_raw(30, {0xAB, 0xCD})};  // kind 30 (MPTCP) kept raw
     auto bytes = build_tcp_packet(params("198.18.1.2", "198.19.1.2"), t, {});
     auto d = dissect_ip(bytes);
     ASSERT_TRUE(d && d->is_tcp);
@@ -105,7 +107,8 @@ TEST(PacketRoundTrip, OptionsLongerThanFortyBytesAreRefused) {
 
 TEST(PacketRoundTrip, UdpOverIpv4AndIpv6) {
     const std::vector<std::uint8_t> payload(33, 0x5A);
-    for (const auto& p : {params("198.18.1.2", "198.19.1.2"), params("fd7c:1:1::2", "fd7c:1:2::2")}) {
+    for (const auto& p :
+         {params("198.18.1.2", "198.19.1.2"), params("fd7c:1:1::2", "fd7c:1:2::2")}) {
         UdpHeader u;
         u.src_port = 5353;
         u.dst_port = 9;

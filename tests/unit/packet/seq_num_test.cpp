@@ -1,7 +1,7 @@
 // SeqNum: RFC 1982 serial arithmetic across the 2^32 wrap.
-#include <gtest/gtest.h>
-
 #include "packet/seq_num.hpp"
+
+#include <gtest/gtest.h>
 
 namespace tcplab::packet {
 namespace {

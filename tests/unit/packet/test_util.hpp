@@ -45,7 +45,8 @@ inline void write_pcap(const std::filesystem::path& path, std::uint32_t linktype
         put32(usec += 1000);
         put32(static_cast<std::uint32_t>(frame.size()));
         put32(static_cast<std::uint32_t>(frame.size()));
-        f.write(reinterpret_cast<const char*>(frame.data()), static_cast<std::streamsize>(frame.size()));
+        f.write(reinterpret_cast<const char*>(frame.data()),
+                static_cast<std::streamsize>(frame.size()));
     }
     if (!f) throw std::runtime_error("cannot write " + path.string());
 }
@@ -54,7 +55,8 @@ inline void write_pcap(const std::filesystem::path& path, std::uint32_t linktype
 class TempDir {
 public:
     TempDir() {
-        std::string tmpl = (std::filesystem::temp_directory_path() / "tcplab-packet-XXXXXX").string();
+        std::string tmpl =
+            (std::filesystem::temp_directory_path() / "tcplab-packet-XXXXXX").string();
         if (mkdtemp(tmpl.data()) == nullptr) throw std::runtime_error("mkdtemp failed");
         path_ = tmpl;
     }

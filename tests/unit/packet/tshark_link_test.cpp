@@ -59,8 +59,9 @@ TEST(TsharkOracle, EveryLinkTypeDecodesLikeTshark) {
     std::vector<LinkType> all_types;
     std::uint16_t sport = 20000;
     for (const auto& f : framings) {
-        std::vector<std::vector<std::uint8_t>> frames = {concat(f.v4_header, ip_packet(false, sport)),
-                                                         concat(f.v6_header, ip_packet(true, sport + 1))};
+        std::vector<std::vector<std::uint8_t>> frames = {
+            concat(f.v4_header, ip_packet(false, sport)),
+            concat(f.v6_header, ip_packet(true, sport + 1))};
         sport += 2;
         test::write_pcap(dir.path() / f.file, static_cast<std::uint32_t>(f.type), frames);
         merge += " '" + (dir.path() / f.file).string() + "'";

@@ -41,12 +41,24 @@ std::vector<std::vector<std::uint8_t>> sample_packets(bool bad_tcp_checksum) {
     const std::vector<std::uint8_t> odd(1001, 0xA5);
     const std::vector<std::uint8_t> text = {'h', 'e', 'l', 'l', 'o', '\n'};
     std::vector<std::vector<std::uint8_t>> out;
-    out.push_back(build_tcp_packet(v4, segment(35258, kSyn, linux_syn_options(1440, true, TcpTimestamps{1, 0}, 7)), {}, bad_tcp_checksum));
-    out.push_back(build_tcp_packet(v6, segment(35259, kSyn | kAck, linux_syn_options(1420, true, TcpTimestamps{7, 1}, 10)), {}, bad_tcp_checksum));
+    out.push_back(build_tcp_packet(
+        v4, segment(35258, kSyn, linux_syn_options(1440, true, TcpTimestamps{1, 0}, 7)), {},
+        bad_tcp_checksum));
+    out.push_back(build_tcp_packet(
+        v6, segment(35259, kSyn | kAck, linux_syn_options(1420, true, TcpTimestamps{7, 1}, 10)), {},
+        bad_tcp_checksum));
     out.push_back(build_tcp_packet(v4, segment(35260, kPsh | kAck, {}), odd, bad_tcp_checksum));
     out.push_back(build_tcp_packet(v6, segment(35261, kPsh | kAck, {}), text, bad_tcp_checksum));
-    out.push_back(build_tcp_packet(v4, segment(35262, kFin | kAck, {TcpOption::make_nop(), TcpOption::make_nop(), TcpOption::make_timestamps(9, 8)}), {}, bad_tcp_checksum));
-    out.push_back(build_tcp_packet(v6, segment(35263, kAck, {TcpOption::make_nop(), TcpOption::make_nop(), TcpOption::make_sack({{SeqNum(100), SeqNum(200)}})}), odd, bad_tcp_checksum));
+    out.push_back(build_tcp_packet(
+        v4,
+        segment(35262, kFin | kAck,
+                {TcpOption::make_nop(), TcpOption::make_nop(), TcpOption::make_timestamps(9, 8)}),
+        {}, bad_tcp_checksum));
+    out.push_back(build_tcp_packet(v6,
+                                   segment(35263, kAck,
+                                           {TcpOption::make_nop(), TcpOption::make_nop(),
+                                            TcpOption::make_sack({{SeqNum(100), SeqNum(200)}})}),
+                                   odd, bad_tcp_checksum));
     return out;
 }
 
@@ -80,8 +92,10 @@ TEST(TsharkOracle, BuiltChecksumsAreGood) {
     UdpHeader u;
     u.src_port = 5353;
     u.dst_port = 40001;
-    packets.push_back(build_udp_packet(params("198.18.1.2", "198.19.1.2"), u, std::vector<std::uint8_t>(77, 1)));
-    packets.push_back(build_udp_packet(params("fd7c:1:1::2", "fd7c:1:2::2"), u, std::vector<std::uint8_t>(4, 0)));
+    packets.push_back(
+        build_udp_packet(params("198.18.1.2", "198.19.1.2"), u, std::vector<std::uint8_t>(77, 1)));
+    packets.push_back(
+        build_udp_packet(params("fd7c:1:1::2", "fd7c:1:2::2"), u, std::vector<std::uint8_t>(4, 0)));
     const auto pcap = dir.path() / "good.pcap";
     test::write_pcap(pcap, kLinkTypeRaw, packets);
     const auto rows = tshark_fields(pcap, kChecksumArgs);
@@ -94,10 +108,14 @@ TEST(TsharkOracle, BuiltChecksumsAreGood) {
         const std::string tcp = rows[i].substr(ip_end + 1, tcp_end - ip_end - 1);
         const std::string udp = rows[i].substr(tcp_end + 1);
         const bool v4 = (packets[i][0] >> 4) == 4;
-        if (v4) EXPECT_TRUE(is_good(ip));
-        else EXPECT_EQ(ip, "");  // IPv6 has no header checksum
-        if (i < 6) EXPECT_TRUE(is_good(tcp));
-        else EXPECT_TRUE(is_good(udp));
+        if (v4)
+            EXPECT_TRUE(is_good(ip));
+        else
+            EXPECT_EQ(ip, "");  // IPv6 has no header checksum
+        if (i < 6)
+            EXPECT_TRUE(is_good(tcp));
+        else
+            EXPECT_TRUE(is_good(udp));
     }
 }
 
@@ -124,19 +142,24 @@ TEST(TsharkOracle, InfoLineMatchesTsharkInfoColumn) {
     test::TempDir dir;
     auto packets = sample_packets(false);
     using namespace tcp_flag;
-    packets.push_back(build_tcp_packet(params("198.18.1.2", "198.19.1.2"), segment(35264, kRst, {}), {}));
-    packets.push_back(build_tcp_packet(params("198.18.1.2", "198.19.1.2"), segment(35265, kSyn | kEce | kCwr, linux_syn_options(1460, false, std::nullopt, 0)), {}));
+    packets.push_back(
+        build_tcp_packet(params("198.18.1.2", "198.19.1.2"), segment(35264, kRst, {}), {}));
+    packets.push_back(build_tcp_packet(
+        params("198.18.1.2", "198.19.1.2"),
+        segment(35265, kSyn | kEce | kCwr, linux_syn_options(1460, false, std::nullopt, 0)), {}));
     const auto pcap = dir.path() / "info.pcap";
     test::write_pcap(pcap, kLinkTypeRaw, packets);
     // Raw numbers, no analysis: what we print is then purely a function of the header.
-    const auto rows = tshark_fields(pcap,
+    const auto rows = tshark_fields(
+        pcap,
         "-o tcp.analyze_sequence_numbers:FALSE -o tcp.relative_sequence_numbers:FALSE "
         "-T fields -e _ws.col.Info");
     ASSERT_EQ(rows.size(), packets.size());
     for (std::size_t i = 0; i < packets.size(); ++i) {
         auto d = dissect_ip(packets[i]);
         ASSERT_TRUE(d && d->is_tcp);
-        const InfoLine shown{d->tcp.seq.raw(), d->tcp.ack.raw(), d->tcp_payload_length, d->tcp.window};
+        const InfoLine shown{d->tcp.seq.raw(), d->tcp.ack.raw(), d->tcp_payload_length,
+                             d->tcp.window};
         EXPECT_EQ(info_line(d->tcp, shown), rows[i]) << "frame " << i + 1;
     }
 }
