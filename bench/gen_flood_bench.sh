@@ -49,7 +49,9 @@ n=$((10 + RANDOM % 90))
 a="tl3$n-a"; b="tl3$n-b"; ia="tl3${n}fa"; ib="tl3${n}fb"
 src="198.18.$n.1"; dst="198.18.$n.2"
 work=$(mktemp -d)
+holders=()
 cleanup() {
+    for pid in "${holders[@]}"; do kill "$pid" 2>/dev/null || true; done
     ip netns del "$a" 2>/dev/null || true
     ip netns del "$b" 2>/dev/null || true
     rm -rf "$work"
@@ -58,6 +60,11 @@ trap cleanup EXIT
 trap 'exit 130' INT TERM
 
 ip netns add "$a"; ip netns add "$b"
+# A process inside each namespace marks it as in use: the scenario runner's stale sweep removes
+# tl<N>-* namespaces that have no process in them.
+for ns in "$a" "$b"; do
+    ip netns exec "$ns" sleep 3600 & holders+=($!)
+done
 ip link add "$ia" netns "$a" type veth peer name "$ib" netns "$b"
 ip -n "$a" addr add "$src/24" dev "$ia"; ip -n "$b" addr add "$dst/24" dev "$ib"
 ip -n "$a" link set "$ia" up; ip -n "$b" link set "$ib" up

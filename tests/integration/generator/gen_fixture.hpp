@@ -64,6 +64,9 @@ public:
                 error_ = join_argv(argv) + ": " + r.output;
                 return;
             }
+            if (argv[2] == "add" && argv[1] == "netns") {
+                hold(argv[3]);
+            }
         }
         // One wire packet = one capture record, and checksums computed in software so the
         // capture shows the real ones (veth would otherwise leave them partial).
@@ -71,6 +74,10 @@ public:
         (void)sh({"ip", "netns", "exec", b_, "ethtool", "-K", if_b_, "tso", "off", "gso", "off", "gro", "off", "tx", "off"});
     }
     ~NetnsPair() {
+        for (const pid_t pid : holders_) {
+            ::kill(pid, SIGTERM);
+            ::waitpid(pid, nullptr, 0);
+        }
         (void)sh({"ip", "netns", "del", a_});
         (void)sh({"ip", "netns", "del", b_});
     }
@@ -106,8 +113,22 @@ public:
     }
 
 private:
+    // A process inside the namespace marks it as in use: the scenario runner's stale sweep
+    // (running concurrently in other tests) removes tl<N>-* namespaces with no process inside.
+    void hold(const std::string& ns) {
+        const pid_t pid = ::fork();
+        if (pid == 0) {
+            ::execlp("ip", "ip", "netns", "exec", ns.c_str(), "sleep", "900", static_cast<char*>(nullptr));
+            ::_exit(127);
+        }
+        if (pid > 0) {
+            holders_.push_back(pid);
+        }
+    }
+
     int n_ = 0;
     std::string a_, b_, if_a_, if_b_, error_;
+    std::vector<pid_t> holders_;
 };
 
 // A kernel TCP listener on a thread inside a namespace: accepts one connection, reads to EOF
