@@ -59,11 +59,15 @@ cleanup() {
 trap cleanup EXIT
 trap 'exit 130' INT TERM
 
-ip netns add "$a"; ip netns add "$b"
-# A process inside each namespace marks it as in use: the scenario runner's stale sweep removes
-# tl<N>-* namespaces that have no process in them.
+# Each namespace is born with a process inside (unshare, then attach the name): the scenario
+# runner's stale sweep removes tl<N>-* namespaces that have no process in them.
 for ns in "$a" "$b"; do
-    ip netns exec "$ns" sleep 3600 & holders+=($!)
+    unshare --net sleep 3600 & holders+=($!)
+    for _ in $(seq 100); do
+        [ "$(readlink "/proc/$!/ns/net")" != "$(readlink /proc/self/ns/net)" ] && break
+        sleep 0.01
+    done
+    ip netns attach "$ns" "$!"
 done
 ip link add "$ia" netns "$a" type veth peer name "$ib" netns "$b"
 ip -n "$a" addr add "$src/24" dev "$ia"; ip -n "$b" addr add "$dst/24" dev "$ib"

@@ -8,6 +8,7 @@
 #include <poll.h>
 #include <signal.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -45,9 +46,13 @@ public:
         (void)sh({"ip", "netns", "del", a_});
         (void)sh({"ip", "netns", "del", b_});
         const std::string N = std::to_string(n_);
+        for (const auto& ns : {a_, b_}) {
+            if (!hold(ns)) {
+                error_ = "cannot create namespace " + ns;
+                return;
+            }
+        }
         const std::vector<std::vector<std::string>> setup = {
-            {"ip", "netns", "add", a_},
-            {"ip", "netns", "add", b_},
             {"ip", "link", "add", if_a_, "netns", a_, "type", "veth", "peer", "name", if_b_, "netns", b_},
             {"ip", "-n", a_, "addr", "add", "198.18." + N + ".1/24", "dev", if_a_},
             {"ip", "-n", b_, "addr", "add", "198.18." + N + ".2/24", "dev", if_b_},
@@ -63,9 +68,6 @@ public:
             if (r.exit_code != 0) {
                 error_ = join_argv(argv) + ": " + r.output;
                 return;
-            }
-            if (argv[2] == "add" && argv[1] == "netns") {
-                hold(argv[3]);
             }
         }
         // One wire packet = one capture record, and checksums computed in software so the
@@ -115,15 +117,29 @@ public:
 private:
     // A process inside the namespace marks it as in use: the scenario runner's stale sweep
     // (running concurrently in other tests) removes tl<N>-* namespaces with no process inside.
-    void hold(const std::string& ns) {
+    // The namespace is born with a process inside: unshare(CLONE_NEWNET) in a child that then
+    // sleeps, and `ip netns attach` names it — no window in which it is empty.
+    bool hold(const std::string& ns) {
         const pid_t pid = ::fork();
         if (pid == 0) {
-            ::execlp("ip", "ip", "netns", "exec", ns.c_str(), "sleep", "900", static_cast<char*>(nullptr));
+            ::execlp("unshare", "unshare", "--net", "sleep", "900", static_cast<char*>(nullptr));
             ::_exit(127);
         }
-        if (pid > 0) {
-            holders_.push_back(pid);
+        if (pid < 0) {
+            return false;
         }
+        holders_.push_back(pid);
+        struct stat own {};
+        ::stat("/proc/self/ns/net", &own);
+        const std::string child = "/proc/" + std::to_string(pid) + "/ns/net";
+        for (int i = 0; i < 200; ++i) {
+            struct stat st {};
+            if (::stat(child.c_str(), &st) == 0 && st.st_ino != own.st_ino) {
+                return sh({"ip", "netns", "attach", ns, std::to_string(pid)}).exit_code == 0;
+            }
+            std::this_thread::sleep_for(std::chrono::milliseconds(5));
+        }
+        return false;
     }
 
     int n_ = 0;
