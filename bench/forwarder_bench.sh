@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Userspace forwarder vs the kernel's own forwarding, same namespaces, same kernel TCP bulk
-# transfer (1 GiB client -> server, 1514-byte frames, offloads off). Prints both rates and the
+# transfer (512 MiB client -> server, 1514-byte frames, offloads off). Prints both rates and the
 # ratio, and fails if the forwarder moves less than 1 Gbit/s of frames. Needs root.
 #   bench/forwarder_bench.sh [BUILD_DIR]      (default: build)
 set -euo pipefail

@@ -22,11 +22,11 @@ TEST(ForwarderPerf, NoImpairmentThroughputAgainstKernelForwarding) {
         GTEST_SKIP() << "needs root: creates network namespaces and veths";
     }
     const bool bench = std::getenv("TCPLAB_BENCH") != nullptr;
-    const std::uint64_t bytes = bench ? (1ull << 30) : (256ull << 20);
+    const std::uint64_t bytes = bench ? (512ull << 20) : (256ull << 20);
     TestTopology topo(20);
 
     run({"ip", "netns", "exec", topo.router_ns(), "sysctl", "-q", "-w", "net.ipv4.ip_forward=1"});
-    const BulkResult kernel = tcp_bulk(topo.client_ns(), topo.server_ns(), topo.server_ip(), 5010, bytes);
+    const BulkResult kernel = tcp_bulk(topo.client_ns(), topo.server_ns(), topo.server_ip(), 5010, bytes, 180);
     run({"ip", "netns", "exec", topo.router_ns(), "sysctl", "-q", "-w", "net.ipv4.ip_forward=0"});
     ASSERT_EQ(kernel.bytes, bytes);
 
@@ -36,7 +36,7 @@ TEST(ForwarderPerf, NoImpairmentThroughputAgainstKernelForwarding) {
     c.server_interface = "veth-rs";
     Forwarder fwd(c);
     fwd.start();
-    const BulkResult user = tcp_bulk(topo.client_ns(), topo.server_ns(), topo.server_ip(), 5011, bytes);
+    const BulkResult user = tcp_bulk(topo.client_ns(), topo.server_ns(), topo.server_ip(), 5011, bytes, 180);
     const ForwarderStats stats = fwd.stop();
     ASSERT_EQ(user.bytes, bytes);
     EXPECT_EQ(stats.client_to_server.queue_drops, 0u);
