@@ -3,7 +3,9 @@
 #include <future>
 #include <thread>
 
+#include "generator/tcp_client.hpp"
 #include "netem/netns.hpp"
+#include "packet/errors.hpp"
 #include "netem/traffic_kernel_bulk.hpp"
 #include "tls/ca.hpp"
 #include "tls/client.hpp"
@@ -159,6 +161,51 @@ TrafficOutcome tls_traffic(const TrafficSpec& spec, const TrafficContext& contex
     return out;
 }
 
+// The generator's user-space TCP client (SYN, data, FIN) against the server's kernel: the kernel
+// sink hashes what its application received, compared with the generator's payload pattern.
+TrafficOutcome crafted_handshake(const TrafficSpec& spec, const TrafficContext& context) {
+    KernelBulkOptions options;
+    options.client_netns = context.topology->namespace_name(Role::client);
+    options.server_netns = context.topology->namespace_name(Role::server);
+    options.server = server_endpoint(context);
+    options.timeout_s = context.timeout_s;
+    gen::HandshakeResult crafted;
+    const SinkOutcome sink = run_with_sink(options, /*reply_digest=*/false, [&](auto deadline) {
+        gen::HandshakeOptions h;
+        h.src = *packet::IpAddress::parse(context.ipv6 ? context.topology->client_ipv6()
+                                                       : context.topology->client_ipv4());
+        h.dst = options.server;
+        h.data_bytes = spec.bytes;
+        h.fin = true;
+        h.sack = true;
+        h.timestamps = true;
+        h.wscale = 7;
+        h.max_retransmissions = 12;
+        h.timeout = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now());
+        crafted = gen::run_handshake(h);
+        return crafted.completed ? std::string() : crafted.reason;
+    });
+    std::vector<std::uint8_t> expected(spec.bytes);
+    for (std::uint64_t i = 0; i < spec.bytes; ++i) {
+        expected[i] = gen::payload_byte(i);
+    }
+    TrafficOutcome out;
+    out.spec = spec;
+    out.completed = crafted.completed && sink.server_error.empty();
+    out.integrity_checked = true;
+    out.integrity_ok = sink.received == spec.bytes && sink.sha256 == sha256_hex(expected);
+    out.detail = std::string(gen::to_string(crafted.outcome)) + ": " + crafted.reason + "; " +
+                 std::to_string(crafted.retransmissions) + " own retransmissions; the server application received " +
+                 std::to_string(sink.received) + " of " + std::to_string(spec.bytes) + " bytes" +
+                 (sink.server_error.empty() ? "" : "; server: " + sink.server_error);
+    out.json = {{"kind", to_string(spec.kind)}, {"server", options.server.to_string()},
+                {"completed", out.completed}, {"outcome", gen::to_string(crafted.outcome)},
+                {"reason", crafted.reason}, {"retransmissions", crafted.retransmissions},
+                {"bytes_acked", crafted.bytes_acked}, {"bytes_received", sink.received},
+                {"sport", crafted.sport}, {"transcript", crafted.transcript}};
+    return out;
+}
+
 }  // namespace
 
 TrafficOutcome run_traffic(const TrafficSpec& spec, const TrafficContext& context) {
@@ -169,13 +216,9 @@ TrafficOutcome run_traffic(const TrafficSpec& spec, const TrafficContext& contex
         case TrafficSpec::Kind::tls_bulk:
             return tls_traffic(spec, context);
         case TrafficSpec::Kind::crafted_handshake:
-            break;
+            return crafted_handshake(spec, context);
     }
-    TrafficOutcome out;
-    out.spec = spec;
-    out.detail = to_string(spec.kind) + " traffic is not wired into scenarios yet";
-    out.json = {{"kind", to_string(spec.kind)}, {"completed", false}, {"error", out.detail}};
-    return out;
+    throw UsageError("unknown traffic kind");
 }
 
 }  // namespace tcplab::netem

@@ -12,7 +12,9 @@
 #include <cerrno>
 #include <chrono>
 #include <cstring>
+#include <functional>
 #include <future>
+#include <span>
 #include <memory>
 #include <thread>
 #include <vector>
@@ -127,7 +129,8 @@ struct ServerOutcome {
 
 // Accepts one connection, hashes everything until EOF, replies with the hex digest.
 // `cancel` is set when the client gave up, so the server does not sit out the whole deadline.
-ServerOutcome serve_one(int listener, Clock::time_point deadline, const std::atomic<bool>& cancel) {
+ServerOutcome serve_one(int listener, Clock::time_point deadline, const std::atomic<bool>& cancel,
+                        bool reply_digest) {
     ServerOutcome out;
     if (!wait_for(listener, POLLIN, deadline, &cancel)) {
         out.error = "server: no connection before the deadline";
@@ -160,7 +163,7 @@ ServerOutcome serve_one(int listener, Clock::time_point deadline, const std::ato
         out.received += static_cast<std::uint64_t>(n);
     }
     out.sha256 = sha.hex();
-    std::string reply = out.sha256 + "\n";
+    std::string reply = reply_digest ? out.sha256 + "\n" : "";
     std::size_t off = 0;
     while (off < reply.size()) {
         if (!wait_for(conn.get(), POLLOUT, deadline)) {
@@ -264,8 +267,9 @@ void run_client(const KernelBulkOptions& options, Clock::time_point deadline, Ke
 
 }  // namespace
 
-KernelBulkResult run_kernel_bulk(const KernelBulkOptions& options) {
-    KernelBulkResult result;
+SinkOutcome run_with_sink(const KernelBulkOptions& options, bool reply_digest,
+                          const std::function<std::string(Clock::time_point deadline)>& client) {
+    SinkOutcome result;
     const auto start = Clock::now();
     const auto deadline = start + std::chrono::milliseconds(static_cast<long>(options.timeout_s * 1000));
 
@@ -286,7 +290,7 @@ KernelBulkResult run_kernel_bulk(const KernelBulkOptions& options) {
                 throw SystemError(errno_text(("server: bind/listen on " + options.server.to_string()).c_str()));
             }
             listening.set_value();
-            server = serve_one(listener.get(), deadline, client_done);
+            server = serve_one(listener.get(), deadline, client_done, reply_digest);
         } catch (...) {
             try {
                 listening.set_exception(std::current_exception());
@@ -297,25 +301,44 @@ KernelBulkResult run_kernel_bulk(const KernelBulkOptions& options) {
     });
     try {
         listening_future.get();
-        run_in_netns(options.client_netns, [&] { run_client(options, deadline, result); });
+        run_in_netns(options.client_netns, [&] { result.client_error = client(deadline); });
     } catch (const std::exception& e) {
-        result.error = e.what();
+        result.client_error = e.what();
     }
-    if (!result.error.empty()) {
+    if (!result.client_error.empty()) {
         client_done = true;
     }
     server_thread.join();
-    result.bytes_received = server.received;
-    if (result.error.empty() && !server.error.empty()) {
-        result.error = server.error;
+    result.received = server.received;
+    result.sha256 = server.sha256;
+    result.server_error = server.error;
+    result.seconds = std::chrono::duration<double>(Clock::now() - start).count();
+    return result;
+}
+
+KernelBulkResult run_kernel_bulk(const KernelBulkOptions& options) {
+    KernelBulkResult result;
+    const SinkOutcome sink = run_with_sink(options, /*reply_digest=*/true, [&](Clock::time_point deadline) {
+        run_client(options, deadline, result);
+        return result.error;
+    });
+    result.bytes_received = sink.received;
+    if (result.error.empty() && !sink.server_error.empty()) {
+        result.error = sink.server_error;
     }
     if (result.error.empty() && result.sha256_received != result.sha256_sent) {
         result.error = "payload digest mismatch: sent " + result.sha256_sent + ", server got " +
                        result.sha256_received;
     }
     result.completed = result.error.empty();
-    result.seconds = std::chrono::duration<double>(Clock::now() - start).count();
+    result.seconds = sink.seconds;
     return result;
+}
+
+std::string sha256_hex(std::span<const std::uint8_t> bytes) {
+    Sha256 sha;
+    sha.update(bytes.data(), bytes.size());
+    return sha.hex();
 }
 
 }  // namespace tcplab::netem

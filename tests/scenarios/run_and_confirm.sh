@@ -7,6 +7,10 @@ set -euo pipefail
 tcplab=$1 out=$2 name=$3
 shift 3
 repo=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
+if [ "$(id -u)" -ne 0 ]; then
+    echo "skipped: scenarios need root (network namespaces, raw sockets)"
+    exit 77
+fi
 rm -rf "$out"
 status=0
 "$tcplab" scenario run "$name" --out "$out" "$@" || status=$?
