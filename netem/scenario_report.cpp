@@ -80,7 +80,7 @@ std::string report_text(const RunReport& r) {
         }
         out << "\n";
     }
-    if (r.injected.is_array()) {
+    if (r.backend == "userspace" && r.injected.is_array()) {
         std::size_t drops = 0;
         for (const auto& f : r.injected) {
             drops += (f.value("action", "") == "drop" || f.value("action", "") == "queue_drop") ? 1 : 0;

@@ -27,6 +27,7 @@
 #include "netem/tc_backend.hpp"
 #include "netem/time_sequence_svg.hpp"
 #include "netem/topology.hpp"
+#include "netem/uml_vm.hpp"
 #include "packet/errors.hpp"
 #include "packet/tcp.hpp"
 
@@ -394,15 +395,49 @@ RunReport run_once(const ScenarioSpec& spec, const RunOptions& options, const fs
 
 fs::path default_out_dir(const std::string& name) { return fs::path("tcplab-runs") / (name + "-" + utc_stamp()); }
 
+// --vm: the whole scenario (topology, real netem, traffic, captures, analysis) runs inside a
+// User-Mode Linux guest; --out is a host directory mounted writable in the guest.
+int run_in_guest(const RunOptions& options, const ScenarioSpec& spec) {
+    if (options.backend == "userspace") {
+        throw UsageError("--vm is for the tc backend (real netem in the guest); drop --backend userspace");
+    }
+    const fs::path out = fs::absolute(options.out_dir.value_or(default_out_dir(spec.name)));
+    fs::create_directories(out);
+    std::vector<std::string> args = {"scenario", "run", spec.file.string(), "--backend", "tc", "--out",
+                                     out.string(), "--seed", std::to_string(spec.impairment.seed),
+                                     "--repeat", std::to_string(options.repeat)};
+    if (options.quiet) {
+        args.emplace_back("--quiet");
+    }
+    VmOptions vm;
+    vm.rw_dirs = {out};
+    vm.command = self_command(args);
+    vm.timeout = std::chrono::seconds(static_cast<long>(120 + spec.timeout_s * options.repeat));
+    vm.env = {{"TCPLAB_REQUIRE_NETEM", "1"}};
+    if (!options.quiet) {
+        std::fprintf(stderr, "booting a User-Mode Linux guest (real sch_netem); the scenario runs inside\n");
+    }
+    const VmResult result = run_in_vm(vm, [](VmStream stream, std::string_view text) {
+        if (stream != VmStream::console) {
+            (stream == VmStream::command_stdout ? std::cout : std::cerr) << text << std::flush;
+        }
+    });
+    if (result.timed_out) {
+        throw SystemError("the User-Mode Linux guest did not finish within " + std::to_string(vm.timeout.count()) +
+                          " s and was killed");
+    }
+    return result.exit_code;
+}
+
 }  // namespace
 
 int run_scenario_command(const RunOptions& options) {
-    if (options.vm) {
-        throw UsageError("--vm: running scenarios inside User-Mode Linux is not wired in yet (issue 9)");
-    }
     ScenarioSpec spec = load_scenario(options.scenario);
     if (options.seed) {
         spec.impairment.seed = *options.seed;
+    }
+    if (options.vm) {
+        return run_in_guest(options, spec);
     }
     if (::geteuid() != 0) {
         throw EnvironmentError("scenario run needs root (network namespaces, raw sockets): run it with sudo");
