@@ -44,8 +44,8 @@ void print_report(const nm::StaleReport& report) {
 void print_tc_stats(const nm::TcRunStats& stats) {
     for (const auto* s : {&stats.client_to_server, &stats.server_to_client}) {
         std::cout << "netem " << nm::to_string(s->direction) << ": sent " << s->netem.sent_packets
-                  << " packets, dropped " << s->netem.drops << " (injected loss " << s->injected_loss
-                  << ", queue drops "
+                  << " packets, dropped " << s->netem.drops << " (injected loss "
+                  << s->injected_loss << ", queue drops "
                   << (s->queue_drops_separable ? std::to_string(s->queue_drops)
                                                : std::string("not separable from loss"))
                   << "), overlimits " << s->netem.overlimits << ", requeues " << s->netem.requeues
@@ -56,14 +56,14 @@ void print_tc_stats(const nm::TcRunStats& stats) {
 void print_topology(const nm::Topology& topo, bool detached) {
     const int n = topo.run_id();
     std::cout << "run " << n << " up" << (detached ? " (detached)" : "") << "\n"
-              << "  " << topo.namespace_name(nm::Role::client) << "  " << topo.client_interface() << "  "
-              << topo.client_ipv4() << "/24  " << topo.client_ipv6() << "/64\n"
-              << "  " << topo.namespace_name(nm::Role::router) << "  " << topo.router_client_interface()
-              << " " << nm::router_client_ipv4(n) << ", " << topo.router_server_interface() << " "
-              << nm::router_server_ipv4(n) << "  kernel forwarding "
-              << (topo.kernel_forwarding() ? "on" : "off") << "\n"
-              << "  " << topo.namespace_name(nm::Role::server) << "  " << topo.server_interface() << "  "
-              << topo.server_ipv4() << "/24  " << topo.server_ipv6() << "/64\n";
+              << "  " << topo.namespace_name(nm::Role::client) << "  " << topo.client_interface()
+              << "  " << topo.client_ipv4() << "/24  " << topo.client_ipv6() << "/64\n"
+              << "  " << topo.namespace_name(nm::Role::router) << "  "
+              << topo.router_client_interface() << " " << nm::router_client_ipv4(n) << ", "
+              << topo.router_server_interface() << " " << nm::router_server_ipv4(n)
+              << "  kernel forwarding " << (topo.kernel_forwarding() ? "on" : "off") << "\n"
+              << "  " << topo.namespace_name(nm::Role::server) << "  " << topo.server_interface()
+              << "  " << topo.server_ipv4() << "/24  " << topo.server_ipv6() << "/64\n";
     if (detached) {
         std::cout << "remove it with: tcplab net down " << n << "\n";
     } else {
@@ -74,16 +74,17 @@ void print_topology(const nm::Topology& topo, bool detached) {
 
 int net_up(const Args& args) {
     po::options_description options("net up options");
-    options.add_options()
-        ("id", po::value<int>(), "run id N (1..250); default: the lowest free one")
-        ("dry-run", po::bool_switch(), "print the commands instead of running them")
-        ("detach", po::bool_switch(), "leave the topology up and exit (remove with `net down N`)")
-        ("no-forwarding", po::bool_switch(),
-         "kernel forwarding off in the router (for a userspace forwarder)")
-        ("keep-offloads", po::bool_switch(), "do not turn TSO/GSO/GRO/checksum offloads off")
-        ("backend", po::value<std::string>()->default_value("tc"),
-         "impairment backend: tc (real netem on the router's egress; needs sch_netem)");
-    po::options_description impairment("impairment (applied on the router's egress by the tc backend)");
+    options.add_options()("id", po::value<int>(),
+                          "run id N (1..250); default: the lowest free one")(
+        "dry-run", po::bool_switch(), "print the commands instead of running them")(
+        "detach", po::bool_switch(), "leave the topology up and exit (remove with `net down N`)")(
+        "no-forwarding", po::bool_switch(),
+        "kernel forwarding off in the router (for a userspace forwarder)")(
+        "keep-offloads", po::bool_switch(), "do not turn TSO/GSO/GRO/checksum offloads off")(
+        "backend", po::value<std::string>()->default_value("tc"),
+        "impairment backend: tc (real netem on the router's egress; needs sch_netem)");
+    po::options_description impairment(
+        "impairment (applied on the router's egress by the tc backend)");
     nm::add_impairment_options(impairment);
     options.add(impairment);
     const CommandSpec spec{
@@ -97,8 +98,9 @@ int net_up(const Args& args) {
         return kExitOk;
     }
     if ((*vm)["backend"].as<std::string>() != "tc") {
-        throw UsageError("--backend: `net up` supports tc only (the userspace forwarder runs "
-                         "inside `tcplab scenario run --backend userspace`)");
+        throw UsageError(
+            "--backend: `net up` supports tc only (the userspace forwarder runs "
+            "inside `tcplab scenario run --backend userspace`)");
     }
     const auto model = nm::impairment_from(*vm);
     const bool any_impairment =
@@ -129,12 +131,14 @@ int net_up(const Args& args) {
     }
     if (any_impairment) {
         if (!topo_options.kernel_forwarding) {
-            throw UsageError("--no-forwarding cannot be combined with impairment flags (the tc "
-                             "backend impairs the kernel's forwarding path)");
+            throw UsageError(
+                "--no-forwarding cannot be combined with impairment flags (the tc "
+                "backend impairs the kernel's forwarding path)");
         }
         const auto support = nm::detect_netem();
         if (!support.available) {
-            throw EnvironmentError(support.reason + "; use `tcplab scenario run --backend userspace` "
+            throw EnvironmentError(support.reason +
+                                   "; use `tcplab scenario run --backend userspace` "
                                    "or `--vm` for real netem");
         }
         tc_features = support.features;
@@ -175,11 +179,10 @@ int net_up(const Args& args) {
 
 int net_down(const Args& args) {
     po::options_description options("net down options");
-    options.add_options()
-        ("run", po::value<int>(), "run id N to remove")
-        ("stale", po::bool_switch(),
-         "remove every run whose owner died, and tl<N>-* namespaces with no state file and no process")
-        ("dry-run", po::bool_switch(), "print the commands instead of running them");
+    options.add_options()("run", po::value<int>(), "run id N to remove")(
+        "stale", po::bool_switch(),
+        "remove every run whose owner died, and tl<N>-* namespaces with no state file and no "
+        "process")("dry-run", po::bool_switch(), "print the commands instead of running them");
     po::positional_options_description positional;
     positional.add("run", 1);
     const CommandSpec spec{"tcplab net down N | --stale [--dry-run]",
@@ -223,7 +226,8 @@ int net_status(const Args& args) {
     const auto dir = nm::default_state_dir();
     const auto runs = nm::list_runs(dir);
     std::set<int> recorded;
-    nlohmann::json doc = {{"state_dir", dir.string()}, {"runs", nlohmann::json::array()},
+    nlohmann::json doc = {{"state_dir", dir.string()},
+                          {"runs", nlohmann::json::array()},
                           {"unrecorded_namespaces", nlohmann::json::array()}};
     for (const auto& r : runs) {
         recorded.insert(r.run_id);
@@ -235,8 +239,11 @@ int net_status(const Args& args) {
         for (const auto& o : r.objects) {
             objects.push_back(o.kind + " " + (o.netns.empty() ? o.name : o.netns + "/" + o.name));
         }
-        doc["runs"].push_back({{"run_id", r.run_id}, {"state", state}, {"pid", r.pid},
-                               {"created", r.created_utc}, {"objects", objects},
+        doc["runs"].push_back({{"run_id", r.run_id},
+                               {"state", state},
+                               {"pid", r.pid},
+                               {"created", r.created_utc},
+                               {"objects", objects},
                                {"error", r.parse_error}});
     }
     for (const auto& [id, name] : nm::lab_namespaces()) {
@@ -253,10 +260,11 @@ int net_status(const Args& args) {
     if (runs.empty()) std::cout << "no runs\n";
     for (const auto& r : doc["runs"]) {
         std::cout << "run " << r["run_id"].get<int>() << "  " << r["state"].get<std::string>()
-                  << "  pid " << r["pid"].get<int>() << "  created " << r["created"].get<std::string>()
-                  << "\n";
+                  << "  pid " << r["pid"].get<int>() << "  created "
+                  << r["created"].get<std::string>() << "\n";
         for (const auto& o : r["objects"]) std::cout << "    " << o.get<std::string>() << "\n";
-        if (!r["error"].get<std::string>().empty()) std::cout << "    " << r["error"].get<std::string>() << "\n";
+        if (!r["error"].get<std::string>().empty())
+            std::cout << "    " << r["error"].get<std::string>() << "\n";
     }
     for (const auto& ns : doc["unrecorded_namespaces"]) {
         std::cout << "namespace " << ns["name"].get<std::string>() << " has no state file ("

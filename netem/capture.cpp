@@ -110,21 +110,25 @@ void Capture::run(std::promise<void>& started) {
         }
         check(pcap_set_snaplen(pcap.get(), options_.snaplen), pcap.get(), "snaplen", where);
         check(pcap_set_immediate_mode(pcap.get(), 1), pcap.get(), "immediate mode", where);
-        check(pcap_set_buffer_size(pcap.get(), options_.buffer_bytes), pcap.get(), "buffer size", where);
+        check(pcap_set_buffer_size(pcap.get(), options_.buffer_bytes), pcap.get(), "buffer size",
+              where);
         check(pcap_set_promisc(pcap.get(), 0), pcap.get(), "promiscuous mode", where);
         const int act = pcap_activate(pcap.get());
         if (act < 0) {
             const std::string msg = "capture on " + where + ": " + pcap_statustostr(act) + ": " +
                                     pcap_geterr(pcap.get());
             if (act == PCAP_ERROR_PERM_DENIED || act == PCAP_ERROR_NO_SUCH_DEVICE) {
-                throw EnvironmentError(msg + (act == PCAP_ERROR_PERM_DENIED ? " (needs root)" : ""));
+                throw EnvironmentError(msg +
+                                       (act == PCAP_ERROR_PERM_DENIED ? " (needs root)" : ""));
             }
             throw SystemError(msg);
         }
         if (!options_.filter.empty()) {
             bpf_program program{};
-            if (pcap_compile(pcap.get(), &program, options_.filter.c_str(), 1, PCAP_NETMASK_UNKNOWN) != 0) {
-                throw UsageError("capture filter '" + options_.filter + "': " + pcap_geterr(pcap.get()));
+            if (pcap_compile(pcap.get(), &program, options_.filter.c_str(), 1,
+                             PCAP_NETMASK_UNKNOWN) != 0) {
+                throw UsageError("capture filter '" + options_.filter +
+                                 "': " + pcap_geterr(pcap.get()));
             }
             const int rc = pcap_setfilter(pcap.get(), &program);
             pcap_freecode(&program);
@@ -139,7 +143,8 @@ void Capture::run(std::promise<void>& started) {
         }
         DumperPtr dumper(pcap_dump_open(pcap.get(), options_.file.c_str()));
         if (!dumper) {
-            throw UsageError("capture output " + options_.file.string() + ": " + pcap_geterr(pcap.get()));
+            throw UsageError("capture output " + options_.file.string() + ": " +
+                             pcap_geterr(pcap.get()));
         }
         DumpTarget target{dumper.get(), &stats_.written};
         started.set_value();

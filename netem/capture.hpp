@@ -28,12 +28,12 @@ struct CaptureOptions {
     CaptureOptions(std::string ns, std::string iface, std::filesystem::path out)
         : netns(std::move(ns)), interface(std::move(iface)), file(std::move(out)) {}
 
-    std::string netns;               // /run/netns name; empty = the caller's namespace
-    std::string interface;           // e.g. "veth-c"
-    std::filesystem::path file;      // pcap written here (created/truncated)
-    int snaplen = 262144;            // bytes kept per packet
-    int buffer_bytes = 8 << 20;      // kernel ring: absorbs bursts while the thread is busy
-    std::string filter;              // optional BPF expression
+    std::string netns;           // /run/netns name; empty = the caller's namespace
+    std::string interface;       // e.g. "veth-c"
+    std::filesystem::path file;  // pcap written here (created/truncated)
+    int snaplen = 262144;        // bytes kept per packet
+    int buffer_bytes = 8 << 20;  // kernel ring: absorbs bursts while the thread is busy
+    std::string filter;          // optional BPF expression
 };
 
 struct CaptureStats {

@@ -152,7 +152,8 @@ CommandResult SystemRunner::run(const Argv& argv, bool check) {
             std::array<char, 4096> buf{};
             const ssize_t got = ::read(pfds[i].fd, buf.data(), buf.size());
             if (got > 0) {
-                (i == 0 ? result.out : result.err).append(buf.data(), static_cast<std::size_t>(got));
+                (i == 0 ? result.out : result.err)
+                    .append(buf.data(), static_cast<std::size_t>(got));
             } else if (got == 0 || errno != EINTR) {
                 pfds[i].fd = -1;  // EOF (the Pipe closes it)
             }

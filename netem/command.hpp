@@ -11,9 +11,9 @@ namespace tcplab::netem {
 using Argv = std::vector<std::string>;
 
 struct CommandResult {
-    int exit_code = 0;      // 0 = success; 128+signal when killed (incl. the timeout)
-    std::string out;        // captured stdout
-    std::string err;        // captured stderr
+    int exit_code = 0;  // 0 = success; 128+signal when killed (incl. the timeout)
+    std::string out;    // captured stdout
+    std::string err;    // captured stderr
 };
 
 // One command line for humans: words separated by spaces, quoted ('...') only when needed.

@@ -4,17 +4,20 @@
 
 namespace tcplab::netem {
 
-std::string to_string(Direction d) {
-    return d == Direction::client_to_server ? "c2s" : "s2c";
-}
+std::string to_string(Direction d) { return d == Direction::client_to_server ? "c2s" : "s2c"; }
 
 std::string to_string(DelayDistribution d) {
     switch (d) {
-        case DelayDistribution::none: return "none";
-        case DelayDistribution::uniform: return "uniform";
-        case DelayDistribution::normal: return "normal";
-        case DelayDistribution::pareto: return "pareto";
-        case DelayDistribution::paretonormal: return "paretonormal";
+        case DelayDistribution::none:
+            return "none";
+        case DelayDistribution::uniform:
+            return "uniform";
+        case DelayDistribution::normal:
+            return "normal";
+        case DelayDistribution::pareto:
+            return "pareto";
+        case DelayDistribution::paretonormal:
+            return "paretonormal";
     }
     return "none";
 }
@@ -49,7 +52,9 @@ public:
             fail(key, "must be >= 0, got " + number(value));
         }
     }
-    void fail(const char* key, const std::string& why) { out_.push_back(prefix_ + key + ": " + why); }
+    void fail(const char* key, const std::string& why) {
+        out_.push_back(prefix_ + key + ": " + why);
+    }
 
 private:
     static std::string number(double v) {
@@ -89,10 +94,12 @@ void validate_direction(const DirectionImpairment& d, const std::string& prefix,
             c.fail("loss-gemodel", "cannot be combined with loss (choose one loss model)");
         }
         if (d.loss_correlation > 0) {
-            c.fail("loss-correlation", "has no meaning with loss-gemodel (its states carry the correlation)");
+            c.fail("loss-correlation",
+                   "has no meaning with loss-gemodel (its states carry the correlation)");
         }
         if (ge.p == 0 && ge.one_minus_k == 0) {
-            c.fail("loss-gemodel", "p=0 and 1-k=0 never lose a packet (the chain never leaves the good state)");
+            c.fail("loss-gemodel",
+                   "p=0 and 1-k=0 never lose a packet (the chain never leaves the good state)");
         }
     } else if (d.loss_correlation > 0 && d.loss_percent == 0) {
         c.fail("loss-correlation", "does nothing without loss > 0");
@@ -108,13 +115,15 @@ void validate_direction(const DirectionImpairment& d, const std::string& prefix,
         c.fail("distribution", "does nothing without jitter > 0");
     }
     if (d.distribution == DelayDistribution::none && d.jitter_ms > d.delay_ms) {
-        c.fail("jitter", "is larger than delay: negative delays would be clamped to 0 and the "
-                         "distribution skewed; lower jitter or choose a distribution");
+        c.fail("jitter",
+               "is larger than delay: negative delays would be clamped to 0 and the "
+               "distribution skewed; lower jitter or choose a distribution");
     }
 
     if (d.reorder_percent > 0 && d.delay_ms == 0) {
-        c.fail("reorder", "does nothing without delay > 0 (reordered packets are those sent "
-                          "without the delay)");
+        c.fail("reorder",
+               "does nothing without delay > 0 (reordered packets are those sent "
+               "without the delay)");
     }
     if (d.reorder_correlation > 0 && d.reorder_percent == 0) {
         c.fail("reorder-correlation", "does nothing without reorder > 0");

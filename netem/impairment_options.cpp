@@ -30,15 +30,18 @@ constexpr std::array kKeys = {
     Key{"delay", "added one-way delay in ms (suffix ms, us or s accepted)", false},
     Key{"jitter", "delay variation in ms (needs delay)", false},
     Key{"delay-correlation", "correlation of successive delays, percent (needs jitter)", false},
-    Key{"distribution", "delay distribution: uniform|normal|pareto|paretonormal (needs jitter)", false},
+    Key{"distribution", "delay distribution: uniform|normal|pareto|paretonormal (needs jitter)",
+        false},
     Key{"reorder", "percent of packets sent at once instead of delayed (needs delay)", false},
     Key{"reorder-correlation", "correlation of reorder decisions, percent", false},
     Key{"reorder-gap", "reorder every Nth packet", false},
     Key{"duplicate", "duplicate percent", false},
     Key{"corrupt", "single-bit corruption percent", false},
     Key{"rate", "rate limit: 10mbit, 1gbit, 500kbit, kbps (bytes/s, as tc) or plain bit/s", false},
-    Key{"limit", "queue limit in packets (default: sized from rate x delay so it never drops)", false},
-    Key{"drop-data-segment", "drop the Nth (1-based) data segment, first transmission (repeatable)", true},
+    Key{"limit", "queue limit in packets (default: sized from rate x delay so it never drops)",
+        false},
+    Key{"drop-data-segment", "drop the Nth (1-based) data segment, first transmission (repeatable)",
+        true},
     Key{"drop-syn", "drop the first K pure SYNs", false},
     Key{"drop-synack", "drop the first K SYN-ACKs", false},
     Key{"drop-fin", "drop the first K FINs", false},
@@ -143,7 +146,8 @@ FaultSchedule::Window parse_window(const std::string& key, const std::string& va
     if (colon == std::string::npos) {
         bad(key, value, "expected START_MS:END_MS");
     }
-    FaultSchedule::Window w{parse_ms(key, value.substr(0, colon)), parse_ms(key, value.substr(colon + 1))};
+    FaultSchedule::Window w{parse_ms(key, value.substr(0, colon)),
+                            parse_ms(key, value.substr(colon + 1))};
     if (w.end_ms <= w.start_ms) {
         bad(key, value, "END_MS must be after START_MS");
     }
@@ -178,24 +182,42 @@ void apply(DirectionImpairment& d, const std::string& name, const std::string& k
     }
     const auto& s = v.as<std::string>();
     auto u32 = [&] { return static_cast<std::uint32_t>(parse_uint(key, s, s)); };
-    if (name == "loss") d.loss_percent = parse_percent(key, s);
-    else if (name == "loss-correlation") d.loss_correlation = parse_percent(key, s);
-    else if (name == "loss-gemodel") d.loss_gemodel = parse_gemodel(key, s);
-    else if (name == "delay") d.delay_ms = parse_ms(key, s);
-    else if (name == "jitter") d.jitter_ms = parse_ms(key, s);
-    else if (name == "delay-correlation") d.delay_correlation = parse_percent(key, s);
-    else if (name == "distribution") d.distribution = parse_distribution(key, s);
-    else if (name == "reorder") d.reorder_percent = parse_percent(key, s);
-    else if (name == "reorder-correlation") d.reorder_correlation = parse_percent(key, s);
-    else if (name == "reorder-gap") d.reorder_gap = u32();
-    else if (name == "duplicate") d.duplicate_percent = parse_percent(key, s);
-    else if (name == "corrupt") d.corrupt_percent = parse_percent(key, s);
-    else if (name == "rate") d.rate_bps = parse_rate_for(key, s);
-    else if (name == "limit") d.limit_packets = u32();
-    else if (name == "drop-syn") d.schedule.drop_first_syns = u32();
-    else if (name == "drop-synack") d.schedule.drop_first_synacks = u32();
-    else if (name == "drop-fin") d.schedule.drop_first_fins = u32();
-    else if (name == "drop-pure-ack") d.schedule.drop_first_pure_acks = u32();
+    if (name == "loss")
+        d.loss_percent = parse_percent(key, s);
+    else if (name == "loss-correlation")
+        d.loss_correlation = parse_percent(key, s);
+    else if (name == "loss-gemodel")
+        d.loss_gemodel = parse_gemodel(key, s);
+    else if (name == "delay")
+        d.delay_ms = parse_ms(key, s);
+    else if (name == "jitter")
+        d.jitter_ms = parse_ms(key, s);
+    else if (name == "delay-correlation")
+        d.delay_correlation = parse_percent(key, s);
+    else if (name == "distribution")
+        d.distribution = parse_distribution(key, s);
+    else if (name == "reorder")
+        d.reorder_percent = parse_percent(key, s);
+    else if (name == "reorder-correlation")
+        d.reorder_correlation = parse_percent(key, s);
+    else if (name == "reorder-gap")
+        d.reorder_gap = u32();
+    else if (name == "duplicate")
+        d.duplicate_percent = parse_percent(key, s);
+    else if (name == "corrupt")
+        d.corrupt_percent = parse_percent(key, s);
+    else if (name == "rate")
+        d.rate_bps = parse_rate_for(key, s);
+    else if (name == "limit")
+        d.limit_packets = u32();
+    else if (name == "drop-syn")
+        d.schedule.drop_first_syns = u32();
+    else if (name == "drop-synack")
+        d.schedule.drop_first_synacks = u32();
+    else if (name == "drop-fin")
+        d.schedule.drop_first_fins = u32();
+    else if (name == "drop-pure-ack")
+        d.schedule.drop_first_pure_acks = u32();
 }
 
 // One direction's key=value lines (without prefix) in a fixed order.
@@ -215,7 +237,8 @@ std::vector<std::pair<std::string, std::string>> lines_of(const DirectionImpairm
     num("delay", d.delay_ms);
     num("jitter", d.jitter_ms);
     num("delay-correlation", d.delay_correlation);
-    if (d.distribution != DelayDistribution::none) out.emplace_back("distribution", to_string(d.distribution));
+    if (d.distribution != DelayDistribution::none)
+        out.emplace_back("distribution", to_string(d.distribution));
     num("reorder", d.reorder_percent);
     num("reorder-correlation", d.reorder_correlation);
     num("reorder-gap", d.reorder_gap);
@@ -223,7 +246,8 @@ std::vector<std::pair<std::string, std::string>> lines_of(const DirectionImpairm
     num("corrupt", d.corrupt_percent);
     if (d.rate_bps != 0) out.emplace_back("rate", format_rate(d.rate_bps));
     num("limit", d.limit_packets);
-    for (auto n : d.schedule.drop_data_segments) out.emplace_back("drop-data-segment", std::to_string(n));
+    for (auto n : d.schedule.drop_data_segments)
+        out.emplace_back("drop-data-segment", std::to_string(n));
     num("drop-syn", d.schedule.drop_first_syns);
     num("drop-synack", d.schedule.drop_first_synacks);
     num("drop-fin", d.schedule.drop_first_fins);
@@ -239,18 +263,30 @@ std::vector<std::pair<std::string, std::string>> lines_of(const DirectionImpairm
 std::uint64_t parse_rate(const std::string& text) { return parse_rate_for("rate", text); }
 
 std::uint64_t parse_rate_for(const std::string& key, const std::string& text) {
-    // tc's units: *bit are bits/s, *bps are BYTES/s; k/m/g/t are powers of 1000, ki/mi/gi/ti of 1024.
+    // tc's units: *bit are bits/s, *bps are BYTES/s; k/m/g/t are powers of 1000, ki/mi/gi/ti of
+    // 1024.
     struct Unit {
         std::string_view suffix;
         double factor;
     };
     static constexpr std::array kUnits = {
-        Unit{"tibit", 1099511627776.0}, Unit{"gibit", 1073741824.0}, Unit{"mibit", 1048576.0},
-        Unit{"kibit", 1024.0},          Unit{"tbit", 1e12},          Unit{"gbit", 1e9},
-        Unit{"mbit", 1e6},              Unit{"kbit", 1e3},           Unit{"bit", 1},
-        Unit{"tibps", 8 * 1099511627776.0}, Unit{"gibps", 8 * 1073741824.0},
-        Unit{"mibps", 8 * 1048576.0},   Unit{"kibps", 8 * 1024.0},   Unit{"tbps", 8e12},
-        Unit{"gbps", 8e9},              Unit{"mbps", 8e6},           Unit{"kbps", 8e3},
+        Unit{"tibit", 1099511627776.0},
+        Unit{"gibit", 1073741824.0},
+        Unit{"mibit", 1048576.0},
+        Unit{"kibit", 1024.0},
+        Unit{"tbit", 1e12},
+        Unit{"gbit", 1e9},
+        Unit{"mbit", 1e6},
+        Unit{"kbit", 1e3},
+        Unit{"bit", 1},
+        Unit{"tibps", 8 * 1099511627776.0},
+        Unit{"gibps", 8 * 1073741824.0},
+        Unit{"mibps", 8 * 1048576.0},
+        Unit{"kibps", 8 * 1024.0},
+        Unit{"tbps", 8e12},
+        Unit{"gbps", 8e9},
+        Unit{"mbps", 8e6},
+        Unit{"kbps", 8e3},
         Unit{"bps", 8},
     };
     std::string lower;

@@ -9,7 +9,8 @@ namespace {
 // Removes the scratch namespace however detection ends.
 class ScratchNetns {
 public:
-    ScratchNetns(CommandRunner& runner, std::string name) : runner_(runner), name_(std::move(name)) {
+    ScratchNetns(CommandRunner& runner, std::string name)
+        : runner_(runner), name_(std::move(name)) {
         runner_.run({"ip", "netns", "add", name_});
         created_ = true;
     }
@@ -43,9 +44,10 @@ NetemSupport detect_netem(CommandRunner* runner_in) {
     (void)runner.run({"modprobe", "-q", "sch_netem"}, false);
     try {
         ScratchNetns ns(runner, "tl0-netemprobe" + std::to_string(::getpid()));
-        runner.run({"ip", "-n", ns.name(), "link", "add", "probe0", "type", "veth", "peer", "name", "probe1"});
-        const auto added = runner.run({"tc", "-n", ns.name(), "qdisc", "add", "dev", "probe0", "root",
-                                       "netem", "delay", "1ms"},
+        runner.run({"ip", "-n", ns.name(), "link", "add", "probe0", "type", "veth", "peer", "name",
+                    "probe1"});
+        const auto added = runner.run({"tc", "-n", ns.name(), "qdisc", "add", "dev", "probe0",
+                                       "root", "netem", "delay", "1ms"},
                                       false);
         if (added.exit_code != 0) {
             support.reason = "this kernel has no sch_netem (`tc qdisc add ... netem` said: " +
@@ -53,14 +55,15 @@ NetemSupport detect_netem(CommandRunner* runner_in) {
             return support;
         }
         support.available = true;
-        const auto help = runner.run({"tc", "-n", ns.name(), "qdisc", "add", "dev", "probe1", "root",
-                                      "netem", "help"},
-                                     false);
+        const auto help = runner.run(
+            {"tc", "-n", ns.name(), "qdisc", "add", "dev", "probe1", "root", "netem", "help"},
+            false);
         if ((help.out + help.err).find("seed") != std::string::npos) {
-            const auto seeded = runner.run({"tc", "-n", ns.name(), "qdisc", "replace", "dev", "probe0",
-                                            "root", "netem", "loss", "1%", "seed", "7"},
+            const auto seeded = runner.run({"tc", "-n", ns.name(), "qdisc", "replace", "dev",
+                                            "probe0", "root", "netem", "loss", "1%", "seed", "7"},
                                            false);
-            const auto shown = runner.run({"tc", "-n", ns.name(), "-j", "qdisc", "show", "dev", "probe0"}, false);
+            const auto shown =
+                runner.run({"tc", "-n", ns.name(), "-j", "qdisc", "show", "dev", "probe0"}, false);
             support.features.netem_seed =
                 seeded.exit_code == 0 && shown.out.find("\"seed\"") != std::string::npos;
         }

@@ -16,8 +16,8 @@ namespace tcplab::netem {
 
 struct NetemSupport {
     bool available = false;
-    std::string reason;     // why not, in one line ("this kernel has no sch_netem: ...")
-    TcFeatures features;    // valid when available
+    std::string reason;   // why not, in one line ("this kernel has no sch_netem: ...")
+    TcFeatures features;  // valid when available
 };
 
 NetemSupport detect_netem(CommandRunner* runner = nullptr);

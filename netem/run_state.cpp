@@ -74,8 +74,12 @@ json to_json(const RunRecord& r) {
         }
         objects.push_back(j);
     }
-    return {{"run_id", r.run_id},       {"pid", r.pid},         {"pid_start_ticks", r.pid_start_ticks},
-            {"detached", r.detached},   {"created", r.created_utc}, {"objects", objects}};
+    return {{"run_id", r.run_id},
+            {"pid", r.pid},
+            {"pid_start_ticks", r.pid_start_ticks},
+            {"detached", r.detached},
+            {"created", r.created_utc},
+            {"objects", objects}};
 }
 
 RunRecord from_json(const json& j) {
@@ -117,7 +121,8 @@ void ensure_dir(const fs::path& dir) {
     std::error_code ec;
     fs::create_directories(dir, ec);
     if (ec) {
-        throw EnvironmentError("cannot create state directory " + dir.string() + ": " + ec.message() +
+        throw EnvironmentError("cannot create state directory " + dir.string() + ": " +
+                               ec.message() +
                                (ec == std::errc::permission_denied ? " (needs root)" : ""));
     }
 }

@@ -31,12 +31,12 @@ struct RunObject {
 
 struct RunRecord {
     int run_id = 0;
-    pid_t pid = 0;                     // owner; 0 when detached
-    std::uint64_t pid_start_ticks = 0; // /proc/<pid>/stat starttime of the owner
-    bool detached = false;             // `net up --detach`: lives until `net down N`
+    pid_t pid = 0;                      // owner; 0 when detached
+    std::uint64_t pid_start_ticks = 0;  // /proc/<pid>/stat starttime of the owner
+    bool detached = false;              // `net up --detach`: lives until `net down N`
     std::string created_utc;
     std::vector<RunObject> objects;
-    std::string parse_error;           // non-empty when the file could not be read
+    std::string parse_error;  // non-empty when the file could not be read
 };
 
 // Process start time (clock ticks since boot) from /proc/<pid>/stat; nullopt if no such pid.
@@ -72,7 +72,7 @@ public:
     const RunRecord& record() const { return record_; }
     void add(const RunObject& object);  // recorded (and flushed) before the caller creates it
     void set_detached(bool detached);
-    void remove();                       // the run is gone: delete the file
+    void remove();  // the run is gone: delete the file
 
 private:
     RunStateFile(std::filesystem::path dir, RunRecord record);

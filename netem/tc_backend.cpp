@@ -25,8 +25,8 @@ std::string ms(double v) { return num(v) + "ms"; }
 constexpr const char* kTable = "tcplab";
 
 struct ScheduleKind {
-    const char* name;       // chain suffix
-    const char* flags;      // nft `tcp flags VALUE / MASK`
+    const char* name;   // chain suffix
+    const char* flags;  // nft `tcp flags VALUE / MASK`
     const char* mask;
     std::uint32_t FaultSchedule::*count;
 };
@@ -48,8 +48,9 @@ Argv nft(const std::string& ns, std::initializer_list<std::string> words) {
 std::uint64_t get_u64(const nlohmann::json& j, const char* key) {
     const auto it = j.find(key);
     return it != j.end() && it->is_number_unsigned() ? it->get<std::uint64_t>()
-           : it != j.end() && it->is_number_integer() ? static_cast<std::uint64_t>(std::max<std::int64_t>(0, it->get<std::int64_t>()))
-                                                      : 0;
+           : it != j.end() && it->is_number_integer()
+               ? static_cast<std::uint64_t>(std::max<std::int64_t>(0, it->get<std::int64_t>()))
+               : 0;
 }
 
 }  // namespace
@@ -60,10 +61,12 @@ const std::string& egress_interface(Direction d) {
 
 std::uint32_t netem_limit_for(const DirectionImpairment& d) {
     // Integer arithmetic in microseconds, so 140 ms at 10 Gbit/s is exactly 2734375 frames.
-    const auto hold_us = static_cast<std::uint64_t>(std::llround((d.delay_ms + 4 * d.jitter_ms) * 1000));
+    const auto hold_us =
+        static_cast<std::uint64_t>(std::llround((d.delay_ms + 4 * d.jitter_ms) * 1000));
     const std::uint64_t bits_per_frame_us = 8ULL * kMinFrameBytes * 1'000'000ULL;
-    std::uint64_t limit = (kAssumedLineRateBps * hold_us + bits_per_frame_us - 1) / bits_per_frame_us +
-                          kNetemDefaultLimit;
+    std::uint64_t limit =
+        (kAssumedLineRateBps * hold_us + bits_per_frame_us - 1) / bits_per_frame_us +
+        kNetemDefaultLimit;
     if (d.rate_bps != 0) {
         limit += kRateBacklogPackets;
     }
@@ -83,8 +86,8 @@ Argv netem_qdisc_argv(const std::string& router_netns, const std::string& device
                              " packets the delay/rate can hold: netem may drop on its own");
         }
     }
-    Argv argv = {"tc", "-n", router_netns, "qdisc", "replace", "dev", device, "root", "netem",
-                 "limit", std::to_string(limit)};
+    Argv argv = {"tc",    "-n",    router_netns,         "qdisc", "replace", "dev", device, "root",
+                 "netem", "limit", std::to_string(limit)};
     if (d.delay_ms > 0) {
         argv.insert(argv.end(), {"delay", ms(d.delay_ms)});
         if (d.jitter_ms > 0) {
@@ -136,17 +139,20 @@ Argv netem_qdisc_argv(const std::string& router_netns, const std::string& device
     return argv;
 }
 
-std::vector<Argv> nft_schedule_commands(const std::string& router_netns, const Impairment& impairment) {
+std::vector<Argv> nft_schedule_commands(const std::string& router_netns,
+                                        const Impairment& impairment) {
     for (Direction dir : {Direction::client_to_server, Direction::server_to_client}) {
         const auto& s = impairment.get(dir).schedule;
         const std::string p = to_string(dir) + ".";
         if (!s.drop_data_segments.empty()) {
-            throw UsageError("--" + p + "drop-data-segment: the tc backend cannot pick the Nth "
+            throw UsageError("--" + p +
+                             "drop-data-segment: the tc backend cannot pick the Nth "
                              "data segment's first transmission (nftables has no per-flow "
                              "segment count); use --backend userspace");
         }
         if (!s.drop_windows.empty()) {
-            throw UsageError("--" + p + "drop-window: the tc backend has no clock relative to the "
+            throw UsageError("--" + p +
+                             "drop-window: the tc backend has no clock relative to the "
                              "run's start; use --backend userspace");
         }
     }
@@ -165,18 +171,19 @@ std::vector<Argv> nft_schedule_commands(const std::string& router_netns, const I
             }
             if (!table_made) {
                 out.push_back(nft(router_netns, {"add", "table", "inet", kTable}));
-                out.push_back(nft(router_netns, {"add", "chain", "inet", kTable, "forward", "{", "type",
-                                                 "filter", "hook", "forward", "priority", "0", ";",
-                                                 "policy", "accept", ";", "}"}));
+                out.push_back(nft(router_netns, {"add", "chain", "inet", kTable, "forward", "{",
+                                                 "type", "filter", "hook", "forward", "priority",
+                                                 "0", ";", "policy", "accept", ";", "}"}));
                 table_made = true;
             }
             const std::string chain = to_string(dir) + "_" + kind.name;
             out.push_back(nft(router_netns, {"add", "chain", "inet", kTable, chain}));
             // numgen counts only packets that jump here, i.e. the matching ones, in order.
-            out.push_back(nft(router_netns, {"add", "rule", "inet", kTable, chain, "numgen", "inc",
-                                             "mod", "1000000000", "lt", std::to_string(k),
-                                             "counter", "drop"}));
-            const Argv head = {"add", "rule", "inet", kTable, "forward", "iifname", in, "oifname", outdev};
+            out.push_back(
+                nft(router_netns, {"add", "rule", "inet", kTable, chain, "numgen", "inc", "mod",
+                                   "1000000000", "lt", std::to_string(k), "counter", "drop"}));
+            const Argv head = {"add",     "rule", "inet",    kTable, "forward",
+                               "iifname", in,     "oifname", outdev};
             auto rule = [&](std::initializer_list<std::string> match) {
                 Argv argv = {"ip", "netns", "exec", router_netns, "nft"};
                 argv.insert(argv.end(), head.begin(), head.end());
@@ -242,7 +249,8 @@ NetemCounters parse_netem_stats(const std::string& tc_json) {
     return c;
 }
 
-std::vector<std::pair<std::string, std::uint64_t>> parse_schedule_counters(const std::string& nft_json) {
+std::vector<std::pair<std::string, std::uint64_t>> parse_schedule_counters(
+    const std::string& nft_json) {
     std::vector<std::pair<std::string, std::uint64_t>> out;
     nlohmann::json doc;
     try {
@@ -256,7 +264,8 @@ std::vector<std::pair<std::string, std::uint64_t>> parse_schedule_counters(const
             continue;
         }
         for (const auto& expr : rule->value("expr", nlohmann::json::array())) {
-            if (const auto counter = expr.find("counter"); counter != expr.end() && counter->is_object()) {
+            if (const auto counter = expr.find("counter");
+                counter != expr.end() && counter->is_object()) {
                 out.emplace_back(rule->value("chain", ""), get_u64(*counter, "packets"));
             }
         }
@@ -303,8 +312,8 @@ void TcBackend::apply() {
         const auto out = runner_->run(
             {"tc", "-n", router_netns_, "-s", "-j", "qdisc", "show", "dev", egress_interface(dir)});
         if (!parse_netem_stats(out.out).present) {
-            throw SystemError("netem qdisc missing on " + router_netns_ + "/" + egress_interface(dir) +
-                              " right after `tc qdisc replace` succeeded");
+            throw SystemError("netem qdisc missing on " + router_netns_ + "/" +
+                              egress_interface(dir) + " right after `tc qdisc replace` succeeded");
         }
     }
 }
@@ -320,7 +329,8 @@ TcRunStats TcBackend::read_stats() const {
         }
     }
     for (Direction dir : {Direction::client_to_server, Direction::server_to_client}) {
-        auto& s = dir == Direction::client_to_server ? stats.client_to_server : stats.server_to_client;
+        auto& s =
+            dir == Direction::client_to_server ? stats.client_to_server : stats.server_to_client;
         s.direction = dir;
         const auto out = runner_->run(
             {"tc", "-n", router_netns_, "-s", "-j", "qdisc", "show", "dev", egress_interface(dir)});

@@ -54,7 +54,8 @@ Argv netem_qdisc_argv(const std::string& router_netns, const std::string& device
 
 // nft commands (each an argv run with `ip netns exec NS`) for the schedules of both directions;
 // empty when there is no schedule. Throws UsageError for schedules nftables cannot express.
-std::vector<Argv> nft_schedule_commands(const std::string& router_netns, const Impairment& impairment);
+std::vector<Argv> nft_schedule_commands(const std::string& router_netns,
+                                        const Impairment& impairment);
 
 struct NetemCounters {
     bool present = false;  // a netem qdisc was found on the device
@@ -71,15 +72,16 @@ struct NetemCounters {
 // Parses `tc -s -j qdisc show dev DEV` (the root netem qdisc). Throws SystemError on bad JSON.
 NetemCounters parse_netem_stats(const std::string& tc_json);
 // Parses `nft -j list table inet tcplab`: packets dropped per schedule chain ("c2s_syn" -> n).
-std::vector<std::pair<std::string, std::uint64_t>> parse_schedule_counters(const std::string& nft_json);
+std::vector<std::pair<std::string, std::uint64_t>> parse_schedule_counters(
+    const std::string& nft_json);
 
 struct TcDirectionStats {
     Direction direction = Direction::client_to_server;
     NetemCounters netem;
-    std::uint64_t injected_loss = 0;   // netem drops attributed to the loss model
-    std::uint64_t queue_drops = 0;     // netem drops with no loss model configured
-    bool queue_drops_separable = true; // false when a loss model shares the counter
-    std::uint64_t schedule_drops = 0;  // packets dropped by the nft schedule rules
+    std::uint64_t injected_loss = 0;    // netem drops attributed to the loss model
+    std::uint64_t queue_drops = 0;      // netem drops with no loss model configured
+    bool queue_drops_separable = true;  // false when a loss model shares the counter
+    std::uint64_t schedule_drops = 0;   // packets dropped by the nft schedule rules
 };
 
 struct TcRunStats {

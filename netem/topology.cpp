@@ -116,8 +116,8 @@ Topology Topology::up(const TopologyOptions& options) {
         if (options.run_id) {
             id = *options.run_id;
             if (id >= kMinRunId && id <= kMaxRunId && run_namespaces_exist(id)) {
-                throw UsageError("--id " + std::to_string(id) + ": namespaces tl" + std::to_string(id) +
-                                 "-* already exist (see `tcplab net status`)");
+                throw UsageError("--id " + std::to_string(id) + ": namespaces tl" +
+                                 std::to_string(id) + "-* already exist (see `tcplab net status`)");
             }
             state = RunStateFile::claim(options.state_dir, id);
             if (!state) {
@@ -181,9 +181,10 @@ void Topology::create(const TopologyOptions& options) {
     run.run(ip_n(srv, {"link", "add", kServerInterface, "type", "veth", "peer", "name",
                        kRouterServerInterface, "netns", rtr}));
 
-    const std::vector<std::pair<std::string, std::string>> ends = {
-        {cli, kClientInterface}, {rtr, kRouterClientInterface},
-        {rtr, kRouterServerInterface}, {srv, kServerInterface}};
+    const std::vector<std::pair<std::string, std::string>> ends = {{cli, kClientInterface},
+                                                                   {rtr, kRouterClientInterface},
+                                                                   {rtr, kRouterServerInterface},
+                                                                   {srv, kServerInterface}};
     if (options.disable_offloads) {
         // One wire packet = one capture record, and real checksums in every capture.
         for (const auto& [ns, dev] : ends) {
@@ -220,10 +221,14 @@ void Topology::create(const TopologyOptions& options) {
     throw_if_stop_requested();
     // Routes only toward the other lab subnet: the namespaces have no default route, so nothing
     // can leave the lab even by mistake.
-    run.run(ip_n(cli, {"route", "add", "198.19." + n + ".0/24", "via", router_client_ipv4(run_id_)}));
-    run.run(ip_n(cli, {"-6", "route", "add", "fd7c:" + n + ":2::/64", "via", router_client_ipv6(run_id_)}));
-    run.run(ip_n(srv, {"route", "add", "198.18." + n + ".0/24", "via", router_server_ipv4(run_id_)}));
-    run.run(ip_n(srv, {"-6", "route", "add", "fd7c:" + n + ":1::/64", "via", router_server_ipv6(run_id_)}));
+    run.run(
+        ip_n(cli, {"route", "add", "198.19." + n + ".0/24", "via", router_client_ipv4(run_id_)}));
+    run.run(ip_n(
+        cli, {"-6", "route", "add", "fd7c:" + n + ":2::/64", "via", router_client_ipv6(run_id_)}));
+    run.run(
+        ip_n(srv, {"route", "add", "198.18." + n + ".0/24", "via", router_server_ipv4(run_id_)}));
+    run.run(ip_n(
+        srv, {"-6", "route", "add", "fd7c:" + n + ":1::/64", "via", router_server_ipv6(run_id_)}));
     const std::string fwd = kernel_forwarding_ ? "1" : "0";
     run.run(in_netns(rtr, {"sysctl", "-q", "-w", "net.ipv4.ip_forward=" + fwd,
                            "net.ipv6.conf.all.forwarding=" + fwd}));
@@ -261,7 +266,8 @@ Topology::~Topology() {
     }
 }
 
-std::vector<std::string> remove_objects(const std::vector<RunObject>& objects, CommandRunner& runner) {
+std::vector<std::string> remove_objects(const std::vector<RunObject>& objects,
+                                        CommandRunner& runner) {
     std::vector<std::string> failures;
     for (auto it = objects.rbegin(); it != objects.rend(); ++it) {
         const auto& o = *it;
@@ -375,13 +381,14 @@ StaleReport down_stale(const StaleOptions& options) {
             }
             remove_run(record, "unreadable state file", options, runner, report);
         } else if (is_stale(record)) {
-            remove_run(record, "owner pid " + std::to_string(record.pid) + " is gone", options, runner,
-                       report);
+            remove_run(record, "owner pid " + std::to_string(record.pid) + " is gone", options,
+                       runner, report);
         }
     }
     if (options.sweep_orphan_namespaces) {
         for (const auto& [id, name] : lab_namespaces()) {
-            if (recorded.count(id) != 0 || !considered(options, id) || namespace_has_processes(name)) {
+            if (recorded.count(id) != 0 || !considered(options, id) ||
+                namespace_has_processes(name)) {
                 continue;
             }
             const auto failures = remove_objects({{"netns", "", name}}, runner);
@@ -404,7 +411,8 @@ StaleReport down_run(int run_id, const StaleOptions& options) {
     if (const auto record = read_run(options.state_dir, run_id)) {
         if (record->parse_error.empty() && !record->detached && owner_alive(*record)) {
             throw EnvironmentError("run " + std::to_string(run_id) + " is owned by live process " +
-                                   std::to_string(record->pid) + "; stop it (Ctrl-C or kill -TERM " +
+                                   std::to_string(record->pid) +
+                                   "; stop it (Ctrl-C or kill -TERM " +
                                    std::to_string(record->pid) + ") and it cleans up itself");
         }
         remove_run(*record, record->detached ? "detached" : "owner gone", options, runner, report);

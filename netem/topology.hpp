@@ -26,12 +26,13 @@
 namespace tcplab::netem {
 
 struct TopologyOptions {
-    std::optional<int> run_id;       // default: the lowest free id
-    bool kernel_forwarding = true;   // tc backend: on; userspace backend: off (the forwarder moves frames)
-    bool disable_offloads = true;    // ethtool -K tso/gso/gro/lro/tx/rx/sg off on all four veth ends
-    bool quiet_ipv6 = true;          // no DAD, no router solicitations (captures hold only test traffic)
+    std::optional<int> run_id;  // default: the lowest free id
+    bool kernel_forwarding =
+        true;  // tc backend: on; userspace backend: off (the forwarder moves frames)
+    bool disable_offloads = true;  // ethtool -K tso/gso/gro/lro/tx/rx/sg off on all four veth ends
+    bool quiet_ipv6 = true;  // no DAD, no router solicitations (captures hold only test traffic)
     std::filesystem::path state_dir = default_state_dir();
-    CommandRunner* runner = nullptr; // default: system_runner()
+    CommandRunner* runner = nullptr;  // default: system_runner()
 };
 
 class Topology {
@@ -81,7 +82,8 @@ private:
 
 // The commands that remove `objects` in reverse order (best effort, absent objects are fine).
 // Returns what could not be removed, in words; empty = all gone.
-std::vector<std::string> remove_objects(const std::vector<RunObject>& objects, CommandRunner& runner);
+std::vector<std::string> remove_objects(const std::vector<RunObject>& objects,
+                                        CommandRunner& runner);
 
 struct StaleOptions {
     std::filesystem::path state_dir = default_state_dir();

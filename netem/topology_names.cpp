@@ -6,9 +6,12 @@ namespace tcplab::netem {
 
 std::string to_string(Role role) {
     switch (role) {
-        case Role::client: return "cli";
-        case Role::router: return "rtr";
-        case Role::server: return "srv";
+        case Role::client:
+            return "cli";
+        case Role::router:
+            return "rtr";
+        case Role::server:
+            return "srv";
     }
     return "cli";
 }

@@ -16,15 +16,16 @@ namespace tcplab::netem {
 enum class Role { client, router, server };
 inline constexpr std::array kAllRoles = {Role::client, Role::router, Role::server};
 
-std::string to_string(Role role);             // "cli" / "rtr" / "srv"
-Role role_from_string(const std::string& s);  // accepts cli|client, rtr|router, srv|server; UsageError
+std::string to_string(Role role);  // "cli" / "rtr" / "srv"
+Role role_from_string(
+    const std::string& s);  // accepts cli|client, rtr|router, srv|server; UsageError
 
 std::string namespace_name(int run_id, Role role);  // tl<N>-cli ...
 
-inline const std::string kClientInterface = "veth-c";        // in tl<N>-cli
-inline const std::string kRouterClientInterface = "veth-rc"; // in tl<N>-rtr, toward the client
-inline const std::string kRouterServerInterface = "veth-rs"; // in tl<N>-rtr, toward the server
-inline const std::string kServerInterface = "veth-s";        // in tl<N>-srv
+inline const std::string kClientInterface = "veth-c";         // in tl<N>-cli
+inline const std::string kRouterClientInterface = "veth-rc";  // in tl<N>-rtr, toward the client
+inline const std::string kRouterServerInterface = "veth-rs";  // in tl<N>-rtr, toward the server
+inline const std::string kServerInterface = "veth-s";         // in tl<N>-srv
 
 std::string client_ipv4(int run_id);         // 198.18.N.2
 std::string router_client_ipv4(int run_id);  // 198.18.N.1

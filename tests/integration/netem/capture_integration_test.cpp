@@ -16,37 +16,45 @@ namespace {
 
 // Number of frames in `file` matching the display filter, as tshark counts them.
 int tshark_count(const fs::path& file, const std::string& filter) {
-    const auto out = system_runner().run({"tshark", "-n", "-r", file.string(), "-Y", filter, "-T",
-                                          "fields", "-e", "frame.number"});
+    const auto out = system_runner().run(
+        {"tshark", "-n", "-r", file.string(), "-Y", filter, "-T", "fields", "-e", "frame.number"});
     int lines = 0;
     for (char c : out.out) lines += c == '\n';
     return lines;
 }
 
-bool have_tshark() { return system_runner().run({"sh", "-c", "command -v tshark"}, false).exit_code == 0; }
+bool have_tshark() {
+    return system_runner().run({"sh", "-c", "command -v tshark"}, false).exit_code == 0;
+}
 
 }  // namespace
 
 TEST(CaptureIntegration, BothEndsSeeEveryPingAndNothingIsDropped) {
     TCPLAB_REQUIRE_ROOT();
     if (!have_tshark()) GTEST_SKIP() << "tshark not installed (the reference reader for the pcaps)";
-    const fs::path dir = fs::temp_directory_path() / ("tcplab-capture-" + std::to_string(::getpid()));
+    const fs::path dir =
+        fs::temp_directory_path() / ("tcplab-capture-" + std::to_string(::getpid()));
     fs::create_directories(dir);
     {
         auto topo = Topology::up();
-        Capture client({topo.namespace_name(Role::client), topo.client_interface(), dir / "client.pcap"});
-        Capture server({topo.namespace_name(Role::server), topo.server_interface(), dir / "server.pcap"});
+        Capture client(
+            {topo.namespace_name(Role::client), topo.client_interface(), dir / "client.pcap"});
+        Capture server(
+            {topo.namespace_name(Role::server), topo.server_interface(), dir / "server.pcap"});
         client.start();
         server.start();
         constexpr int kPings = 5;
         for (std::uint16_t i = 1; i <= kPings; ++i) {
-            ASSERT_TRUE(ping_once(topo.namespace_name(Role::client), topo.server_ipv4(), i).has_value());
-            ASSERT_TRUE(ping_once(topo.namespace_name(Role::client), topo.server_ipv6(), i).has_value());
+            ASSERT_TRUE(
+                ping_once(topo.namespace_name(Role::client), topo.server_ipv4(), i).has_value());
+            ASSERT_TRUE(
+                ping_once(topo.namespace_name(Role::client), topo.server_ipv6(), i).has_value());
         }
         const auto cs = client.stop();
         const auto ss = server.stop();
         for (const auto& [name, stats] : {std::pair{"client", cs}, std::pair{"server", ss}}) {
-            EXPECT_TRUE(stats.complete()) << name << " dropped " << stats.dropped << "/" << stats.if_dropped;
+            EXPECT_TRUE(stats.complete())
+                << name << " dropped " << stats.dropped << "/" << stats.if_dropped;
             EXPECT_GE(stats.written, 4U * kPings) << name;
             EXPECT_EQ(stats.received, stats.written) << name << ": every packet seen was written";
         }
@@ -69,23 +77,29 @@ TEST(CaptureIntegration, BothEndsSeeEveryPingAndNothingIsDropped) {
 TEST(CaptureIntegration, SnaplenAndFilterAreApplied) {
     TCPLAB_REQUIRE_ROOT();
     if (!have_tshark()) GTEST_SKIP() << "tshark not installed";
-    const fs::path dir = fs::temp_directory_path() / ("tcplab-capture-snap-" + std::to_string(::getpid()));
+    const fs::path dir =
+        fs::temp_directory_path() / ("tcplab-capture-snap-" + std::to_string(::getpid()));
     fs::create_directories(dir);
     {
         auto topo = Topology::up();
-        CaptureOptions options{topo.namespace_name(Role::server), topo.server_interface(), dir / "s.pcap"};
+        CaptureOptions options{topo.namespace_name(Role::server), topo.server_interface(),
+                               dir / "s.pcap"};
         options.snaplen = 60;
         options.filter = "icmp";  // IPv4 ICMP only
         Capture cap(options);
         cap.start();
-        ASSERT_TRUE(ping_once(topo.namespace_name(Role::client), topo.server_ipv4(), 1).has_value());
-        ASSERT_TRUE(ping_once(topo.namespace_name(Role::client), topo.server_ipv6(), 2).has_value());
+        ASSERT_TRUE(
+            ping_once(topo.namespace_name(Role::client), topo.server_ipv4(), 1).has_value());
+        ASSERT_TRUE(
+            ping_once(topo.namespace_name(Role::client), topo.server_ipv6(), 2).has_value());
         const auto stats = cap.stop();
         EXPECT_EQ(stats.written, 2U);  // request + reply, the v6 pair filtered out
         // Truncated to at most the snaplen (libpcap may keep slightly less: 58 seen here).
         EXPECT_EQ(tshark_count(dir / "s.pcap", "frame.cap_len <= 60 && frame.cap_len >= 54"), 2)
-            << system_runner().run({"tshark", "-n", "-r", (dir / "s.pcap").string(), "-T", "fields",
-                                    "-e", "frame.len", "-e", "frame.cap_len", "-e", "_ws.col.Info"}).out;
+            << system_runner()
+                   .run({"tshark", "-n", "-r", (dir / "s.pcap").string(), "-T", "fields", "-e",
+                         "frame.len", "-e", "frame.cap_len", "-e", "_ws.col.Info"})
+                   .out;
         EXPECT_EQ(tshark_count(dir / "s.pcap", "frame.len == 98"), 2);  // 14 + 20 + 64
     }
     fs::remove_all(dir);

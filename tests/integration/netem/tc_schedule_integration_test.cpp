@@ -17,8 +17,8 @@ namespace fs = std::filesystem;
 namespace {
 
 int tshark_count(const fs::path& file, const std::string& filter) {
-    const auto out = system_runner().run({"tshark", "-n", "-r", file.string(), "-Y", filter, "-T",
-                                          "fields", "-e", "frame.number"});
+    const auto out = system_runner().run(
+        {"tshark", "-n", "-r", file.string(), "-Y", filter, "-T", "fields", "-e", "frame.number"});
     int lines = 0;
     for (char c : out.out) lines += c == '\n';
     return lines;
@@ -32,20 +32,24 @@ struct ScheduleRun {
 
 // Applies only the nft part of the tc backend (this kernel may lack sch_netem), captures at both
 // ends, and makes one TCP connection carrying `payload`.
-ScheduleRun run_schedule(const Impairment& imp, const fs::path& dir, const std::string& address_kind) {
+ScheduleRun run_schedule(const Impairment& imp, const fs::path& dir,
+                         const std::string& address_kind) {
     auto topo = Topology::up();
     for (const auto& argv : nft_schedule_commands(topo.namespace_name(Role::router), imp)) {
         system_runner().run(argv);
     }
-    Capture client({topo.namespace_name(Role::client), topo.client_interface(), dir / "client.pcap"});
-    Capture server({topo.namespace_name(Role::server), topo.server_interface(), dir / "server.pcap"});
+    Capture client(
+        {topo.namespace_name(Role::client), topo.client_interface(), dir / "client.pcap"});
+    Capture server(
+        {topo.namespace_name(Role::server), topo.server_interface(), dir / "server.pcap"});
     client.start();
     server.start();
     ScheduleRun out;
     const auto start = std::chrono::steady_clock::now();
-    out.received = tcp_roundtrip(topo.namespace_name(Role::client), topo.namespace_name(Role::server),
-                                 address_kind == "v6" ? topo.server_ipv6() : topo.server_ipv4(), 5010,
-                                 "through the schedule", 15000);
+    out.received =
+        tcp_roundtrip(topo.namespace_name(Role::client), topo.namespace_name(Role::server),
+                      address_kind == "v6" ? topo.server_ipv6() : topo.server_ipv4(), 5010,
+                      "through the schedule", 15000);
     out.connect_s = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
     EXPECT_TRUE(client.stop().complete());
     EXPECT_TRUE(server.stop().complete());
@@ -57,7 +61,9 @@ class TcSchedule : public ::testing::Test {
 protected:
     void SetUp() override {
         if (!is_root()) GTEST_SKIP() << "needs root (creates network namespaces)";
-        if (system_runner().run({"sh", "-c", "command -v tshark && command -v nft"}, false).exit_code != 0) {
+        if (system_runner()
+                .run({"sh", "-c", "command -v tshark && command -v nft"}, false)
+                .exit_code != 0) {
             GTEST_SKIP() << "needs tshark and nft";
         }
         dir_ = fs::temp_directory_path() / ("tcplab-sched-" + std::to_string(::getpid()));
@@ -102,8 +108,10 @@ TEST_F(TcSchedule, FirstFinDroppedIsRetransmitted) {
     imp.client_to_server.schedule.drop_first_fins = 1;
     const auto run = run_schedule(imp, dir_, "v4");
     EXPECT_EQ(run.received, "through the schedule");
-    const int client_fins = tshark_count(dir_ / "client.pcap", "tcp.flags.fin == 1 && tcp.srcport != 5010");
-    const int server_fins = tshark_count(dir_ / "server.pcap", "tcp.flags.fin == 1 && tcp.srcport != 5010");
+    const int client_fins =
+        tshark_count(dir_ / "client.pcap", "tcp.flags.fin == 1 && tcp.srcport != 5010");
+    const int server_fins =
+        tshark_count(dir_ / "server.pcap", "tcp.flags.fin == 1 && tcp.srcport != 5010");
     EXPECT_EQ(client_fins, server_fins + 1) << "exactly one client FIN lost on the path";
     EXPECT_EQ(run.stats.client_to_server.schedule_drops, 1U);
 }

@@ -20,7 +20,8 @@ class NetCli : public ::testing::Test {
 protected:
     void SetUp() override {
         if (!is_root()) GTEST_SKIP() << "needs root (creates network namespaces)";
-        if (!std::filesystem::exists(TCPLAB_BINARY)) GTEST_SKIP() << "tcplab binary not built: " << TCPLAB_BINARY;
+        if (!std::filesystem::exists(TCPLAB_BINARY))
+            GTEST_SKIP() << "tcplab binary not built: " << TCPLAB_BINARY;
     }
 };
 
@@ -36,7 +37,8 @@ TEST_F(NetCli, DetachExecStatusDown) {
     const int id = run_id_from(up.out);
     ASSERT_GT(id, 0) << up.out;
     const std::string n = std::to_string(id);
-    const auto addr = system_runner().run({TCPLAB_BINARY, "net", "exec", "cli", "--id", n, "--", "ip", "-br", "addr"});
+    const auto addr = system_runner().run(
+        {TCPLAB_BINARY, "net", "exec", "cli", "--id", n, "--", "ip", "-br", "addr"});
     EXPECT_NE(addr.out.find(client_ipv4(id) + "/24"), std::string::npos) << addr.out;
     const auto status = system_runner().run({TCPLAB_BINARY, "net", "status"});
     EXPECT_NE(status.out.find("run " + n + "  detached"), std::string::npos) << status.out;
@@ -86,14 +88,16 @@ TEST_F(NetCli, WithoutPrivilegesExitsThreeWithAClearMessage) {
     if (system_runner().run({"sh", "-c", "command -v setpriv"}, false).exit_code != 0) {
         GTEST_SKIP() << "setpriv (util-linux) not installed";
     }
-    const auto r = system_runner().run({"setpriv", "--reuid=65534", "--regid=65534", "--clear-groups",
-                                        "--inh-caps=-all", TCPLAB_BINARY, "net", "up", "--detach"},
-                                       false);
+    const auto r =
+        system_runner().run({"setpriv", "--reuid=65534", "--regid=65534", "--clear-groups",
+                             "--inh-caps=-all", TCPLAB_BINARY, "net", "up", "--detach"},
+                            false);
     EXPECT_EQ(r.exit_code, 3) << r.out << r.err;
     EXPECT_NE(r.err.find("needs root"), std::string::npos) << r.err;
-    const auto dry = system_runner().run({"setpriv", "--reuid=65534", "--regid=65534", "--clear-groups",
-                                          "--inh-caps=-all", TCPLAB_BINARY, "net", "up", "--dry-run", "--id", "9"},
-                                         false);
+    const auto dry = system_runner().run(
+        {"setpriv", "--reuid=65534", "--regid=65534", "--clear-groups", "--inh-caps=-all",
+         TCPLAB_BINARY, "net", "up", "--dry-run", "--id", "9"},
+        false);
     EXPECT_EQ(dry.exit_code, 0) << dry.err;  // dry-run needs no privileges
     EXPECT_NE(dry.out.find("ip netns add tl9-cli"), std::string::npos);
 }

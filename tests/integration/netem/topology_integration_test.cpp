@@ -73,10 +73,12 @@ TEST(TopologyIntegration, OffloadsAreOffOnAllFourEnds) {
         {topo.namespace_name(Role::server), topo.server_interface()}};
     for (const auto& [ns, dev] : ends) {
         const auto k = command_output({"ip", "netns", "exec", ns, "ethtool", "-k", dev});
-        for (const char* feature : {"tcp-segmentation-offload: off", "generic-segmentation-offload: off",
-                                    "generic-receive-offload: off", "tx-checksumming: off",
-                                    "rx-checksumming: off", "scatter-gather: off"}) {
-            EXPECT_NE(k.find(feature), std::string::npos) << ns << "/" << dev << " lacks '" << feature << "'";
+        for (const char* feature :
+             {"tcp-segmentation-offload: off", "generic-segmentation-offload: off",
+              "generic-receive-offload: off", "tx-checksumming: off", "rx-checksumming: off",
+              "scatter-gather: off"}) {
+            EXPECT_NE(k.find(feature), std::string::npos)
+                << ns << "/" << dev << " lacks '" << feature << "'";
         }
     }
 }
@@ -87,8 +89,9 @@ TEST(TopologyIntegration, WithoutKernelForwardingTheRouterDropsTransit) {
     options.kernel_forwarding = false;
     auto topo = Topology::up(options);
     const auto cli = topo.namespace_name(Role::client);
-    EXPECT_TRUE(ping_once(cli, router_client_ipv4(topo.run_id()), 1).has_value());  // the router itself
-    EXPECT_FALSE(ping_once(cli, topo.server_ipv4(), 2, 500).has_value());          // but not through it
+    EXPECT_TRUE(
+        ping_once(cli, router_client_ipv4(topo.run_id()), 1).has_value());  // the router itself
+    EXPECT_FALSE(ping_once(cli, topo.server_ipv4(), 2, 500).has_value());   // but not through it
 }
 
 TEST(TopologyIntegration, DestructionLeavesNothingAndNeverTouchesTheRootNamespace) {
@@ -130,7 +133,8 @@ TEST(TopologyIntegration, SigkilledOwnerIsCleanedByDownStale) {
     ::kill(child, SIGKILL);
     ::waitpid(child, nullptr, 0);
 
-    ASSERT_TRUE(netns_exists(namespace_name(id, Role::router))) << "leftovers expected after SIGKILL";
+    ASSERT_TRUE(netns_exists(namespace_name(id, Role::router)))
+        << "leftovers expected after SIGKILL";
     const auto record = read_run(default_state_dir(), id);
     ASSERT_TRUE(record.has_value());
     EXPECT_TRUE(is_stale(*record));
@@ -234,7 +238,8 @@ TEST(TopologyIntegration, OrphanNamespaceWithoutProcessesIsSweptWithOneItIsKept)
     // Find an id nobody uses, and hold its state-file claim-free slot by naming only.
     int id = 0;
     for (int n = kMaxRunId; n >= kMinRunId && id == 0; --n) {
-        if (!run_namespaces_exist(n) && !std::filesystem::exists(run_file(default_state_dir(), n))) id = n;
+        if (!run_namespaces_exist(n) && !std::filesystem::exists(run_file(default_state_dir(), n)))
+            id = n;
     }
     ASSERT_GT(id, 0);
     const std::string empty_ns = "tl" + std::to_string(id) + "-orphan";

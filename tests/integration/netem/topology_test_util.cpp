@@ -33,8 +33,8 @@ bool wait_readable(int fd, int timeout_ms) {
 }  // namespace
 
 std::string tcp_roundtrip(const std::string& client_ns, const std::string& server_ns,
-                          const std::string& server_addr, std::uint16_t port, const std::string& payload,
-                          int timeout_ms) {
+                          const std::string& server_addr, std::uint16_t port,
+                          const std::string& payload, int timeout_ms) {
     // The listener is created inside the server namespace before the client starts.
     std::promise<void> listening;
     auto ready = listening.get_future();
@@ -48,7 +48,8 @@ std::string tcp_roundtrip(const std::string& client_ns, const std::string& serve
                 UniqueFd l(::socket(ss.ss_family, SOCK_STREAM | SOCK_CLOEXEC, 0));
                 const int one = 1;
                 ::setsockopt(l.get(), SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
-                if (::bind(l.get(), reinterpret_cast<const sockaddr*>(&ss), len) != 0 || ::listen(l.get(), 4) != 0) {
+                if (::bind(l.get(), reinterpret_cast<const sockaddr*>(&ss), len) != 0 ||
+                    ::listen(l.get(), 4) != 0) {
                     throw SystemError(std::string("listen: ") + std::strerror(errno));
                 }
                 listening.set_value();

@@ -25,11 +25,11 @@ namespace tcplab::netem::testing {
 
 inline bool is_root() { return ::geteuid() == 0; }
 
-#define TCPLAB_REQUIRE_ROOT()                                                                 \
-    do {                                                                                      \
-        if (!::tcplab::netem::testing::is_root()) {                                           \
-            GTEST_SKIP() << "needs root (creates network namespaces); run as root to test";   \
-        }                                                                                     \
+#define TCPLAB_REQUIRE_ROOT()                                                               \
+    do {                                                                                    \
+        if (!::tcplab::netem::testing::is_root()) {                                         \
+            GTEST_SKIP() << "needs root (creates network namespaces); run as root to test"; \
+        }                                                                                   \
     } while (0)
 
 inline bool netns_exists(const std::string& name) {
@@ -57,8 +57,9 @@ inline std::optional<EchoReply> ping_once(const std::string& ns, const std::stri
     std::optional<EchoReply> result;
     run_in_netns(ns, [&] {
         const bool v6 = dst.find(':') != std::string::npos;
-        UniqueFd fd(::socket(v6 ? AF_INET6 : AF_INET, SOCK_RAW | SOCK_CLOEXEC,
-                             v6 ? static_cast<int>(IPPROTO_ICMPV6) : static_cast<int>(IPPROTO_ICMP)));
+        UniqueFd fd(
+            ::socket(v6 ? AF_INET6 : AF_INET, SOCK_RAW | SOCK_CLOEXEC,
+                     v6 ? static_cast<int>(IPPROTO_ICMPV6) : static_cast<int>(IPPROTO_ICMP)));
         if (!fd) throw SystemError(std::string("raw socket: ") + std::strerror(errno));
         sockaddr_storage to{};
         socklen_t to_len = 0;
@@ -87,7 +88,8 @@ inline std::optional<EchoReply> ping_once(const std::string& ns, const std::stri
             req[3] = sum & 0xff;
         }
         const auto start = std::chrono::steady_clock::now();
-        if (::sendto(fd.get(), req.data(), req.size(), 0, reinterpret_cast<sockaddr*>(&to), to_len) < 0) {
+        if (::sendto(fd.get(), req.data(), req.size(), 0, reinterpret_cast<sockaddr*>(&to),
+                     to_len) < 0) {
             if (errno == ENETUNREACH || errno == EHOSTUNREACH) return;  // no route: no reply
             throw SystemError(std::string("sendto ") + dst + ": " + std::strerror(errno));
         }
@@ -114,7 +116,9 @@ inline std::optional<EchoReply> ping_once(const std::string& ns, const std::stri
             if (reply && rid == ident && rseq == seq) {
                 EchoReply r;
                 r.ttl = ttl;
-                r.rtt_ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start).count();
+                r.rtt_ms = std::chrono::duration<double, std::milli>(
+                               std::chrono::steady_clock::now() - start)
+                               .count();
                 result = r;
                 return;
             }
@@ -126,7 +130,7 @@ inline std::optional<EchoReply> ping_once(const std::string& ns, const std::stri
 // A TCP connection from `client_ns` to a listener in `server_ns` (kernel TCP on both ends);
 // returns the bytes the server received ("" on failure).
 std::string tcp_roundtrip(const std::string& client_ns, const std::string& server_ns,
-                          const std::string& server_addr, std::uint16_t port, const std::string& payload,
-                          int timeout_ms = 10000);
+                          const std::string& server_addr, std::uint16_t port,
+                          const std::string& payload, int timeout_ms = 10000);
 
 }  // namespace tcplab::netem::testing

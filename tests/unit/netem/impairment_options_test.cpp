@@ -1,9 +1,10 @@
 // The impairment model's option names, parsing, validation and describe() round trip.
+#include "netem/impairment_options.hpp"
+
 #include <gtest/gtest.h>
 
 #include <sstream>
 
-#include "netem/impairment_options.hpp"
 #include "packet/errors.hpp"
 
 namespace po = boost::program_options;
@@ -53,8 +54,9 @@ TEST(ImpairmentOptions, PrefixedKeysOverrideOneDirection) {
 }
 
 TEST(ImpairmentOptions, IniSectionsAreDirections) {
-    const auto imp = impairment_from(parse_ini("loss=5\n[c2s]\ndelay=20\nreorder=25\nreorder-gap=5\n"
-                                               "[s2c]\ndrop-data-segment=3\ndrop-data-segment=7\n"));
+    const auto imp =
+        impairment_from(parse_ini("loss=5\n[c2s]\ndelay=20\nreorder=25\nreorder-gap=5\n"
+                                  "[s2c]\ndrop-data-segment=3\ndrop-data-segment=7\n"));
     EXPECT_EQ(imp.client_to_server.loss_percent, 5);
     EXPECT_EQ(imp.client_to_server.delay_ms, 20);
     EXPECT_EQ(imp.client_to_server.reorder_percent, 25);
@@ -80,7 +82,8 @@ struct RateCase {
 class RateParse : public ::testing::TestWithParam<RateCase> {};
 TEST_P(RateParse, MatchesTcUnits) { EXPECT_EQ(parse_rate(GetParam().text), GetParam().bps); }
 INSTANTIATE_TEST_SUITE_P(Units, RateParse,
-                         ::testing::Values(RateCase{"10mbit", 10000000}, RateCase{"1gbit", 1000000000},
+                         ::testing::Values(RateCase{"10mbit", 10000000},
+                                           RateCase{"1gbit", 1000000000},
                                            RateCase{"500kbit", 500000}, RateCase{"123456", 123456},
                                            RateCase{"2.5Mbit", 2500000}, RateCase{"1kibit", 1024},
                                            RateCase{"1kbps", 8000}, RateCase{"100bit", 100}));
@@ -149,8 +152,8 @@ TEST(ImpairmentOptions, DescribeRoundTrips) {
          "--s2c.distribution=paretonormal", "--s2c.delay-correlation=25"},
         {"--delay=30", "--reorder=25", "--reorder-correlation=50", "--reorder-gap=5",
          "--duplicate=1", "--corrupt=0.5", "--rate=10mbit", "--limit=1000"},
-        {"--c2s.drop-data-segment=3", "--c2s.drop-data-segment=9", "--drop-syn=1", "--drop-synack=2",
-         "--drop-fin=1", "--drop-pure-ack=3", "--s2c.drop-window=100:250.5"},
+        {"--c2s.drop-data-segment=3", "--c2s.drop-data-segment=9", "--drop-syn=1",
+         "--drop-synack=2", "--drop-fin=1", "--drop-pure-ack=3", "--s2c.drop-window=100:250.5"},
         {},
     };
     for (const auto& args : cases) {
@@ -158,8 +161,10 @@ TEST(ImpairmentOptions, DescribeRoundTrips) {
         std::vector<std::string> flags;
         for (const auto& line : describe(original)) flags.push_back("--" + line);
         const auto again = from(flags);
-        EXPECT_EQ(again.client_to_server, original.client_to_server) << ::testing::PrintToString(flags);
-        EXPECT_EQ(again.server_to_client, original.server_to_client) << ::testing::PrintToString(flags);
+        EXPECT_EQ(again.client_to_server, original.client_to_server)
+            << ::testing::PrintToString(flags);
+        EXPECT_EQ(again.server_to_client, original.server_to_client)
+            << ::testing::PrintToString(flags);
         EXPECT_EQ(again.seed, original.seed);
     }
     EXPECT_EQ(describe(from({"--loss=10"})), (std::vector<std::string>{"loss=10", "seed=1"}));

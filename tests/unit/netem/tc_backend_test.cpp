@@ -1,8 +1,9 @@
 // The tc backend's translation of the impairment model into tc/nft argv lists, and the parsing of
 // `tc -s -j qdisc show` / `nft -j list table` (JSON captured from iproute2 6.1 / nftables 1.0.6).
+#include "netem/tc_backend.hpp"
+
 #include <gtest/gtest.h>
 
-#include "netem/tc_backend.hpp"
 #include "packet/errors.hpp"
 
 using namespace tcplab::netem;
@@ -12,7 +13,8 @@ namespace {
 const std::string kNs = "tl7-rtr";
 
 // The netem options after `... root netem`, as one string, for readable expectations.
-std::string options_of(const DirectionImpairment& d, TcFeatures f = {}, std::vector<std::string>* notes = nullptr) {
+std::string options_of(const DirectionImpairment& d, TcFeatures f = {},
+                       std::vector<std::string>* notes = nullptr) {
     const Argv argv = netem_qdisc_argv(kNs, "veth-rs", d, 42, f, notes);
     EXPECT_GE(argv.size(), 9U);
     EXPECT_EQ((Argv{argv.begin(), argv.begin() + 9}),
@@ -22,7 +24,9 @@ std::string options_of(const DirectionImpairment& d, TcFeatures f = {}, std::vec
     return out;
 }
 
-std::string limit_words(const DirectionImpairment& d) { return "limit " + std::to_string(netem_limit_for(d)); }
+std::string limit_words(const DirectionImpairment& d) {
+    return "limit " + std::to_string(netem_limit_for(d));
+}
 
 }  // namespace
 
@@ -47,7 +51,8 @@ TEST(TcTranslate, EveryParameter) {
     delay.jitter_ms = 10;
     delay.delay_correlation = 25;
     delay.distribution = DelayDistribution::paretonormal;
-    EXPECT_EQ(options_of(delay), limit_words(delay) + " delay 100ms 10ms 25% distribution paretonormal");
+    EXPECT_EQ(options_of(delay),
+              limit_words(delay) + " delay 100ms 10ms 25% distribution paretonormal");
 
     DirectionImpairment reorder;
     reorder.delay_ms = 10;
@@ -157,14 +162,14 @@ TEST(TcSchedule, FirstKSynsBecomeACountingChain) {
     };
     const std::vector<Argv> expected = {
         words({"add", "table", "inet", "tcplab"}),
-        words({"add", "chain", "inet", "tcplab", "forward", "{", "type", "filter", "hook", "forward",
-               "priority", "0", ";", "policy", "accept", ";", "}"}),
+        words({"add", "chain", "inet", "tcplab", "forward", "{", "type", "filter", "hook",
+               "forward", "priority", "0", ";", "policy", "accept", ";", "}"}),
         words({"add", "chain", "inet", "tcplab", "c2s_syn"}),
-        words({"add", "rule", "inet", "tcplab", "c2s_syn", "numgen", "inc", "mod", "1000000000", "lt",
-               "2", "counter", "drop"}),
-        words({"add", "rule", "inet", "tcplab", "forward", "iifname", "veth-rc", "oifname", "veth-rs",
-               "meta", "l4proto", "tcp", "tcp", "flags", "syn", "/", "fin,syn,rst,ack", "jump",
-               "c2s_syn"}),
+        words({"add", "rule", "inet", "tcplab", "c2s_syn", "numgen", "inc", "mod", "1000000000",
+               "lt", "2", "counter", "drop"}),
+        words({"add", "rule", "inet", "tcplab", "forward", "iifname", "veth-rc", "oifname",
+               "veth-rs", "meta", "l4proto", "tcp", "tcp", "flags", "syn", "/", "fin,syn,rst,ack",
+               "jump", "c2s_syn"}),
     };
     EXPECT_EQ(cmds, expected);
 }
@@ -181,10 +186,14 @@ TEST(TcSchedule, SynAckFinAndPureAckPerDirection) {
         }
         return false;
     };
-    EXPECT_TRUE(has("iifname veth-rs oifname veth-rc meta l4proto tcp tcp flags syn,ack / fin,syn,rst,ack jump s2c_synack"));
+    EXPECT_TRUE(
+        has("iifname veth-rs oifname veth-rc meta l4proto tcp tcp flags syn,ack / fin,syn,rst,ack "
+            "jump s2c_synack"));
     EXPECT_TRUE(has("meta l4proto tcp tcp flags '&' fin == fin jump c2s_fin"));
     EXPECT_TRUE(has("c2s_pure_ack numgen inc mod 1000000000 lt 3 counter drop"));
-    EXPECT_TRUE(has("meta nfproto ipv4 ip ihl 5 ip length 52 tcp doff 8 tcp flags ack / fin,syn,rst,ack jump c2s_pure_ack"));
+    EXPECT_TRUE(
+        has("meta nfproto ipv4 ip ihl 5 ip length 52 tcp doff 8 tcp flags ack / fin,syn,rst,ack "
+            "jump c2s_pure_ack"));
     EXPECT_TRUE(has("meta nfproto ipv6 ip6 nexthdr tcp ip6 length 32 tcp doff 8 tcp flags ack"));
     EXPECT_TRUE(nft_schedule_commands(kNs, Impairment{}).empty());
 }
@@ -202,7 +211,8 @@ TEST(TcStats, ParsesNetemCountersFromTcJson) {
     EXPECT_EQ(c.requeues, 2U);
     EXPECT_EQ(c.limit, 1000U);
     EXPECT_FALSE(c.seed.has_value());
-    EXPECT_FALSE(parse_netem_stats(R"([{"kind":"noqueue","handle":"0:","root":true,"bytes":0}])").present);
+    EXPECT_FALSE(
+        parse_netem_stats(R"([{"kind":"noqueue","handle":"0:","root":true,"bytes":0}])").present);
     EXPECT_THROW(parse_netem_stats("not json"), tcplab::SystemError);
 }
 

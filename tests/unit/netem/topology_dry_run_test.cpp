@@ -40,17 +40,24 @@ TEST(TopologyDryRun, UpRunsExactlyTheseCommands) {
         "ip netns add tl7-rtr",
         "ip netns add tl7-srv",
         "ip -n tl7-cli link set lo up",
-        "ip netns exec tl7-cli sysctl -q -w net.ipv6.conf.default.accept_dad=0 net.ipv6.conf.default.router_solicitations=0 net.ipv6.conf.default.accept_ra=0",
+        "ip netns exec tl7-cli sysctl -q -w net.ipv6.conf.default.accept_dad=0 "
+        "net.ipv6.conf.default.router_solicitations=0 net.ipv6.conf.default.accept_ra=0",
         "ip -n tl7-rtr link set lo up",
-        "ip netns exec tl7-rtr sysctl -q -w net.ipv6.conf.default.accept_dad=0 net.ipv6.conf.default.router_solicitations=0 net.ipv6.conf.default.accept_ra=0",
+        "ip netns exec tl7-rtr sysctl -q -w net.ipv6.conf.default.accept_dad=0 "
+        "net.ipv6.conf.default.router_solicitations=0 net.ipv6.conf.default.accept_ra=0",
         "ip -n tl7-srv link set lo up",
-        "ip netns exec tl7-srv sysctl -q -w net.ipv6.conf.default.accept_dad=0 net.ipv6.conf.default.router_solicitations=0 net.ipv6.conf.default.accept_ra=0",
+        "ip netns exec tl7-srv sysctl -q -w net.ipv6.conf.default.accept_dad=0 "
+        "net.ipv6.conf.default.router_solicitations=0 net.ipv6.conf.default.accept_ra=0",
         "ip -n tl7-cli link add veth-c type veth peer name veth-rc netns tl7-rtr",
         "ip -n tl7-srv link add veth-s type veth peer name veth-rs netns tl7-rtr",
-        "ip netns exec tl7-cli ethtool -K veth-c tso off gso off gro off lro off tx off rx off sg off",
-        "ip netns exec tl7-rtr ethtool -K veth-rc tso off gso off gro off lro off tx off rx off sg off",
-        "ip netns exec tl7-rtr ethtool -K veth-rs tso off gso off gro off lro off tx off rx off sg off",
-        "ip netns exec tl7-srv ethtool -K veth-s tso off gso off gro off lro off tx off rx off sg off",
+        "ip netns exec tl7-cli ethtool -K veth-c tso off gso off gro off lro off tx off rx off sg "
+        "off",
+        "ip netns exec tl7-rtr ethtool -K veth-rc tso off gso off gro off lro off tx off rx off sg "
+        "off",
+        "ip netns exec tl7-rtr ethtool -K veth-rs tso off gso off gro off lro off tx off rx off sg "
+        "off",
+        "ip netns exec tl7-srv ethtool -K veth-s tso off gso off gro off lro off tx off rx off sg "
+        "off",
         "ip -n tl7-cli addr add 198.18.7.2/24 dev veth-c",
         "ip -n tl7-cli addr add fd7c:7:1::2/64 dev veth-c nodad",
         "ip -n tl7-rtr addr add 198.18.7.1/24 dev veth-rc",
@@ -86,7 +93,8 @@ TEST(TopologyDryRun, DownRemovesInReverseCreationOrder) {
     }  // destructor: down
     const auto all = lines(runner.commands());
     EXPECT_NE(std::find(all.begin(), all.end(),
-                        "ip netns exec tl12-rtr sysctl -q -w net.ipv4.ip_forward=0 net.ipv6.conf.all.forwarding=0"),
+                        "ip netns exec tl12-rtr sysctl -q -w net.ipv4.ip_forward=0 "
+                        "net.ipv6.conf.all.forwarding=0"),
               all.end());
     for (const auto& l : all) {
         EXPECT_EQ(l.find("ethtool"), std::string::npos) << l;

@@ -49,7 +49,8 @@ TEST_F(StateDir, ObjectsAreWrittenBeforeCreationAndSurviveReread) {
     file->add({"link", "tl9-cli", "veth-c"});
     const auto record = read_run(dir_, 9);
     ASSERT_TRUE(record);
-    EXPECT_EQ(record->objects, (std::vector<RunObject>{{"netns", "", "tl9-cli"}, {"link", "tl9-cli", "veth-c"}}));
+    EXPECT_EQ(record->objects,
+              (std::vector<RunObject>{{"netns", "", "tl9-cli"}, {"link", "tl9-cli", "veth-c"}}));
     file->set_detached(true);
     EXPECT_TRUE(read_run(dir_, 9)->detached);
     EXPECT_FALSE(is_stale(*read_run(dir_, 9)));
@@ -137,7 +138,8 @@ TEST(CommandRunner, TimeoutKillsTheCommand) {
 TEST(CommandRunner, FormatQuotesOnlyWhenNeeded) {
     EXPECT_EQ(format_command({"ip", "-n", "tl1-cli", "addr", "add", "fd7c:1:1::2/64"}),
               "ip -n tl1-cli addr add fd7c:1:1::2/64");
-    EXPECT_EQ(format_command({"nft", "add", "chain", "{", ";", "it's"}), "nft add chain '{' ';' 'it'\\''s'");
+    EXPECT_EQ(format_command({"nft", "add", "chain", "{", ";", "it's"}),
+              "nft add chain '{' ';' 'it'\\''s'");
     DryRunRunner dry;
     EXPECT_TRUE(dry.dry_run());
     EXPECT_EQ(dry.run({"ip", "netns", "add", "x"}).exit_code, 0);
