@@ -18,7 +18,7 @@ const packet::IpAddress kClient = *packet::IpAddress::parse("198.18.1.2");
 const packet::IpAddress kServer = *packet::IpAddress::parse("198.19.1.2");
 
 FrameFacts segment(std::uint64_t frame, double t, bool from_client, std::uint16_t flags, std::uint32_t seq,
-                   std::uint32_t len, std::uint32_t verdicts = 0) {
+                   std::uint32_t len, std::uint32_t verdicts = 0, std::uint32_t ack = 0) {
     FrameFacts f;
     f.frame = frame;
     f.t = t;
@@ -28,6 +28,7 @@ FrameFacts segment(std::uint64_t frame, double t, bool from_client, std::uint16_
     f.seq = seq;
     f.len = len;
     f.verdicts = verdicts;
+    f.ack = ack;
     return f;
 }
 
@@ -48,7 +49,7 @@ protected:
         // Client: SYN, data 1..1000, data 1001..2000 (dropped by the path), its re-send, FIN.
         client_.frames = {segment(1, 0.000, true, tf::kSyn, 100, 0),
                           segment(2, 0.001, false, tf::kSyn | tf::kAck, 900, 0),
-                          segment(3, 0.002, true, tf::kAck, 101, 0),
+                          segment(3, 0.002, true, tf::kAck, 101, 0, 0, 901),
                           segment(4, 0.003, true, tf::kAck | tf::kPsh, 101, 1000),
                           segment(5, 0.004, true, tf::kAck | tf::kPsh, 1101, 1000),
                           segment(6, 0.300, true, tf::kAck | tf::kPsh, 1101, 1000, kRetransmission),
@@ -105,14 +106,16 @@ TEST_F(Checks, AnUnflaggedResendFailsBothTheGroundTruthAndTheDropCheck) {
 
 TEST_F(Checks, AVerdictOnAFirstTransmissionIsAFalseRetransmission) {
     client_.frames[3].verdicts = kRetransmission;
-    const auto& c = find(run(), "resend_verdicts_client");
+    const auto checks = run();
+    const auto& c = find(checks, "resend_verdicts_client");
     EXPECT_FALSE(c.pass);
     EXPECT_NE(c.observed.find("flagged without a re-send: frames 4"), std::string::npos) << c.observed;
 }
 
 TEST_F(Checks, ADropThatWasNeverResentFails) {
     client_.frames.erase(client_.frames.begin() + 5);
-    const auto& c = find(run(), "drops_retransmitted");
+    const auto checks = run();
+    const auto& c = find(checks, "drops_retransmitted");
     EXPECT_FALSE(c.pass);
     EXPECT_NE(c.observed.find("never re-sent"), std::string::npos) << c.observed;
 }
