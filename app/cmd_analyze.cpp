@@ -8,6 +8,7 @@
 
 #include "analyzer/report.hpp"
 #include "app/cli.hpp"
+#include "netem/path_diff.hpp"
 #include "packet/errors.hpp"
 
 namespace tcplab::app {
@@ -32,11 +33,14 @@ int run_analyze(const Args& args) {
         ("file", po::value(&files), "capture file(s): pcap or pcapng")
         ("format", po::value(&format)->default_value("text"), "text | json | tsv")
         ("frames", "one row per TCP frame (with --format tsv: frame, stream, flags, rto, rto_frame)")
-        ("stream", po::value(&stream), "only this tcp.stream index");
+        ("stream", po::value(&stream), "only this tcp.stream index")
+        ("diff", "dual-vantage diff of exactly two files, CLIENT.pcap SERVER.pcap: what the path between\n"
+                 "them dropped, duplicated, reordered or corrupted (text, or --format json)");
     po::positional_options_description positional;
     positional.add("file", -1);
     const CommandSpec spec{
-        "tcplab analyze FILE... [--format text|json|tsv] [--frames] [--stream N]",
+        "tcplab analyze FILE... [--format text|json|tsv] [--frames] [--stream N]\n"
+        "       tcplab analyze --diff CLIENT.pcap SERVER.pcap [--format text|json]",
         "TCP analysis of capture files with tshark's rules: per stream the handshake (flags, raw and\n"
         "relative seq/ack, options, iRTT), the teardown, and every retransmission, duplicate ACK,\n"
         "lost segment, zero window, ... with frame numbers, RTO and the reason the rule fired.",
@@ -45,6 +49,16 @@ int run_analyze(const Args& args) {
     const auto vm = parse_command_line(spec, options, args, &positional);
     if (!vm) return kExitOk;
     if (files.empty()) throw UsageError("no capture file given\nusage: " + spec.usage);
+    if (vm->count("diff") != 0) {
+        if (files.size() != 2) throw UsageError("--diff takes exactly two files: CLIENT.pcap SERVER.pcap");
+        const netem::PathDiff diff = netem::diff_captures(files[0], files[1]);
+        if (parse_format(format) == analyzer::Format::json) {
+            std::cout << netem::render_diff_json(diff).dump(2) << "\n";
+        } else {
+            std::cout << netem::render_diff_text(diff);
+        }
+        return kExitOk;
+    }
 
     analyzer::AnalyzeOptions o;
     o.format = parse_format(format);
