@@ -16,4 +16,6 @@ cd "$build_dir"
 if [ -x app/tcplab ] && [ "$(id -u)" -eq 0 ]; then
     app/tcplab net down --stale >/dev/null 2>&1 || true
 fi
+# The whole suite: also re-derive every committed analyzer expectation with tshark (the oracle).
+export TCPLAB_TSHARK_RECHECK=1
 ctest --output-on-failure --timeout 900 -j "$(nproc)" "$@"
