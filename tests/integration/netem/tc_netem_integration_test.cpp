@@ -60,7 +60,9 @@ int udp_delivered(const Topology& topo, int count) {
         ::inet_pton(AF_INET, topo.server_ipv4().c_str(), &to.sin_addr);
         for (int i = 0; i < count; ++i) {
             ::sendto(s.get(), &i, sizeof i, 0, reinterpret_cast<sockaddr*>(&to), sizeof to);
-            if (i % 100 == 99) std::this_thread::sleep_for(std::chrono::milliseconds(2));
+            // Paced so no queue but netem ever overflows (a slow UML guest drops bursts in the
+            // veth backlog, which netem would not count).
+            if (i % 10 == 9) std::this_thread::sleep_for(std::chrono::milliseconds(2));
         }
     });
     server.join();
@@ -86,6 +88,9 @@ TEST_F(TcNetem, Loss30PercentWithinTheBinomialInterval) {
     Impairment imp;
     imp.client_to_server.loss_percent = 30;
     TcBackend tc(topo.run_id(), imp, features_);
+    // Resolve every neighbour first: netem impairs ARP too, and datagrams queued behind a lost
+    // ARP request are dropped by the neighbour layer, not by netem (seen in the UML guest).
+    ASSERT_TRUE(ping_once(topo.namespace_name(Role::client), topo.server_ipv4(), 1).has_value());
     tc.apply();
     constexpr int kSent = 2000;
     const int lost = kSent - udp_delivered(topo, kSent);
@@ -94,8 +99,11 @@ TEST_F(TcNetem, Loss30PercentWithinTheBinomialInterval) {
     EXPECT_GE(lost, static_cast<int>(600 - half));
     EXPECT_LE(lost, static_cast<int>(600 + half));
     const auto stats = tc.read_stats();
-    EXPECT_EQ(stats.client_to_server.injected_loss, static_cast<std::uint64_t>(lost))
+    // netem's own counter accounts for every lost datagram; it may count a few more, because
+    // the neighbour traffic (ARP) crossing the same qdisc is subject to the same loss.
+    EXPECT_GE(stats.client_to_server.injected_loss, static_cast<std::uint64_t>(lost))
         << "netem's own drop counter must account for every lost datagram";
+    EXPECT_LE(stats.client_to_server.injected_loss, static_cast<std::uint64_t>(lost) + 5);
 }
 
 TEST_F(TcNetem, Delay50MsEachWayGivesAPingRttNear100Ms) {
@@ -104,8 +112,11 @@ TEST_F(TcNetem, Delay50MsEachWayGivesAPingRttNear100Ms) {
     imp.client_to_server.delay_ms = 50;
     imp.server_to_client.delay_ms = 50;
     TcBackend tc(topo.run_id(), imp, features_);
+    // Resolve the neighbours before timing: an ARP exchange through the delayed path adds a
+    // full extra round trip to the first ping.
+    ASSERT_TRUE(ping_once(topo.namespace_name(Role::client), topo.server_ipv4(), 1).has_value());
     tc.apply();
-    for (std::uint16_t seq = 1; seq <= 3; ++seq) {
+    for (std::uint16_t seq = 2; seq <= 4; ++seq) {
         const auto reply = ping_once(topo.namespace_name(Role::client), topo.server_ipv4(), seq);
         ASSERT_TRUE(reply.has_value());
         EXPECT_GE(reply->rtt_ms, 100.0);
