@@ -3,7 +3,6 @@
 #include <arpa/inet.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
-#include <openssl/evp.h>
 #include <poll.h>
 #include <sys/socket.h>
 
@@ -21,37 +20,13 @@
 
 #include "netem/netns.hpp"
 #include "packet/unique_fd.hpp"
+#include "tls/sha256.hpp"
 
 namespace tcplab::netem {
 
 namespace {
 
 using Clock = std::chrono::steady_clock;
-
-class Sha256 {
-public:
-    Sha256() : ctx_(EVP_MD_CTX_new(), EVP_MD_CTX_free) {
-        if (!ctx_ || EVP_DigestInit_ex(ctx_.get(), EVP_sha256(), nullptr) != 1) {
-            throw SystemError("OpenSSL: cannot initialise SHA-256");
-        }
-    }
-    void update(const void* data, std::size_t n) { EVP_DigestUpdate(ctx_.get(), data, n); }
-    std::string hex() {
-        std::array<unsigned char, EVP_MAX_MD_SIZE> md{};
-        unsigned int len = 0;
-        EVP_DigestFinal_ex(ctx_.get(), md.data(), &len);
-        static constexpr char kDigits[] = "0123456789abcdef";
-        std::string out;
-        for (unsigned int i = 0; i < len; ++i) {
-            out += kDigits[md[i] >> 4];
-            out += kDigits[md[i] & 15];
-        }
-        return out;
-    }
-
-private:
-    std::unique_ptr<EVP_MD_CTX, decltype(&EVP_MD_CTX_free)> ctx_;
-};
 
 // splitmix64: a reproducible payload for a seed, cheap enough for gigabytes.
 class PayloadStream {
@@ -141,7 +116,7 @@ ServerOutcome serve_one(int listener, Clock::time_point deadline, const std::ato
         out.error = errno_text("server: accept");
         return out;
     }
-    Sha256 sha;
+    tls::Sha256 sha;
     std::vector<std::uint8_t> buf(256 * 1024);
     for (;;) {
         if (!wait_for(conn.get(), POLLIN, deadline, &cancel)) {
@@ -162,7 +137,7 @@ ServerOutcome serve_one(int listener, Clock::time_point deadline, const std::ato
         sha.update(buf.data(), static_cast<std::size_t>(n));
         out.received += static_cast<std::uint64_t>(n);
     }
-    out.sha256 = sha.hex();
+    out.sha256 = sha.hex_digest();
     std::string reply = reply_digest ? out.sha256 + "\n" : "";
     std::size_t off = 0;
     while (off < reply.size()) {
@@ -211,7 +186,7 @@ void run_client(const KernelBulkOptions& options, Clock::time_point deadline, Ke
                                    : reinterpret_cast<sockaddr_in6*>(&local)->sin6_port);
 
     PayloadStream payload(options.seed);
-    Sha256 sha;
+    tls::Sha256 sha;
     std::vector<std::uint8_t> chunk(64 * 1024);
     std::uint64_t left = options.bytes;
     while (left > 0) {
@@ -237,7 +212,7 @@ void run_client(const KernelBulkOptions& options, Clock::time_point deadline, Ke
         }
         left -= n;
     }
-    result.sha256_sent = sha.hex();
+    result.sha256_sent = sha.hex_digest();
     ::shutdown(fd.get(), SHUT_WR);
     std::string reply;
     char buf[256];
@@ -336,9 +311,9 @@ KernelBulkResult run_kernel_bulk(const KernelBulkOptions& options) {
 }
 
 std::string sha256_hex(std::span<const std::uint8_t> bytes) {
-    Sha256 sha;
+    tls::Sha256 sha;
     sha.update(bytes.data(), bytes.size());
-    return sha.hex();
+    return sha.hex_digest();
 }
 
 }  // namespace tcplab::netem
