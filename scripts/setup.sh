@@ -7,8 +7,10 @@ set -euo pipefail
 
 repo=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 build_dir=${TCPLAB_BUILD_DIR:-$repo/build}
-werror=${TCPLAB_WERROR:-OFF}
-sanitize=${TCPLAB_SANITIZE:-}
+# Unset means "keep what the build directory was configured with" (OFF / none for a new one), so
+# run_scenario.sh after a CI-style TCPLAB_WERROR=ON test run does not rebuild everything.
+werror=${TCPLAB_WERROR-}
+sanitize=${TCPLAB_SANITIZE-}
 
 die() { echo "setup.sh: $*" >&2; exit 1; }
 
@@ -51,14 +53,19 @@ if [ "${TCPLAB_SKIP_INSTALL:-0}" != 1 ]; then
     fi
 fi
 
-# Re-configure only when the cache is missing or the requested options changed.
-wanted="werror=$werror sanitize=$sanitize"
-stamp="$build_dir/.tcplab-config"
-if [ ! -f "$build_dir/CMakeCache.txt" ] || [ "$(cat "$stamp" 2>/dev/null)" != "$wanted" ]; then
-    cmake -S "$repo" -B "$build_dir" -DCMAKE_BUILD_TYPE=RelWithDebInfo \
-        -DTCPLAB_WERROR="$werror" -DTCPLAB_SANITIZE="$sanitize" >/dev/null \
-        || die "cmake configure failed (see output above)"
-    echo "$wanted" > "$stamp"
+# Configure when there is no build yet, or when an option was asked for that differs from the
+# cache; otherwise cmake --build re-runs cmake itself when a CMakeLists.txt changed.
+cached() { sed -n "s/^$1:[A-Z]*=//p" "$build_dir/CMakeCache.txt" 2>/dev/null; }
+configure=()
+if [ ! -f "$build_dir/CMakeCache.txt" ]; then
+    configure=(-DCMAKE_BUILD_TYPE=RelWithDebInfo -DTCPLAB_WERROR="${werror:-OFF}" -DTCPLAB_SANITIZE="$sanitize")
+else
+    [ -n "$werror" ] && [ "$(cached TCPLAB_WERROR)" != "$werror" ] && configure+=(-DTCPLAB_WERROR="$werror")
+    [ -n "${TCPLAB_SANITIZE+set}" ] && [ "$(cached TCPLAB_SANITIZE)" != "$sanitize" ] \
+        && configure+=(-DTCPLAB_SANITIZE="$sanitize")
+fi
+if [ ${#configure[@]} -gt 0 ]; then
+    cmake -S "$repo" -B "$build_dir" "${configure[@]}" >/dev/null || die "cmake configure failed (see output above)"
 fi
 cmake --build "$build_dir" -j "$(nproc)" || die "build failed (see the compiler output above)"
 test -x "$build_dir/app/tcplab" || die "build finished but $build_dir/app/tcplab is missing"
