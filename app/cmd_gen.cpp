@@ -304,16 +304,18 @@ int run_flood_command(const Args& args) {
         ("src-range", po::value<std::string>(), "source addresses to cycle through, CIDR (default: route's source)")
         ("sport-range", po::value<std::string>()->default_value("1024-65535"), "source ports to cycle through")
         ("threads", po::value<unsigned>()->default_value(1), "sender threads (each its own socket)")
-        ("batch", po::value<unsigned>()->default_value(256), "frames per sendmmsg call")
+        ("batch", po::value<unsigned>()->default_value(256), "frames per send call (ring kick or sendmmsg)")
+        ("tx", po::value<std::string>()->default_value("auto"),
+         "ring (PACKET_TX_RING), sendmmsg, or auto (the ring, sendmmsg if it cannot be set up)")
         ("payload", po::value<unsigned>()->default_value(0), "UDP payload bytes")
         ("ttl", po::value<unsigned>()->default_value(64), "IP TTL / hop limit")
         ("quiet", po::bool_switch(), "no live progress line");
     const auto vm = parse_command_line(
         {"tcplab gen flood --kind syn|ack|udp --dst ADDR:PORT (--count N | --duration S) [options]",
-         "Sends a bounded flood of crafted frames straight to the egress interface (AF_PACKET,\n"
-         "batched sendmmsg, qdisc bypassed) at a precise rate or as fast as possible. Always\n"
-         "bounded: --count, --duration, or both (whichever ends first). Live progress on stderr,\n"
-         "summary on stdout.",
+         "Sends a bounded flood of crafted frames straight to the egress interface (AF_PACKET\n"
+         "TX ring, sendmmsg as fallback; qdisc bypassed) at a precise rate or as fast as\n"
+         "possible. Always bounded: --count, --duration, or both (whichever ends first). Live\n"
+         "progress on stderr, summary on stdout.",
          "example: tcplab gen flood --kind syn --dst 198.19.1.2:80 --rate max --duration 5 --threads 2"},
         d, args);
     if (!vm) {
@@ -348,6 +350,7 @@ int run_flood_command(const Args& args) {
     o.sport_high = ports.second;
     o.threads = (*vm)["threads"].as<unsigned>();
     o.batch = (*vm)["batch"].as<unsigned>();
+    o.tx = gen::parse_flood_tx((*vm)["tx"].as<std::string>());
     o.payload = u16_flag(*vm, "payload");
     o.ttl = ttl_flag(*vm);
     const bool quiet = (*vm)["quiet"].as<bool>();
@@ -363,6 +366,10 @@ int run_flood_command(const Args& args) {
     });
     if (!quiet) {
         std::fputs("\n", stderr);
+    }
+    if (!result.fallback_reason.empty()) {
+        std::fprintf(stderr, "notice: sent with sendmmsg, the TX ring was unavailable (%s)\n",
+                     result.fallback_reason.c_str());
     }
     std::printf("flood %s to %s via %s: %llu packets in %.3f s = %.0f pps, %.1f Mbit/s "
                 "(%zu-byte frames), %llu errors, %u thread(s)\n",

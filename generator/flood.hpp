@@ -1,9 +1,11 @@
 #pragma once
-// Bounded floods: SYN, ACK or UDP frames written straight to the egress interface with an
-// AF_PACKET socket and sendmmsg() in batches (qdisc bypassed), from --threads sender threads,
-// each with its own socket and share of the rate. Frames are built once up front (packet::
-// build_tcp_packet / build_udp_packet) over a cycle of source addresses and ports. A flood is
-// always bounded: by a packet count, a duration, or both — a flood with neither is rejected.
+// Bounded floods: SYN, ACK or UDP frames written straight to the egress interface (qdisc
+// bypassed) from --threads sender threads, each with its own AF_PACKET socket and share of the
+// rate. The default path is a PACKET_TX_RING per thread: frames are prebuilt in the ring's slots
+// once, only the varying fields (source address/port, IP id, seq, checksums) are rewritten per
+// packet (FloodFrames), and one sendto() sends a whole batch. Where the ring cannot be set up,
+// sendmmsg() over a cycle of prebuilt frames is the fallback. A flood is always bounded: by a
+// packet count, a duration, or both — a flood with neither is rejected.
 #include <array>
 #include <chrono>
 #include <cstdint>
@@ -21,6 +23,11 @@ enum class FloodKind : std::uint8_t { syn, ack, udp };
 FloodKind parse_flood_kind(const std::string& text);  // UsageError on anything else
 const char* to_string(FloodKind kind);
 
+// How frames reach the driver: automatic = the TX ring, sendmmsg when the ring is unavailable.
+enum class FloodTx : std::uint8_t { automatic, ring, sendmmsg };
+FloodTx parse_flood_tx(const std::string& text);  // auto, ring, sendmmsg; UsageError otherwise
+const char* to_string(FloodTx tx);
+
 struct FloodOptions {
     FloodKind kind = FloodKind::syn;
     packet::Endpoint dst;
@@ -31,7 +38,8 @@ struct FloodOptions {
     std::optional<std::chrono::milliseconds> duration;
     double rate = 0;                         // packets per second over all threads; 0 = max
     unsigned threads = 1;
-    unsigned batch = 256;                    // frames per sendmmsg (256: fewer syscalls, measured ~5% over 64)
+    unsigned batch = 256;                    // frames per sendto()/sendmmsg (256: fewer syscalls, measured ~5% over 64)
+    FloodTx tx = FloodTx::automatic;
     std::uint16_t payload = 0;               // UDP payload bytes (TCP floods carry none)
     std::uint8_t ttl = 64;
 };
@@ -49,6 +57,8 @@ struct FloodResult {
     std::chrono::duration<double> elapsed{0};
     std::string interface;
     std::size_t frame_size = 0;    // bytes of one frame (Ethernet header included)
+    FloodTx tx = FloodTx::ring;    // the path actually used (ring or sendmmsg)
+    std::string fallback_reason;   // why the ring was not used (automatic mode), else empty
     double pps() const { return elapsed.count() > 0 ? static_cast<double>(packets) / elapsed.count() : 0; }
     double mbps() const { return elapsed.count() > 0 ? static_cast<double>(bytes) * 8 / elapsed.count() / 1e6 : 0; }
 };

@@ -6,9 +6,12 @@
 #include <sstream>
 
 #include "generator/flood.hpp"
+#include "generator/flood_frames.hpp"
 #include "generator/segment.hpp"
 #include "packet/dissect.hpp"
+#include "packet/builder.hpp"
 #include "packet/errors.hpp"
+#include "packet/link.hpp"
 #include "pcap_writer.hpp"
 
 namespace tcplab::gen {
@@ -108,6 +111,91 @@ TEST(Flood, ThreadsGetDisjointTuples) {
     }
 }
 
+// The TX ring rewrites a slot in place: frame k written over whatever the slot held before must
+// equal frame k built from scratch by the packet builders (every checksum computed in full).
+struct InPlaceCase {
+    FloodKind kind;
+    const char* dst;
+    const char* src;        // default source
+    const char* src_range;  // empty: none
+    std::uint16_t payload;
+};
+
+std::vector<std::uint8_t> built_from_scratch(const FloodOptions& o, const packet::IpAddress& default_src,
+                                             const std::array<std::uint8_t, 6>& mac, std::uint64_t k) {
+    packet::IpParams ip;
+    ip.src = o.src_range ? o.src_range->at(k % o.src_range->size()) : default_src;
+    ip.dst = o.dst.address;
+    ip.ttl = o.ttl;
+    ip.identification = static_cast<std::uint16_t>(k);
+    const auto sport = static_cast<std::uint16_t>(o.sport_low + k % (std::uint64_t{o.sport_high} - o.sport_low + 1));
+    std::vector<std::uint8_t> l3;
+    if (o.kind == FloodKind::udp) {
+        packet::UdpHeader udp;
+        udp.src_port = sport;
+        udp.dst_port = o.dst.port;
+        l3 = packet::build_udp_packet(ip, udp, std::vector<std::uint8_t>(o.payload, 0));
+    } else {
+        packet::TcpHeader tcp;
+        tcp.src_port = sport;
+        tcp.dst_port = o.dst.port;
+        tcp.seq = packet::SeqNum(static_cast<std::uint32_t>(k * 2654435761u));
+        tcp.window = 64240;
+        tcp.flags = o.kind == FloodKind::syn ? flag::kSyn : flag::kAck;
+        if (o.kind == FloodKind::ack) {
+            tcp.ack = packet::SeqNum(static_cast<std::uint32_t>(k * 40503u + 1));
+        }
+        l3 = packet::build_tcp_packet(ip, tcp, {});
+    }
+    packet::EthernetHeader eth;
+    eth.src = mac;
+    eth.dst = mac;
+    eth.ether_type = ip.src.is_v4() ? packet::kEtherTypeIpv4 : packet::kEtherTypeIpv6;
+    std::vector<std::uint8_t> frame;
+    packet::write_ethernet(eth, frame);
+    frame.insert(frame.end(), l3.begin(), l3.end());
+    return frame;
+}
+
+class FloodFramesInPlace : public ::testing::TestWithParam<InPlaceCase> {};
+
+TEST_P(FloodFramesInPlace, RewrittenFrameEqualsAFreshBuild) {
+    const auto& c = GetParam();
+    FloodOptions o;
+    o.kind = c.kind;
+    o.dst = *packet::Endpoint::parse(c.dst);
+    o.count = 1;
+    o.payload = c.payload;
+    o.sport_low = 1000;
+    o.sport_high = 1006;  // 7 ports: k wraps at a different period than the address range
+    if (*c.src_range != '\0') {
+        o.src_range = parse_cidr(c.src_range, "src-range");
+    }
+    const auto src = *packet::IpAddress::parse(c.src);
+    const std::array<std::uint8_t, 6> mac{2, 0, 0, 0, 0, 9};
+    const FloodFrames frames(o, src, mac, mac);
+    std::vector<std::uint8_t> slot(frames.bytes().begin(), frames.bytes().end());
+    // k beyond 2^16 (IP id wraps), beyond 2^32 (seq multiplier wraps), and consecutive ks so each
+    // write lands on the previous frame's bytes, as in a reused ring slot.
+    for (const std::uint64_t base : {std::uint64_t{0}, std::uint64_t{65530}, std::uint64_t{1} << 33}) {
+        for (std::uint64_t k = base; k < base + 40; ++k) {
+            frames.write(k, slot.data());
+            ASSERT_EQ(slot, built_from_scratch(o, src, mac, k)) << "frame " << k;
+        }
+    }
+}
+
+INSTANTIATE_TEST_SUITE_P(
+    KindsAndFamilies, FloodFramesInPlace,
+    ::testing::Values(InPlaceCase{FloodKind::syn, "198.18.7.2:80", "198.18.7.1", "", 0},
+                      InPlaceCase{FloodKind::syn, "198.18.7.2:80", "198.18.7.1", "198.18.0.0/15", 0},
+                      InPlaceCase{FloodKind::ack, "198.18.7.2:443", "198.18.7.1", "198.18.7.16/29", 0},
+                      InPlaceCase{FloodKind::udp, "198.18.7.2:9", "198.18.7.1", "198.18.7.16/30", 17},
+                      InPlaceCase{FloodKind::udp, "198.18.7.2:9", "198.18.7.1", "", 0},
+                      InPlaceCase{FloodKind::syn, "[fd7c:7::2]:80", "fd7c:7::1", "fd7c:7::100/120", 0},
+                      InPlaceCase{FloodKind::ack, "[fd7c:7::2]:80", "fd7c:7::1", "", 0},
+                      InPlaceCase{FloodKind::udp, "[fd7c:7::2]:9", "fd7c:7::1", "fd7c:7:1::/112", 33}));
+
 // tshark as the oracle: no malformed packet, every checksum verified good.
 void expect_tshark_clean(const std::string& pcap, std::size_t frames, bool ipv4) {
     using testing::capture_output;
@@ -153,7 +241,8 @@ TEST(Tshark, CraftedSegmentsAndFloodFramesAreClean) {
                                               "-e tcp.option_kind 2>/dev/null");
     EXPECT_EQ(opts.substr(0, opts.find('\t')), "1200");
     EXPECT_NE(opts.find("253"), std::string::npos) << opts;
-    // Flood frames (Ethernet), SYN over IPv4 and UDP over IPv6.
+    // Flood frames (Ethernet), SYN over IPv4 and UDP over IPv6, as the TX ring writes them
+    // (build_flood_frames goes through FloodFrames::write, the ring's per-slot rewrite).
     auto o = syn_flood();
     const std::array<std::uint8_t, 6> mac{2, 0, 0, 0, 0, 1};
     testing::write_pcap((dir / "flood4.pcap").string(), 1,
