@@ -86,6 +86,22 @@ std::uint8_t ttl_flag(const po::variables_map& vm) {
     return static_cast<std::uint8_t>(ttl);
 }
 
+// The flags add_syn_flags() declared, into the settings syn and handshake share.
+void read_syn_flags(const po::variables_map& vm, gen::SynSettings& o) {
+    o.src = gen::parse_address(vm["src"].as<std::string>(), "src");
+    o.dst = gen::parse_endpoint(vm["dst"].as<std::string>(), "dst");
+    o.sport = optional_port(vm, "sport");
+    if (vm.count("isn") != 0U) {
+        o.isn = vm["isn"].as<std::uint32_t>();
+    }
+    o.mss = u16_flag(vm, "mss");
+    o.wscale = optional_wscale(vm);
+    o.sack = vm["sack"].as<bool>();
+    o.timestamps = vm["timestamps"].as<bool>();
+    o.window = u16_flag(vm, "window");
+    o.ttl = ttl_flag(vm);
+}
+
 void print_lines(const std::vector<std::string>& lines) {
     for (const auto& line : lines) {
         std::cout << line << "\n";
@@ -110,18 +126,7 @@ int run_syn(const Args& args) {
         return kExitOk;
     }
     gen::SynProbeOptions o;
-    o.src = gen::parse_address((*vm)["src"].as<std::string>(), "src");
-    o.dst = gen::parse_endpoint((*vm)["dst"].as<std::string>(), "dst");
-    o.sport = optional_port(*vm, "sport");
-    if (vm->count("isn") != 0U) {
-        o.isn = (*vm)["isn"].as<std::uint32_t>();
-    }
-    o.mss = u16_flag(*vm, "mss");
-    o.wscale = optional_wscale(*vm);
-    o.sack = (*vm)["sack"].as<bool>();
-    o.timestamps = (*vm)["timestamps"].as<bool>();
-    o.window = u16_flag(*vm, "window");
-    o.ttl = ttl_flag(*vm);
+    read_syn_flags(*vm, o);
     o.count = (*vm)["count"].as<unsigned>();
     o.timeout = seconds_flag((*vm)["timeout"].as<double>(), "timeout");
     if (vm->count("flags") != 0U) {
@@ -170,18 +175,7 @@ int run_handshake_command(const Args& args) {
         return kExitOk;
     }
     gen::HandshakeOptions o;
-    o.src = gen::parse_address((*vm)["src"].as<std::string>(), "src");
-    o.dst = gen::parse_endpoint((*vm)["dst"].as<std::string>(), "dst");
-    o.sport = optional_port(*vm, "sport");
-    if (vm->count("isn") != 0U) {
-        o.isn = (*vm)["isn"].as<std::uint32_t>();
-    }
-    o.mss = u16_flag(*vm, "mss");
-    o.wscale = optional_wscale(*vm);
-    o.sack = (*vm)["sack"].as<bool>();
-    o.timestamps = (*vm)["timestamps"].as<bool>();
-    o.window = u16_flag(*vm, "window");
-    o.ttl = ttl_flag(*vm);
+    read_syn_flags(*vm, o);
     o.timeout = seconds_flag((*vm)["timeout"].as<double>(), "timeout");
     o.data_bytes = (*vm)["data"].as<std::uint64_t>();
     o.fin = (*vm)["fin"].as<bool>();

@@ -9,24 +9,16 @@
 #include <string>
 #include <vector>
 
+#include "generator/syn_settings.hpp"
 #include "packet/ip_address.hpp"
 #include "packet/tcp.hpp"
 
 namespace tcplab::gen {
 
-struct SynProbeOptions {
-    packet::IpAddress src;
-    packet::Endpoint dst;
-    std::optional<std::uint16_t> sport;     // probe i uses sport+i; random when unset
-    std::optional<std::uint32_t> isn;
-    std::optional<std::uint16_t> mss = 1460;
-    std::optional<std::uint8_t> wscale;
-    bool sack = false;
-    bool timestamps = false;
+// sport: probe i uses sport+i (random when unset).
+struct SynProbeOptions : SynSettings {
     std::vector<packet::TcpOption> extra_options;  // appended after the Linux layout
-    std::uint16_t window = 64240;
     std::uint16_t flags = packet::tcp_flag::kSyn;  // e.g. SYN|ECE|CWR for an ECN setup
-    std::uint8_t ttl = 64;
     unsigned count = 1;
     std::chrono::milliseconds timeout{3000};       // per probe
 };

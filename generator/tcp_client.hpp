@@ -14,21 +14,14 @@
 #include <string>
 #include <vector>
 
+#include "generator/syn_settings.hpp"
 #include "packet/ip_address.hpp"
 #include "packet/tcp.hpp"
 
 namespace tcplab::gen {
 
-struct HandshakeOptions {
-    packet::IpAddress src;                 // local address of this namespace (same family as dst)
-    packet::Endpoint dst;                  // the peer, e.g. 198.19.1.2:8080 or [fd7c:1:2::2]:8080
-    std::optional<std::uint16_t> sport;    // random in 32768-60999 when unset
-    std::optional<std::uint32_t> isn;      // random when unset
-    std::uint16_t mss = 1460;              // our MSS option (always sent)
-    std::optional<std::uint8_t> wscale;    // our window-scale option
-    bool sack = false;                     // SACK_PERM on our SYN
-    bool timestamps = false;               // TS option on our SYN (and every segment if agreed)
-    std::uint16_t window = 64240;          // window field we advertise
+// The SYN's settings; timestamps, when agreed, go on every segment.
+struct HandshakeOptions : SynSettings {
     std::uint64_t data_bytes = 0;          // bytes to send after the handshake
     bool fin = false;                      // close with FIN and wait for the peer's FIN
     bool rst = false;                      // abort with RST (after the data is acked)
@@ -36,7 +29,6 @@ struct HandshakeOptions {
     int max_retransmissions = 8;           // of one segment, before giving up
     std::chrono::milliseconds linger{500}; // after the final ACK: re-ACK a retransmitted peer FIN
     bool suppress_rst = true;              // install the nftables rule (tests may turn it off)
-    std::uint8_t ttl = 64;
 };
 
 enum class HandshakeOutcome : std::uint8_t {
