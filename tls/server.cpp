@@ -118,11 +118,7 @@ Server::Server(ServerConfig config) : config_(std::move(config)) {
     }
 }
 
-Server::~Server() {
-    // run() waits for its workers; this only guards a Server destroyed without run().
-    std::unique_lock lock(mutex_);
-    changed_.wait(lock, [this] { return active_ == 0; });
-}
+Server::~Server() { stop_workers(); }
 
 std::uint16_t Server::port() const { return local_port(listener_.get()); }
 
@@ -170,28 +166,72 @@ ServerStats Server::run(std::stop_token stop) {
         ::setsockopt(fd.get(), IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
         ++accepted_;
         ++started;
-        {
-            const std::lock_guard lock(mutex_);
-            ++active_;
-        }
-        try {
-            std::thread([this, conn = std::move(fd)]() mutable { serve(std::move(conn)); }).detach();
-        } catch (const std::system_error&) {
-            ++failed_;  // no thread: the connection (already moved into the lambda) is closed
-            finish_worker();
-        }
+        hand_over(std::move(fd));
     }
     // On a stop request the workers were told (stop fd) and end with close_notify; after
     // max_connections_total they finish their exchange normally.
-    std::unique_lock lock(mutex_);
-    changed_.wait(lock, [this] { return active_ == 0; });
+    {
+        std::unique_lock lock(mutex_);
+        changed_.wait(lock, [this] { return active_ == 0; });
+    }
+    stop_workers();
     return ServerStats{accepted_.load(), completed_.load(), refused_.load(), timed_out_.load(), failed_.load()};
 }
 
-void Server::finish_worker() {
+void Server::hand_over(Fd fd) {
     const std::lock_guard lock(mutex_);
-    --active_;
-    changed_.notify_all();
+    ++active_;
+    queue_.push_back(std::move(fd));
+    // A worker that was notified but has not woken yet still counts as idle, so compare with the
+    // queue, not with zero. active_ <= max_conns bounds the number of workers.
+    if (queue_.size() > idle_workers_) {
+        try {
+            workers_.emplace_back([this] { work(); });
+        } catch (const std::system_error&) {
+            if (workers_.empty()) {  // nobody will ever take it: drop the connection
+                queue_.pop_back();
+                --active_;
+                ++failed_;
+                changed_.notify_all();
+                return;
+            }
+        }
+    }
+    work_ready_.notify_one();
+}
+
+void Server::work() {
+    std::unique_lock lock(mutex_);
+    for (;;) {
+        ++idle_workers_;
+        work_ready_.wait(lock, [this] { return !queue_.empty() || stopping_; });
+        --idle_workers_;
+        if (queue_.empty()) {
+            return;  // stopping, and every accepted connection has been served
+        }
+        Fd fd = std::move(queue_.front());
+        queue_.pop_front();
+        lock.unlock();
+        serve(std::move(fd));
+        lock.lock();
+        --active_;
+        changed_.notify_all();
+    }
+}
+
+void Server::stop_workers() noexcept {
+    const std::uint64_t one = 1;
+    [[maybe_unused]] const ssize_t n = ::write(stop_fd_.get(), &one, sizeof one);
+    {
+        const std::lock_guard lock(mutex_);
+        stopping_ = true;
+    }
+    work_ready_.notify_all();
+    for (std::thread& worker : workers_) {
+        if (worker.joinable()) {
+            worker.join();
+        }
+    }
 }
 
 void Server::serve(Fd fd) {
@@ -308,7 +348,6 @@ void Server::serve(Fd fd) {
             // a logging failure must not take the server down
         }
     }
-    finish_worker();
 }
 
 ServerStats run_server(const ServerConfig& config, std::stop_token stop) {

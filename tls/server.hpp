@@ -10,20 +10,26 @@
 //
 // Sockets belong to the network namespace of the thread that constructs the Server (for the
 // client: that calls run_client), so the scenario runner enters tl<N>-srv / tl<N>-cli first.
-// One thread per connection, at most max_conns at once (further clients wait in the listen
-// backlog). Every connection has a handshake deadline and an idle deadline, so silent or
-// stalling clients lose their slot. Every client must present a certificate signed by
-// credentials.ca with EKU clientAuth; otherwise the handshake is refused with OpenSSL's alert
-// (certificate_required / handshake_failure, unknown_ca, certificate_expired,
-// unsupported_certificate).
+// One worker thread per open connection, at most max_conns at once (further clients wait in the
+// listen backlog). Workers are kept and reused, never detached: a fresh thread per connection
+// (and the per-thread random generators and error queue OpenSSL sets up in it) is a large
+// share of a loopback handshake's cost (bench/tls_bench.sh). Every connection has a handshake
+// deadline (for the whole handshake, so a byte-at-a-time client gains nothing) and an idle
+// deadline, so silent or stalling clients lose their slot. Every client must present a
+// certificate signed by credentials.ca with EKU clientAuth; otherwise the handshake is refused
+// with OpenSSL's alert (certificate_required / handshake_failure, unknown_ca,
+// certificate_expired, unsupported_certificate).
 #include <atomic>
 #include <chrono>
 #include <cstdint>
 #include <functional>
 #include <mutex>
 #include <condition_variable>
+#include <deque>
 #include <stop_token>
 #include <string>
+#include <thread>
+#include <vector>
 
 #include "tls/context.hpp"
 #include "tls/io.hpp"
@@ -97,7 +103,9 @@ public:
 
 private:
     void serve(Fd fd);
-    void finish_worker();
+    void work();                 // a worker: serve queued connections until stopping_
+    void hand_over(Fd fd);       // queue an accepted connection, starting a worker if none is idle
+    void stop_workers() noexcept;  // signal the stop fd, wake and join every worker
 
     ServerConfig config_;
     SslCtxPtr ctx_;
@@ -105,8 +113,13 @@ private:
     Fd stop_fd_;  // eventfd: readable once stopping; every poll() in every worker watches it
 
     std::mutex mutex_;
-    std::condition_variable changed_;
-    std::size_t active_ = 0;
+    std::condition_variable changed_;      // active_ went down (the accept loop waits at max_conns)
+    std::condition_variable work_ready_;   // queue_ gained a connection, or stopping_
+    std::size_t active_ = 0;               // queued + being served; never above max_conns
+    std::deque<Fd> queue_;
+    std::vector<std::thread> workers_;     // at most max_conns
+    std::size_t idle_workers_ = 0;
+    bool stopping_ = false;
     std::atomic<std::uint64_t> accepted_{0}, completed_{0}, refused_{0}, timed_out_{0}, failed_{0};
 };
 
