@@ -2,6 +2,7 @@
 // impairment flags). Every subcommand parses flags into values and calls the library.
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <chrono>
 #include <cstdio>
@@ -145,11 +146,9 @@ int net_up(const Args& args) {
     }
 
     nm::StopSignals signals;
-    // Leftovers of killed runs go first (state files only; `net down --stale` also sweeps
-    // unrecorded tl<N>-* namespaces).
-    nm::StaleOptions stale;
-    stale.sweep_orphan_namespaces = false;
-    for (const auto& line : nm::down_stale(stale).removed) {
+    // Leftovers of killed runs go first (runs with a dead owner only; orphan namespaces are
+    // left to an explicit `net down --stale`).
+    for (const auto& line : nm::down_stale().removed) {
         std::cerr << "removed stale " << line << "\n";
     }
     auto topo = nm::Topology::up(topo_options);
@@ -181,12 +180,17 @@ int net_down(const Args& args) {
     po::options_description options("net down options");
     options.add_options()("run", po::value<int>(), "run id N to remove")(
         "stale", po::bool_switch(),
-        "remove every run whose owner died, and tl<N>-* namespaces with no state file and no "
-        "process")("dry-run", po::bool_switch(), "print the commands instead of running them");
+        "remove every run whose owner process died, and unused orphan tl<N>-* namespaces (no "
+        "state file) older than --grace")(
+        "grace", po::value<long>()->default_value(nm::kDefaultOrphanGrace.count()),
+        "seconds an orphan namespace must exist before --stale removes it")(
+        "dry-run", po::bool_switch(), "print the commands instead of running them");
     po::positional_options_description positional;
     positional.add("run", 1);
-    const CommandSpec spec{"tcplab net down N | --stale [--dry-run]",
-                           "Removes a run's namespaces and links in reverse creation order.", ""};
+    const CommandSpec spec{"tcplab net down N | --stale [--grace S] [--dry-run]",
+                           "Removes a run's namespaces and links in reverse creation order "
+                           "(`tcplab net status` shows what --stale would remove and why).",
+                           ""};
     const auto vm = parse_command_line(spec, options, args, &positional);
     if (!vm) {
         return kExitOk;
@@ -195,8 +199,14 @@ int net_down(const Args& args) {
     if (stale == (vm->count("run") != 0U)) {
         throw UsageError("give exactly one of N or --stale\nusage: " + spec.usage);
     }
+    const long grace = (*vm)["grace"].as<long>();
+    if (grace < 0) {
+        throw UsageError("--grace must be >= 0 seconds, got " + std::to_string(grace));
+    }
     nm::DryRunRunner dry;
     nm::StaleOptions so;
+    so.sweep_orphan_namespaces = true;
+    so.orphan_grace = std::chrono::seconds(grace);
     if ((*vm)["dry-run"].as<bool>()) {
         so.runner = &dry;
     }
@@ -208,12 +218,32 @@ int net_down(const Args& args) {
     return report.failures.empty() ? kExitOk : kExitEnvironment;
 }
 
+std::string describe(const nm::RunObject& o) {
+    return o.kind + " " + (o.netns.empty() ? o.name : o.netns + "/" + o.name);
+}
+
+nlohmann::json run_json(const nm::RunRecord& r) {
+    nlohmann::json objects = nlohmann::json::array();
+    for (const auto& o : r.objects) objects.push_back(describe(o));
+    return {{"run_id", r.run_id}, {"state", nm::to_string(nm::run_status(r))},
+            {"pid", r.pid},       {"created", r.created_utc},
+            {"objects", objects}, {"error", r.parse_error}};
+}
+
+void print_run_line(const nlohmann::json& r) {
+    std::cout << "  run " << r["run_id"].get<int>() << "  " << r["state"].get<std::string>()
+              << "  pid " << r["pid"].get<int>() << "  created " << r["created"].get<std::string>()
+              << "\n";
+}
+
 int net_status(const Args& args) {
     po::options_description options("net status options");
-    options.add_options()("format", po::value<std::string>()->default_value("text"), "text|json");
-    const CommandSpec spec{"tcplab net status [--format text|json]",
-                           "Lists runs (state files), their objects and owners, and tl<N>-* "
-                           "namespaces without a state file.",
+    options.add_options()("format", po::value<std::string>()->default_value("text"), "text|json")(
+        "grace", po::value<long>()->default_value(nm::kDefaultOrphanGrace.count()),
+        "the orphan grace period (seconds) to judge against, as for `net down --stale`");
+    const CommandSpec spec{"tcplab net status [--format text|json] [--grace S]",
+                           "Lists live runs, stale runs (owner process dead) and orphan tl<N>-* "
+                           "namespaces (no state file), and what `net down --stale` would remove.",
                            ""};
     const auto vm = parse_command_line(spec, options, args);
     if (!vm) {
@@ -223,54 +253,74 @@ int net_status(const Args& args) {
     if (format != "text" && format != "json") {
         throw UsageError("--format must be text or json, got '" + format + "'");
     }
-    const auto dir = nm::default_state_dir();
-    const auto runs = nm::list_runs(dir);
-    std::set<int> recorded;
-    nlohmann::json doc = {{"state_dir", dir.string()},
-                          {"runs", nlohmann::json::array()},
-                          {"unrecorded_namespaces", nlohmann::json::array()}};
-    for (const auto& r : runs) {
-        recorded.insert(r.run_id);
-        const std::string state = !r.parse_error.empty() ? "unreadable"
-                                  : r.detached           ? "detached"
-                                  : nm::owner_alive(r)   ? "running"
-                                                         : "stale";
-        nlohmann::json objects = nlohmann::json::array();
-        for (const auto& o : r.objects) {
-            objects.push_back(o.kind + " " + (o.netns.empty() ? o.name : o.netns + "/" + o.name));
+    nm::StaleOptions so;
+    so.orphan_grace = std::chrono::seconds(std::max(0L, (*vm)["grace"].as<long>()));
+    const nm::StalePlan plan = nm::plan_stale(so);
+    nlohmann::json doc = {
+        {"state_dir", so.state_dir.string()},    {"orphan_grace_s", so.orphan_grace.count()},
+        {"live", nlohmann::json::array()},       {"stale", nlohmann::json::array()},
+        {"unreadable", nlohmann::json::array()}, {"orphans", nlohmann::json::array()}};
+    for (const auto& r : plan.runs) {
+        const auto status = nm::run_status(r);
+        auto j = run_json(r);
+        if (status == nm::RunStatus::stale) {
+            nlohmann::json removes = nlohmann::json::array();  // reverse creation order
+            for (auto it = r.objects.rbegin(); it != r.objects.rend(); ++it) {
+                removes.push_back(describe(*it));
+            }
+            j["down_stale_removes"] = removes;
         }
-        doc["runs"].push_back({{"run_id", r.run_id},
-                               {"state", state},
-                               {"pid", r.pid},
-                               {"created", r.created_utc},
-                               {"objects", objects},
-                               {"error", r.parse_error}});
+        doc[status == nm::RunStatus::stale        ? "stale"
+            : status == nm::RunStatus::unreadable ? "unreadable"
+                                                  : "live"]
+            .push_back(j);
     }
-    for (const auto& [id, name] : nm::lab_namespaces()) {
-        if (recorded.count(id) == 0U) {
-            doc["unrecorded_namespaces"].push_back(
-                {{"name", name}, {"has_processes", nm::namespace_has_processes(name)}});
-        }
+    for (const auto& o : plan.orphans) {
+        doc["orphans"].push_back({{"name", o.name},
+                                  {"run_id", o.run_id},
+                                  {"age_s", o.facts.age.count()},
+                                  {"used_by", o.facts.used_by},
+                                  {"down_stale_removes", o.action == nm::OrphanAction::remove},
+                                  {"action", nm::to_string(o.action)}});
     }
     if (format == "json") {
         std::cout << doc.dump(2) << "\n";
         return kExitOk;
     }
-    std::cout << "state directory " << dir.string() << "\n";
-    if (runs.empty()) std::cout << "no runs\n";
-    for (const auto& r : doc["runs"]) {
-        std::cout << "run " << r["run_id"].get<int>() << "  " << r["state"].get<std::string>()
-                  << "  pid " << r["pid"].get<int>() << "  created "
-                  << r["created"].get<std::string>() << "\n";
-        for (const auto& o : r["objects"]) std::cout << "    " << o.get<std::string>() << "\n";
-        if (!r["error"].get<std::string>().empty())
-            std::cout << "    " << r["error"].get<std::string>() << "\n";
+    std::cout << "state directory " << so.state_dir.string() << "\n";
+    std::cout << "live runs: " << (doc["live"].empty() ? "none" : "") << "\n";
+    for (const auto& r : doc["live"]) {
+        print_run_line(r);
+        for (const auto& o : r["objects"]) std::cout << "      " << o.get<std::string>() << "\n";
     }
-    for (const auto& ns : doc["unrecorded_namespaces"]) {
-        std::cout << "namespace " << ns["name"].get<std::string>() << " has no state file ("
-                  << (ns["has_processes"].get<bool>() ? "processes inside; kept by --stale"
-                                                      : "removed by `net down --stale`")
-                  << ")\n";
+    std::cout << "stale runs (owner process gone; `tcplab net down --stale` and every new run "
+                 "remove them): "
+              << (doc["stale"].empty() ? "none" : "") << "\n";
+    for (const auto& r : doc["stale"]) {
+        print_run_line(r);
+        for (const auto& o : r["down_stale_removes"])
+            std::cout << "      would remove " << o.get<std::string>() << "\n";
+        std::cout << "      would remove the state file\n";
+    }
+    if (!doc["unreadable"].empty()) {
+        std::cout << "unreadable state files (never removed by --stale; check, then `tcplab net "
+                     "down N`):\n";
+        for (const auto& r : doc["unreadable"]) {
+            print_run_line(r);
+            std::cout << "      " << r["error"].get<std::string>() << "\n";
+        }
+    }
+    std::cout << "orphan namespaces (tl<N>-* without a state file): "
+              << (doc["orphans"].empty() ? "none" : "") << "\n";
+    for (const auto& o : doc["orphans"]) {
+        const auto used_by = o["used_by"].get<std::string>();
+        std::cout << "  " << o["name"].get<std::string>() << "  age " << o["age_s"].get<long>()
+                  << " s  " << (used_by.empty() ? "unused" : "in use by " + used_by) << "  -> "
+                  << o["action"].get<std::string>()
+                  << (o["action"] == nm::to_string(nm::OrphanAction::keep_young)
+                          ? " (" + std::to_string(so.orphan_grace.count()) + " s)"
+                          : "")
+                  << "\n";
     }
     return kExitOk;
 }

@@ -1,6 +1,7 @@
 #include "netem/run_state.hpp"
 
 #include <fcntl.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -57,6 +58,30 @@ std::optional<std::uint64_t> process_start_ticks(pid_t pid) {
 bool owner_alive(const RunRecord& record) {
     const auto ticks = process_start_ticks(record.pid);
     return ticks.has_value() && *ticks == record.pid_start_ticks;
+}
+
+RunStatus run_status(const RunRecord& record) {
+    if (!record.parse_error.empty()) {
+        return RunStatus::unreadable;
+    }
+    if (record.detached) {
+        return RunStatus::detached;
+    }
+    return owner_alive(record) ? RunStatus::running : RunStatus::stale;
+}
+
+const char* to_string(RunStatus status) {
+    switch (status) {
+        case RunStatus::running:
+            return "running";
+        case RunStatus::detached:
+            return "detached";
+        case RunStatus::stale:
+            return "stale";
+        case RunStatus::unreadable:
+            return "unreadable";
+    }
+    return "?";
 }
 
 fs::path run_file(const fs::path& dir, int run_id) {
@@ -127,7 +152,64 @@ void ensure_dir(const fs::path& dir) {
     }
 }
 
+std::string temp_name(const fs::path& path) {
+    return path.string() + ".tmp." + std::to_string(::getpid());
+}
+
+void write_json(const std::string& file, const RunRecord& record) {
+    std::ofstream out(file, std::ios::trunc);
+    out << to_json(record).dump(2) << "\n";
+    out.flush();
+    if (!out) {
+        throw SystemError("cannot write " + file);
+    }
+}
+
 }  // namespace
+
+StateDirLock::StateDirLock(const fs::path& dir) {
+    ensure_dir(dir);
+    const auto path = dir / ".lock";
+    fd_ = ::open(path.c_str(), O_CREAT | O_RDWR | O_CLOEXEC, 0644);
+    if (fd_ < 0) {
+        throw EnvironmentError("cannot open " + path.string() + ": " + std::strerror(errno));
+    }
+    while (::flock(fd_, LOCK_EX) != 0) {
+        if (errno != EINTR) {
+            const int err = errno;
+            ::close(fd_);
+            throw SystemError("cannot lock " + path.string() + ": " + std::strerror(err));
+        }
+    }
+}
+
+StateDirLock::~StateDirLock() { ::close(fd_); }  // closing the descriptor releases the flock
+
+std::vector<std::string> remove_dead_temp_files(const fs::path& dir) {
+    static const std::string kMarker = ".json.tmp.";
+    std::vector<std::string> removed;
+    std::error_code ec;
+    for (const auto& entry : fs::directory_iterator(dir, ec)) {
+        const std::string name = entry.path().filename().string();
+        const auto at = name.find(kMarker);
+        if (name.rfind("run-", 0) != 0 || at == std::string::npos) {
+            continue;
+        }
+        const std::string digits = name.substr(at + kMarker.size());
+        if (digits.empty() || digits.size() > 9 ||
+            !std::all_of(digits.begin(), digits.end(),
+                         [](char c) { return c >= '0' && c <= '9'; })) {
+            continue;
+        }
+        if (!process_start_ticks(static_cast<pid_t>(std::stol(digits)))) {
+            std::error_code rm;
+            if (fs::remove(entry.path(), rm)) {
+                removed.push_back(name);
+            }
+        }
+    }
+    return removed;
+}
 
 std::optional<RunRecord> read_run(const fs::path& dir, int run_id) {
     const auto path = run_file(dir, run_id);
@@ -195,33 +277,47 @@ std::optional<RunStateFile> RunStateFile::claim(const fs::path& dir, int run_id)
         throw UsageError("run id " + std::to_string(run_id) + " out of range " +
                          std::to_string(kMinRunId) + ".." + std::to_string(kMaxRunId));
     }
-    ensure_dir(dir);
-    const auto path = run_file(dir, run_id);
-    const int fd = ::open(path.c_str(), O_CREAT | O_EXCL | O_WRONLY | O_CLOEXEC, 0644);
-    if (fd < 0) {
-        if (errno == EEXIST) {
-            return std::nullopt;
-        }
-        throw EnvironmentError("cannot create " + path.string() + ": " + std::strerror(errno));
-    }
-    ::close(fd);
+    const StateDirLock lock(dir);
+    return claim_locked(dir, run_id);
+}
+
+std::optional<RunStateFile> RunStateFile::claim_locked(const fs::path& dir, int run_id) {
     RunRecord record;
     record.run_id = run_id;
     record.pid = ::getpid();
-    record.pid_start_ticks = process_start_ticks(record.pid).value_or(0);
+    // Without our own start time a sweep could not tell us from a dead owner: refuse to run.
+    const auto ticks = process_start_ticks(record.pid);
+    if (!ticks) {
+        throw EnvironmentError("cannot read /proc/self/stat (is /proc mounted?)");
+    }
+    record.pid_start_ticks = *ticks;
     record.created_utc = utc_now();
-    RunStateFile file(dir, std::move(record));
-    file.write();
-    return file;
+    // The complete record first, then link(2): the name appears atomically with its content,
+    // and only if nobody holds it (EEXIST), which is the exclusive claim.
+    const auto path = run_file(dir, run_id);
+    const auto tmp = temp_name(path);
+    write_json(tmp, record);
+    const int rc = ::link(tmp.c_str(), path.c_str());
+    const int err = errno;
+    std::error_code ec;
+    fs::remove(tmp, ec);
+    if (rc != 0) {
+        if (err == EEXIST) {
+            return std::nullopt;
+        }
+        throw EnvironmentError("cannot create " + path.string() + ": " + std::strerror(err));
+    }
+    return RunStateFile(dir, std::move(record));
 }
 
 RunStateFile RunStateFile::claim_free(const fs::path& dir) {
+    const StateDirLock lock(dir);
     for (int id = kMinRunId; id <= kMaxRunId; ++id) {
         if (run_namespaces_exist(id)) {
             continue;  // a leftover or someone else's: never reuse its names
         }
-        if (auto file = claim(dir, id)) {
-            // The namespaces may have appeared between the check and the claim.
+        if (auto file = claim_locked(dir, id)) {
+            // Namespaces made by other tools (no lock) may appear between the check and the claim.
             if (!run_namespaces_exist(id)) {
                 return std::move(*file);
             }
@@ -258,15 +354,8 @@ void RunStateFile::remove() {
 
 void RunStateFile::write() const {
     const auto path = run_file(dir_, record_.run_id);
-    const auto tmp = path.string() + ".tmp." + std::to_string(::getpid());
-    {
-        std::ofstream out(tmp, std::ios::trunc);
-        out << to_json(record_).dump(2) << "\n";
-        out.flush();
-        if (!out) {
-            throw SystemError("cannot write " + tmp);
-        }
-    }
+    const auto tmp = temp_name(path);
+    write_json(tmp, record_);
     std::error_code ec;
     fs::rename(tmp, path, ec);
     if (ec) {

@@ -4,8 +4,12 @@
 // object is written here *before* it is created, so after a SIGKILL the file names everything
 // that may exist; `down_stale()` removes it in reverse order.
 //
-// Run ids are allocated by creating the file with O_EXCL: two concurrent runs can never get the
-// same N. An id is also skipped while any tl<N>-* namespace exists (someone else's or a leftover).
+// Run ids are claimed atomically: the complete first record is written to a temporary file and
+// link(2)ed to run-<N>.json, which fails with EEXIST when the id is taken. So two concurrent runs
+// never get the same N, and a state file is never seen empty or half-written (every later
+// rewrite is tmp + rename). An id is also skipped while any tl<N>-* namespace exists (someone
+// else's or a leftover). Claims and stale sweeps serialise on <dir>/.lock (StateDirLock), so a
+// sweep can never remove the objects of an id that is being claimed at that moment.
 #include <sys/types.h>
 
 #include <cstdint>
@@ -43,8 +47,30 @@ struct RunRecord {
 std::optional<std::uint64_t> process_start_ticks(pid_t pid);
 // True when the recorded owner is this very process still running (same pid, same start time).
 bool owner_alive(const RunRecord& record);
-// Detached runs and runs with a live owner are "owned"; everything else is stale.
-inline bool is_stale(const RunRecord& record) { return !record.detached && !owner_alive(record); }
+// Detached runs and runs with a live owner are "owned"; a readable record whose owner process
+// (pid + start time) is gone is stale. An unreadable file is never stale: with atomic writes it
+// can only be damage from outside, and guessing its owner could delete a live run.
+enum class RunStatus { running, detached, stale, unreadable };
+RunStatus run_status(const RunRecord& record);
+const char* to_string(RunStatus status);
+inline bool is_stale(const RunRecord& record) { return run_status(record) == RunStatus::stale; }
+
+// An exclusive flock(2) on <dir>/.lock for the lifetime of the object (creates dir and file).
+// Held by id claims and by stale sweeps; never held while a run is creating its objects.
+class StateDirLock {
+public:
+    explicit StateDirLock(const std::filesystem::path& dir);
+    ~StateDirLock();
+    StateDirLock(const StateDirLock&) = delete;
+    StateDirLock& operator=(const StateDirLock&) = delete;
+
+private:
+    int fd_ = -1;
+};
+
+// Removes run-<N>.json.tmp.<pid> files whose writer is gone (a rewrite cut by SIGKILL).
+// Returns their names.
+std::vector<std::string> remove_dead_temp_files(const std::filesystem::path& dir);
 
 // Every run-*.json in dir, sorted by id (unreadable files come back with parse_error set).
 std::vector<RunRecord> list_runs(const std::filesystem::path& dir);
@@ -57,8 +83,8 @@ bool run_namespaces_exist(int run_id);
 // Owns one claimed state file; rewrites it atomically (tmp + rename) on every change.
 class RunStateFile {
 public:
-    // Claims run_id (O_EXCL). nullopt when already taken; throws SystemError/EnvironmentError when
-    // the directory cannot be created or written.
+    // Claims run_id (atomic link of the complete first record). nullopt when already taken;
+    // throws SystemError/EnvironmentError when the directory cannot be created or written.
     static std::optional<RunStateFile> claim(const std::filesystem::path& dir, int run_id);
     // Claims the lowest free id in kMinRunId..kMaxRunId; throws EnvironmentError when none is free.
     static RunStateFile claim_free(const std::filesystem::path& dir);
@@ -76,6 +102,7 @@ public:
 
 private:
     RunStateFile(std::filesystem::path dir, RunRecord record);
+    static std::optional<RunStateFile> claim_locked(const std::filesystem::path& dir, int run_id);
     void write() const;
     std::filesystem::path dir_;
     RunRecord record_;

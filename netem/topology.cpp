@@ -1,12 +1,9 @@
 #include "netem/topology.hpp"
 
-#include <sys/stat.h>
 #include <unistd.h>
 
 #include <algorithm>
-#include <chrono>
 #include <fstream>
-#include <regex>
 #include <utility>
 
 #include "netem/stop_signal.hpp"
@@ -21,8 +18,10 @@ namespace {
 constexpr int kCapNetAdmin = 12;
 constexpr int kCapSysAdmin = 21;
 
+}  // namespace
+
 // Namespaces need CAP_SYS_ADMIN (mount of /run/netns) and links/routes CAP_NET_ADMIN.
-void require_privileges() {
+void require_lab_privileges() {
     std::ifstream in("/proc/self/status");
     std::string line;
     unsigned long long eff = 0;
@@ -41,6 +40,8 @@ void require_privileges() {
     }
 }
 
+namespace {
+
 bool netns_exists(const std::string& name) {
     std::error_code ec;
     return fs::exists(fs::path("/run/netns") / name, ec);
@@ -56,23 +57,6 @@ Argv in_netns(const std::string& ns, std::initializer_list<std::string> rest) {
     Argv argv = {"ip", "netns", "exec", ns};
     argv.insert(argv.end(), rest);
     return argv;
-}
-
-std::vector<RunObject> namespaces_of(int run_id) {
-    std::vector<RunObject> out;
-    for (Role role : kAllRoles) {
-        out.push_back({"netns", "", namespace_name(run_id, role)});
-    }
-    return out;
-}
-
-std::string describe_objects(const std::vector<RunObject>& objects) {
-    std::string out;
-    for (const auto& o : objects) {
-        out += (out.empty() ? "" : ", ") + o.kind + " " +
-               (o.netns.empty() ? o.name : o.netns + "/" + o.name);
-    }
-    return out.empty() ? "nothing" : out;
 }
 
 }  // namespace
@@ -112,7 +96,7 @@ Topology Topology::up(const TopologyOptions& options) {
                              std::to_string(kMaxRunId));
         }
     } else {
-        require_privileges();
+        require_lab_privileges();
         if (options.run_id) {
             id = *options.run_id;
             if (id >= kMinRunId && id <= kMaxRunId && run_namespaces_exist(id)) {
@@ -293,147 +277,6 @@ std::vector<std::string> remove_objects(const std::vector<RunObject>& objects,
         }
     }
     return failures;
-}
-
-std::vector<std::pair<int, std::string>> lab_namespaces() {
-    static const std::regex kName(R"(tl([0-9]{1,3})-[A-Za-z0-9_.-]+)");
-    std::vector<std::pair<int, std::string>> out;
-    std::error_code ec;
-    for (const auto& entry : fs::directory_iterator("/run/netns", ec)) {
-        const std::string name = entry.path().filename().string();
-        std::smatch m;
-        if (std::regex_match(name, m, kName)) {
-            out.emplace_back(std::stoi(m[1].str()), name);
-        }
-    }
-    std::sort(out.begin(), out.end());
-    return out;
-}
-
-bool namespace_has_processes(const std::string& name) {
-    struct stat target {};
-    if (::stat(("/run/netns/" + name).c_str(), &target) != 0) {
-        return false;
-    }
-    std::error_code ec;
-    for (const auto& entry : fs::directory_iterator("/proc", ec)) {
-        const std::string pid = entry.path().filename().string();
-        if (pid.empty() || !std::all_of(pid.begin(), pid.end(), ::isdigit)) {
-            continue;
-        }
-        struct stat st {};
-        if (::stat(("/proc/" + pid + "/ns/net").c_str(), &st) == 0 && st.st_ino == target.st_ino &&
-            st.st_dev == target.st_dev) {
-            return true;
-        }
-    }
-    return false;
-}
-
-namespace {
-
-bool considered(const StaleOptions& options, int run_id) {
-    return !options.only_ids || options.only_ids->count(run_id) != 0;
-}
-
-// A just-claimed state file is empty for a moment; do not treat it as stale.
-bool recently_written(const fs::path& path) {
-    std::error_code ec;
-    const auto mtime = fs::last_write_time(path, ec);
-    return !ec && fs::file_time_type::clock::now() - mtime < std::chrono::seconds(10);
-}
-
-void remove_run(const RunRecord& record, const std::string& why, const StaleOptions& options,
-                CommandRunner& runner, StaleReport& report) {
-    const auto objects = record.parse_error.empty() ? record.objects : namespaces_of(record.run_id);
-    const auto failures = remove_objects(objects, runner);
-    if (failures.empty()) {
-        if (!runner.dry_run()) {
-            std::error_code ec;
-            fs::remove(run_file(options.state_dir, record.run_id), ec);
-        }
-        report.removed.push_back("run " + std::to_string(record.run_id) + " (" + why +
-                                 "): " + describe_objects(objects));
-    } else {
-        for (const auto& f : failures) {
-            report.failures.push_back("run " + std::to_string(record.run_id) + ": " + f);
-        }
-    }
-}
-
-}  // namespace
-
-StaleReport down_stale(const StaleOptions& options) {
-    CommandRunner& runner = options.runner != nullptr ? *options.runner : system_runner();
-    if (!runner.dry_run()) {
-        require_privileges();
-    }
-    StaleReport report;
-    std::set<int> recorded;
-    for (const auto& record : list_runs(options.state_dir)) {
-        recorded.insert(record.run_id);
-        if (!considered(options, record.run_id)) {
-            continue;
-        }
-        if (!record.parse_error.empty()) {
-            if (recently_written(run_file(options.state_dir, record.run_id))) {
-                continue;
-            }
-            remove_run(record, "unreadable state file", options, runner, report);
-        } else if (is_stale(record)) {
-            remove_run(record, "owner pid " + std::to_string(record.pid) + " is gone", options,
-                       runner, report);
-        }
-    }
-    if (options.sweep_orphan_namespaces) {
-        for (const auto& [id, name] : lab_namespaces()) {
-            if (recorded.count(id) != 0 || !considered(options, id) ||
-                namespace_has_processes(name)) {
-                continue;
-            }
-            const auto failures = remove_objects({{"netns", "", name}}, runner);
-            if (failures.empty()) {
-                report.removed.push_back("netns " + name + " (no state file, no process inside)");
-            } else {
-                report.failures.insert(report.failures.end(), failures.begin(), failures.end());
-            }
-        }
-    }
-    return report;
-}
-
-StaleReport down_run(int run_id, const StaleOptions& options) {
-    CommandRunner& runner = options.runner != nullptr ? *options.runner : system_runner();
-    if (!runner.dry_run()) {
-        require_privileges();
-    }
-    StaleReport report;
-    if (const auto record = read_run(options.state_dir, run_id)) {
-        if (record->parse_error.empty() && !record->detached && owner_alive(*record)) {
-            throw EnvironmentError("run " + std::to_string(run_id) + " is owned by live process " +
-                                   std::to_string(record->pid) +
-                                   "; stop it (Ctrl-C or kill -TERM " +
-                                   std::to_string(record->pid) + ") and it cleans up itself");
-        }
-        remove_run(*record, record->detached ? "detached" : "owner gone", options, runner, report);
-        return report;
-    }
-    std::vector<RunObject> present;
-    for (const auto& o : namespaces_of(run_id)) {
-        if (netns_exists(o.name)) {
-            present.push_back(o);
-        }
-    }
-    if (present.empty()) {
-        throw UsageError("no run " + std::to_string(run_id) + ": no state file " +
-                         run_file(options.state_dir, run_id).string() + " and no tl" +
-                         std::to_string(run_id) + "-* namespace");
-    }
-    RunRecord orphan;
-    orphan.run_id = run_id;
-    orphan.objects = present;
-    remove_run(orphan, "no state file", options, runner, report);
-    return report;
 }
 
 }  // namespace tcplab::netem

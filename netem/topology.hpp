@@ -7,9 +7,10 @@
 //
 // Transactional: every object (namespace, veth) is recorded in the run's state file
 // (run_state.hpp) *before* it is created; the destructor deletes in reverse order; a run whose
-// owner died (SIGKILL) is removed by down_stale(). Hold a StopSignals (stop_signal.hpp) while a
-// topology exists so SIGINT/SIGTERM unwind through the destructor; up() itself checks for a stop
-// between steps and throws Interrupted after undoing what it did.
+// owner died (SIGKILL) is removed by down_stale() (topology_stale.hpp states the exact rule). Hold
+// a StopSignals (stop_signal.hpp) while a topology exists so SIGINT/SIGTERM unwind through the
+// destructor; up() itself checks for a stop between steps and throws Interrupted after undoing what
+// it did.
 //
 // Every command goes through a CommandRunner: with a DryRunRunner nothing is created (no state
 // file either) and the recorded argv lists are exactly what a real run executes.
@@ -22,6 +23,7 @@
 #include "netem/command.hpp"
 #include "netem/run_state.hpp"
 #include "netem/topology_names.hpp"
+#include "netem/topology_stale.hpp"  // down_stale() and friends
 
 namespace tcplab::netem {
 
@@ -85,30 +87,7 @@ private:
 std::vector<std::string> remove_objects(const std::vector<RunObject>& objects,
                                         CommandRunner& runner);
 
-struct StaleOptions {
-    std::filesystem::path state_dir = default_state_dir();
-    CommandRunner* runner = nullptr;
-    // Also delete tl<N>-* namespaces that have no state file and no process inside.
-    bool sweep_orphan_namespaces = true;
-    // When set, only these run ids are considered (tests; never touches other runs).
-    std::optional<std::set<int>> only_ids;
-};
-
-struct StaleReport {
-    std::vector<std::string> removed;   // "run 7 (pid 1234 dead): netns tl7-cli, ..."
-    std::vector<std::string> failures;  // what could not be removed
-};
-
-// Removes runs whose owner is dead (never detached runs or runs with a live owner).
-StaleReport down_stale(const StaleOptions& options = {});
-
-// `tcplab net down N`: removes run N. Refuses (EnvironmentError) when its owner is alive and not
-// detached. Without a state file, removes the tl<N>-{cli,rtr,srv} namespaces that exist.
-StaleReport down_run(int run_id, const StaleOptions& options = {});
-
-// tl<N>-* namespaces under /run/netns: (N, name), sorted.
-std::vector<std::pair<int, std::string>> lab_namespaces();
-// True when some process has its network namespace = /run/netns/<name>.
-bool namespace_has_processes(const std::string& name);
+// Throws EnvironmentError naming the missing capability (CAP_NET_ADMIN, CAP_SYS_ADMIN).
+void require_lab_privileges();
 
 }  // namespace tcplab::netem

@@ -5,6 +5,7 @@
 #include <signal.h>
 #include <sys/wait.h>
 
+#include <future>
 #include <thread>
 
 #include "netem/run_state.hpp"
@@ -233,37 +234,76 @@ TEST(TopologyIntegration, TakenIdIsAUsageErrorAndChangesNothing) {
     EXPECT_TRUE(netns_exists(topo.namespace_name(Role::server)));
 }
 
-TEST(TopologyIntegration, OrphanNamespaceWithoutProcessesIsSweptWithOneItIsKept) {
+// The orphan rule (topology_stale.hpp) on real namespaces: with no state file, a namespace is
+// removed only when nobody is inside it (no process, no thread that setns()'d in, no descriptor)
+// and it is older than the grace period.
+TEST(TopologyIntegration, OrphanNamespacesAreRemovedOnlyWhenUnusedAndOld) {
     TCPLAB_REQUIRE_ROOT();
-    // Find an id nobody uses, and hold its state-file claim-free slot by naming only.
     int id = 0;
     for (int n = kMaxRunId; n >= kMinRunId && id == 0; --n) {
         if (!run_namespaces_exist(n) && !std::filesystem::exists(run_file(default_state_dir(), n)))
             id = n;
     }
     ASSERT_GT(id, 0);
-    const std::string empty_ns = "tl" + std::to_string(id) + "-orphan";
-    const std::string busy_ns = "tl" + std::to_string(id) + "-busy";
-    system_runner().run({"ip", "netns", "add", empty_ns});
-    system_runner().run({"ip", "netns", "add", busy_ns});
-    // A process living inside busy_ns (bounded: 30 s).
+    const std::string prefix = "tl" + std::to_string(id) + "-";
+    const std::string empty_ns = prefix + "orphan";
+    const std::string proc_ns = prefix + "proc";
+    const std::string thread_ns = prefix + "thread";
+    for (const auto& ns : {empty_ns, proc_ns, thread_ns}) {
+        system_runner().run({"ip", "netns", "add", ns});
+    }
+    struct Cleanup {
+        std::vector<std::string> names;
+        ~Cleanup() {
+            for (const auto& n : names) system_runner().run({"ip", "netns", "del", n}, false);
+        }
+    } cleanup{{empty_ns, proc_ns, thread_ns}};
+    // A process living inside proc_ns (bounded: 30 s).
     const pid_t sleeper = ::fork();
     if (sleeper == 0) {
-        ::execlp("ip", "ip", "netns", "exec", busy_ns.c_str(), "sleep", "30", nullptr);
+        ::execlp("ip", "ip", "netns", "exec", proc_ns.c_str(), "sleep", "30", nullptr);
         ::_exit(127);
     }
-    for (int i = 0; i < 50 && !namespace_has_processes(busy_ns); ++i) {
+    for (int i = 0; i < 50 && !namespace_user(proc_ns); ++i) {
         std::this_thread::sleep_for(std::chrono::milliseconds(100));
     }
+    // A thread of this process inside thread_ns, as the scenario runner's captures and servers
+    // are: no process of the namespace exists, only the thread.
+    std::promise<void> entered;
+    std::promise<void> leave;
+    std::thread inside([&] {
+        ScopedNetns in(thread_ns);
+        entered.set_value();
+        leave.get_future().wait();
+    });
+    entered.get_future().wait();
+    const auto thread_user = namespace_user(thread_ns);
+    ASSERT_TRUE(thread_user.has_value());
+    EXPECT_NE(thread_user->find("thread"), std::string::npos) << *thread_user;
+
     StaleOptions options;
     options.only_ids = std::set<int>{id};
-    const auto report = down_stale(options);
+    options.sweep_orphan_namespaces = true;
+    // Default grace: all three are young, nothing goes.
+    auto report = down_stale(options);
+    EXPECT_TRUE(report.removed.empty());
+    for (const auto& ns : {empty_ns, proc_ns, thread_ns}) EXPECT_TRUE(netns_exists(ns)) << ns;
+    const auto plan = plan_stale(options);
+    int young = 0;
+    for (const auto& o : plan.orphans) {
+        if (o.run_id == id) young += o.action == OrphanAction::keep_young ? 1 : 0;
+    }
+    EXPECT_EQ(young, 1) << "the unused one is kept only for its age";
+
+    options.orphan_grace = std::chrono::seconds(0);
+    report = down_stale(options);
     EXPECT_FALSE(netns_exists(empty_ns));
-    EXPECT_TRUE(netns_exists(busy_ns)) << "a namespace with a live process is someone's";
-    ::kill(sleeper, SIGKILL);
-    ::waitpid(sleeper, nullptr, 0);
-    system_runner().run({"ip", "netns", "del", busy_ns}, false);
-    EXPECT_FALSE(netns_exists(busy_ns));
+    EXPECT_TRUE(netns_exists(proc_ns)) << "a namespace with a live process is someone's";
+    EXPECT_TRUE(netns_exists(thread_ns)) << "a namespace a thread entered is someone's";
     ASSERT_EQ(report.removed.size(), 1U);
     EXPECT_NE(report.removed[0].find(empty_ns), std::string::npos);
+    leave.set_value();
+    inside.join();
+    ::kill(sleeper, SIGKILL);
+    ::waitpid(sleeper, nullptr, 0);
 }
