@@ -2,6 +2,7 @@
 
 #include <pcap/pcap.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstdio>
 #include <cstring>
@@ -10,15 +11,34 @@
 
 namespace tcplab::analyzer {
 
+namespace {
+
+// pcapng timestamps are 64-bit counts at any resolution, plus a 64-bit offset: libpcap can hand
+// us seconds far past what int64 nanoseconds hold (year 2262). Such a time is clamped to
+// +-2^62 ns, so that the difference of any two capture times still fits in an int64.
+std::int64_t time_ns(std::int64_t seconds, std::int64_t nanos) {
+    constexpr std::int64_t kLimit = std::int64_t{1} << 62;
+    constexpr std::int64_t kLimitSeconds = kLimit / 1'000'000'000;
+    if (seconds > kLimitSeconds) return kLimit;
+    if (seconds < -kLimitSeconds) return -kLimit;
+    // nanos is below 2^32 * 1000 even from a corrupt microsecond field: no overflow here.
+    return std::clamp(seconds * 1'000'000'000 + nanos, -kLimit, kLimit);
+}
+
+}  // namespace
+
 PcapReader::PcapReader(const std::string& path) : path_(path) {
+    // We open the file ourselves so that, when libpcap rejects it ("unknown file format", a
+    // truncated header, a bad pcapng block), the message can say where reading stopped.
+    std::unique_ptr<std::FILE, int (*)(std::FILE*)> file(std::fopen(path.c_str(), "rb"), &std::fclose);
+    if (!file) throw UsageError("cannot read capture file '" + path + "': " + std::strerror(errno));
     char errbuf[PCAP_ERRBUF_SIZE] = {};
-    // libpcap says "No such file or directory" etc. for the OS errors and "unknown file format"
-    // for something that is not a capture; both are bad input for us.
-    handle_ = pcap_open_offline_with_tstamp_precision(path.c_str(), PCAP_TSTAMP_PRECISION_NANO,
-                                                      errbuf);
+    handle_ = pcap_fopen_offline_with_tstamp_precision(file.get(), PCAP_TSTAMP_PRECISION_NANO, errbuf);
     if (handle_ == nullptr) {
-        throw UsageError("cannot read capture file '" + path + "': " + errbuf);
+        throw UsageError("cannot read capture file '" + path + "': " + errbuf +
+                         " (reading stopped at byte offset " + std::to_string(std::ftell(file.get())) + ")");
     }
+    file.release();  // pcap_close() closes it
     link_type_ = static_cast<std::uint32_t>(pcap_datalink(handle_));
 }
 
@@ -39,8 +59,7 @@ std::optional<CaptureRecord> PcapReader::next() {
     if (rc == 1) {
         CaptureRecord r;
         r.number = ++count_;
-        r.time_ns = static_cast<std::int64_t>(header->ts.tv_sec) * 1'000'000'000LL +
-                    static_cast<std::int64_t>(header->ts.tv_usec);  // tv_usec holds ns here
+        r.time_ns = time_ns(header->ts.tv_sec, header->ts.tv_usec);  // tv_usec holds ns here
         r.wire_length = header->len;
         r.data = {data, header->caplen};
         return r;
