@@ -3,6 +3,7 @@
 #include <cstring>
 
 #include "packet/builder.hpp"
+#include "packet/checksum.hpp"
 #include "packet/link.hpp"
 
 namespace tcplab::gen {
@@ -28,6 +29,22 @@ std::uint32_t seq_of(std::uint64_t k) {
 }
 std::uint32_t ack_of(std::uint64_t k) { return static_cast<std::uint32_t>(k * 40503u + 1); }
 
+// The running one's-complement sum (not yet complemented) of what `sum` has seen, folded to 16
+// bits: adding further 16-bit words to it and folding again gives the same checksum as summing
+// everything at once (RFC 1071: the sum is associative and commutative).
+std::uint32_t partial(const packet::ChecksumAccumulator& sum) {
+    return static_cast<std::uint16_t>(~sum.fold());
+}
+
+std::uint16_t finish(std::uint64_t sum) {
+    while (sum >> 16) {
+        sum = (sum & 0xffff) + (sum >> 16);
+    }
+    return static_cast<std::uint16_t>(~sum);
+}
+
+std::uint32_t words32(std::uint32_t v) { return (v >> 16) + (v & 0xffff); }
+
 }  // namespace
 
 FloodFrames::FloodFrames(const FloodOptions& options, const packet::IpAddress& default_src,
@@ -43,6 +60,11 @@ FloodFrames::FloodFrames(const FloodOptions& options, const packet::IpAddress& d
         }
     } else {
         sources_.push_back(default_src);
+    }
+    for (const auto& source : sources_) {
+        packet::ChecksumAccumulator sum;
+        sum.add({source.bytes.data(), source.size()});
+        source_sums_.push_back(partial(sum));
     }
     // The template: every varying field zero, so the bases below sum only the constant words.
     packet::IpParams ip;
@@ -76,61 +98,56 @@ FloodFrames::FloodFrames(const FloodOptions& options, const packet::IpAddress& d
     put16(template_.data() + l4_ + checksum_at, 0);
     if (v4_) {
         put16(ip_header + 10, 0);
-        ip_base_.add({ip_header, ip_length});
+        packet::ChecksumAccumulator ip_sum;
+        ip_sum.add({ip_header, ip_length});
+        ip_base_ = partial(ip_sum);
     }
     // Pseudo-header (RFC 9293 3.1 / RFC 8200 8.1) without the source address, then the segment.
     const std::size_t segment_length = template_.size() - l4_;
     const std::uint8_t protocol = kind_ == FloodKind::udp ? 17 : 6;
-    l4_base_.add({options.dst.address.bytes.data(), options.dst.address.size()});
+    packet::ChecksumAccumulator l4_sum;
+    l4_sum.add({options.dst.address.bytes.data(), options.dst.address.size()});
     if (v4_) {
-        l4_base_.add_u16(protocol);
-        l4_base_.add_u16(static_cast<std::uint16_t>(segment_length));
+        l4_sum.add_u16(protocol);
+        l4_sum.add_u16(static_cast<std::uint16_t>(segment_length));
     } else {
-        l4_base_.add_u32(static_cast<std::uint32_t>(segment_length));
-        l4_base_.add_u32(protocol);
+        l4_sum.add_u32(static_cast<std::uint32_t>(segment_length));
+        l4_sum.add_u32(protocol);
     }
-    l4_base_.add({template_.data() + l4_, segment_length});
-    if (segment_length % 2 != 0) {
-        const std::uint8_t pad = 0;  // close the odd word, so the varying fields add aligned
-        l4_base_.add({&pad, 1});
-    }
+    l4_sum.add({template_.data() + l4_, segment_length});  // an odd last byte is padded (RFC 1071)
+    l4_base_ = partial(l4_sum);
 }
 
 void FloodFrames::write(std::uint64_t k, std::uint8_t* frame) const {
-    const packet::IpAddress& src = sources_[sources_.size() == 1 ? 0 : k % sources_.size()];
-    const std::span<const std::uint8_t> src_bytes{src.bytes.data(), src.size()};
+    const std::size_t source = sources_.size() == 1 ? 0 : k % sources_.size();
+    const packet::IpAddress& src = sources_[source];
     std::uint8_t* const ip_header = frame + kEthernetLength;
     if (v4_) {
         const auto id = static_cast<std::uint16_t>(k);
-        std::memcpy(ip_header + 12, src_bytes.data(), 4);
+        std::memcpy(ip_header + 12, src.bytes.data(), 4);
         put16(ip_header + 4, id);
-        packet::ChecksumAccumulator sum = ip_base_;
-        sum.add_u16(id);
-        sum.add(src_bytes);
-        put16(ip_header + 10, sum.fold());
+        put16(ip_header + 10, finish(std::uint64_t{ip_base_} + id + source_sums_[source]));
     } else {
-        std::memcpy(ip_header + 8, src_bytes.data(), 16);
+        std::memcpy(ip_header + 8, src.bytes.data(), 16);
     }
     std::uint8_t* const l4 = frame + l4_;
     const auto sport = static_cast<std::uint16_t>(sport_low_ + k % ports_);
     put16(l4, sport);
-    packet::ChecksumAccumulator sum = l4_base_;
-    sum.add(src_bytes);
-    sum.add_u16(sport);
+    std::uint64_t sum = std::uint64_t{l4_base_} + source_sums_[source] + sport;
     if (kind_ == FloodKind::udp) {
-        const std::uint16_t checksum = sum.fold();
+        const std::uint16_t checksum = finish(sum);
         put16(l4 + 6, checksum == 0 ? 0xffff : checksum);  // RFC 768: 0 means "none"
         return;
     }
     const std::uint32_t seq = seq_of(k);
     put32(l4 + 4, seq);
-    sum.add_u32(seq);
+    sum += words32(seq);
     if (kind_ == FloodKind::ack) {
         const std::uint32_t ack = ack_of(k);
         put32(l4 + 8, ack);
-        sum.add_u32(ack);
+        sum += words32(ack);
     }
-    put16(l4 + 16, sum.fold());
+    put16(l4 + 16, finish(sum));
 }
 
 std::vector<std::vector<std::uint8_t>> build_flood_frames(const FloodOptions& options,

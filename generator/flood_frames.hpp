@@ -10,7 +10,7 @@
 #include <vector>
 
 #include "generator/flood.hpp"
-#include "packet/checksum.hpp"
+#include "packet/ip_address.hpp"
 
 namespace tcplab::gen {
 
@@ -30,11 +30,12 @@ private:
     bool v4_;
     std::vector<std::uint8_t> template_;
     std::vector<packet::IpAddress> sources_;
+    std::vector<std::uint32_t> source_sums_;  // one's-complement sum of each source address
     std::uint16_t sport_low_;
     std::uint64_t ports_;
     std::size_t l4_;                          // offset of the TCP/UDP header in the frame
-    packet::ChecksumAccumulator ip_base_;     // IPv4 header without id, source, checksum
-    packet::ChecksumAccumulator l4_base_;     // pseudo-header + segment without the varying fields
+    std::uint32_t ip_base_ = 0;               // folded sum: IPv4 header without id, source, checksum
+    std::uint32_t l4_base_ = 0;               // folded sum: pseudo-header + segment, no varying fields
 };
 
 }  // namespace tcplab::gen

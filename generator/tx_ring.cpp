@@ -47,9 +47,13 @@ TxRing::TxRing(int ifindex, std::uint16_t ether_type, std::size_t max_frame, std
     // Straight to the driver: the flood measures the generator, not the qdisc (optional: old
     // kernels lack it and then go through the qdisc).
     (void)::setsockopt(fd_.get(), SOL_PACKET, PACKET_QDISC_BYPASS, &one, sizeof one);
+    // Before the ring exists (the kernel refuses it after): see the header for why.
+    if (::setsockopt(fd_.get(), SOL_PACKET, PACKET_VNET_HDR, &one, sizeof one) == 0) {
+        vnet_length_ = kVnetHeaderLength;
+    }
 
     const auto page = static_cast<std::size_t>(::sysconf(_SC_PAGESIZE));
-    frame_size_ = std::max<std::size_t>(TPACKET_ALIGNMENT * 8, round_up_pow2(kDataOffset + max_frame));
+    frame_size_ = std::max<std::size_t>(TPACKET_ALIGNMENT * 8, round_up_pow2(kDataOffset + kVnetHeaderLength + max_frame));
     const std::size_t block_size = std::max(page * 4, frame_size_);
     const std::size_t per_block = block_size / frame_size_;
     const std::size_t blocks = (std::max<std::size_t>(slots, 1) + per_block - 1) / per_block;
@@ -102,7 +106,15 @@ bool TxRing::rejected(std::size_t i) const {
 
 void TxRing::submit(std::size_t i, std::size_t len) {
     tpacket2_hdr* h = header_struct(i);
-    h->tp_len = static_cast<std::uint32_t>(len);
+    if (vnet_length_ != 0) {
+        // No offloads (flags 0, GSO none); hdr_len: copy the whole frame into the linear area.
+        // legacy virtio: host byte order.
+        std::uint8_t vnet[kVnetHeaderLength] = {};
+        const auto hdr_len = static_cast<std::uint16_t>(len);
+        std::memcpy(vnet + 2, &hdr_len, sizeof hdr_len);
+        std::memcpy(header(i) + kDataOffset, vnet, sizeof vnet);
+    }
+    h->tp_len = static_cast<std::uint32_t>(vnet_length_ + len);
     // The frame bytes must be visible before the kernel sees the status flip.
     __atomic_store_n(&h->tp_status, TP_STATUS_SEND_REQUEST, __ATOMIC_RELEASE);
 }
