@@ -256,9 +256,11 @@ nlohmann::json render_stream_json(const Conversation& c) {
     const StreamSummary& s = *c.summary;
     nlohmann::json j;
     j["index"] = c.stream;
-    j["endpoints"] = {{"a", endpoint_text(c, 0)},
-                      {"b", endpoint_text(c, 1)},
-                      {"client", s.syn ? (s.syn->dir == 0 ? "a" : "b") : nullptr}};
+    // No SYN seen (capture started mid-stream): null, and json(nullptr), since a null const char*
+    // throws std::logic_error.
+    const nlohmann::json client =
+        s.syn ? nlohmann::json(s.syn->dir == 0 ? "a" : "b") : nlohmann::json(nullptr);
+    j["endpoints"] = {{"a", endpoint_text(c, 0)}, {"b", endpoint_text(c, 1)}, {"client", client}};
     j["first_frame"] = s.first_frame;
     j["last_frame"] = s.last_frame;
     j["duration"] = seconds_json(s.last_time - s.first_time);

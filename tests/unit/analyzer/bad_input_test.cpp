@@ -150,6 +150,21 @@ TEST_F(BadInput, OneBadFileAmongGoodOnesStillReportsTheGoodOnes) {
     EXPECT_NE(r.err.find("bad.pcap"), std::string::npos);
 }
 
+// Found by fuzz_pcap_file: a capture that starts mid-stream (no SYN) made --format json throw
+// ("internal error", exit 3) while building endpoints.client from a null const char*.
+TEST_F(BadInput, MidStreamCaptureWithoutSynIsValidJson) {
+    Script s;
+    s.b(0, tf::kPsh | tf::kAck, 1, 1, 100).a(1, tf::kAck, 1, 101);
+    const auto p = dir_ / "midstream.pcap";
+    write_pcap(p, s.frames());
+    const CliRun r = tcplab("analyze --format json '" + p.string() + "'", dir_);
+    ASSERT_EQ(r.rc, 0) << r.err;
+    const auto doc = nlohmann::json::parse(r.out);
+    ASSERT_EQ(doc["streams"].size(), 1u) << r.out;
+    EXPECT_TRUE(doc["streams"][0]["endpoints"]["client"].is_null()) << r.out;
+    EXPECT_TRUE(doc["streams"][0]["handshake"]["syn"].is_null()) << r.out;
+}
+
 TEST_F(BadInput, BadFlagsAreUsageErrors) {
     EXPECT_EQ(tcplab("analyze --format xml x.pcap", dir_).rc, 2);
     EXPECT_EQ(tcplab("analyze", dir_).rc, 2);
