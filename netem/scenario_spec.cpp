@@ -126,7 +126,7 @@ ScenarioSpec spec_from(const fs::path& file, const po::variables_map& vm) {
     spec.description = vm["description"].as<std::string>();
     spec.ipv6 = vm["ipv6"].as<bool>();
     spec.timeout_s = vm["timeout"].as<double>();
-    if (spec.timeout_s <= 0 || spec.timeout_s > 3600) {
+    if (!(spec.timeout_s > 0 && spec.timeout_s <= 3600)) {  // written so that NaN fails too
         fail_at(file, "timeout", "must be between 0 and 3600 seconds");
     }
     if (vm.count("traffic") != 0U) {

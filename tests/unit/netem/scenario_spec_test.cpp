@@ -96,6 +96,13 @@ TEST_F(ScenarioFile, BadValuesAreRejectedWithTheKey) {
     EXPECT_NE(error_for("traffic = tls-greeting\nloss = 120\n").find("loss"), std::string::npos);
 }
 
+// Boost reads "nan" as a double, and NaN fails every comparison: a range check written as
+// "reject if below or above" let timeout = nan through (the fuzz_scenario_spec invariant).
+TEST_F(ScenarioFile, NotANumberTimeoutIsRejected) {
+    EXPECT_NE(error_for("traffic = tls-greeting\ntimeout = nan\n").find("timeout"), std::string::npos);
+    EXPECT_NE(error_for("traffic = tls-greeting\ntimeout = inf\n").find("timeout"), std::string::npos);
+}
+
 TEST_F(ScenarioFile, SettingsThatDoNothingAreRejected) {
     // netem reorders only packets it delays: reorder without delay does nothing.
     EXPECT_NE(error_for("traffic = tls-greeting\nreorder = 25\n").find("reorder"), std::string::npos);
