@@ -1,0 +1,45 @@
+// The per-packet path: dissect() of one captured frame for every link type the analyzer and the
+// forwarder accept (the first input byte picks it), then the text the reports build from a TCP
+// header. dissect() must reject anything malformed with a ParseError, never read out of bounds.
+#include <array>
+#include <cstdint>
+#include <cstdlib>
+#include <span>
+
+#include "packet/dissect.hpp"
+#include "packet/format.hpp"
+#include "packet/link.hpp"
+
+namespace {
+
+using tcplab::packet::LinkType;
+
+constexpr std::array kLinks{LinkType::null_loopback, LinkType::ethernet, LinkType::raw,
+                            LinkType::loop,          LinkType::linux_sll, LinkType::ipv4,
+                            LinkType::ipv6,          LinkType::linux_sll2};
+
+// Invariants every accepted frame must satisfy: the offsets the analyzer slices with are inside
+// the frame (a violation is a bug even when nothing crashed yet).
+void check(const tcplab::packet::Dissected& d, std::size_t size) {
+    if (d.ip_offset > size || d.transport_offset > size) std::abort();
+    if (d.is_tcp && d.tcp_payload_offset + d.captured_payload > size) std::abort();
+}
+
+}  // namespace
+
+extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
+    if (size == 0) return 0;
+    const std::span<const std::uint8_t> frame(data + 1, size - 1);
+    const std::size_t pick = data[0] % (kLinks.size() + 1);
+    const auto result = pick < kLinks.size() ? tcplab::packet::dissect(kLinks[pick], frame)
+                                             : tcplab::packet::dissect_ip(frame);
+    if (!result.ok()) return 0;
+    check(*result, frame.size());
+    if (result->is_tcp) {
+        const auto& tcp = result->tcp;
+        (void)tcplab::packet::flags_hex(tcp.flags);
+        (void)tcplab::packet::info_line(
+            tcp, {tcp.seq.raw(), tcp.ack.raw(), result->tcp_payload_length, tcp.window});
+    }
+    return 0;
+}
