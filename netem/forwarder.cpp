@@ -18,6 +18,7 @@
 
 #include "netem/delay_queue.hpp"
 #include "netem/fault_decider.hpp"
+#include "netem/forwarder_neighbours.hpp"
 #include "netem/ledger.hpp"
 #include "netem/netns.hpp"
 #include "netem/token_bucket.hpp"
@@ -64,22 +65,6 @@ std::set<packet::IpAddress> local_addresses() {
         } else if (a->ifa_addr->sa_family == AF_INET6) {
             const auto* in6 = reinterpret_cast<const sockaddr_in6*>(a->ifa_addr);
             out.insert(packet::IpAddress::v6_bytes(in6->sin6_addr.s6_addr));
-        }
-    }
-    ::freeifaddrs(list);
-    return out;
-}
-
-// The first IPv4 address of an interface (host order), the sender address of our ARP requests.
-std::optional<std::uint32_t> interface_ipv4(const std::string& name) {
-    ifaddrs* list = nullptr;
-    if (::getifaddrs(&list) != 0) {
-        return std::nullopt;
-    }
-    std::optional<std::uint32_t> out;
-    for (ifaddrs* a = list; a != nullptr && !out; a = a->ifa_next) {
-        if (a->ifa_addr != nullptr && a->ifa_addr->sa_family == AF_INET && name == a->ifa_name) {
-            out = ntohl(reinterpret_cast<const sockaddr_in*>(a->ifa_addr)->sin_addr.s_addr);
         }
     }
     ::freeifaddrs(list);
@@ -230,9 +215,9 @@ public:
     explicit Engine(const ForwarderConfig& config)
         : config_(config),
           sides_{Side{FrameSocket(config.client_interface), config.client_mac, {}, {}, 0, nullptr,
-                      interface_ipv4(config.client_interface)},
+                      interface_addresses(config.client_interface)},
                  Side{FrameSocket(config.server_interface), config.server_mac, {}, {}, 0, nullptr,
-                      interface_ipv4(config.server_interface)}},
+                      interface_addresses(config.server_interface)}},
           lanes_{make_lane(Direction::client_to_server, 0, 1),
                  make_lane(Direction::server_to_client, 1, 0)},
           locals_(local_addresses()),
@@ -266,6 +251,9 @@ public:
                 solicit(side);
             }
         }
+        for (Lane& lane : lanes_) {
+            lane.stats.ring_drops += sides_[lane.in].socket.take_ring_drops();
+        }
         if (ledger_) {
             ledger_->flush();
         }
@@ -289,9 +277,9 @@ private:
         // Frames waiting for the neighbour's MAC (sent once it is learned), like the kernel's
         // unresolved-neighbour queue; and when we last asked for it.
         std::vector<std::vector<std::uint8_t>> unresolved;
-        std::int64_t last_arp_ns = 0;
+        std::int64_t last_question_ns = 0;
         Lane* unresolved_lane = nullptr;
-        std::optional<std::uint32_t> ipv4;  // the router's address on this interface (ARP sender)
+        InterfaceAddresses own;  // the router's addresses on this interface (ARP / NS sender)
     };
     struct Lane {
         Direction dir;
@@ -359,6 +347,7 @@ private:
                 handle(lane, in, f, now);
             }
             send(lane, direct_);
+            in.socket.release(in.rx);  // sent (or copied into a queue): the slots go back
             if (n < RxBatch::kBatch) {
                 break;
             }
@@ -398,7 +387,7 @@ private:
         ++lane.stats.received;
         if (f.truncated) {
             record(lane, frame, "queue_drop",
-                   "frame longer than " + std::to_string(RxBatch::kSlot) +
+                   "frame longer than " + std::to_string(in.socket.max_frame()) +
                        " bytes (GSO/TSO on at the sender?)", now);
             ++lane.stats.queue_drops;
             return;
@@ -534,35 +523,20 @@ private:
         send(lane, frames);
     }
 
-    // Broadcasts an ARP request for the IPv4 destination of the first held frame (at most one per
-    // 200 ms). The reply, addressed to our MAC, teaches us the neighbour like any other frame.
+    // Asks for the neighbour that the first held frame is waiting for (ARP for IPv4, Neighbour
+    // Solicitation for IPv6; at most one question per 200 ms). The answer, addressed to our MAC,
+    // teaches us the neighbour like any other frame of that side (handle()).
     void solicit(Side& side) {
         const std::int64_t now = now_ns();
-        if (side.unresolved.empty() || now - side.last_arp_ns < 200'000'000) {
+        if (side.unresolved.empty() || now - side.last_question_ns < 200'000'000) {
             return;
         }
-        const auto& held = side.unresolved.front();
-        if (held.size() < kEthHeader + 20 || be16(held.data() + 12) != packet::kEtherTypeIpv4) {
-            return;  // IPv6: the neighbour is learned when it first speaks (or given in the config)
+        side.last_question_ns = now;
+        const auto question = solicitation_for(side.unresolved.front(), side.socket.mac(), side.own);
+        if (!question) {
+            return;
         }
-        side.last_arp_ns = now;
-        std::array<std::uint8_t, 42> arp{};
-        std::memcpy(arp.data(), kBroadcast.data(), 6);
-        std::memcpy(arp.data() + 6, side.socket.mac().data(), 6);
-        put_be16(arp.data() + 12, 0x0806);
-        put_be16(arp.data() + 14, 1);       // hardware: Ethernet
-        put_be16(arp.data() + 16, 0x0800);  // protocol: IPv4
-        arp[18] = 6;
-        arp[19] = 4;
-        put_be16(arp.data() + 20, 1);       // request
-        std::memcpy(arp.data() + 22, side.socket.mac().data(), 6);
-        const std::uint32_t sender = side.ipv4.value_or(0);
-        arp[28] = static_cast<std::uint8_t>(sender >> 24);
-        arp[29] = static_cast<std::uint8_t>(sender >> 16);
-        arp[30] = static_cast<std::uint8_t>(sender >> 8);
-        arp[31] = static_cast<std::uint8_t>(sender);
-        std::memcpy(arp.data() + 38, held.data() + kEthHeader + 16, 4);  // target: the IPv4 dst
-        std::vector<std::span<const std::uint8_t>> one{{arp.data(), arp.size()}};
+        std::vector<std::span<const std::uint8_t>> one{{question->data(), question->size()}};
         std::vector<std::size_t> failed;
         (void)side.socket.send(one, failed);
     }

@@ -18,8 +18,9 @@
 // do, so captures look the same with either backend); a frame whose TTL runs out is not sent.
 // Ethernet addresses are rewritten: source = the egress interface, destination = the neighbour
 // on that side, given in the config or learned from the source MAC of any frame received on that
-// side (a veth link has exactly one neighbour). Until it is known the frame goes to the
-// broadcast MAC, which the neighbour accepts (Linux delivers unicast IP in L2 broadcast).
+// side (a veth link has exactly one neighbour). Until it is known, frames for that side are held
+// (up to 256) and the forwarder asks for it: ARP for IPv4, a Neighbour Solicitation for IPv6
+// (forwarder_neighbours.hpp); the answer releases them, as a kernel router's neighbour queue.
 // A frame whose L4 checksum is still partial (sender with tx checksum offload) gets it
 // completed, so the receiver never drops it for that.
 //
@@ -61,6 +62,7 @@ struct DirectionStats {
     std::uint64_t corrupted = 0;
     std::uint64_t reordered = 0;
     std::uint64_t ttl_expired = 0;
+    std::uint64_t ring_drops = 0;   // lost before the forwarder saw them: its receive ring was full
 };
 
 struct ForwarderStats {

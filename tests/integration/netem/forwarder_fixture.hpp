@@ -63,9 +63,11 @@ inline void run(const std::vector<std::string>& argv, bool check = true) {
 
 // tl2NN-{cli,rtr,srv}: 198.18.NN.2 -- .1 [router] 198.19.NN.1 -- 198.19.NN.2, offloads off so one
 // wire packet is one frame, ip_forward off in the router (the forwarder moves the frames).
+// IPv6 is off unless asked for; then fd7c:NN:1::2 -- ::1 [router] fd7c:NN:2::1 -- ::2 too, with
+// IPv6 forwarding off in the router and no static neighbours (resolved by NS/NA).
 class TestTopology {
 public:
-    explicit TestTopology(int salt) {
+    explicit TestTopology(int salt, bool ipv6 = false) : ipv6_(ipv6) {
         id_ = 200 + static_cast<int>((::getpid() + salt) % 50);
         cli_ = "tl" + std::to_string(id_) + "-cli";
         rtr_ = "tl" + std::to_string(id_) + "-rtr";
@@ -87,6 +89,8 @@ public:
     const std::string& server_ns() const { return srv_; }
     std::string client_ip() const { return "198.18." + std::to_string(id_) + ".2"; }
     std::string server_ip() const { return "198.19." + std::to_string(id_) + ".2"; }
+    std::string client_ipv6() const { return "fd7c:" + std::to_string(id_) + ":1::2"; }
+    std::string server_ipv6() const { return "fd7c:" + std::to_string(id_) + ":2::2"; }
 
 private:
     void create() {
@@ -105,9 +109,10 @@ private:
         run({"ip", "-n", srv_, "addr", "add", "198.19." + n + ".2/24", "dev", "veth-s"});
         for (const auto& [ns, dev] : {std::pair{cli_, "veth-c"}, std::pair{rtr_, "veth-rc"},
                                       std::pair{rtr_, "veth-rs"}, std::pair{srv_, "veth-s"}}) {
-            // No IPv6 chatter (DAD, RS) in the captures; one wire packet = one frame.
+            // No IPv6 chatter (DAD, RS) in the captures unless IPv6 is asked for; one wire
+            // packet = one frame.
             run({"ip", "netns", "exec", ns, "sysctl", "-q", "-w",
-                 std::string("net.ipv6.conf.") + dev + ".disable_ipv6=1"}, false);
+                 std::string("net.ipv6.conf.") + dev + ".disable_ipv6=" + (ipv6_ ? "0" : "1")}, false);
             run({"ip", "netns", "exec", ns, "ethtool", "-K", dev, "tso", "off", "gso", "off", "gro",
                  "off", "tx", "off", "rx", "off", "sg", "off"}, false);
             run({"ip", "-n", ns, "link", "set", dev, "up"});
@@ -115,12 +120,23 @@ private:
         run({"ip", "netns", "exec", rtr_, "sysctl", "-q", "-w", "net.ipv4.ip_forward=0"});
         run({"ip", "-n", cli_, "route", "add", "default", "via", "198.18." + n + ".1"});
         run({"ip", "-n", srv_, "route", "add", "default", "via", "198.19." + n + ".1"});
+        if (ipv6_) {
+            const std::string p = "fd7c:" + n + ":";
+            run({"ip", "netns", "exec", rtr_, "sysctl", "-q", "-w", "net.ipv6.conf.all.forwarding=0"});
+            run({"ip", "-n", cli_, "addr", "add", p + "1::2/64", "dev", "veth-c", "nodad"});
+            run({"ip", "-n", rtr_, "addr", "add", p + "1::1/64", "dev", "veth-rc", "nodad"});
+            run({"ip", "-n", rtr_, "addr", "add", p + "2::1/64", "dev", "veth-rs", "nodad"});
+            run({"ip", "-n", srv_, "addr", "add", p + "2::2/64", "dev", "veth-s", "nodad"});
+            run({"ip", "-n", cli_, "-6", "route", "add", "default", "via", p + "1::1"});
+            run({"ip", "-n", srv_, "-6", "route", "add", "default", "via", p + "2::1"});
+        }
     }
     void remove() {
         for (const auto& ns : {srv_, rtr_, cli_}) {
             run({"ip", "netns", "del", ns}, false);
         }
     }
+    bool ipv6_ = false;
     int id_ = 0;
     std::string cli_, rtr_, srv_;
 };
@@ -131,6 +147,31 @@ inline sockaddr_in make_addr(const std::string& ip, std::uint16_t port) {
     a.sin_port = htons(port);
     ::inet_pton(AF_INET, ip.c_str(), &a.sin_addr);
     return a;
+}
+
+// An IPv4 or IPv6 socket address (IPv6 when the text has a ':').
+struct SocketAddress {
+    sockaddr_storage storage{};
+    socklen_t length = 0;
+    int family() const { return storage.ss_family; }
+    const sockaddr* get() const { return reinterpret_cast<const sockaddr*>(&storage); }
+};
+
+inline SocketAddress make_socket_address(const std::string& ip, std::uint16_t port) {
+    SocketAddress out;
+    if (ip.find(':') == std::string::npos) {
+        const sockaddr_in a = make_addr(ip, port);
+        std::memcpy(&out.storage, &a, sizeof a);
+        out.length = sizeof a;
+        return out;
+    }
+    sockaddr_in6 a{};
+    a.sin6_family = AF_INET6;
+    a.sin6_port = htons(port);
+    ::inet_pton(AF_INET6, ip.c_str(), &a.sin6_addr);
+    std::memcpy(&out.storage, &a, sizeof a);
+    out.length = sizeof a;
+    return out;
 }
 
 inline void set_timeout(int fd, double seconds) {
@@ -202,18 +243,19 @@ struct BulkResult {
     double seconds = 0;  // first byte to last byte at the receiver
 };
 
-// One TCP connection client -> server carrying `bytes`; returns what the server received.
+// One TCP connection client -> server (IPv4 or IPv6) carrying `bytes`; returns what the server
+// received.
 inline BulkResult tcp_bulk(const std::string& client_ns, const std::string& server_ns,
                            const std::string& server_ip, std::uint16_t port, std::uint64_t bytes,
                            double timeout_s = 60) {
     std::promise<void> listening;
     auto server = std::async(std::launch::async, [&] {
         ScopedNetns inside(server_ns);
-        UniqueFd ls(::socket(AF_INET, SOCK_STREAM, 0));
+        const SocketAddress a = make_socket_address(server_ip, port);
+        UniqueFd ls(::socket(a.family(), SOCK_STREAM, 0));
         const int one = 1;
         ::setsockopt(ls.get(), SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
-        sockaddr_in a = make_addr(server_ip, port);
-        if (::bind(ls.get(), reinterpret_cast<sockaddr*>(&a), sizeof a) != 0 ||
+        if (::bind(ls.get(), a.get(), a.length) != 0 ||
             ::listen(ls.get(), 1) != 0) {
             throw std::runtime_error("tcp listen failed");
         }
@@ -243,10 +285,10 @@ inline BulkResult tcp_bulk(const std::string& client_ns, const std::string& serv
     });
     listening.get_future().wait();
     run_in_netns(client_ns, [&] {
-        UniqueFd fd(::socket(AF_INET, SOCK_STREAM, 0));
+        const SocketAddress a = make_socket_address(server_ip, port);
+        UniqueFd fd(::socket(a.family(), SOCK_STREAM, 0));
         set_timeout(fd.get(), timeout_s);
-        sockaddr_in a = make_addr(server_ip, port);
-        if (::connect(fd.get(), reinterpret_cast<sockaddr*>(&a), sizeof a) != 0) {
+        if (::connect(fd.get(), a.get(), a.length) != 0) {
             throw std::runtime_error(std::string("tcp connect: ") + std::strerror(errno));
         }
         std::vector<std::uint8_t> buf(1 << 16, 0xab);
