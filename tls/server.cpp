@@ -182,11 +182,13 @@ void Server::hand_over(Fd fd) {
     const std::lock_guard lock(mutex_);
     ++active_;
     queue_.push_back(std::move(fd));
-    // A worker that was notified but has not woken yet still counts as idle, so compare with the
-    // queue, not with zero. active_ <= max_conns bounds the number of workers.
-    if (queue_.size() > idle_workers_) {
+    // A worker counts as idle from its creation until it takes a connection (also while it is
+    // starting, or notified but not yet awake), so compare with the queue, not with zero. With
+    // active_ <= max_conns, max_conns workers always suffice.
+    if (queue_.size() > idle_workers_ && workers_.size() < config_.max_conns) {
         try {
             workers_.emplace_back([this] { work(); });
+            ++idle_workers_;
         } catch (const std::system_error&) {
             if (workers_.empty()) {  // nobody will ever take it: drop the connection
                 queue_.pop_back();
@@ -201,9 +203,8 @@ void Server::hand_over(Fd fd) {
 }
 
 void Server::work() {
-    std::unique_lock lock(mutex_);
+    std::unique_lock lock(mutex_);  // hand_over() counted this worker as idle
     for (;;) {
-        ++idle_workers_;
         work_ready_.wait(lock, [this] { return !queue_.empty() || stopping_; });
         --idle_workers_;
         if (queue_.empty()) {
@@ -215,6 +216,7 @@ void Server::work() {
         serve(std::move(fd));
         lock.lock();
         --active_;
+        ++idle_workers_;
         changed_.notify_all();
     }
 }
