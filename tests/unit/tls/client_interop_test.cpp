@@ -13,22 +13,8 @@ namespace {
 namespace fs = std::filesystem;
 using namespace test;
 
-class ClientInterop : public ::testing::Test {
+class ClientInterop : public OpensslPkiSuite {
 protected:
-    static void SetUpTestSuite() {
-        tmp_ = new TempDir();
-        pki_ = make_pki(tmp_->path(), /*with_rsa=*/true);
-    }
-    static void TearDownTestSuite() {
-        delete tmp_;
-        tmp_ = nullptr;
-    }
-    void SetUp() override {
-        if (!have_openssl()) {
-            GTEST_SKIP() << "openssl CLI not installed (the independent peer)";
-        }
-    }
-
     // openssl s_server -www on a free port; `trust_dir` holds the CA it accepts clients from.
     struct SServer {
         std::uint16_t port;
@@ -58,8 +44,6 @@ protected:
         return c;
     }
 
-    static inline TempDir* tmp_ = nullptr;
-    static inline Pki pki_;
 };
 
 struct GetCase {

@@ -59,17 +59,8 @@ private:
     bool closed_ = false;
 };
 
-class Robustness : public ::testing::Test {
+class Robustness : public PkiSuite<false, false> {
 protected:
-    static void SetUpTestSuite() {
-        tmp_ = new TempDir();
-        pki_ = make_pki(tmp_->path());
-    }
-    static void TearDownTestSuite() {
-        delete tmp_;
-        tmp_ = nullptr;
-    }
-
     static ClientConfig client(std::uint16_t port, const std::string& name = "c1") {
         ClientConfig c;
         c.credentials = Credentials::from_dir(pki_.dir, name);
@@ -86,8 +77,6 @@ protected:
         return c;
     }
 
-    static inline TempDir* tmp_ = nullptr;
-    static inline Pki pki_;
 };
 
 TEST_F(Robustness, GreetingWithNameEndToEnd) {

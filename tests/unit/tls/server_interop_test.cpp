@@ -13,22 +13,8 @@ namespace {
 namespace fs = std::filesystem;
 using namespace test;
 
-class ServerInterop : public ::testing::Test {
+class ServerInterop : public OpensslPkiSuite {
 protected:
-    static void SetUpTestSuite() {
-        tmp_ = new TempDir();
-        pki_ = make_pki(tmp_->path(), /*with_rsa=*/true);
-    }
-    static void TearDownTestSuite() {
-        delete tmp_;
-        tmp_ = nullptr;
-    }
-    void SetUp() override {
-        if (!have_openssl()) {
-            GTEST_SKIP() << "openssl CLI not installed (the independent peer)";
-        }
-    }
-
     // s_client with -ign_eof: it waits for the server to close, so it sees the whole greeting.
     static RunResult s_client(std::uint16_t port, const std::string& version, const std::optional<fs::path>& cert_dir,
                               const std::string& cert_name) {
@@ -42,8 +28,6 @@ protected:
         return run(argv, tmp_->path(), std::chrono::seconds(20));
     }
 
-    static inline TempDir* tmp_ = nullptr;
-    static inline Pki pki_;
 };
 
 struct GoodCase {

@@ -1,6 +1,7 @@
 #pragma once
 // Helpers for the TLS tests: a temp dir, child processes that are always reaped (RAII), free
 // loopback ports, and a CA made at run time (no key is ever committed).
+#include <gtest/gtest.h>
 #include <sys/types.h>
 
 #include <chrono>
@@ -78,5 +79,31 @@ Pki make_pki(const std::filesystem::path& dir, bool with_rsa = false);
 
 // The openssl CLI (tests use it as the independent peer).
 bool have_openssl();
+
+// A test suite whose tests share one PKI (made once per suite, in a temp dir removed after it)
+// and, with NeedsOpenssl, skip with the reason when the openssl CLI is not installed.
+template <bool WithRsa, bool NeedsOpenssl>
+class PkiSuite : public ::testing::Test {
+protected:
+    static void SetUpTestSuite() {
+        tmp_ = new TempDir();
+        pki_ = make_pki(tmp_->path(), WithRsa);
+    }
+    static void TearDownTestSuite() {
+        delete tmp_;
+        tmp_ = nullptr;
+    }
+    void SetUp() override {
+        if (NeedsOpenssl && !have_openssl()) {
+            GTEST_SKIP() << "openssl CLI not installed (the independent peer)";
+        }
+    }
+
+    static inline TempDir* tmp_ = nullptr;
+    static inline Pki pki_;
+};
+
+// The interop suites: EC and RSA credentials, openssl as the peer.
+using OpensslPkiSuite = PkiSuite<true, true>;
 
 }  // namespace tcplab::tls::test
