@@ -64,6 +64,8 @@ void check(int rc, pcap_t* pcap, const std::string& what, const std::string& whe
 
 Capture::Capture(CaptureOptions options) : options_(std::move(options)) {}
 
+std::filesystem::path Capture::partial_file() const { return options_.file.string() + ".part"; }
+
 Capture::~Capture() {
     if (running()) {
         try {
@@ -83,6 +85,9 @@ void Capture::start() {
     }
     failure_ = nullptr;
     stats_ = {};
+    // A file left by an earlier run must not pass for this capture's result.
+    std::error_code ec;
+    std::filesystem::remove(options_.file, ec);
     std::promise<void> started;
     auto ready = started.get_future();
     thread_ = std::thread([this, &started] { run(started); });
@@ -141,9 +146,9 @@ void Capture::run(std::promise<void>& started) {
         if (pcap_fd < 0) {
             throw SystemError("capture on " + where + ": no selectable descriptor");
         }
-        DumperPtr dumper(pcap_dump_open(pcap.get(), options_.file.c_str()));
+        DumperPtr dumper(pcap_dump_open(pcap.get(), partial_file().c_str()));
         if (!dumper) {
-            throw UsageError("capture output " + options_.file.string() + ": " +
+            throw UsageError("capture output " + partial_file().string() + ": " +
                              pcap_geterr(pcap.get()));
         }
         DumpTarget target{dumper.get(), &stats_.written};
@@ -177,7 +182,16 @@ void Capture::run(std::promise<void>& started) {
         } else {
             throw SystemError("capture on " + where + ": pcap_stats: " + pcap_geterr(pcap.get()));
         }
-        pcap_dump_flush(dumper.get());
+        if (pcap_dump_flush(dumper.get()) != 0) {
+            throw SystemError("capture output " + partial_file().string() + ": write failed");
+        }
+        dumper.reset();  // closes the file
+        std::error_code ec;
+        std::filesystem::rename(partial_file(), options_.file, ec);
+        if (ec) {
+            throw SystemError("capture output: cannot rename " + partial_file().string() + " to " +
+                              options_.file.string() + ": " + ec.message());
+        }
     } catch (...) {
         if (!signalled) {
             started.set_exception(std::current_exception());

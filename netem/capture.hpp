@@ -11,6 +11,10 @@
 //
 // Nothing is lost silently: stats carry libpcap's own counters (ps_recv, ps_drop, ps_ifdrop)
 // next to the number of records written; callers report drops > 0 as an incomplete capture.
+//
+// A cut capture never looks complete: records go to "<file>.part", renamed to <file> only after
+// stop() drained the ring and closed the file. A process killed mid-capture (SIGKILL) leaves
+// only the .part file; an older <file> is removed by start().
 #include <cstdint>
 #include <exception>
 #include <filesystem>
@@ -30,7 +34,7 @@ struct CaptureOptions {
 
     std::string netns;           // /run/netns name; empty = the caller's namespace
     std::string interface;       // e.g. "veth-c"
-    std::filesystem::path file;  // pcap written here (created/truncated)
+    std::filesystem::path file;  // final pcap; "<file>.part" while capturing
     int snaplen = 262144;        // bytes kept per packet
     int buffer_bytes = 8 << 20;  // kernel ring: absorbs bursts while the thread is busy
     std::string filter;          // optional BPF expression
@@ -59,6 +63,9 @@ public:
     // the capture thread hit while running.
     CaptureStats stop();
     bool running() const { return thread_.joinable(); }
+
+    // Where records go until stop() completes.
+    std::filesystem::path partial_file() const;
 
 private:
     void run(std::promise<void>& started);

@@ -34,11 +34,21 @@ std::vector<std::string> RunReport::failing() const {
 
 namespace {
 
+// tmp + rename: a report file exists only complete, even if the run is killed while writing.
 void write_file(const fs::path& path, const std::string& text) {
-    std::ofstream out(path);
-    out << text;
-    if (!out) {
-        throw SystemError("cannot write " + path.string());
+    const fs::path tmp = path.string() + ".tmp";
+    {
+        std::ofstream out(tmp);
+        out << text;
+        out.flush();
+        if (!out) {
+            throw SystemError("cannot write " + tmp.string());
+        }
+    }
+    std::error_code ec;
+    fs::rename(tmp, path, ec);
+    if (ec) {
+        throw SystemError("cannot rename " + tmp.string() + " to " + path.string() + ": " + ec.message());
     }
 }
 
@@ -139,8 +149,9 @@ void write_report_files(const RunReport& r) {
         {"injected", r.injected}, {"verdicts", r.verdicts},       {"traffic", r.traffic},
         {"checks", checks},       {"pass", r.pass()},
     };
-    write_file(r.out_dir / "report.json", doc.dump(2) + "\n");
+    // report.json last: its presence means the run finished (captures drained, checks done).
     write_file(r.out_dir / "report.txt", report_text(r));
+    write_file(r.out_dir / "report.json", doc.dump(2) + "\n");
 }
 
 }  // namespace tcplab::netem

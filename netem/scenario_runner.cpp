@@ -252,6 +252,13 @@ RunReport run_once(const ScenarioSpec& spec, const RunOptions& options, const fs
     report.seed = spec.impairment.seed;
     report.out_dir = out_dir;
     fs::create_directories(out_dir);
+    // An earlier run's results must not pass for this one's if this run is cut short (SIGKILL):
+    // report.json is written last, so a killed run leaves none (captures stay *.pcap.part). A
+    // killed run's work dir (half-made TLS keys) goes too: make_pki() would reuse a partial set.
+    for (const char* stale : {"report.json", "report.txt", "analysis.json", "timeseq.svg"}) {
+        fs::remove(out_dir / stale);
+    }
+    fs::remove_all(out_dir / ".work");
     progress.step("scenario " + spec.name + ": " + spec.description);
 
     StopSignals signals;
