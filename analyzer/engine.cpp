@@ -270,7 +270,15 @@ void Engine::summarise(Conversation& c, int dir, const FrameRecord& record,
         for (std::size_t bit = 0; bit < s.counts.size(); ++bit) {
             if ((v.flags >> bit) & 1u) ++s.counts[bit];
         }
-        s.events.push_back({view(), v});
+        EventPacket e;
+        e.frame = record.number;
+        e.dir = static_cast<std::uint8_t>(dir);
+        e.tcp_flags = t.flags;
+        e.rel_seq = (t.seq - fwd.base_seq.raw()).raw();
+        e.rel_ack = (t.flags & tf::kAck) != 0 ? (t.ack - rev.base_seq.raw()).raw() : t.ack.raw();
+        e.seglen = seglen;
+        e.window = t.window;
+        s.events.push_back({e, v});
     }
 }
 

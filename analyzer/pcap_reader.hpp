@@ -43,7 +43,9 @@ public:
     const std::optional<ReadStop>& stopped() const { return stop_; }
 
 private:
+    static constexpr std::size_t kReadBuffer = 1 << 20;
     std::string path_;
+    std::unique_ptr<char[]> buffer_;  // the stdio buffer of the file; outlives handle_
     pcap* handle_ = nullptr;
     std::uint32_t link_type_ = 0;
     std::uint64_t count_ = 0;

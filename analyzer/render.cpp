@@ -1,5 +1,7 @@
 #include "analyzer/render.hpp"
 
+#include <algorithm>
+#include <charconv>
 #include <cstdio>
 
 #include "analyzer/flags.hpp"
@@ -11,12 +13,6 @@ namespace tcplab::analyzer {
 namespace {
 
 namespace tf = packet::tcp_flag;
-
-std::string ms(Nanos n) {
-    char buf[48];
-    std::snprintf(buf, sizeof buf, "%.3f ms", static_cast<double>(n) / 1e6);
-    return buf;
-}
 
 std::string dir_arrow(const Conversation& c, int dir) {
     return endpoint_text(c, dir) + " -> " + endpoint_text(c, 1 - dir);
@@ -105,67 +101,137 @@ std::string endpoint_text(const Conversation& c, int dir) {
     return host + ":" + std::to_string(c.port[dir]);
 }
 
-std::string explain(const Conversation& c, const Event& e) {
+namespace {
+
+// Appenders for the event table: a bulk capture has tens of thousands of event lines, so they
+// are written straight into the output instead of through temporary strings.
+void put(std::string& out, std::uint64_t v) {
+    char tmp[24];
+    const auto r = std::to_chars(tmp, tmp + sizeof tmp, v);
+    out.append(tmp, r.ptr);
+}
+void put_ms(std::string& out, Nanos n) {
+    char buf[48];
+    const int len = std::snprintf(buf, sizeof buf, "%.3f ms", static_cast<double>(n) / 1e6);
+    out.append(buf, static_cast<std::size_t>(std::max(0, len)));
+}
+
+// One clause of an explanation; clauses are separated by "; ".
+class Clauses {
+public:
+    explicit Clauses(std::string& out) : out_(out) {}
+    std::string& next() {
+        if (!first_) out_ += "; ";
+        first_ = false;
+        return out_;
+    }
+
+private:
+    std::string& out_;
+    bool first_ = true;
+};
+
+}  // namespace
+
+void append_explanation(std::string& out, const Conversation& c, const Event& e) {
     const Verdict& v = e.verdict;
-    const PacketView& p = e.packet;
+    const EventPacket& p = e.packet;
     const FlowState& fwd = c.flow[p.dir];
     const std::uint32_t expected = rel(v.expected, fwd);
-    const std::string seq = "seq " + std::to_string(p.rel_seq);
-    std::string why;
-    const auto add = [&](const std::string& s) {
-        if (!why.empty()) why += "; ";
-        why += s;
+    Clauses why(out);
+    const auto seq = [&]() -> std::string& {
+        std::string& o = why.next();
+        o += "seq ";
+        put(o, p.rel_seq);
+        return o;
     };
-    const std::string thr = v.ooo_threshold == kDefaultOutOfOrderThreshold && c.timing.first_rtt == 0
-                                ? "3 ms default, iRTT unknown"
-                                : "iRTT";
+    const char* thr = v.ooo_threshold == kDefaultOutOfOrderThreshold && c.timing.first_rtt == 0
+                          ? "3 ms default, iRTT unknown"
+                          : "iRTT";
     if ((v.flags & flag::kFastRetransmission) != 0) {
-        add(seq + " equals the ACK repeated by " + std::to_string(v.rev_dupacks) +
-            " duplicate ACKs, " + ms(v.since_rev_ack) + " after the last of them (< 20 ms)");
+        std::string& o = seq();
+        o += " equals the ACK repeated by ";
+        put(o, static_cast<std::uint64_t>(std::max(0, v.rev_dupacks)));
+        o += " duplicate ACKs, ";
+        put_ms(o, v.since_rev_ack);
+        o += " after the last of them (< 20 ms)";
     } else if ((v.flags & flag::kSpuriousRetransmission) != 0) {
-        add(seq + "+" + std::to_string(p.seglen) + " was already acknowledged (other side ACKed " +
-            std::to_string(rel(v.rev_lastack, fwd)) + ")");
-    } else if ((v.flags & flag::kOutOfOrder) != 0) {
-        add(seq + " below next expected " + std::to_string(expected) + ", only " +
-            ms(v.since_nextseq) + " after the highest segment (< " + ms(v.ooo_threshold) + ", " +
-            thr + ")");
-    } else if ((v.flags & flag::kRetransmission) != 0) {
-        add(seq + " below next expected " + std::to_string(expected) + ", " + ms(v.since_nextseq) +
-            " after the highest segment, not within the out-of-order threshold " +
-            ms(v.ooo_threshold) + " (" + thr + "), " + std::to_string(std::max(0, v.rev_dupacks)) +
-            " duplicate ACKs (fast retransmission needs 2 within 20 ms)");
+        std::string& o = seq();
+        o += '+';
+        put(o, p.seglen);
+        o += " was already acknowledged (other side ACKed ";
+        put(o, rel(v.rev_lastack, fwd));
+        o += ')';
+    } else if ((v.flags & (flag::kOutOfOrder | flag::kRetransmission)) != 0) {
+        const bool ooo = (v.flags & flag::kOutOfOrder) != 0;
+        std::string& o = seq();
+        o += " below next expected ";
+        put(o, expected);
+        o += ooo ? ", only " : ", ";
+        put_ms(o, v.since_nextseq);
+        o += ooo ? " after the highest segment (< "
+                 : " after the highest segment, not within the out-of-order threshold ";
+        put_ms(o, v.ooo_threshold);
+        o += ooo ? ", " : " (";
+        o += thr;
+        o += ')';
+        if (!ooo) {
+            o += ", ";
+            put(o, static_cast<std::uint64_t>(std::max(0, v.rev_dupacks)));
+            o += " duplicate ACKs (fast retransmission needs 2 within 20 ms)";
+        }
     }
     if ((v.flags & flag::kDuplicateAck) != 0) {
-        add("duplicate #" + std::to_string(v.dupack_num) + " of the ACK in frame " +
-            std::to_string(v.dupack_frame) + " (no data, same seq/ack/window)");
+        std::string& o = why.next();
+        o += "duplicate #";
+        put(o, static_cast<std::uint64_t>(std::max(0, v.dupack_num)));
+        o += " of the ACK in frame ";
+        put(o, v.dupack_frame);
+        o += " (no data, same seq/ack/window)";
     }
     if ((v.flags & flag::kLostSegment) != 0) {
-        add(seq + " above next expected " + std::to_string(expected) +
-            ": previous segment not captured");
+        std::string& o = seq();
+        o += " above next expected ";
+        put(o, expected);
+        o += ": previous segment not captured";
     }
     if ((v.flags & flag::kAckLostSegment) != 0) {
-        add("ACK " + std::to_string(p.rel_ack) + " covers data the other side was not seen sending");
+        std::string& o = why.next();
+        o += "ACK ";
+        put(o, p.rel_ack);
+        o += " covers data the other side was not seen sending";
     }
     if ((v.flags & flag::kKeepAlive) != 0) {
-        add(seq + " = next expected - 1 with " + std::to_string(p.seglen) + " byte(s)");
+        std::string& o = seq();
+        o += " = next expected - 1 with ";
+        put(o, p.seglen);
+        o += " byte(s)";
     }
-    if ((v.flags & flag::kKeepAliveAck) != 0) add("repeats the last ACK right after a keep-alive");
-    if ((v.flags & flag::kZeroWindow) != 0) add("advertises a zero receive window");
+    if ((v.flags & flag::kKeepAliveAck) != 0) why.next() += "repeats the last ACK right after a keep-alive";
+    if ((v.flags & flag::kZeroWindow) != 0) why.next() += "advertises a zero receive window";
     if ((v.flags & flag::kZeroWindowProbe) != 0) {
-        add("1 byte at next expected while the other side's window is 0");
+        why.next() += "1 byte at next expected while the other side's window is 0";
     }
-    if ((v.flags & flag::kZeroWindowProbeAck) != 0) add("answers a zero-window probe with window 0");
+    if ((v.flags & flag::kZeroWindowProbeAck) != 0) why.next() += "answers a zero-window probe with window 0";
     if ((v.flags & flag::kWindowUpdate) != 0) {
-        add("no data, same seq/ack, window changed to " + std::to_string(p.window));
+        std::string& o = why.next();
+        o += "no data, same seq/ack, window changed to ";
+        put(o, p.window);
     }
     if ((v.flags & flag::kWindowFull) != 0) {
-        add("segment ends exactly at the other side's advertised window edge");
+        why.next() += "segment ends exactly at the other side's advertised window edge";
     }
-    if ((v.flags & flag::kReusedPorts) != 0) add("SYN on a known address/port pair");
+    if ((v.flags & flag::kReusedPorts) != 0) why.next() += "SYN on a known address/port pair";
+}
+
+std::string explain(const Conversation& c, const Event& e) {
+    std::string why;
+    append_explanation(why, c, e);
     return why;
 }
 
-void render_stream_text(const Conversation& c, std::string& out) {
+void render_stream_text(const Conversation& c, Output& output) {
+    std::string& out = output.buffer();
     const StreamSummary& s = *c.summary;
     out += "stream " + std::to_string(c.stream) + "  " + endpoint_text(c, 0) + " <-> " +
            endpoint_text(c, 1) + "\n";
@@ -234,19 +300,29 @@ void render_stream_text(const Conversation& c, std::string& out) {
 
     if (!s.events.empty()) {
         out += "  events:\n";
+        const std::string arrow[2] = {dir_arrow(c, 0), dir_arrow(c, 1)};
         for (const Event& e : s.events) {
             const auto& p = e.packet;
-            std::string what = verdict_names(e.verdict.flags & ~flag::kReusedPorts);
-            if (what.empty()) what = verdict_names(e.verdict.flags);
+            out += "    frame ";
+            put(out, p.frame);
+            out += "  ";
+            out += arrow[p.dir];
+            out += "  ";
+            const std::uint32_t shown = e.verdict.flags & ~flag::kReusedPorts;
+            out += verdict_names(shown != 0 ? shown : e.verdict.flags);
             if ((p.tcp_flags & (tf::kSyn | tf::kFin | tf::kRst)) != 0) {
-                what += " (" + tcp_flag_names(p.tcp_flags & (tf::kSyn | tf::kFin | tf::kRst | tf::kAck)) + ")";
+                out += " (" + tcp_flag_names(p.tcp_flags & (tf::kSyn | tf::kFin | tf::kRst | tf::kAck)) + ")";
             }
-            out += "    frame " + std::to_string(p.frame) + "  " + dir_arrow(c, p.dir) + "  " + what;
             if (e.verdict.has_rto) {
-                out += ", RTO " + seconds6(e.verdict.rto) + " s based on frame " +
-                       std::to_string(e.verdict.rto_frame);
+                out += ", RTO ";
+                append_seconds6(out, e.verdict.rto);
+                out += " s based on frame ";
+                put(out, e.verdict.rto_frame);
             }
-            out += ": " + explain(c, e) + "\n";
+            out += ": ";
+            append_explanation(out, c, e);
+            out += '\n';
+            output.maybe_flush();  // a long event table is written in pieces, never regrown
         }
     }
     out += "\n";

@@ -5,6 +5,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "analyzer/output.hpp"
 #include "analyzer/stream_table.hpp"
 
 namespace tcplab::analyzer {
@@ -19,8 +20,10 @@ std::string options_text(const PacketView& p);
 std::string endpoint_text(const Conversation& c, int dir);
 // Why the rules fired, in words, e.g. "seq 1449 below next expected 2897, 312.0 ms after ...".
 std::string explain(const Conversation& c, const Event& e);
+void append_explanation(std::string& out, const Conversation& c, const Event& e);
 
-void render_stream_text(const Conversation& c, std::string& out);
+// Appends to out's buffer, flushing it as it fills (an event table can be megabytes).
+void render_stream_text(const Conversation& c, Output& out);
 nlohmann::json render_stream_json(const Conversation& c);
 
 }  // namespace tcplab::analyzer

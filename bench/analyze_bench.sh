@@ -12,8 +12,8 @@
 #    exit), drops 1% of the client's data at the router with nftables, runs iperf3 with 4
 #    parallel streams through it and captures at the server with snaplen 96 until N records
 #    (tcpdump -c N, default 1,200,000). Offloads are off so one wire packet is one record.
-# 2. The timings, each the median of --runs runs (default 3) of the wall time and of the CPU
-#    time (user+sys), with peak RSS, from /usr/bin/time. Ratios use CPU time, because the cores
+# 2. The timings, each the median of --runs interleaved rounds (default 5) of the wall time and
+#    of the CPU time (user+sys), with peak RSS, from /usr/bin/time. Ratios use CPU time, because the cores
 #    of this host are shared with other jobs and wall time measures them too:
 #      tcplab analyze --frames --format tsv      vs  tshark -T fields -e frame.number
 #                                                      -e tcp.stream -e tcp.analysis.flags
@@ -31,7 +31,7 @@
 set -euo pipefail
 
 repo=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
-packets=1200000 pcap="" workdir=/tmp/tcplab-bench rebuild=0 runs=3 tshark_frames=100000
+packets=1200000 pcap="" workdir=/tmp/tcplab-bench rebuild=0 runs=5 tshark_frames=100000
 build_dir=$repo/build strict=0 tcplab=""
 
 die() { echo "analyze_bench.sh: $1" >&2; exit "${2:-3}"; }
@@ -182,40 +182,43 @@ else
     tcplab_ok=1
 fi
 
-# measure NAME FRAMES CMD... : runs CMD --runs times (stdout discarded), records the median wall
-# time, the median CPU time (user+sys: less disturbed when other jobs share the cores) and the
-# largest peak RSS. Results go to the table printed at the end.
-declare -A secs cpu rss nframes
-median() { sort -n | awk '{a[NR]=$1} END {printf "%.6f", a[int((NR+1)/2)]}'; }
-measure() {
+# The tools run in interleaved rounds (round 1: every tool once, round 2: every tool again, ...)
+# so that a burst of load from other jobs on the shared cores hits all of them alike. Per tool:
+# the median wall time, the median CPU time (user+sys) and the largest peak RSS.
+declare -A secs cpu rss nframes walls cpus
+median() { tr ' ' '\n' | grep -v '^$' | sort -n | awk '{a[NR]=$1} END {printf "%.6f", a[int((NR+1)/2)]}'; }
+run_once() {  # NAME FRAMES CMD...: one timed run, appended to the tool's lists
     local name=$1 count=$2; shift 2
-    local walls=() cpus=() peak=0 i start end kib user sys
-    for ((i = 0; i < runs; i++)); do
-        start=$(date +%s%N)
-        /usr/bin/time -f '%M %U %S' -o "$workdir/time.out" timeout 1800 "$@" >/dev/null \
-            2>"$workdir/$name.err" \
-            || die "$name failed: $(grep -v 'Running as user' "$workdir/$name.err" | head -n 3)"
-        end=$(date +%s%N)
-        walls+=("$(awk -v ns=$(( end - start )) 'BEGIN {printf "%.6f", ns / 1e9}')")
-        read -r kib user sys < <(tail -n 1 "$workdir/time.out")
-        cpus+=("$(awk -v u="$user" -v s="$sys" 'BEGIN {printf "%.2f", u + s}')")
-        [ "$kib" -gt "$peak" ] && peak=$kib
-    done
-    secs[$name]=$(printf '%s\n' "${walls[@]}" | median)
-    cpu[$name]=$(printf '%s\n' "${cpus[@]}" | median)
-    rss[$name]=$peak
+    local start end kib user sys
+    start=$(date +%s%N)
+    /usr/bin/time -f '%M %U %S' -o "$workdir/time.out" timeout 1800 "$@" >/dev/null \
+        2>"$workdir/$name.err" \
+        || die "$name failed: $(grep -v 'Running as user' "$workdir/$name.err" | head -n 3)"
+    end=$(date +%s%N)
+    walls[$name]+=" $(awk -v ns=$(( end - start )) 'BEGIN {printf "%.6f", ns / 1e9}')"
+    read -r kib user sys < <(tail -n 1 "$workdir/time.out")
+    cpus[$name]+=" $(awk -v u="$user" -v s="$sys" 'BEGIN {printf "%.2f", u + s}')"
+    [ "$kib" -gt "${rss[$name]:-0}" ] && rss[$name]=$kib
     nframes[$name]=$count
-    log "$name: median wall ${secs[$name]} s, cpu ${cpu[$name]} s over $runs runs, peak RSS $((peak / 1024)) MiB"
 }
-
-measure bare_loop "$frames" "$loop" "$pcap"
-measure tcptrace "$frames" tcptrace -n -l "$pcap"
-measure tshark "$tshark_count" tshark -n -r "$tshark_input" -T fields -e frame.number -e tcp.stream \
-    -e tcp.analysis.flags -e tcp.analysis.rto
-if [ "$tcplab_ok" = 1 ]; then
-    measure tcplab_tsv "$frames" "$tcplab" analyze --frames --format tsv "$pcap"
-    measure tcplab_report "$frames" "$tcplab" analyze "$pcap"
-fi
+tools=(bare_loop tcptrace tshark)
+[ "$tcplab_ok" = 1 ] && tools+=(tcplab_tsv tcplab_report)
+for ((round = 1; round <= runs; round++)); do
+    log "round $round of $runs"
+    run_once bare_loop "$frames" "$loop" "$pcap"
+    run_once tcptrace "$frames" tcptrace -n -l "$pcap"
+    run_once tshark "$tshark_count" tshark -n -r "$tshark_input" -T fields -e frame.number \
+        -e tcp.stream -e tcp.analysis.flags -e tcp.analysis.rto
+    if [ "$tcplab_ok" = 1 ]; then
+        run_once tcplab_tsv "$frames" "$tcplab" analyze --frames --format tsv "$pcap"
+        run_once tcplab_report "$frames" "$tcplab" analyze "$pcap"
+    fi
+done
+for name in "${tools[@]}"; do
+    secs[$name]=$(echo "${walls[$name]}" | median)
+    cpu[$name]=$(echo "${cpus[$name]}" | median)
+    log "$name: median wall ${secs[$name]} s, cpu ${cpu[$name]} s over $runs rounds (cpu:${cpus[$name]}), peak RSS $((rss[$name] / 1024)) MiB"
+done
 
 # ------------------------------------------------------------------ 3. the table and ratios
 # Ratios use CPU time (user+sys, 10 ms resolution) because this host's cores are shared;

@@ -1,0 +1,48 @@
+#pragma once
+// ChunkedList<T>: an append-only list stored in fixed chunks of kChunk elements. Growing it never
+// copies what is already stored (a vector doubles and moves everything) and costs one allocation
+// per kChunk elements (std::deque allocates a node per 512 bytes, i.e. per 3 events).
+#include <array>
+#include <cstddef>
+#include <memory>
+#include <vector>
+
+namespace tcplab::analyzer {
+
+template <class T, std::size_t kChunk = 128>
+class ChunkedList {
+public:
+    void push_back(const T& value) {
+        if (size_ % kChunk == 0) chunks_.push_back(std::make_unique<Chunk>());
+        (*chunks_.back())[size_ % kChunk] = value;
+        ++size_;
+    }
+    std::size_t size() const { return size_; }
+    bool empty() const { return size_ == 0; }
+    const T& operator[](std::size_t i) const { return (*chunks_[i / kChunk])[i % kChunk]; }
+
+    class const_iterator {
+    public:
+        const_iterator(const ChunkedList* list, std::size_t i) : list_(list), i_(i) {}
+        const T& operator*() const { return (*list_)[i_]; }
+        const T* operator->() const { return &(*list_)[i_]; }
+        const_iterator& operator++() {
+            ++i_;
+            return *this;
+        }
+        friend bool operator==(const const_iterator&, const const_iterator&) = default;
+
+    private:
+        const ChunkedList* list_;
+        std::size_t i_;
+    };
+    const_iterator begin() const { return {this, 0}; }
+    const_iterator end() const { return {this, size_}; }
+
+private:
+    using Chunk = std::array<T, kChunk>;
+    std::vector<std::unique_ptr<Chunk>> chunks_;
+    std::size_t size_ = 0;
+};
+
+}  // namespace tcplab::analyzer
