@@ -103,10 +103,12 @@ public:
     }
     void tcp_frame(std::uint64_t, std::uint32_t, const Verdict*) override {}
     void stream_finished(const Conversation& c) override {
-        if (!wanted(o_, c.stream) || !c.summary) return;
+        // A conversation revived from its tombstone and at once replaced by a new SYN has no
+        // frames of its own: its stream was reported when it was first freed.
+        if (!wanted(o_, c.stream) || !c.summary || c.summary->first_frame == 0) return;
         ++reported_;
         if (o_.format == Format::text) {
-            render_stream_text(c, out_.buffer());
+            render_stream_text(c, out_);
         } else if (o_.format == Format::json) {
             out_.append(first_ ? "\n" : ",\n");
             out_.append(render_stream_json(c).dump());

@@ -7,30 +7,27 @@
 
 namespace tcplab::analyzer {
 
+bool is_low_endpoint(const packet::IpAddress& src, std::uint16_t sport,
+                     const packet::IpAddress& dst, std::uint16_t dport) {
+    return std::tie(src.bytes, sport) < std::tie(dst.bytes, dport);
+}
+
 FlowKey FlowKey::make(const packet::IpAddress& src, std::uint16_t sport,
                       const packet::IpAddress& dst, std::uint16_t dport) {
     FlowKey k;
-    k.family = src.is_v4() ? 4 : 6;
-    const bool src_low = std::tie(src.bytes, sport) < std::tie(dst.bytes, dport);
-    const auto& lo = src_low ? src : dst;
-    const auto& hi = src_low ? dst : src;
-    k.lo_addr = lo.bytes;
-    k.hi_addr = hi.bytes;
-    k.lo_port = src_low ? sport : dport;
-    k.hi_port = src_low ? dport : sport;
+    const bool src_low = is_low_endpoint(src, sport, dst, dport);
+    std::memcpy(&k.addr[0], (src_low ? src : dst).bytes.data(), 16);
+    std::memcpy(&k.addr[2], (src_low ? dst : src).bytes.data(), 16);
+    const std::uint64_t lo_port = src_low ? sport : dport;
+    const std::uint64_t hi_port = src_low ? dport : sport;
+    k.ports_family = (lo_port << 32) | (hi_port << 16) | (src.is_v4() ? 4u : 6u);
     return k;
 }
 
 std::size_t FlowKeyHash::operator()(const FlowKey& k) const noexcept {
-    // Mix the key 8 bytes at a time (splitmix64 finaliser); the key has no padding surprises
-    // because every byte is set explicitly by make().
-    std::uint64_t words[4];
-    std::memcpy(&words[0], k.lo_addr.data(), 8);
-    std::memcpy(&words[1], k.lo_addr.data() + 8, 8);
-    std::memcpy(&words[2], k.hi_addr.data(), 8);
-    std::memcpy(&words[3], k.hi_addr.data() + 8, 8);
-    std::uint64_t h = (std::uint64_t{k.lo_port} << 24) ^ (std::uint64_t{k.hi_port} << 8) ^ k.family;
-    for (std::uint64_t w : words) {
+    // splitmix64 finaliser over the five words.
+    std::uint64_t h = k.ports_family;
+    for (std::uint64_t w : k.addr) {
         h ^= w + 0x9e3779b97f4a7c15ULL + (h << 6) + (h >> 2);
         h ^= h >> 30;
         h *= 0xbf58476d1ce4e5b9ULL;
@@ -39,8 +36,13 @@ std::size_t FlowKeyHash::operator()(const FlowKey& k) const noexcept {
     return static_cast<std::size_t>(h ^ (h >> 31));
 }
 
-StreamTable::StreamTable(bool collect_summaries, Nanos closed_idle, Nanos open_idle)
-    : collect_(collect_summaries), closed_idle_(closed_idle), open_idle_(open_idle) {
+StreamTable::StreamTable(bool collect_summaries, Nanos closed_idle, Nanos open_idle,
+                         Nanos tombstone_ttl, std::size_t max_tombstones)
+    : collect_(collect_summaries),
+      closed_idle_(closed_idle),
+      open_idle_(open_idle),
+      tombstone_ttl_(tombstone_ttl),
+      max_tombstones_(max_tombstones) {
     map_.reserve(1024);
 }
 
@@ -66,11 +68,64 @@ StreamTable::Lookup StreamTable::find_or_create(const FlowKey& key, const packet
         return {last_, false};
     }
     auto [it, inserted] = map_.try_emplace(key);
-    if (inserted) it->second = make(src, sport, dst, dport, now);
+    bool is_new = inserted;
+    if (inserted) {
+        const auto tomb = tombstones_.find(key);
+        if (tomb != tombstones_.end()) {
+            it->second = revive(tomb->second, src, sport, dst, dport, now);
+            tombstones_.erase(tomb);
+            is_new = false;
+        } else {
+            it->second = make(src, sport, dst, dport, now);
+        }
+    }
     last_key_ = key;
     last_ = it->second.get();
     last_->last_seen = now;
-    return {last_, inserted};
+    return {last_, is_new};
+}
+
+// The old stream index, its endpoints' roles, base sequence numbers (so relative numbers and
+// the new-ISN test of port reuse still work) and completeness; the analysis state starts over.
+std::unique_ptr<Conversation> StreamTable::revive(const Tombstone& t, const packet::IpAddress& src,
+                                                  std::uint16_t sport,
+                                                  const packet::IpAddress& dst,
+                                                  std::uint16_t dport, Nanos now) {
+    const bool src_first = is_low_endpoint(src, sport, dst, dport) == t.first_is_low;
+    auto c = src_first ? make(src, sport, dst, dport, now) : make(dst, dport, src, sport, now);
+    --next_stream_;  // make() took a new index; give it back
+    c->stream = t.stream;
+    for (int d = 0; d < 2; ++d) {
+        c->flow[d].base_seq_set = t.base_seq_set[d];
+        c->flow[d].base_seq = t.base_seq[d];
+    }
+    c->completeness = t.completeness;
+    return c;
+}
+
+void StreamTable::bury(const FlowKey& key, const Conversation& c, Nanos now) {
+    Tombstone t;
+    t.stream = c.stream;
+    t.first_is_low = is_low_endpoint(c.addr[0], c.port[0], c.addr[1], c.port[1]);
+    for (int d = 0; d < 2; ++d) {
+        t.base_seq_set[d] = c.flow[d].base_seq_set;
+        t.base_seq[d] = c.flow[d].base_seq;
+    }
+    t.completeness = c.completeness;
+    t.freed_at = now;
+    tombstones_[key] = t;
+    burial_order_.emplace_back(key, now);
+}
+
+void StreamTable::forget_old_tombstones(Nanos now) {
+    // burial_order_ holds every live tombstone (plus stale entries), so capping it caps both.
+    while (!burial_order_.empty()) {
+        const auto& [key, at] = burial_order_.front();
+        if (burial_order_.size() <= max_tombstones_ && now - at <= tombstone_ttl_) break;
+        const auto it = tombstones_.find(key);
+        if (it != tombstones_.end() && it->second.freed_at == at) tombstones_.erase(it);
+        burial_order_.pop_front();
+    }
 }
 
 Conversation* StreamTable::replace(const FlowKey& key, const packet::IpAddress& src,
@@ -86,12 +141,13 @@ Conversation* StreamTable::replace(const FlowKey& key, const packet::IpAddress& 
 }
 
 void StreamTable::expire_idle(Nanos now, const Finalise& finalise) {
-    if (++calls_ < 65536) return;
+    if (++calls_ < kSweepEvery) return;
     calls_ = 0;
     std::vector<std::unique_ptr<Conversation>> expired;
     for (auto it = map_.begin(); it != map_.end();) {
         const Nanos idle = now - it->second->last_seen;
         if (idle > (it->second->closed() ? closed_idle_ : open_idle_)) {
+            bury(it->first, *it->second, now);
             expired.push_back(std::move(it->second));
             it = map_.erase(it);
         } else {
@@ -99,6 +155,7 @@ void StreamTable::expire_idle(Nanos now, const Finalise& finalise) {
         }
     }
     last_ = nullptr;
+    forget_old_tombstones(now);
     std::sort(expired.begin(), expired.end(),
               [](const auto& a, const auto& b) { return a->stream < b->stream; });
     for (auto& c : expired) finalise(std::move(c));

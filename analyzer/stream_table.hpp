@@ -4,7 +4,9 @@
 // one seen before starts a new conversation on the same pair ("port numbers reused").
 // Conversations live in a hash map keyed by a compact canonical 4-tuple; closed or idle ones are
 // handed back for finalising and freed, so memory follows the number of open flows.
+#include <array>
 #include <cstdint>
+#include <deque>
 #include <functional>
 #include <memory>
 #include <unordered_map>
@@ -16,17 +18,22 @@
 namespace tcplab::analyzer {
 
 // Address pair + port pair, canonical (lower endpoint first) so both directions map together.
+// Stored as machine words so that comparing two keys (once per frame) is five word compares.
 struct FlowKey {
-    std::array<std::uint8_t, 16> lo_addr{};
-    std::array<std::uint8_t, 16> hi_addr{};
-    std::uint16_t lo_port = 0;
-    std::uint16_t hi_port = 0;
-    std::uint8_t family = 0;
-    friend bool operator==(const FlowKey&, const FlowKey&) = default;
+    std::array<std::uint64_t, 4> addr{};  // lo address (2 words), hi address (2 words)
+    std::uint64_t ports_family = 0;       // lo port << 32 | hi port << 16 | family
+    friend bool operator==(const FlowKey& a, const FlowKey& b) {
+        return ((a.addr[0] ^ b.addr[0]) | (a.addr[1] ^ b.addr[1]) | (a.addr[2] ^ b.addr[2]) |
+                (a.addr[3] ^ b.addr[3]) | (a.ports_family ^ b.ports_family)) == 0;
+    }
 
     static FlowKey make(const packet::IpAddress& src, std::uint16_t sport,
                         const packet::IpAddress& dst, std::uint16_t dport);
 };
+
+// True when src:sport is the key's lower endpoint.
+bool is_low_endpoint(const packet::IpAddress& src, std::uint16_t sport,
+                     const packet::IpAddress& dst, std::uint16_t dport);
 
 struct FlowKeyHash {
     std::size_t operator()(const FlowKey& k) const noexcept;
@@ -61,14 +68,30 @@ struct Conversation {
     }
 };
 
+// What is kept of a freed conversation so that a later packet on the same address/port pair
+// gets the stream index tshark gives it: tshark never forgets a conversation, so a packet
+// after a long silence continues the old tcp.stream unless it is a SYN with a new ISN.
+struct Tombstone {
+    std::uint32_t stream = 0;
+    bool first_is_low = false;  // addr[0]:port[0] (the first sender) is the key's lower endpoint
+    bool base_seq_set[2] = {false, false};
+    SeqNum base_seq[2];
+    std::uint8_t completeness = 0;
+    Nanos freed_at = 0;
+};
+
 class StreamTable {
 public:
     using Finalise = std::function<void(std::unique_ptr<Conversation>)>;
 
     // Idle limits in capture time: a closed conversation (FIN or RST seen) is finalised after
     // closed_idle, any other after open_idle (longer than Linux's 2 h keep-alive default).
+    // Tombstones of freed conversations are kept for tombstone_ttl of capture time, and at most
+    // max_tombstones of them (oldest dropped first): ~100 bytes each, so memory stays bounded.
     explicit StreamTable(bool collect_summaries, Nanos closed_idle = 120'000'000'000LL,
-                         Nanos open_idle = 10'800'000'000'000LL);
+                         Nanos open_idle = 10'800'000'000'000LL,
+                         Nanos tombstone_ttl = 86'400'000'000'000LL,
+                         std::size_t max_tombstones = 200'000);
 
     struct Lookup {
         Conversation* conversation;
@@ -81,25 +104,39 @@ public:
     Conversation* replace(const FlowKey& key, const packet::IpAddress& src, std::uint16_t sport,
                           const packet::IpAddress& dst, std::uint16_t dport, Nanos now,
                           const Finalise& finalise);
-    // Finalises conversations idle past their limit. Cheap to call often (runs every 64k calls
-    // at most one sweep).
+    // Finalises conversations idle past their limit, leaving a tombstone for each. Cheap to
+    // call often (runs every kSweepEvery calls at most one sweep).
     void expire_idle(Nanos now, const Finalise& finalise);
+    static constexpr std::uint32_t kSweepEvery = 65536;
     // Finalises everything left, in stream order.
     void drain(const Finalise& finalise);
 
     std::size_t open_count() const { return map_.size(); }
+    std::size_t tombstone_count() const { return tombstones_.size(); }
     std::uint32_t streams_created() const { return next_stream_; }
 
 private:
     std::unique_ptr<Conversation> make(const packet::IpAddress& src, std::uint16_t sport,
                                        const packet::IpAddress& dst, std::uint16_t dport, Nanos now);
 
+    void bury(const FlowKey& key, const Conversation& c, Nanos now);
+    void forget_old_tombstones(Nanos now);
+    std::unique_ptr<Conversation> revive(const Tombstone& t, const packet::IpAddress& src,
+                                         std::uint16_t sport, const packet::IpAddress& dst,
+                                         std::uint16_t dport, Nanos now);
+
     bool collect_;
     Nanos closed_idle_;
     Nanos open_idle_;
+    Nanos tombstone_ttl_;
+    std::size_t max_tombstones_;
     std::uint32_t next_stream_ = 0;
     std::uint32_t calls_ = 0;
     std::unordered_map<FlowKey, std::unique_ptr<Conversation>, FlowKeyHash> map_;
+    std::unordered_map<FlowKey, Tombstone, FlowKeyHash> tombstones_;
+    // Burial order, oldest first; an entry whose tombstone was revived or replaced since is
+    // recognised by its time and skipped.
+    std::deque<std::pair<FlowKey, Nanos>> burial_order_;
     // One-entry cache: bulk captures hit the same conversation again and again.
     FlowKey last_key_{};
     Conversation* last_ = nullptr;

@@ -169,6 +169,39 @@ TEST_F(RuleTest, PortReuseWithNewIsnStartsANewStreamAndSynRetransmissionStays) {
     EXPECT_EQ(frame(rows, 8).rto_frame, "7");
 }
 
+// A closed conversation is freed after 120 s of silence (memory bound) but tshark never forgets
+// it: a later non-SYN packet on the same pair continues the old tcp.stream, and only a SYN with
+// a new ISN starts the next one. The freed conversation's tombstone keeps that numbering. The
+// idle sweep runs every StreamTable::kSweepEvery frames, so UDP frames fill the silence.
+TEST_F(RuleTest, FreedIdleStreamKeepsItsIndexForALatePacket) {
+    Script first;
+    first.handshake()
+        .a(10, kFinAck, 1, 1)
+        .b(11, kFinAck, 1, 2)
+        .a(12, kAck, 2, 2);
+    std::vector<Frame> frames = first.frames();
+    packet::IpParams ip;
+    ip.src = *packet::IpAddress::parse("198.18.200.9");
+    ip.dst = *packet::IpAddress::parse("198.19.200.9");
+    packet::UdpHeader udp;
+    udp.src_port = 9;
+    udp.dst_port = 9;
+    const Frame filler{Script::kEpoch + 130'000'000'000LL, packet::build_udp_packet(ip, udp, {})};
+    frames.insert(frames.end(), StreamTable::kSweepEvery, filler);
+    Script late;  // same addresses, ports and ISNs as first
+    late.b(131'000, tf::kRst, 2, 0);
+    Script second(777777, 888888);  // a new connection on the same pair
+    second.seg(0, 132'000, tf::kSyn, 0, 0, 0, 64240).b(132'000.5, tf::kSyn | kAck, 0, 1, 0, 65160);
+    frames.insert(frames.end(), late.frames().begin(), late.frames().end());
+    frames.insert(frames.end(), second.frames().begin(), second.frames().end());
+    const auto rows = analyse(frames);
+    ASSERT_EQ(rows.size(), 9u);
+    for (std::size_t i = 0; i < 7; ++i) EXPECT_EQ(rows[i].stream, "0") << rows[i].frame;
+    EXPECT_EQ(rows[6].frame, 6u + StreamTable::kSweepEvery + 1);  // the late RST
+    EXPECT_EQ(rows[7].stream, "1");
+    EXPECT_EQ(rows[8].stream, "1");
+}
+
 TEST_F(RuleTest, StreamsNumberedByFirstAppearanceInEitherDirection) {
     Script one(1000, 2000, 40001);
     Script two(3000, 4000, 40002);
