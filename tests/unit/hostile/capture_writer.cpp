@@ -29,15 +29,16 @@ PcapWriter::PcapWriter(std::uint32_t linktype, std::uint32_t snaplen, std::uint3
     u32(linktype);
 }
 
-void PcapWriter::u16(std::uint16_t v) {
-    if (be_) {
-        b_.push_back(static_cast<std::uint8_t>(v >> 8));
-        b_.push_back(static_cast<std::uint8_t>(v));
-    } else {
-        b_.push_back(static_cast<std::uint8_t>(v));
-        b_.push_back(static_cast<std::uint8_t>(v >> 8));
-    }
+namespace {
+
+void append_u16(std::vector<std::uint8_t>& to, std::uint16_t v, bool big_endian) {
+    to.push_back(static_cast<std::uint8_t>(big_endian ? v >> 8 : v));
+    to.push_back(static_cast<std::uint8_t>(big_endian ? v : v >> 8));
 }
+
+}  // namespace
+
+void PcapWriter::u16(std::uint16_t v) { append_u16(b_, v, be_); }
 
 void PcapWriter::u32(std::uint32_t v) { put_u32(b_, b_.size(), v, be_); }
 
@@ -63,13 +64,7 @@ PcapngWriter::PcapngWriter(bool big_endian, std::uint16_t major, std::uint16_t m
 }
 
 void PcapngWriter::put16(std::vector<std::uint8_t>& to, std::uint16_t v) const {
-    if (be_) {
-        to.push_back(static_cast<std::uint8_t>(v >> 8));
-        to.push_back(static_cast<std::uint8_t>(v));
-    } else {
-        to.push_back(static_cast<std::uint8_t>(v));
-        to.push_back(static_cast<std::uint8_t>(v >> 8));
-    }
+    append_u16(to, v, be_);
 }
 
 void PcapngWriter::put32(std::vector<std::uint8_t>& to, std::uint32_t v) const {

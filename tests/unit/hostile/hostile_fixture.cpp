@@ -33,13 +33,13 @@ std::set<fs::path> committed_captures() {
     return paths;
 }
 
-std::string slug(const std::string& name) {
+}  // namespace
+
+std::string test_name(const std::string& name) {
     std::string s;
     for (char ch : name) s.push_back(std::isalnum(static_cast<unsigned char>(ch)) ? ch : '_');
     return s.substr(0, 60);
 }
-
-}  // namespace
 
 std::vector<std::uint8_t> read_bytes(const fs::path& p) {
     std::ifstream in(p, std::ios::binary);
@@ -80,7 +80,7 @@ const Source& source(const std::string& name) {
 void HostileCaptures::SetUp() {
     const auto* info = ::testing::UnitTest::GetInstance()->current_test_info();
     dir_ = fs::temp_directory_path() /
-           ("tcplab-hostile-" + std::string(info->name()) + "-" + std::to_string(::getpid()));
+           ("tcplab-hostile-" + test_name(info->name()) + "-" + std::to_string(::getpid()));
     fs::remove_all(dir_);
     fs::create_directories(dir_ / "scratch");
 }
@@ -90,7 +90,7 @@ void HostileCaptures::TearDown() { fs::remove_all(dir_); }
 Case& HostileCaptures::add(std::string name, const std::vector<std::uint8_t>& bytes,
                            Expect expect) {
     // "c<N>-" keeps any path from being a prefix of another (messages are matched by path).
-    const fs::path p = dir_ / ("c" + std::to_string(cases_.size()) + "-" + slug(name));
+    const fs::path p = dir_ / ("c" + std::to_string(cases_.size()) + "-" + test_name(name));
     std::ofstream(p, std::ios::binary)
         .write(reinterpret_cast<const char*>(bytes.data()),
                static_cast<std::streamsize>(bytes.size()));
