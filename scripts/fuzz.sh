@@ -89,7 +89,7 @@ for t in "${targets[@]}"; do
         -max_len="$(max_len "$t")" -print_final_stats=1 -artifact_prefix="$artifacts/" \
         "${inputs[@]}" >"$log" 2>&1 || rc=$?
     stat() { sed -n "s/^stat::$1: *//p" "$log"; }
-    cov() { grep -E "^#[0-9]+ +$1 " "$log" | tail -1 | sed -E "s/.* cov: ([0-9]+) ft: ([0-9]+).*/\1 \2/"; }
+    cov() { grep -E "^#[0-9]+[[:space:]]+$1 " "$log" | tail -1 | sed -E "s/.* cov: ([0-9]+) ft: ([0-9]+).*/\1 \2/"; }
     read -r cov0 ft0 <<<"$(cov INITED)"
     read -r cov1 ft1 <<<"$(cov DONE)"
     result=ok
