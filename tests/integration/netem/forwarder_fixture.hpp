@@ -120,11 +120,6 @@ private:
         run({"ip", "netns", "exec", rtr_, "sysctl", "-q", "-w", "net.ipv4.ip_forward=0"});
         run({"ip", "-n", cli_, "route", "add", "default", "via", "198.18." + n + ".1"});
         run({"ip", "-n", srv_, "route", "add", "default", "via", "198.19." + n + ".1"});
-        // Hold every namespace open while the test runs: a concurrent `net down --stale` removes
-        // only tl<N>-* namespaces nobody uses (the router is idle during kernel-forwarding rounds).
-        for (const auto& ns : {cli_, rtr_, srv_}) {
-            holders_.emplace_back(::open(("/run/netns/" + ns).c_str(), O_RDONLY | O_CLOEXEC));
-        }
         if (ipv6_) {
             const std::string p = "fd7c:" + n + ":";
             run({"ip", "netns", "exec", rtr_, "sysctl", "-q", "-w", "net.ipv6.conf.all.forwarding=0"});
@@ -137,13 +132,11 @@ private:
         }
     }
     void remove() {
-        holders_.clear();
         for (const auto& ns : {srv_, rtr_, cli_}) {
             run({"ip", "netns", "del", ns}, false);
         }
     }
     bool ipv6_ = false;
-    std::vector<UniqueFd> holders_;
     int id_ = 0;
     std::string cli_, rtr_, srv_;
 };
