@@ -185,9 +185,20 @@ void run_client(const KernelBulkOptions& options, Clock::time_point deadline, Ke
                                    ? reinterpret_cast<sockaddr_in*>(&local)->sin_port
                                    : reinterpret_cast<sockaddr_in6*>(&local)->sin6_port);
 
+    // The fault decider names a segment by its relative seq and length, so the same seed drops the
+    // same segments only if segment boundaries do not depend on timing. Corked, the kernel sends
+    // only full-MSS segments; writes in whole MSS multiples leave no partial segment queued that a
+    // tail-loss probe could push out early. shutdown() flushes the corked tail.
+    const int cork = 1;
+    ::setsockopt(fd.get(), IPPROTO_TCP, TCP_CORK, &cork, sizeof cork);
+    int mss = 0;
+    socklen_t mss_len = sizeof mss;
+    if (::getsockopt(fd.get(), IPPROTO_TCP, TCP_MAXSEG, &mss, &mss_len) != 0 || mss <= 0) {
+        mss = 1448;
+    }
     PayloadStream payload(options.seed);
     tls::Sha256 sha;
-    std::vector<std::uint8_t> chunk(64 * 1024);
+    std::vector<std::uint8_t> chunk(static_cast<std::size_t>(mss) * (64 * 1024 / mss));
     std::uint64_t left = options.bytes;
     while (left > 0) {
         const std::size_t n = static_cast<std::size_t>(std::min<std::uint64_t>(left, chunk.size()));
