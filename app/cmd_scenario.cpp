@@ -1,9 +1,11 @@
-// tcplab scenario list | run NAME|FILE [--out DIR] [--seed N] [--backend auto|tc|userspace] [--vm] [--repeat N]
+// tcplab scenario list | run NAME|FILE [--out DIR] [--seed N] [--backend auto|tc|userspace] [--vm] [--repeat N [--vary-seed]]
+//                 | compare RUN_DIR_A RUN_DIR_B
 #include <iomanip>
 #include <iostream>
 
 #include "app/cli.hpp"
 #include "packet/errors.hpp"
+#include "netem/backend_compare.hpp"
 #include "netem/scenario_runner.hpp"
 #include "netem/scenario_spec.hpp"
 
@@ -45,7 +47,10 @@ int run_command(const Args& args) {
         ("backend", po::value<std::string>(&run.backend)->default_value("auto"),
          "impairment backend: auto (tc if the kernel has sch_netem, else userspace), tc, userspace")
         ("vm", po::bool_switch(&run.vm), "run the whole scenario inside a User-Mode Linux guest (real netem)")
-        ("repeat", po::value<int>(&run.repeat)->default_value(1), "run N times and print statistics")
+        ("repeat", po::value<int>(&run.repeat)->default_value(1),
+         "run N times with the same seed: a table of retransmissions, RTOs, handshake time and goodput "
+         "(min/median/max/sd), and whether every run dropped the same segments (out dir: run-1..N, summary.txt)")
+        ("vary-seed", po::bool_switch(&run.vary_seed), "with --repeat: use seed, seed+1, ... (a sweep, not a replay)")
         ("quiet,q", po::bool_switch(&run.quiet), "no progress lines, only the final result");
     po::positional_options_description positional;
     positional.add("scenario", 1);
@@ -68,16 +73,45 @@ int run_command(const Args& args) {
     return netem::run_scenario_command(run);
 }
 
+int compare_command(const Args& args) {
+    const CommandSpec spec{
+        "tcplab scenario compare RUN_DIR_A RUN_DIR_B",
+        "Compares two runs of one scenario, typically the same seed on two backends (e.g. --backend tc\n"
+        "--vm and --backend userspace). From each run's two captures (the dual-vantage diff): loss\n"
+        "rates per direction must agree within a two-proportion test at 99.9% (independent loss only),\n"
+        "mean one-way delays within max(5 ms, 10%) when a delay is configured, and both runs must have\n"
+        "passed their own checks.\n"
+        "Prints a Markdown table. Exit 0 if they agree, 1 if not, 2 if a directory is not a run.",
+        "example:\n  sudo tcplab scenario run loss10 --backend tc --vm --out /tmp/tc\n"
+        "  sudo tcplab scenario run loss10 --backend userspace --out /tmp/us\n"
+        "  tcplab scenario compare /tmp/tc /tmp/us"};
+    po::options_description options("options");
+    std::string a;
+    std::string b;
+    options.add_options()
+        ("run-a", po::value<std::string>(&a)->required(), "first run's --out directory")
+        ("run-b", po::value<std::string>(&b)->required(), "second run's --out directory");
+    po::positional_options_description positional;
+    positional.add("run-a", 1).add("run-b", 1);
+    if (!parse_command_line(spec, options, args, &positional)) {
+        return kExitOk;
+    }
+    const netem::BackendComparison comparison = netem::compare_runs(a, b);
+    std::cout << netem::render_comparison(comparison);
+    return comparison.pass() ? kExitOk : kExitCheckFailed;
+}
+
 }  // namespace
 
 int run_scenario(const Args& args) {
     const std::string usage =
         "usage: tcplab scenario list | run NAME|FILE.ini [--out DIR] [--seed N] "
-        "[--backend auto|tc|userspace] [--vm] [--repeat N]\n";
+        "[--backend auto|tc|userspace] [--vm] [--repeat N [--vary-seed]] | compare RUN_A RUN_B\n";
     if (args.empty() || args[0] == "--help" || args[0] == "-h") {
         (args.empty() ? std::cerr : std::cout)
             << usage << "\n  list   the shipped scenarios with one line each\n"
-            << "  run    run one (see tcplab scenario run --help)\n";
+            << "  run    run one (see tcplab scenario run --help)\n"
+            << "  compare  two runs of one scenario, e.g. tc vs userspace backend (see --help)\n";
         return args.empty() ? kExitUsage : kExitOk;
     }
     const Args rest(args.begin() + 1, args.end());
@@ -86,6 +120,9 @@ int run_scenario(const Args& args) {
     }
     if (args[0] == "run") {
         return run_command(rest);
+    }
+    if (args[0] == "compare") {
+        return compare_command(rest);
     }
     throw UsageError("unknown scenario command '" + args[0] + "'\n" + usage);
 }

@@ -1,5 +1,6 @@
 #include "netem/scenario_report.hpp"
 
+#include <algorithm>
 #include <cstdio>
 #include <fstream>
 #include <sstream>
@@ -72,6 +73,25 @@ std::string wrap(const std::string& text, std::size_t width, std::size_t indent)
     return out;
 }
 
+std::string measured_line(const RunMetrics& m) {
+    char buf[200];
+    std::string text = std::to_string(m.retransmissions) + " retransmissions";
+    if (!m.rtos.empty()) {
+        const auto [lo, hi] = std::minmax_element(m.rtos.begin(), m.rtos.end());
+        std::snprintf(buf, sizeof buf, " (RTO %.3f–%.3f s)", *lo, *hi);
+        text += buf;
+    }
+    if (m.handshake_s) {
+        std::snprintf(buf, sizeof buf, ", handshake %.2f ms", *m.handshake_s * 1000);
+        text += buf;
+    }
+    if (m.goodput_mbps) {
+        std::snprintf(buf, sizeof buf, ", goodput %.1f Mbit/s", *m.goodput_mbps);
+        text += buf;
+    }
+    return text;
+}
+
 }  // namespace
 
 std::string report_text(const RunReport& r) {
@@ -103,7 +123,7 @@ std::string report_text(const RunReport& r) {
                 << (t.value("completed", false) ? "completed" : "FAILED") << "\n";
         }
     }
-    out << "\n";
+    out << "measured  " << measured_line(r.metrics) << "\n\n";
     std::size_t name_width = 5;
     for (const auto& c : r.checks) {
         name_width = std::max(name_width, c.name.size());
@@ -147,7 +167,7 @@ void write_report_files(const RunReport& r) {
         {"seed", r.seed},         {"run_id", r.run_id},           {"seconds", r.seconds},
         {"setup", r.setup},       {"captures", r.captures},       {"backend_stats", r.backend_stats},
         {"injected", r.injected}, {"verdicts", r.verdicts},       {"traffic", r.traffic},
-        {"checks", checks},       {"pass", r.pass()},
+        {"checks", checks},       {"metrics", to_json(r.metrics)}, {"pass", r.pass()},
     };
     // report.json last: its presence means the run finished (captures drained, checks done).
     write_file(r.out_dir / "report.txt", report_text(r));

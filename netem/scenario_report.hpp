@@ -7,6 +7,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "netem/run_metrics.hpp"
 #include "netem/scenario_checks.hpp"
 
 namespace tcplab::netem {
@@ -26,6 +27,7 @@ struct RunReport {
     nlohmann::json verdicts;          // analyzer counts per vantage
     nlohmann::json traffic;           // what each traffic run reported
     std::vector<Check> checks;
+    RunMetrics metrics;               // retransmissions, RTOs, handshake time, goodput
 
     bool pass() const;
     std::vector<std::string> failing() const;

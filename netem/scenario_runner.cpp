@@ -19,6 +19,7 @@
 #include "netem/frame_io.hpp"
 #include "netem/impairment_options.hpp"
 #include "netem/netem_support.hpp"
+#include "netem/run_metrics.hpp"
 #include "netem/scenario_checks.hpp"
 #include "netem/scenario_report.hpp"
 #include "netem/scenario_spec.hpp"
@@ -163,22 +164,18 @@ nlohmann::json verdict_counts(const Vantage& v) {
 // The time-sequence graph of the first stream carrying client data, seen from the client.
 void write_time_sequence(const RunReport& report, const Vantage& client, const packet::IpAddress& client_addr,
                          const std::vector<InjectedFault>& faults) {
-    std::optional<std::uint32_t> stream;
+    const std::optional<std::uint32_t> stream = main_stream(client, client_addr);
     std::optional<std::uint32_t> isn;
     std::optional<std::uint32_t> peer_isn;
     std::vector<SeqPoint> points;
-    double t0 = 0;
+    std::optional<double> t0;
     for (const auto& f : client.frames) {
         const bool from_client = f.src.address == client_addr;
-        if (!stream) {
-            if (!(from_client && (f.tcp_flags & packet::tcp_flag::kSyn) != 0)) {
-                continue;
-            }
-            stream = f.stream;
-            t0 = f.t;
-        }
-        if (f.stream != *stream) {
+        if (!stream || f.stream != *stream) {
             continue;
+        }
+        if (!t0) {
+            t0 = f.t;
         }
         if ((f.tcp_flags & packet::tcp_flag::kSyn) != 0) {
             (from_client ? isn : peer_isn) = f.seq;
@@ -187,7 +184,7 @@ void write_time_sequence(const RunReport& report, const Vantage& client, const p
             continue;
         }
         SeqPoint p;
-        p.t = f.t - t0;
+        p.t = f.t - *t0;
         if (from_client) {
             const bool syn_fin = (f.tcp_flags & (packet::tcp_flag::kSyn | packet::tcp_flag::kFin)) != 0;
             if (f.len == 0 && !syn_fin) {
@@ -212,7 +209,7 @@ void write_time_sequence(const RunReport& report, const Vantage& client, const p
             }
             for (const auto& f : client.frames) {
                 if (f.stream == *stream && f.src == fault.src && f.seq == fault.seq && f.len == fault.len) {
-                    points.push_back({f.t - t0, static_cast<std::uint64_t>(fault.seq - *isn), fault.len,
+                    points.push_back({f.t - *t0, static_cast<std::uint64_t>(fault.seq - *isn), fault.len,
                                       SeqPoint::Kind::drop});
                     break;
                 }
@@ -394,6 +391,9 @@ RunReport run_once(const ScenarioSpec& spec, const RunOptions& options, const fs
     for (const auto& t : outcomes) {
         report.traffic.push_back(t.json);
     }
+    report.metrics = measure_run(client, server, client_address, report.injected, userspace);
+    report.metrics.seed = report.seed;
+    report.metrics.pass = report.pass();
     write_time_sequence(report, client, client_address, inputs.faults);
     report.seconds = progress.elapsed();
     write_report_files(report);
@@ -413,6 +413,9 @@ int run_in_guest(const RunOptions& options, const ScenarioSpec& spec) {
     std::vector<std::string> args = {"scenario", "run", spec.file.string(), "--backend", "tc", "--out",
                                      out.string(), "--seed", std::to_string(spec.impairment.seed),
                                      "--repeat", std::to_string(options.repeat)};
+    if (options.vary_seed) {
+        args.emplace_back("--vary-seed");
+    }
     if (options.quiet) {
         args.emplace_back("--quiet");
     }
@@ -455,16 +458,29 @@ int run_scenario_command(const RunOptions& options) {
         std::cout << report_text(report);
         return report.pass() ? kExitOk : kExitCheckFailed;
     }
+    // The same seed every run shows what is reproducible (the same segments dropped) and how much
+    // the rest (timing, RTOs, goodput) spreads; --vary-seed makes it a sweep over seed, seed+1, ...
     int failures = 0;
+    std::vector<RunMetrics> runs;
+    nlohmann::json summary = nlohmann::json::array();
     for (int i = 1; i <= options.repeat; ++i) {
         ScenarioSpec round = spec;
-        round.impairment.seed = spec.impairment.seed + static_cast<std::uint64_t>(i - 1);
+        if (options.vary_seed) {
+            round.impairment.seed = spec.impairment.seed + static_cast<std::uint64_t>(i - 1);
+        }
         const RunReport report = run_once(round, options, base / ("run-" + std::to_string(i)));
-        std::cout << verdict_line(report) << "\n";
+        std::cout << "run " << i << "/" << options.repeat << ": " << verdict_line(report) << "\n" << std::flush;
         failures += report.pass() ? 0 : 1;
+        runs.push_back(report.metrics);
+        summary.push_back(to_json(report.metrics));
     }
-    std::cout << (failures == 0 ? "PASS" : "FAIL") << " " << spec.name << ": " << options.repeat - failures << "/"
-              << options.repeat << " runs passed\n";
+    const std::string table = statistics_table(spec.name, runs);
+    std::ofstream(base / "summary.txt") << table;
+    std::ofstream(base / "summary.json") << nlohmann::json{{"scenario", spec.name}, {"runs", summary}}.dump(2)
+                                         << "\n";
+    std::cout << "\n" << table << "\n"
+              << (failures == 0 ? "PASS" : "FAIL") << " " << spec.name << ": " << options.repeat - failures << "/"
+              << options.repeat << " runs passed — " << (base / "summary.txt").string() << "\n";
     return failures == 0 ? kExitOk : kExitCheckFailed;
 }
 

@@ -16,6 +16,7 @@ struct RunOptions {
     std::string backend = "auto";            // auto | tc | userspace
     bool vm = false;                         // run inside User-Mode Linux
     int repeat = 1;
+    bool vary_seed = false;                  // with repeat: seed, seed+1, ... instead of one seed
     bool quiet = false;
 };
 
