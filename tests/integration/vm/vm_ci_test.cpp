@@ -132,22 +132,29 @@ TEST_F(VmCi, TcBackendTestsPassInGuest) {
         << "skipped inside the guest, so real netem was not exercised:\n" << guest.run.out;
 }
 
-// The scenarios of issue 9 item 3 with the tc backend inside the guest. Skips while
-// `tcplab scenario run` is not built yet.
+// The scenarios of issue 9 item 3 with the tc backend inside the guest, each cross-checked
+// (item 4) against the userspace backend on the host with the same seed: loss rates within
+// binomial bounds of each other, one-way delays within tolerance, both runs' own checks passed.
 class VmScenario : public VmCi, public ::testing::WithParamInterface<const char*> {};
 
-TEST_P(VmScenario, PassesWithTcBackendInGuest) {
-    const ProcessRun probe = run_tcplab({"scenario", "list"});
-    if (probe.exit_code != 0 || probe.out.find(GetParam()) == std::string::npos) {
-        GTEST_SKIP() << "tcplab scenario list does not offer " << GetParam() << " yet: "
-                     << probe.err;
-    }
-    const ScratchDir out;
-    const ProcessRun run = run_tcplab({"vm", "run", "--timeout", "900", "--rw", out.path().string(), "--",
-                                TCPLAB_BINARY, "scenario", "run", GetParam(), "--backend", "tc",
-                                "--out", out.path().string()});
-    EXPECT_EQ(run.exit_code, 0) << run.out << run.err;
-    EXPECT_TRUE(fs::exists(out.path() / "report.json")) << run.out << run.err;
+TEST_P(VmScenario, PassesWithTcBackendInGuestAndAgreesWithUserspace) {
+    const ScratchDir tc_out;
+    const ProcessRun tc = run_tcplab({"vm", "run", "--timeout", "900", "--rw", tc_out.path().string(), "--",
+                                      TCPLAB_BINARY, "scenario", "run", GetParam(), "--backend", "tc",
+                                      "--out", tc_out.path().string()});
+    ASSERT_EQ(tc.exit_code, 0) << tc.out << tc.err;
+    ASSERT_TRUE(fs::exists(tc_out.path() / "report.json")) << tc.out << tc.err;
+
+    const ScratchDir us_out;
+    const ProcessRun us = run_tcplab({"scenario", "run", GetParam(), "--backend", "userspace", "--quiet",
+                                      "--out", us_out.path().string()});
+    ASSERT_EQ(us.exit_code, 0) << us.out << us.err;
+
+    const ProcessRun compare =
+        run_tcplab({"scenario", "compare", tc_out.path().string(), us_out.path().string()});
+    std::cout << compare.out;
+    EXPECT_EQ(compare.exit_code, 0) << compare.out << compare.err;
+    EXPECT_NE(compare.out.find("| c2s loss (dropped/sent) |"), std::string::npos) << compare.out;
 }
 
 INSTANTIATE_TEST_SUITE_P(Issue9, VmScenario,
