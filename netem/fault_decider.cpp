@@ -275,6 +275,7 @@ Decision FaultDecider::decide(const PacketFacts& p, double now_ms) {
         return out;
     }
     const std::uint32_t occ = occurrence_of(p.identity);
+    out.transmission = occ + 1;
     auto u = [&](std::uint32_t purpose) {
         return fault_uniform(seed_, dir_, p.identity, occ, purpose);
     };

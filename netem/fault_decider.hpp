@@ -64,6 +64,7 @@ struct Decision {
     bool reorder = false;         // sent at once, ahead of delayed packets (netem reorder)
     double delay_ms = 0;          // extra delay (0 when reorder)
     double duplicate_delay_ms = 0;  // the copy's own delay draw
+    std::uint32_t transmission = 0;  // 1 for the first copy of this identity, 2 for the next, ...
 };
 
 class FaultDecider {

@@ -113,8 +113,12 @@ public:
             p.tcp_flags = d.tcp.flags;
             p.seq = d.tcp.seq.raw() - flow.base_seq;
             p.payload_length = d.tcp_payload_length;
+            // PSH (set where a write happened to end), ECE/CWR and URG depend on timing, not on
+            // which segment this is: left out, so a re-run with other PSH placement draws the same.
+            constexpr std::uint16_t kIdentityFlags = packet::tcp_flag::kSyn | packet::tcp_flag::kFin |
+                                                     packet::tcp_flag::kRst | packet::tcp_flag::kAck;
             p.identity = hash_combine(hash_combine(name, p.seq),
-                                      (std::uint64_t{p.tcp_flags} << 32) | p.payload_length);
+                                      (static_cast<std::uint64_t>(p.tcp_flags & kIdentityFlags) << 32) | p.payload_length);
         } else {
             const std::size_t from = std::min(frame.size(), d.transport_offset + 8);
             p.identity = hash_bytes(frame.subspan(from), name);
@@ -405,31 +409,35 @@ private:
         }
         if (decision.verdict == Verdict::drop) {
             ++lane.stats.dropped;
-            record(lane, frame, "drop", decision.reason, now);
+            record(lane, frame, "drop", decision.reason, now, decision.transmission);
             return;
         }
         rewrite_macs(lane, frame);
         // netem order: the copy is taken before corruption, so only the original is damaged.
         if (decision.duplicate) {
-            record(lane, frame, "duplicate", "duplicate " + percent(lane.model.duplicate_percent), now);
+            record(lane, frame, "duplicate", "duplicate " + percent(lane.model.duplicate_percent), now,
+                   decision.transmission);
             ++lane.stats.duplicated;
             enqueue(lane, frame, now + to_ns(decision.duplicate_delay_ms), now, false);
         }
         if (decision.corrupt) {
-            record(lane, frame, "corrupt", "corrupt " + percent(lane.model.corrupt_percent), now);
+            record(lane, frame, "corrupt", "corrupt " + percent(lane.model.corrupt_percent), now,
+                   decision.transmission);
             corrupt_frame(frame, d, decision.corrupt_bits);
             ++lane.stats.corrupted;
         }
         if (decision.reorder) {
             record(lane, frame, "reorder", "reorder " + percent(lane.model.reorder_percent) +
-                                               " gap " + std::to_string(std::max<std::uint32_t>(1, lane.model.reorder_gap)), now);
+                                               " gap " + std::to_string(std::max<std::uint32_t>(1, lane.model.reorder_gap)), now,
+                   decision.transmission);
             ++lane.stats.reordered;
             direct_.push_back(frame);  // netem: a reordered packet goes out at once
             return;
         }
         if (decision.delay_ms > 0) {
             ++lane.stats.delayed;
-            LedgerEntry* e = record(lane, frame, "delay", delay_reason(lane.model, decision.delay_ms), now);
+            LedgerEntry* e = record(lane, frame, "delay", delay_reason(lane.model, decision.delay_ms), now,
+                                    decision.transmission);
             if (e != nullptr) {
                 e->delay_ms = decision.delay_ms;
                 flush_pending();
@@ -551,7 +559,8 @@ private:
     // Writes one ledger line (summary taken from the frame as it is now). Returns the entry
     // still pending so the caller may add fields; flush_pending() or the next record writes it.
     LedgerEntry* record(const Lane& lane, std::span<const std::uint8_t> frame,
-                        const std::string& action, const std::string& reason, std::int64_t now) {
+                        const std::string& action, const std::string& reason, std::int64_t now,
+                        std::uint32_t transmission = 0) {
         flush_pending();
         if (!ledger_) {
             return nullptr;
@@ -561,7 +570,10 @@ private:
             return nullptr;
         }
         pending_ = LedgerEntry{seconds_since_start(now), lane.dir, std::move(*summary), action,
-                               reason, std::nullopt};
+                               reason, std::nullopt, std::nullopt};
+        if (transmission != 0) {
+            pending_->transmission = transmission;
+        }
         if (action != "delay") {
             flush_pending();
             return nullptr;

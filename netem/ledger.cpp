@@ -77,6 +77,9 @@ nlohmann::json to_json(const LedgerEntry& e) {
     }
     j["action"] = e.action;
     j["reason"] = e.reason;
+    if (e.transmission) {
+        j["transmission"] = *e.transmission;
+    }
     if (e.delay_ms) {
         j["delay_ms"] = *e.delay_ms;
     }
@@ -112,6 +115,9 @@ LedgerEntry ledger_entry_from_json(const nlohmann::json& j) {
         }
         e.action = field("action").get<std::string>();
         e.reason = field("reason").get<std::string>();
+        if (j.contains("transmission")) {
+            e.transmission = j.at("transmission").get<std::uint32_t>();
+        }
         if (j.contains("delay_ms")) {
             e.delay_ms = j.at("delay_ms").get<double>();
         }

@@ -7,7 +7,8 @@
 // `t` is seconds since the forwarder started; seq/ack are absolute (raw); `len` is the TCP (or
 // UDP) payload length; `flags` uses Wireshark's names ("" for non-TCP). Actions: drop,
 // queue_drop (the rate queue or the egress overflowed — never injected loss), delay, duplicate,
-// corrupt, reorder. A "delay" line also carries "delay_ms".
+// corrupt, reorder. A "delay" line also carries "delay_ms"; lines the fault decider caused carry
+// "transmission": 1 for the first copy of that packet, 2 for its first identical re-send, ...
 #include <cstdint>
 #include <filesystem>
 #include <fstream>
@@ -46,6 +47,7 @@ struct LedgerEntry {
     std::string action;
     std::string reason;
     std::optional<double> delay_ms;
+    std::optional<std::uint32_t> transmission;  // which copy of an identical packet (1 = first)
 };
 
 nlohmann::json to_json(const LedgerEntry& entry);

@@ -109,7 +109,8 @@ RunMetrics measure_run(const Vantage& client, const Vantage& server, const packe
         const std::string server = direction == "c2s" ? f.value("dst", "") : f.value("src", "");
         out.dropped.push_back(direction + " " + server.substr(server.rfind(':') + 1) + " seq " +
                               std::to_string(f.value("relative_seq", 0U)) + " len " +
-                              std::to_string(f.value("len", 0U)) + " " + action);
+                              std::to_string(f.value("len", 0U)) + " " + action +
+                              (f.contains("transmission") ? " #" + std::to_string(f.value("transmission", 0U)) : ""));
     }
     std::sort(out.dropped.begin(), out.dropped.end());
     return out;

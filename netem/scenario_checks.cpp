@@ -322,6 +322,7 @@ std::vector<InjectedFault> read_ledger(const std::string& path) {
             f.len = j.value<std::uint32_t>("len", 0);
             f.action = j.value("action", "");
             f.reason = j.value("reason", "");
+            f.transmission = j.value<std::uint32_t>("transmission", 0);
             if (j.value("proto", "tcp") == "tcp" || j.value("proto", 6) == 6) {
                 out.push_back(f);
             }
@@ -422,6 +423,9 @@ nlohmann::json to_json(const InjectedFault& fault, const CheckInputs& inputs) {
                         {"action", fault.action}, {"reason", fault.reason}};
     if (isn) {
         j["relative_seq"] = fault.seq - *isn;
+    }
+    if (fault.transmission != 0) {
+        j["transmission"] = fault.transmission;
     }
     j["copies_sent"] = transmission;
     return j;

@@ -31,6 +31,7 @@ struct InjectedFault {
     std::uint32_t seq = 0;    // absolute
     std::uint32_t len = 0;
     std::string action;       // drop, queue_drop, corrupt, duplicate, delay, reorder
+    std::uint32_t transmission = 0;  // which identical copy the path hit (1 = first); 0 unknown
     std::string reason;
     bool is_syn() const { return flags.find("SYN") != std::string::npos; }
     bool is_fin() const { return flags.find("FIN") != std::string::npos; }

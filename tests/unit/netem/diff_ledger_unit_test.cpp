@@ -161,6 +161,7 @@ TEST(Ledger, RoundTripAndLineNumbersInErrors) {
         w.write(e);
         e.action = "delay";
         e.delay_ms = 50.25;
+        e.transmission = 2;
         w.write(e);
         w.flush();
         EXPECT_EQ(w.lines(), 2u);
@@ -174,6 +175,8 @@ TEST(Ledger, RoundTripAndLineNumbersInErrors) {
     EXPECT_EQ(to_json(back[0])["flags"], "SYN, ACK");
     EXPECT_EQ(back[0].packet.ip_id, std::optional<std::uint16_t>(0));
     EXPECT_EQ(back[1].delay_ms, std::optional<double>(50.25));
+    EXPECT_EQ(back[0].transmission, std::nullopt);
+    EXPECT_EQ(back[1].transmission, std::optional<std::uint32_t>(2));
     {
         std::ofstream out(path, std::ios::app);
         out << "{\"t\": 1}\n";

@@ -95,7 +95,9 @@ TEST(FaultDecider, IdenticalRetransmissionGetsAFreshDraw) {
     const PacketFacts p = data_segment(0);
     int dropped = 0;
     for (int i = 0; i < 200; ++i) {
-        dropped += d.decide(p, i).verdict == Verdict::drop;
+        const Decision decision = d.decide(p, i);
+        EXPECT_EQ(decision.transmission, static_cast<std::uint32_t>(i + 1));  // the ledger's "transmission"
+        dropped += decision.verdict == Verdict::drop;
     }
     EXPECT_GT(dropped, 50);
     EXPECT_LT(dropped, 150);
