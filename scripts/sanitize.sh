@@ -6,7 +6,9 @@
 # stack and fails its test. Integration tests need root (namespaces); without root they report
 # themselves as skipped.
 #
-# Environment: TCPLAB_ASAN_BUILD_DIR (default build-asan), TCPLAB_WERROR (default ON).
+# Environment: TCPLAB_ASAN_BUILD_DIR (default build-asan). Built without -Werror: the
+# instrumented build makes GCC 12 report false -Wmaybe-uninitialized inside libstdc++'s <regex>;
+# warnings are enforced by the normal -Werror build of the same code.
 # Extra arguments go to ctest, e.g.  scripts/sanitize.sh -R hostile
 set -euo pipefail
 repo=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
@@ -16,7 +18,7 @@ started=$(date +%s)
 die() { echo "sanitize.sh: $*" >&2; exit 1; }
 
 cmake -S "$repo" -B "$build_dir" -DCMAKE_BUILD_TYPE=RelWithDebInfo \
-    -DTCPLAB_WERROR="${TCPLAB_WERROR:-ON}" -DTCPLAB_SANITIZE=address,undefined >/dev/null \
+    -DTCPLAB_WERROR=OFF -DTCPLAB_SANITIZE=address,undefined >/dev/null \
     || die "cmake configure failed"
 
 # Only what the tests run: the CLI (tests exec it) and the test executables (benchmarks and

@@ -394,9 +394,10 @@ TEST_F(HostileCaptures, NotACapture) {
     for (auto& b : noise) b = static_cast<std::uint8_t>(rng());
     add("4 KiB of seeded random bytes", noise, Expect::unreadable);
     add("pcap magic alone", {0xd4, 0xc3, 0xb2, 0xa1}, Expect::unreadable);
-    std::vector<std::uint8_t> shb_then_text = {0x0a, 0x0d, 0x0d, 0x0a};
-    shb_then_text.insert(shb_then_text.end(), text.begin(), text.end());
-    add("pcapng magic followed by text", shb_then_text, Expect::unreadable);
+    // Built as a string: GCC 12 warns (-Warray-bounds, a false positive) on inserting into a
+    // 4-byte vector.
+    const std::string shb_then_text = std::string("\x0a\x0d\x0d\x0a", 4) + text;
+    add("pcapng magic followed by text", {shb_then_text.begin(), shb_then_text.end()}, Expect::unreadable);
     // A directory where a file should be.
     Case& dir = add("a directory", {}, Expect::unreadable);
     fs::remove(dir.file);
