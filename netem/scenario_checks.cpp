@@ -134,12 +134,30 @@ const FrameFacts* find_resend_of(const InjectedFault& fault, const Vantage& send
     return nullptr;
 }
 
+// An RST on the dropped segment's connection, seen by the sender after it sent the segment: the
+// connection was aborted (e.g. data reaching a peer that already closed), so TCP rightly never
+// re-sends it.
+const FrameFacts* reset_after(const InjectedFault& fault, const Vantage& sender) {
+    std::optional<double> sent;
+    for (const auto& f : sender.frames) {
+        const bool same_way = f.src == fault.src && f.dst == fault.dst;
+        if (!sent && same_way && f.seq == fault.seq && f.len == fault.len) {
+            sent = f.t;
+        }
+        if (sent && (f.tcp_flags & tf::kRst) != 0 && (same_way || (f.src == fault.dst && f.dst == fault.src))) {
+            return &f;
+        }
+    }
+    return nullptr;
+}
+
 Check drops_retransmitted(const CheckInputs& in) {
     Check c;
     c.name = "drops_retransmitted";
     std::size_t lost = 0;
     std::vector<std::string> missing;
     std::vector<std::string> unflagged;
+    std::vector<std::string> aborted;
     for (const auto& fault : in.faults) {
         if (!fault.loses_segment() || !fault.carries_sequence()) {
             continue;
@@ -151,16 +169,21 @@ Check drops_retransmitted(const CheckInputs& in) {
                                  std::to_string(fault.seq) + " len " + std::to_string(fault.len);
         const FrameFacts* resend = find_resend_of(fault, sender);
         if (resend == nullptr) {
+            if (const FrameFacts* rst = reset_after(fault, sender)) {
+                aborted.push_back(what + " (RST in frame " + std::to_string(rst->frame) + ")");
+                continue;
+            }
             missing.push_back(what);
         } else if (!flagged_as_resend(resend->verdicts)) {
             unflagged.push_back(what + " (re-sent in frame " + std::to_string(resend->frame) + ")");
         }
     }
     c.expected = "each of the " + std::to_string(lost) +
-                 " segments the path lost is re-sent and the re-send is flagged at the sender";
+                 " segments the path lost is re-sent and the re-send is flagged at the sender "
+                 "(unless an RST aborted its connection first)";
     c.pass = missing.empty() && unflagged.empty();
-    c.observed = std::to_string(lost - missing.size() - unflagged.size()) + " of " + std::to_string(lost) +
-                 " re-sent and flagged";
+    c.observed = std::to_string(lost - missing.size() - unflagged.size() - aborted.size()) + " of " +
+                 std::to_string(lost) + " re-sent and flagged";
     auto join = [](const std::vector<std::string>& items) {
         std::string out;
         for (std::size_t i = 0; i < items.size() && i < 5; ++i) {
@@ -168,6 +191,9 @@ Check drops_retransmitted(const CheckInputs& in) {
         }
         return out + (items.size() > 5 ? "; ..." : "");
     };
+    if (!aborted.empty()) {
+        c.observed += "; " + std::to_string(aborted.size()) + " not re-sent, connection reset: " + join(aborted);
+    }
     if (!missing.empty()) {
         c.observed += "; never re-sent: " + join(missing);
     }

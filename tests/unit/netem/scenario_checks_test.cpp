@@ -120,6 +120,18 @@ TEST_F(Checks, ADropThatWasNeverResentFails) {
     EXPECT_NE(c.observed.find("never re-sent"), std::string::npos) << c.observed;
 }
 
+// The lab's TLS greeting: the client's close_notify is lost and the server, already closed,
+// answers the client's next segment with an RST; TCP rightly never re-sends the lost data.
+TEST_F(Checks, ADropWhoseConnectionWasResetNeedNotBeResent) {
+    client_.frames.erase(client_.frames.begin() + 5);          // no re-send of 1101..2100
+    client_.frames.push_back(segment(8, 0.302, false, tf::kRst, 901, 0));
+    const auto& c = find(run(), "drops_retransmitted");
+    EXPECT_TRUE(c.pass) << c.observed;
+    EXPECT_NE(c.observed.find("1 not re-sent, connection reset: c2s PSH, ACK seq 1101 len 1000 (RST in frame 8)"),
+              std::string::npos)
+        << c.observed;
+}
+
 TEST_F(Checks, KeepAliveIsNotARetransmission) {
     // seq = next-1 with one byte: tshark calls it a keep-alive, not a retransmission.
     client_.frames.push_back(segment(8, 5.0, true, tf::kAck, 2101, 1, analyzer::flag::kKeepAlive));
