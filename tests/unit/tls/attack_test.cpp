@@ -196,9 +196,12 @@ TEST(TlsAttack, GoodClientsServedResourcesFlatCleanStop) {
     EXPECT_LE(mid.threads, kMaxConns + 2);
     EXPECT_LE(after.threads, kMaxConns + 2);
     // Memory: bounded by the workers (stack, malloc arena, OpenSSL per-thread state), not by
-    // the number of connections served.
+    // the number of connections served. Under AddressSanitizer freed memory sits in its
+    // quarantine (up to 256 MB), so RSS says nothing there; LeakSanitizer checks leaks instead.
+#if !defined(__SANITIZE_ADDRESS__)
     EXPECT_LE(after.rss_kib, before.rss_kib + 16 * 1024);
     EXPECT_LE(after.rss_kib, mid.rss_kib + 4 * 1024);
+#endif
 
     // SIGTERM while hostile connections are open: they are closed, the process exits 0 quickly.
     std::vector<std::future<AttackOutcome>> lingering;
