@@ -125,7 +125,8 @@ TEST_F(Checks, ADropThatWasNeverResentFails) {
 TEST_F(Checks, ADropWhoseConnectionWasResetNeedNotBeResent) {
     client_.frames.erase(client_.frames.begin() + 5);          // no re-send of 1101..2100
     client_.frames.push_back(segment(8, 0.302, false, tf::kRst, 901, 0));
-    const auto& c = find(run(), "drops_retransmitted");
+    const auto checks = run();
+    const auto& c = find(checks, "drops_retransmitted");
     EXPECT_TRUE(c.pass) << c.observed;
     EXPECT_NE(c.observed.find("1 not re-sent, connection reset: c2s PSH, ACK seq 1101 len 1000 (RST in frame 8)"),
               std::string::npos)
