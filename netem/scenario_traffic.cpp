@@ -21,14 +21,20 @@ packet::Endpoint server_endpoint(const TrafficContext& context) {
     return {*address, context.port};
 }
 
-TrafficOutcome kernel_bulk(const TrafficSpec& spec, const TrafficContext& context) {
+// Client and server namespaces, the server's endpoint and the deadline of one traffic run.
+KernelBulkOptions sink_options(const TrafficContext& context) {
     KernelBulkOptions options;
     options.client_netns = context.topology->namespace_name(Role::client);
     options.server_netns = context.topology->namespace_name(Role::server);
     options.server = server_endpoint(context);
+    options.timeout_s = context.timeout_s;
+    return options;
+}
+
+TrafficOutcome kernel_bulk(const TrafficSpec& spec, const TrafficContext& context) {
+    KernelBulkOptions options = sink_options(context);
     options.bytes = spec.bytes;
     options.seed = context.seed;
-    options.timeout_s = context.timeout_s;
     const KernelBulkResult r = run_kernel_bulk(options);
     TrafficOutcome out;
     out.spec = spec;
@@ -164,11 +170,7 @@ TrafficOutcome tls_traffic(const TrafficSpec& spec, const TrafficContext& contex
 // The generator's user-space TCP client (SYN, data, FIN) against the server's kernel: the kernel
 // sink hashes what its application received, compared with the generator's payload pattern.
 TrafficOutcome crafted_handshake(const TrafficSpec& spec, const TrafficContext& context) {
-    KernelBulkOptions options;
-    options.client_netns = context.topology->namespace_name(Role::client);
-    options.server_netns = context.topology->namespace_name(Role::server);
-    options.server = server_endpoint(context);
-    options.timeout_s = context.timeout_s;
+    const KernelBulkOptions options = sink_options(context);
     gen::HandshakeResult crafted;
     const SinkOutcome sink = run_with_sink(options, /*reply_digest=*/false, [&](auto deadline) {
         gen::HandshakeOptions h;
