@@ -4,6 +4,7 @@
 
 #include "analyzer/flags.hpp"
 #include "netem/run_metrics.hpp"
+#include "frame_facts_builder.hpp"
 #include "packet/tcp.hpp"
 
 namespace tcplab::netem {
@@ -11,20 +12,13 @@ namespace {
 
 namespace tf = packet::tcp_flag;
 
-const packet::Endpoint kClient{*packet::IpAddress::parse("198.18.1.2"), 40000};
-const packet::Endpoint kServer{*packet::IpAddress::parse("198.19.1.2"), 5001};
+using testing::kClient;
+using testing::segment;
 
+// A frame of the main stream; `rto` is the analyzer's RTO when it flagged a retransmission.
 FrameFacts frame(double t, bool from_client, std::uint16_t flags, std::uint32_t seq, std::uint32_t ack,
                  std::uint32_t len, std::uint32_t verdicts = 0, double rto = 0) {
-    FrameFacts f;
-    f.t = t;
-    f.src = from_client ? kClient : kServer;
-    f.dst = from_client ? kServer : kClient;
-    f.tcp_flags = flags;
-    f.seq = seq;
-    f.ack = ack;
-    f.len = len;
-    f.verdicts = verdicts;
+    FrameFacts f = segment(0, t, from_client, flags, seq, len, verdicts, ack);
     f.rto = rto;
     return f;
 }
@@ -54,7 +48,7 @@ TEST(RunMetrics, MeasuresResendsRtosHandshakeAndGoodputOfTheMainStream) {
           {"len", 1000}, {"action", "drop"}},
          {{"direction", "s2c"}, {"src", "198.19.1.2:5001"}, {"dst", "198.18.1.2:40000"}, {"relative_seq", 1},
           {"len", 0}, {"action", "drop"}}});
-    const RunMetrics m = measure_run(client_view(), Vantage{}, kClient.address, injected, true);
+    const RunMetrics m = measure_run(client_view(), Vantage{}, kClient, injected, true);
     EXPECT_EQ(m.retransmissions, 2);
     EXPECT_EQ(m.rtos, (std::vector<double>{1.0, 0.2}));
     ASSERT_TRUE(m.handshake_s);

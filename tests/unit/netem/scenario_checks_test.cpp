@@ -6,6 +6,7 @@
 
 #include "analyzer/flags.hpp"
 #include "netem/scenario_checks.hpp"
+#include "frame_facts_builder.hpp"
 #include "packet/tcp.hpp"
 
 namespace tcplab::netem {
@@ -14,23 +15,9 @@ namespace {
 namespace tf = packet::tcp_flag;
 using analyzer::flag::kRetransmission;
 
-const packet::IpAddress kClient = *packet::IpAddress::parse("198.18.1.2");
-const packet::IpAddress kServer = *packet::IpAddress::parse("198.19.1.2");
-
-FrameFacts segment(std::uint64_t frame, double t, bool from_client, std::uint16_t flags, std::uint32_t seq,
-                   std::uint32_t len, std::uint32_t verdicts = 0, std::uint32_t ack = 0) {
-    FrameFacts f;
-    f.frame = frame;
-    f.t = t;
-    f.src = from_client ? packet::Endpoint{kClient, 40000} : packet::Endpoint{kServer, 5001};
-    f.dst = from_client ? packet::Endpoint{kServer, 5001} : packet::Endpoint{kClient, 40000};
-    f.tcp_flags = flags;
-    f.seq = seq;
-    f.len = len;
-    f.verdicts = verdicts;
-    f.ack = ack;
-    return f;
-}
+using testing::kClient;
+using testing::kServer;
+using testing::segment;
 
 const Check& find(const std::vector<Check>& checks, const std::string& name) {
     for (const auto& c : checks) {
