@@ -187,8 +187,11 @@ void run_client(const KernelBulkOptions& options, Clock::time_point deadline, Ke
 
     // The fault decider names a segment by its relative seq and length, so the same seed drops the
     // same segments only if segment boundaries do not depend on timing. Corked, the kernel sends
-    // only full-MSS segments; writes in whole MSS multiples leave no partial segment queued that a
-    // tail-loss probe could push out early. shutdown() flushes the corked tail.
+    // only full-MSS segments; writes of exactly one MSS leave no partial segment queued that a
+    // tail-loss probe could push out early. One MSS per send() also because a send() that runs out
+    // of send buffer part-way pushes its partial last segment out (tcp_sendmsg's wait_for_space
+    // path ignores the cork): with whole-MSS sends that happens only before the first byte is
+    // copied, when there is nothing partial to push. shutdown() flushes the corked tail.
     const int cork = 1;
     ::setsockopt(fd.get(), IPPROTO_TCP, TCP_CORK, &cork, sizeof cork);
     int mss = 0;
@@ -210,7 +213,8 @@ void run_client(const KernelBulkOptions& options, Clock::time_point deadline, Ke
                 result.error = "client: timed out after sending " + std::to_string(result.bytes_sent) + " bytes";
                 return;
             }
-            const ssize_t sent = ::send(fd.get(), chunk.data() + off, n - off, MSG_NOSIGNAL);
+            const std::size_t one_segment = std::min(n - off, static_cast<std::size_t>(mss));
+            const ssize_t sent = ::send(fd.get(), chunk.data() + off, one_segment, MSG_NOSIGNAL);
             if (sent < 0) {
                 if (errno == EAGAIN || errno == EINTR) {
                     continue;
