@@ -139,8 +139,11 @@ class VmScenario : public VmCi, public ::testing::WithParamInterface<const char*
 
 TEST_P(VmScenario, PassesWithTcBackendInGuestAndAgreesWithUserspace) {
     const ScratchDir tc_out;
-    const ProcessRun tc = run_tcplab({"vm", "run", "--timeout", "900", "--rw", tc_out.path().string(), "--",
-                                      TCPLAB_BINARY, "scenario", "run", GetParam(), "--backend", "tc",
+    // The guest mounts a fresh tmpfs over /tmp (and other scratch directories): a checkout or
+    // build under one of them (a CI clone in /tmp) must be passed in to be visible.
+    const ProcessRun tc = run_tcplab({"vm", "run", "--timeout", "900", "--rw", tc_out.path().string(),
+                                      "--rw", TCPLAB_SOURCE_DIR, "--rw", fs::path(TCPLAB_BINARY).parent_path().string(),
+                                      "--", TCPLAB_BINARY, "scenario", "run", GetParam(), "--backend", "tc",
                                       "--out", tc_out.path().string()});
     ASSERT_EQ(tc.exit_code, 0) << tc.out << tc.err;
     ASSERT_TRUE(fs::exists(tc_out.path() / "report.json")) << tc.out << tc.err;
