@@ -18,4 +18,9 @@ if [ -x app/tcplab ] && [ "$(id -u)" -eq 0 ]; then
 fi
 # The whole suite: also re-derive every committed analyzer expectation with tshark (the oracle).
 export TCPLAB_TSHARK_RECHECK=1
+# Asked once here instead of once per tshark_expected.sh call (each tshark start costs ~1 s).
+if command -v tshark >/dev/null; then
+    TCPLAB_TSHARK_VERSION=$(tshark --version 2>/dev/null | head -n 1)
+    export TCPLAB_TSHARK_VERSION
+fi
 ctest --output-on-failure --timeout 900 -j "$(nproc)" "$@"

@@ -44,7 +44,9 @@ fields=(-e frame.number -e tcp.stream)
 for f in "${flags[@]}"; do fields+=(-e "tcp.analysis.$f"); done
 fields+=(-e tcp.analysis.rto -e tcp.analysis.rto_frame)
 
-version=$(tshark --version 2>/dev/null | head -n 1)
+# A whole test suite calls this script hundreds of times and every tshark start costs ~1 s of
+# CPU: scripts/test.sh asks tshark for its version once and passes it in TCPLAB_TSHARK_VERSION.
+version=${TCPLAB_TSHARK_VERSION:-$(tshark --version 2>/dev/null | head -n 1)}
 
 # An empty config dir: default preferences, no personal profile; the TCP preferences the
 # oracle depends on are also set explicitly so a changed default would be visible here.
