@@ -58,7 +58,7 @@ fi
 cached() { sed -n "s/^$1:[A-Z]*=//p" "$build_dir/CMakeCache.txt" 2>/dev/null; }
 configure=()
 if [ ! -f "$build_dir/CMakeCache.txt" ]; then
-    configure=(-DCMAKE_BUILD_TYPE=RelWithDebInfo -DTCPLAB_WERROR="${werror:-OFF}" -DTCPLAB_SANITIZE="$sanitize")
+    configure=(-DCMAKE_BUILD_TYPE=Release -DTCPLAB_WERROR="${werror:-OFF}" -DTCPLAB_SANITIZE="$sanitize")
 else
     [ -n "$werror" ] && [ "$(cached TCPLAB_WERROR)" != "$werror" ] && configure+=(-DTCPLAB_WERROR="$werror")
     [ -n "${TCPLAB_SANITIZE+set}" ] && [ "$(cached TCPLAB_SANITIZE)" != "$sanitize" ] \
