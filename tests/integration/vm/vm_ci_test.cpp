@@ -160,8 +160,10 @@ TEST_P(VmScenario, PassesWithTcBackendInGuestAndAgreesWithUserspace) {
     EXPECT_NE(compare.out.find("| c2s loss (dropped/sent) |"), std::string::npos) << compare.out;
 }
 
+// Not loss0: that tc drops nothing is TcNetem.LossZeroDropsNothingAndCountersSeeEveryPacket's
+// job (VmCi.TcBackendTestsPassInGuest); scripts/backend_crosscheck.sh runs every scenario.
 INSTANTIATE_TEST_SUITE_P(Issue9, VmScenario,
-                         ::testing::Values("loss0", "loss10", "delay100", "reorder", "burstloss"));
+                         ::testing::Values("loss10", "delay100", "reorder", "burstloss"));
 
 }  // namespace
 }  // namespace tcplab::vmtest
