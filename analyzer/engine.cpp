@@ -54,8 +54,13 @@ std::uint8_t next_completeness(std::uint8_t current, bool is_new, std::uint16_t 
 
 }  // namespace
 
-Engine::Engine(packet::LinkType link, bool collect_summaries, FrameSink& sink)
-    : link_(link), collect_(collect_summaries), sink_(sink), table_(collect_summaries) {
+Engine::Engine(packet::LinkType link, bool collect_summaries, FrameSink& sink,
+               std::size_t max_events_per_stream)
+    : link_(link),
+      collect_(collect_summaries),
+      max_events_(max_events_per_stream),
+      sink_(sink),
+      table_(collect_summaries) {
     finalise_ = [this](std::unique_ptr<Conversation> c) { sink_.stream_finished(*c); };
 }
 
@@ -269,6 +274,10 @@ void Engine::summarise(Conversation& c, int dir, const FrameRecord& record,
     if (v.flags != 0) {
         for (std::size_t bit = 0; bit < s.counts.size(); ++bit) {
             if ((v.flags >> bit) & 1u) ++s.counts[bit];
+        }
+        if (s.events.size() >= max_events_) {
+            ++s.events_not_listed;
+            return;
         }
         EventPacket e;
         e.frame = record.number;

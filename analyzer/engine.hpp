@@ -46,7 +46,9 @@ struct Observations {
 
 class Engine {
 public:
-    Engine(packet::LinkType link, bool collect_summaries, FrameSink& sink);
+    // max_events_per_stream: how many events a stream summary lists (the counts cover all).
+    Engine(packet::LinkType link, bool collect_summaries, FrameSink& sink,
+           std::size_t max_events_per_stream = kDefaultMaxEventsPerStream);
     void process(const FrameRecord& record);
     // Finalises every open stream (in stream order).
     void finish();
@@ -64,6 +66,7 @@ private:
 
     packet::LinkType link_;
     bool collect_;
+    std::size_t max_events_;
     FrameSink& sink_;
     StreamTable table_;
     StreamTable::Finalise finalise_;

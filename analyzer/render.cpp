@@ -325,6 +325,13 @@ void render_stream_text(const Conversation& c, Output& output) {
             output.maybe_flush();  // a long event table is written in pieces, never regrown
         }
     }
+    if (s.events_not_listed != 0) {
+        out += "    ... ";
+        put(out, s.events_not_listed);
+        out += " more events not listed (the first ";
+        put(out, s.events.size());
+        out += " are, see --max-events-per-stream; counts above are complete)\n";
+    }
     out += "\n";
 }
 
@@ -395,6 +402,7 @@ nlohmann::json render_stream_json(const Conversation& c) {
         events.push_back(ev);
     }
     j["events"] = events;
+    j["events_not_listed"] = s.events_not_listed;
     return j;
 }
 

@@ -180,7 +180,8 @@ FileOutcome analyze_file(const std::string& path, const AnalyzeOptions& options,
     }
     (void)tsv;
 
-    Engine engine(static_cast<packet::LinkType>(link_type), report != nullptr, *sink);
+    Engine engine(static_cast<packet::LinkType>(link_type), report != nullptr, *sink,
+                  options.max_events_per_stream);
     FrameRecord fr;
     while (auto rec = reader.next()) {
         fr.number = rec->number;

@@ -17,6 +17,7 @@
 #include "analyzer/engine.hpp"
 #include "analyzer/flags.hpp"
 #include "analyzer/output.hpp"
+#include "analyzer/report.hpp"
 #include "packet/builder.hpp"
 
 namespace tcplab::analyzer::test {
@@ -191,6 +192,23 @@ inline std::optional<std::vector<Row>> tshark_rows(const std::filesystem::path& 
                                         &rc);
     if (rc != 0) return std::nullopt;
     return parse_tsv(out);
+}
+
+// Runs the library exactly as `tcplab analyze FILE` does with these options; returns stdout.
+inline std::string analyse_file_output(const std::filesystem::path& capture, const AnalyzeOptions& o,
+                                       FileOutcome* outcome = nullptr) {
+    char* data = nullptr;
+    std::size_t size = 0;
+    FILE* mem = open_memstream(&data, &size);
+    {
+        Output out(mem);
+        const FileOutcome result = analyze_file(capture.string(), o, out);
+        if (outcome != nullptr) *outcome = result;
+    }
+    std::fclose(mem);
+    std::string text(data, size);
+    std::free(data);
+    return text;
 }
 
 inline std::filesystem::path temp_dir(const std::string& name) {
