@@ -61,7 +61,7 @@ Engine::Engine(packet::LinkType link, bool collect_summaries, FrameSink& sink,
       max_events_(max_events_per_stream),
       sink_(sink),
       table_(collect_summaries) {
-    finalise_ = [this](std::unique_ptr<Conversation> c) { sink_.stream_finished(*c); };
+    finalise_ = [this](const Conversation& c) { sink_.stream_finished(c); };
 }
 
 void Engine::note_error(const FrameRecord& record, const packet::ParseError& e) {
@@ -196,7 +196,12 @@ void Engine::handle_tcp(const FrameRecord& record, const packet::Dissected& d, b
         sink_.tcp_frame(record.number, conv->stream, nullptr);
         return;
     }
-    if (collect_) summarise(*conv, dir, record, d, v, completed_handshake);
+    if (collect_ && conv->summary) {
+        summarise(*conv, dir, record, d, v, completed_handshake);
+    } else if (collect_ && obs_.frames_after_report++ == 0) {
+        obs_.first_frame_after_report = record.number;
+        obs_.first_stream_after_report = conv->stream;
+    }
     sink_.tcp_frame(record.number, conv->stream, &v);
 }
 
