@@ -103,6 +103,19 @@ private:
     std::vector<Frame> frames_;
 };
 
+// Unrelated (UDP) frames at capture time at_ns, as many as it takes for the stream table's idle
+// sweep to run once (every StreamTable::kSweepEvery frames): a silence that frees idle streams.
+inline void append_idle_sweep(std::vector<Frame>& frames, std::int64_t at_ns) {
+    packet::IpParams ip;
+    ip.src = *packet::IpAddress::parse("198.18.200.9");
+    ip.dst = *packet::IpAddress::parse("198.19.200.9");
+    packet::UdpHeader udp;
+    udp.src_port = 9;
+    udp.dst_port = 9;
+    const Frame filler{at_ns, packet::build_udp_packet(ip, udp, {})};
+    frames.insert(frames.end(), StreamTable::kSweepEvery, filler);
+}
+
 // Collects what the TSV would print, without going through text.
 class RowSink final : public FrameSink {
 public:

@@ -135,14 +135,7 @@ TEST_F(BoundedMemory, RevivedStreamContinuesItsAnalysisAndHasOneReportBlock) {
         .a(12, tf::kFin | kAck, 101, 1)
         .b(13, tf::kFin | kAck, 1, 102);
     std::vector<Frame> frames = s.frames();
-    packet::IpParams ip;
-    ip.src = *packet::IpAddress::parse("198.18.200.9");
-    ip.dst = *packet::IpAddress::parse("198.19.200.9");
-    packet::UdpHeader udp;
-    udp.src_port = 9;
-    udp.dst_port = 9;
-    const Frame filler{Script::kEpoch + 130'000'000'000LL, packet::build_udp_packet(ip, udp, {})};
-    frames.insert(frames.end(), StreamTable::kSweepEvery, filler);
+    append_idle_sweep(frames, Script::kEpoch + 130'000'000'000LL);
     Script late;                              // the same conversation
     late.b(131'000, tf::kFin | kAck, 1, 102)  // FIN retransmission, RTO from frame 7
         .a(131'000.5, kAck, 102, 2)
