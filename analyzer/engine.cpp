@@ -54,9 +54,14 @@ std::uint8_t next_completeness(std::uint8_t current, bool is_new, std::uint16_t 
 
 }  // namespace
 
-Engine::Engine(packet::LinkType link, bool collect_summaries, FrameSink& sink)
-    : link_(link), collect_(collect_summaries), sink_(sink), table_(collect_summaries) {
-    finalise_ = [this](std::unique_ptr<Conversation> c) { sink_.stream_finished(*c); };
+Engine::Engine(packet::LinkType link, bool collect_summaries, FrameSink& sink,
+               std::size_t max_events_per_stream)
+    : link_(link),
+      collect_(collect_summaries),
+      max_events_(max_events_per_stream),
+      sink_(sink),
+      table_(collect_summaries) {
+    finalise_ = [this](const Conversation& c) { sink_.stream_finished(c); };
 }
 
 void Engine::note_error(const FrameRecord& record, const packet::ParseError& e) {
@@ -191,7 +196,12 @@ void Engine::handle_tcp(const FrameRecord& record, const packet::Dissected& d, b
         sink_.tcp_frame(record.number, conv->stream, nullptr);
         return;
     }
-    if (collect_) summarise(*conv, dir, record, d, v, completed_handshake);
+    if (collect_ && conv->summary) {
+        summarise(*conv, dir, record, d, v, completed_handshake);
+    } else if (collect_ && obs_.frames_after_report++ == 0) {
+        obs_.first_frame_after_report = record.number;
+        obs_.first_stream_after_report = conv->stream;
+    }
     sink_.tcp_frame(record.number, conv->stream, &v);
 }
 
@@ -269,6 +279,10 @@ void Engine::summarise(Conversation& c, int dir, const FrameRecord& record,
     if (v.flags != 0) {
         for (std::size_t bit = 0; bit < s.counts.size(); ++bit) {
             if ((v.flags >> bit) & 1u) ++s.counts[bit];
+        }
+        if (s.events.size() >= max_events_) {
+            ++s.events_not_listed;
+            return;
         }
         EventPacket e;
         e.frame = record.number;

@@ -39,6 +39,11 @@ struct Observations {
     std::uint64_t icmp_quoted_tcp = 0;
     std::uint64_t short_tcp_header = 0;
     std::uint64_t truncated_tcp_header = 0;  // cut by the snaplen, analysed from its first bytes  // IP length smaller than the TCP header: no analysis
+    // Report mode: frames of a stream revived after its report was written (it had been idle
+    // past the limit and freed). They are analysed and in --frames output, not in the report.
+    std::uint64_t frames_after_report = 0;
+    std::uint64_t first_frame_after_report = 0;
+    std::uint32_t first_stream_after_report = 0;
     std::array<std::uint64_t, 6> parse_errors{};  // indexed by packet::ErrorCode
     std::uint64_t first_error_frame = 0;
     packet::ParseError first_error{};
@@ -46,7 +51,9 @@ struct Observations {
 
 class Engine {
 public:
-    Engine(packet::LinkType link, bool collect_summaries, FrameSink& sink);
+    // max_events_per_stream: how many events a stream summary lists (the counts cover all).
+    Engine(packet::LinkType link, bool collect_summaries, FrameSink& sink,
+           std::size_t max_events_per_stream = kDefaultMaxEventsPerStream);
     void process(const FrameRecord& record);
     // Finalises every open stream (in stream order).
     void finish();
@@ -64,6 +71,7 @@ private:
 
     packet::LinkType link_;
     bool collect_;
+    std::size_t max_events_;
     FrameSink& sink_;
     StreamTable table_;
     StreamTable::Finalise finalise_;

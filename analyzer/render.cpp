@@ -150,9 +150,14 @@ void append_explanation(std::string& out, const Conversation& c, const Event& e)
                           : "iRTT";
     if ((v.flags & flag::kFastRetransmission) != 0) {
         std::string& o = seq();
-        o += " equals the ACK repeated by ";
-        put(o, static_cast<std::uint64_t>(std::max(0, v.rev_dupacks)));
-        o += " duplicate ACKs, ";
+        if (v.rev_dupacks == kAckedUnseenReported) {
+            o += " equals the ACK that acknowledged unseen data (tshark counts that as 2+ "
+                 "duplicate ACKs), ";
+        } else {
+            o += " equals the ACK repeated by ";
+            put(o, v.rev_dupacks);
+            o += " duplicate ACKs, ";
+        }
         put_ms(o, v.since_rev_ack);
         o += " after the last of them (< 20 ms)";
     } else if ((v.flags & flag::kSpuriousRetransmission) != 0) {
@@ -177,14 +182,19 @@ void append_explanation(std::string& out, const Conversation& c, const Event& e)
         o += ')';
         if (!ooo) {
             o += ", ";
-            put(o, static_cast<std::uint64_t>(std::max(0, v.rev_dupacks)));
-            o += " duplicate ACKs (fast retransmission needs 2 within 20 ms)";
+            if (v.rev_dupacks == kAckedUnseenReported) {
+                o += "no fast retransmission (it needs the ACK of unseen data or 2 duplicate ACKs "
+                     "for this seq within 20 ms)";
+            } else {
+                put(o, v.rev_dupacks);
+                o += " duplicate ACKs (fast retransmission needs 2 within 20 ms)";
+            }
         }
     }
     if ((v.flags & flag::kDuplicateAck) != 0) {
         std::string& o = why.next();
         o += "duplicate #";
-        put(o, static_cast<std::uint64_t>(std::max(0, v.dupack_num)));
+        put(o, v.dupack_num);
         o += " of the ACK in frame ";
         put(o, v.dupack_frame);
         o += " (no data, same seq/ack/window)";
@@ -325,6 +335,13 @@ void render_stream_text(const Conversation& c, Output& output) {
             output.maybe_flush();  // a long event table is written in pieces, never regrown
         }
     }
+    if (s.events_not_listed != 0) {
+        out += "    ... ";
+        put(out, s.events_not_listed);
+        out += " more events not listed (the first ";
+        put(out, s.events.size());
+        out += " are, see --max-events-per-stream; counts above are complete)\n";
+    }
     out += "\n";
 }
 
@@ -395,6 +412,7 @@ nlohmann::json render_stream_json(const Conversation& c) {
         events.push_back(ev);
     }
     j["events"] = events;
+    j["events_not_listed"] = s.events_not_listed;
     return j;
 }
 

@@ -103,8 +103,8 @@ public:
     }
     void tcp_frame(std::uint64_t, std::uint32_t, const Verdict*) override {}
     void stream_finished(const Conversation& c) override {
-        // A conversation revived from its tombstone and at once replaced by a new SYN has no
-        // frames of its own: its stream was reported when it was first freed.
+        // A conversation revived from its tombstone has no summary: its stream was reported
+        // when it was first freed (one block per stream index; late frames are a warning).
         if (!wanted(o_, c.stream) || !c.summary || c.summary->first_frame == 0) return;
         ++reported_;
         if (o_.format == Format::text) {
@@ -180,7 +180,8 @@ FileOutcome analyze_file(const std::string& path, const AnalyzeOptions& options,
     }
     (void)tsv;
 
-    Engine engine(static_cast<packet::LinkType>(link_type), report != nullptr, *sink);
+    Engine engine(static_cast<packet::LinkType>(link_type), report != nullptr, *sink,
+                  options.max_events_per_stream);
     FrameRecord fr;
     while (auto rec = reader.next()) {
         fr.number = rec->number;
@@ -213,6 +214,17 @@ FileOutcome analyze_file(const std::string& path, const AnalyzeOptions& options,
             std::string(packet::to_string(obs.first_error.code)) + " (" + obs.first_error.what + ")");
     }
 
+    if (obs.frames_after_report != 0) {
+        // One block per tcp.stream: the stream was reported (and freed) when it went idle, so
+        // its late frames are analysed as tshark does but cannot join that block any more.
+        outcome.warnings.push_back(
+            path + ": " + std::to_string(obs.frames_after_report) +
+            " frame(s) arrived on a stream already reported, first frame " +
+            std::to_string(obs.first_frame_after_report) + " on stream " +
+            std::to_string(obs.first_stream_after_report) +
+            " (idle past the limit: 120 s after FIN/RST, 3 h otherwise); they continue its "
+            "analysis (see --frames) but are not in its report");
+    }
     if (json) {
         nlohmann::json o;
         o["link_type"] = reader.link_type_name();
@@ -224,7 +236,8 @@ FileOutcome analyze_file(const std::string& path, const AnalyzeOptions& options,
                                        {"fragments_skipped", obs.fragments_skipped},
                                        {"icmp_quoted_tcp", obs.icmp_quoted_tcp},
                                        {"short_tcp_header", obs.short_tcp_header},
-                                       {"truncated_tcp_header", obs.truncated_tcp_header}};
+                                       {"truncated_tcp_header", obs.truncated_tcp_header},
+                                       {"frames_after_report", obs.frames_after_report}};
         for (std::size_t i = 0; i < obs.parse_errors.size(); ++i) {
             observations[error_code_name(i)] = obs.parse_errors[i];
         }

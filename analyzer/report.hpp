@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "analyzer/output.hpp"
+#include "analyzer/stream_summary.hpp"
 
 namespace tcplab::analyzer {
 
@@ -19,6 +20,8 @@ struct AnalyzeOptions {
     std::optional<std::uint32_t> stream;  // only this tcp.stream
     bool label_files = false;            // several files: name each one in the output
     std::string json_separator;          // written before this file's JSON object once it opened
+    // Report mode lists this many events per stream, then only counts (see stream_summary.hpp).
+    std::size_t max_events_per_stream = kDefaultMaxEventsPerStream;
 };
 
 struct FileOutcome {

@@ -47,6 +47,11 @@ struct Event {
     Verdict verdict;
 };
 
+// How many events a stream's report lists in full by default (--max-events-per-stream). A lossy
+// stream of a multi-GB capture has millions of events; past this many only the counts grow, so
+// report mode runs in memory bounded by the number of open streams. 1000 events are ~130 kB.
+constexpr std::size_t kDefaultMaxEventsPerStream = 1000;
+
 // Flag counters in bit order of analyzer::flag (15 bits).
 using FlagCounts = std::array<std::uint64_t, 15>;
 
@@ -73,8 +78,9 @@ struct StreamSummary {
     std::uint64_t last_frame = 0;
     Nanos first_time = 0;
     Nanos last_time = 0;
-    FlagCounts counts{};
-    ChunkedList<Event> events;  // every frame with at least one verdict flag
+    FlagCounts counts{};        // every frame, listed or not: always complete
+    ChunkedList<Event> events;  // the first frames with at least one verdict flag (capped)
+    std::uint64_t events_not_listed = 0;  // frames with a verdict past the cap
 };
 
 constexpr std::size_t kMaxClosingPackets = 32;

@@ -37,12 +37,14 @@ std::size_t FlowKeyHash::operator()(const FlowKey& k) const noexcept {
 }
 
 StreamTable::StreamTable(bool collect_summaries, Nanos closed_idle, Nanos open_idle,
-                         Nanos tombstone_ttl, std::size_t max_tombstones)
+                         Nanos tombstone_ttl, std::size_t max_tombstones,
+                         std::size_t saved_state_budget)
     : collect_(collect_summaries),
       closed_idle_(closed_idle),
       open_idle_(open_idle),
       tombstone_ttl_(tombstone_ttl),
-      max_tombstones_(max_tombstones) {
+      max_tombstones_(max_tombstones),
+      saved_budget_(saved_state_budget) {
     map_.reserve(1024);
 }
 
@@ -85,16 +87,25 @@ StreamTable::Lookup StreamTable::find_or_create(const FlowKey& key, const packet
     return {last_, is_new};
 }
 
-// The old stream index, its endpoints' roles, base sequence numbers (so relative numbers and
-// the new-ISN test of port reuse still work) and completeness; the analysis state starts over.
-std::unique_ptr<Conversation> StreamTable::revive(const Tombstone& t, const packet::IpAddress& src,
+// The conversation as tshark still has it: the saved analysis state when the budget kept it,
+// else the old stream index, its endpoints' roles, base sequence numbers (so relative numbers
+// and the new-ISN test of port reuse still work) and completeness, with the analysis starting
+// over. Either way without a summary: the stream's report was written when it was freed.
+std::unique_ptr<Conversation> StreamTable::revive(Tombstone& t, const packet::IpAddress& src,
                                                   std::uint16_t sport,
                                                   const packet::IpAddress& dst,
                                                   std::uint16_t dport, Nanos now) {
+    if (t.saved) {
+        auto c = std::move(t.saved);
+        saved_bytes_ -= t.saved_bytes;
+        c->last_seen = now;
+        return c;
+    }
     const bool src_first = is_low_endpoint(src, sport, dst, dport) == t.first_is_low;
     auto c = src_first ? make(src, sport, dst, dport, now) : make(dst, dport, src, sport, now);
     --next_stream_;  // make() took a new index; give it back
     c->stream = t.stream;
+    c->summary.reset();
     for (int d = 0; d < 2; ++d) {
         c->flow[d].base_seq_set = t.base_seq_set[d];
         c->flow[d].base_seq = t.base_seq[d];
@@ -103,18 +114,46 @@ std::unique_ptr<Conversation> StreamTable::revive(const Tombstone& t, const pack
     return c;
 }
 
-void StreamTable::bury(const FlowKey& key, const Conversation& c, Nanos now) {
+void StreamTable::bury(const FlowKey& key, std::unique_ptr<Conversation> c, Nanos now) {
     Tombstone t;
-    t.stream = c.stream;
-    t.first_is_low = is_low_endpoint(c.addr[0], c.port[0], c.addr[1], c.port[1]);
+    t.stream = c->stream;
+    t.first_is_low = is_low_endpoint(c->addr[0], c->port[0], c->addr[1], c->port[1]);
     for (int d = 0; d < 2; ++d) {
-        t.base_seq_set[d] = c.flow[d].base_seq_set;
-        t.base_seq[d] = c.flow[d].base_seq;
+        t.base_seq_set[d] = c->flow[d].base_seq_set;
+        t.base_seq[d] = c->flow[d].base_seq;
     }
-    t.completeness = c.completeness;
+    t.completeness = c->completeness;
     t.freed_at = now;
-    tombstones_[key] = t;
+    c->summary.reset();
+    std::size_t cost = sizeof(Conversation);
+    for (auto& f : c->flow) {
+        f.unacked.shrink_to_fit();
+        cost += f.unacked.capacity() * sizeof(UnackedSegment);
+    }
+    if (cost <= saved_budget_) {
+        t.saved = std::move(c);
+        t.saved_bytes = cost;
+        saved_bytes_ += cost;
+        saved_order_.emplace_back(key, now);
+    }
+    auto& slot = tombstones_[key];
+    drop_saved(slot);  // a tombstone being overwritten gives its budget back
+    slot = std::move(t);
     burial_order_.emplace_back(key, now);
+    // Over budget: the oldest saved states go first (their tombstones keep the numbering).
+    while (saved_bytes_ > saved_budget_ && !saved_order_.empty()) {
+        const auto [old_key, at] = saved_order_.front();
+        saved_order_.pop_front();
+        const auto it = tombstones_.find(old_key);
+        if (it != tombstones_.end() && it->second.freed_at == at) drop_saved(it->second);
+    }
+}
+
+void StreamTable::drop_saved(Tombstone& t) {
+    if (!t.saved) return;
+    saved_bytes_ -= t.saved_bytes;
+    t.saved.reset();
+    t.saved_bytes = 0;
 }
 
 void StreamTable::forget_old_tombstones(Nanos now) {
@@ -123,8 +162,21 @@ void StreamTable::forget_old_tombstones(Nanos now) {
         const auto& [key, at] = burial_order_.front();
         if (burial_order_.size() <= max_tombstones_ && now - at <= tombstone_ttl_) break;
         const auto it = tombstones_.find(key);
-        if (it != tombstones_.end() && it->second.freed_at == at) tombstones_.erase(it);
+        if (it != tombstones_.end() && it->second.freed_at == at) {
+            drop_saved(it->second);
+            tombstones_.erase(it);
+        }
         burial_order_.pop_front();
+    }
+    // Entries of saved_order_ whose state is gone (revived, dropped, forgotten) are skipped
+    // when they reach the front; trim them so the deque stays as small as the saved set.
+    while (!saved_order_.empty()) {
+        const auto it = tombstones_.find(saved_order_.front().first);
+        if (it != tombstones_.end() && it->second.saved &&
+            it->second.freed_at == saved_order_.front().second) {
+            break;
+        }
+        saved_order_.pop_front();
     }
 }
 
@@ -133,7 +185,7 @@ Conversation* StreamTable::replace(const FlowKey& key, const packet::IpAddress& 
                                    std::uint16_t dport, Nanos now, const Finalise& finalise) {
     auto& slot = map_[key];
     auto fresh = make(src, sport, dst, dport, now);
-    if (slot) finalise(std::move(slot));
+    if (slot) finalise(*slot);
     slot = std::move(fresh);
     last_key_ = key;
     last_ = slot.get();
@@ -143,22 +195,24 @@ Conversation* StreamTable::replace(const FlowKey& key, const packet::IpAddress& 
 void StreamTable::expire_idle(Nanos now, const Finalise& finalise) {
     if (++calls_ < kSweepEvery) return;
     calls_ = 0;
-    std::vector<std::unique_ptr<Conversation>> expired;
+    std::vector<std::pair<FlowKey, std::unique_ptr<Conversation>>> expired;
     for (auto it = map_.begin(); it != map_.end();) {
         const Nanos idle = now - it->second->last_seen;
         if (idle > (it->second->closed() ? closed_idle_ : open_idle_)) {
-            bury(it->first, *it->second, now);
-            expired.push_back(std::move(it->second));
+            expired.emplace_back(it->first, std::move(it->second));
             it = map_.erase(it);
         } else {
             ++it;
         }
     }
     last_ = nullptr;
-    forget_old_tombstones(now);
     std::sort(expired.begin(), expired.end(),
-              [](const auto& a, const auto& b) { return a->stream < b->stream; });
-    for (auto& c : expired) finalise(std::move(c));
+              [](const auto& a, const auto& b) { return a.second->stream < b.second->stream; });
+    for (auto& [key, c] : expired) {
+        finalise(*c);
+        bury(key, std::move(c), now);
+    }
+    forget_old_tombstones(now);
 }
 
 void StreamTable::drain(const Finalise& finalise) {
@@ -169,7 +223,7 @@ void StreamTable::drain(const Finalise& finalise) {
     last_ = nullptr;
     std::sort(all.begin(), all.end(),
               [](const auto& a, const auto& b) { return a->stream < b->stream; });
-    for (auto& c : all) finalise(std::move(c));
+    for (auto& c : all) finalise(*c);
 }
 
 }  // namespace tcplab::analyzer

@@ -69,8 +69,12 @@ struct Conversation {
 };
 
 // What is kept of a freed conversation so that a later packet on the same address/port pair
-// gets the stream index tshark gives it: tshark never forgets a conversation, so a packet
-// after a long silence continues the old tcp.stream unless it is a SYN with a new ISN.
+// gets what tshark gives it: tshark never forgets a conversation, so a packet after a long
+// silence continues the old tcp.stream (unless it is a SYN with a new ISN) *and* its analysis
+// (next expected seq, last ACK, window, unacked segments, dup-ACK count, ...). The numbering
+// fields are always kept; the whole analysis state (`saved`) is kept within a byte budget, for
+// the most recently freed conversations. A late packet on a tombstone whose state was dropped
+// still gets the right stream index, but its analysis starts over (tshark would continue it).
 struct Tombstone {
     std::uint32_t stream = 0;
     bool first_is_low = false;  // addr[0]:port[0] (the first sender) is the key's lower endpoint
@@ -78,20 +82,26 @@ struct Tombstone {
     SeqNum base_seq[2];
     std::uint8_t completeness = 0;
     Nanos freed_at = 0;
+    std::unique_ptr<Conversation> saved;  // the analysis state, without the report summary
+    std::size_t saved_bytes = 0;          // what `saved` costs, counted against the budget
 };
 
 class StreamTable {
 public:
-    using Finalise = std::function<void(std::unique_ptr<Conversation>)>;
+    // Called with every conversation that leaves the table (idle, replaced by port reuse, or
+    // drained at the end), in stream order within one sweep.
+    using Finalise = std::function<void(const Conversation&)>;
 
     // Idle limits in capture time: a closed conversation (FIN or RST seen) is finalised after
     // closed_idle, any other after open_idle (longer than Linux's 2 h keep-alive default).
     // Tombstones of freed conversations are kept for tombstone_ttl of capture time, and at most
-    // max_tombstones of them (oldest dropped first): ~100 bytes each, so memory stays bounded.
+    // max_tombstones of them (oldest dropped first): ~150 bytes each, so memory stays bounded.
+    // The analysis state of the most recently freed ones is kept within saved_state_budget bytes.
     explicit StreamTable(bool collect_summaries, Nanos closed_idle = 120'000'000'000LL,
                          Nanos open_idle = 10'800'000'000'000LL,
                          Nanos tombstone_ttl = 86'400'000'000'000LL,
-                         std::size_t max_tombstones = 200'000);
+                         std::size_t max_tombstones = 200'000,
+                         std::size_t saved_state_budget = std::size_t{8} << 20);
 
     struct Lookup {
         Conversation* conversation;
@@ -100,7 +110,8 @@ public:
     Lookup find_or_create(const FlowKey& key, const packet::IpAddress& src, std::uint16_t sport,
                           const packet::IpAddress& dst, std::uint16_t dport, Nanos now);
     // Port reuse: a fresh conversation (next stream index) replaces the one on this key; the
-    // old one goes to finalise.
+    // old one goes to finalise. A revived conversation has no summary: its report was written
+    // when it was first freed.
     Conversation* replace(const FlowKey& key, const packet::IpAddress& src, std::uint16_t sport,
                           const packet::IpAddress& dst, std::uint16_t dport, Nanos now,
                           const Finalise& finalise);
@@ -113,15 +124,17 @@ public:
 
     std::size_t open_count() const { return map_.size(); }
     std::size_t tombstone_count() const { return tombstones_.size(); }
+    std::size_t saved_state_bytes() const { return saved_bytes_; }
     std::uint32_t streams_created() const { return next_stream_; }
 
 private:
     std::unique_ptr<Conversation> make(const packet::IpAddress& src, std::uint16_t sport,
                                        const packet::IpAddress& dst, std::uint16_t dport, Nanos now);
 
-    void bury(const FlowKey& key, const Conversation& c, Nanos now);
+    void bury(const FlowKey& key, std::unique_ptr<Conversation> c, Nanos now);
     void forget_old_tombstones(Nanos now);
-    std::unique_ptr<Conversation> revive(const Tombstone& t, const packet::IpAddress& src,
+    void drop_saved(Tombstone& t);
+    std::unique_ptr<Conversation> revive(Tombstone& t, const packet::IpAddress& src,
                                          std::uint16_t sport, const packet::IpAddress& dst,
                                          std::uint16_t dport, Nanos now);
 
@@ -130,6 +143,8 @@ private:
     Nanos open_idle_;
     Nanos tombstone_ttl_;
     std::size_t max_tombstones_;
+    std::size_t saved_budget_;
+    std::size_t saved_bytes_ = 0;
     std::uint32_t next_stream_ = 0;
     std::uint32_t calls_ = 0;
     std::unordered_map<FlowKey, std::unique_ptr<Conversation>, FlowKeyHash> map_;
@@ -137,6 +152,8 @@ private:
     // Burial order, oldest first; an entry whose tombstone was revived or replaced since is
     // recognised by its time and skipped.
     std::deque<std::pair<FlowKey, Nanos>> burial_order_;
+    // The same for tombstones with a saved state: the oldest state is dropped first.
+    std::deque<std::pair<FlowKey, Nanos>> saved_order_;
     // One-entry cache: bulk captures hit the same conversation again and again.
     FlowKey last_key_{};
     Conversation* last_ = nullptr;

@@ -37,16 +37,29 @@ void reset_dupacks_if_ack_moved(FlowState& fwd, const SegmentInput& in) {
     }
 }
 
-// ACKed unseen segment: this ACK covers bytes the other direction never showed us. tshark 4.0
-// then moves rev.maxseqtobeacked to rev.nextseq "so we don't get this indication again" -- which
-// only helps when nextseq got past the gap, so an ACK still beyond it is flagged again.
+// ACKed unseen segment: this ACK covers bytes the other direction never showed us (Wireshark
+// 4.0.17's rule, read from its packet-tcp.c). When the other side has sent past its
+// maxseqtobeacked since, that mark jumps to its nextseq and the frame is flagged. Otherwise the
+// gap is the one already reported: only the first such ACK is flagged, and rev.dupacknum =
+// kAckedUnseenReported marks that until the other side's ACK number moves (reset to 0) or it
+// sends a duplicate ACK (the mark counts as the first, see count_duplicate_ack).
 void check_ack_lost_segment(FlowState& rev, const SegmentInput& in, Verdict& v) {
     if (!known(rev.maxseqtobeacked) || !(in.ack > rev.maxseqtobeacked) ||
         !has_any(in.tcp_flags, tf::kAck)) {
         return;
     }
-    v.flags |= flag::kAckLostSegment;
-    rev.maxseqtobeacked = rev.nextseq;
+    if (rev.maxseqtobeacked < rev.nextseq) {
+        rev.maxseqtobeacked = rev.nextseq;
+        v.flags |= flag::kAckLostSegment;
+        return;
+    }
+    if (rev.dupacknum == 0) v.flags |= flag::kAckLostSegment;
+    rev.dupacknum = kAckedUnseenReported;
+}
+
+// The dup-ACK counter; the ACKed-unseen mark neutralises into the first duplicate.
+std::uint32_t count_duplicate_ack(std::uint32_t dupacknum) {
+    return dupacknum == kAckedUnseenReported ? 1 : dupacknum + 1;
 }
 
 // The retransmission family, for segments that carry data, SYN or FIN.
@@ -65,7 +78,8 @@ void classify_retransmission(const FlowState& fwd, const FlowState& rev,
         return;
     }
     // Fast retransmission (takes precedence over out-of-order, tshark's default): >= 2 dup
-    // ACKs for exactly this seq, and within 20 ms of the last of them.
+    // ACKs for exactly this seq, and within 20 ms of the last of them. The ACKed-unseen mark
+    // passes as >= 2 (an unsigned -1 in tshark).
     if (not_advanced && rev.dupacknum >= 2 && rev.lastack == in.seq &&
         v.since_rev_ack < kFastRetransmissionWindow) {
         v.flags |= flag::kFastRetransmission;
@@ -225,7 +239,7 @@ Verdict analyze_segment(FlowState& fwd, FlowState& rev, const ConversationTiming
         finished_fwd = true;
     }
     if (!finished_fwd && is_duplicate_ack(fwd, in)) {
-        ++fwd.dupacknum;
+        fwd.dupacknum = count_duplicate_ack(fwd.dupacknum);
         v.flags |= flag::kDuplicateAck;
         v.dupack_num = fwd.dupacknum;
         v.dupack_frame = fwd.lastnondupack;

@@ -20,6 +20,10 @@ constexpr std::size_t kMaxUnackedSegments = 10000;
 constexpr Nanos kFastRetransmissionWindow = 20'000'000;
 // Out-of-order threshold when the handshake RTT is unknown.
 constexpr Nanos kDefaultOutOfOrderThreshold = 3'000'000;
+// tshark's dupacknum is a guint32 set to -1 once an ACKed-unseen gap was reported: it marks the
+// gap, counts as the first duplicate ACK, and (as 0xFFFFFFFF) as ">= 2 duplicate ACKs" for the
+// fast-retransmission rule. Kept as that value on purpose.
+constexpr std::uint32_t kAckedUnseenReported = 0xFFFFFFFFu;
 
 struct UnackedSegment {
     SeqNum seq;
@@ -43,7 +47,7 @@ struct FlowState {
     std::uint32_t window = 0xFFFFFFFFu;  // raw 16-bit window; "never seen" is G_MAXUINT32
     std::int16_t win_scale = -1;          // -1 unknown, -2 no scaling in use, else the shift
     bool is_first_ack = false;            // set by a SYN, cleared by the next pure ACK
-    std::int32_t dupacknum = 0;
+    std::uint32_t dupacknum = 0;  // or kAckedUnseenReported
     std::uint64_t lastnondupack = 0;
     std::uint32_t lastsegmentflags = 0;
     std::vector<UnackedSegment> unacked;  // insertion order: front() is the oldest
@@ -73,7 +77,7 @@ struct Verdict {
     bool has_rto = false;     // tshark prints rto only when it is non-zero
     Nanos rto = 0;
     std::uint64_t rto_frame = 0;
-    std::int32_t dupack_num = 0;
+    std::uint32_t dupack_num = 0;
     std::uint64_t dupack_frame = 0;
     std::uint64_t acked_frame = 0;  // the segment this frame ACKs (0: none)
     Nanos ack_rtt = 0;
@@ -83,7 +87,7 @@ struct Verdict {
     Nanos since_rev_ack = 0;  // now - rev.lastack_time (fast retransmission clock)
     Nanos since_nextseq = 0;  // now - fwd.nextseq_time (out-of-order clock)
     Nanos ooo_threshold = 0;
-    std::int32_t rev_dupacks = 0;
+    std::uint32_t rev_dupacks = 0;
 };
 
 constexpr bool known(SeqNum s) { return s.raw() != 0; }

@@ -28,18 +28,23 @@ int run_analyze(const Args& args) {
     std::vector<std::string> files;
     std::string format = "text";
     long long stream = -1;
+    long long max_events = static_cast<long long>(analyzer::kDefaultMaxEventsPerStream);
     po::options_description options("options");
     options.add_options()
         ("file", po::value(&files), "capture file(s): pcap or pcapng")
         ("format", po::value(&format)->default_value("text"), "text | json | tsv")
         ("frames", "one row per TCP frame (with --format tsv: frame, stream, flags, rto, rto_frame)")
         ("stream", po::value(&stream), "only this tcp.stream index")
+        ("max-events-per-stream", po::value(&max_events)->default_value(max_events),
+         "report mode: list this many analysis events per stream in full, then only count the\n"
+         "rest (the counts are always complete; keeps memory bounded on long lossy streams)")
         ("diff", "dual-vantage diff of exactly two files, CLIENT.pcap SERVER.pcap: what the path between\n"
                  "them dropped, duplicated, reordered or corrupted (text, or --format json)");
     po::positional_options_description positional;
     positional.add("file", -1);
     const CommandSpec spec{
         "tcplab analyze FILE... [--format text|json|tsv] [--frames] [--stream N]\n"
+        "                      [--max-events-per-stream N]\n"
         "       tcplab analyze --diff CLIENT.pcap SERVER.pcap [--format text|json]",
         "TCP analysis of capture files with tshark's rules: per stream the handshake (flags, raw and\n"
         "relative seq/ack, options, iRTT), the teardown, and every retransmission, duplicate ACK,\n"
@@ -68,6 +73,8 @@ int run_analyze(const Args& args) {
         o.stream = static_cast<std::uint32_t>(stream);
     }
     o.label_files = files.size() > 1;
+    if (max_events < 0) throw UsageError("--max-events-per-stream must be 0 or more");
+    o.max_events_per_stream = static_cast<std::size_t>(max_events);
 
     analyzer::Output out(stdout);
     int rc = kExitOk;

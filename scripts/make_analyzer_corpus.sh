@@ -504,12 +504,30 @@ case_truncated_fin_loss_v4() {
         || die "truncated_fin_loss_v4-client.pcap is not reported as damaged by tshark"
     log "case truncated_fin_loss_v4 (first 15000 bytes of fin_loss_v4-client.pcap)"
 }
+# A capture that missed one packet (the client's last data segment with its FIN, as a busy
+# tcpdump can): the server's ACKs of bytes never seen are "ACKed unseen segment", and tshark
+# reports one gap once (its dupacknum = -1 mark) until the client sends past it.
+case_uncaptured_fin_v4() {
+    [ -f "$outdir/clean_v4-client.pcap" ] || case_clean_v4
+    local side frame
+    for side in client server; do
+        frame=$(tshark -n -r "$outdir/clean_v4-$side.pcap" -Y 'tcp.flags.fin == 1 && tcp.len > 0' \
+                    -T fields -e frame.number 2>/dev/null | head -n 1)
+        [ -n "$frame" ] || die "clean_v4-$side.pcap has no data segment with FIN"
+        editcap "$outdir/clean_v4-$side.pcap" "$outdir/uncaptured_fin_v4-$side.pcap" "$frame"
+        "$expected" "$outdir/uncaptured_fin_v4-$side.pcap" \
+            | awk -v frame="$frame" '{print} NR == 1 {print "# derived: clean_v4-'"$side"'.pcap without its frame " frame}' \
+            >"$outdir/uncaptured_fin_v4-$side.tsv"
+    done
+    log "case uncaptured_fin_v4 (clean_v4 without the client's data+FIN segment)"
+}
 
 all_cases=(clean_v4 clean_v6 loss_data_v4 loss_data_v6 loss_ack_v4 syn_loss_v4 synack_loss_v4
            synack_loss_v6 fin_loss_v4 fin_loss_v6 congestion_v4 zero_window_v4 keepalive_v6
            port_reuse_v4 rst_abort_v4 icmp_reject_v4 icmp_reject_v6 exthdr_loss_v6
            sll2_syn_loss_v4 sll_fin_loss_v6 nsec_loss_ack_v4 pcapng_syn_loss_v4
-           rawip_fin_loss_v4 null_fin_loss_v6 swapped_synack_loss_v4 truncated_fin_loss_v4)
+           rawip_fin_loss_v4 null_fin_loss_v6 swapped_synack_loss_v4 truncated_fin_loss_v4
+           uncaptured_fin_v4)
 [ ${#cases[@]} -gt 0 ] || cases=("${all_cases[@]}")
 for c in "${cases[@]}"; do
     declare -F "case_$c" >/dev/null || die "unknown case '$c' (known: ${all_cases[*]})" 2

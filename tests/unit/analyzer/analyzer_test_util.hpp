@@ -17,6 +17,7 @@
 #include "analyzer/engine.hpp"
 #include "analyzer/flags.hpp"
 #include "analyzer/output.hpp"
+#include "analyzer/report.hpp"
 #include "packet/builder.hpp"
 
 namespace tcplab::analyzer::test {
@@ -101,6 +102,19 @@ private:
     packet::IpAddress addr_[2];
     std::vector<Frame> frames_;
 };
+
+// Unrelated (UDP) frames at capture time at_ns, as many as it takes for the stream table's idle
+// sweep to run once (every StreamTable::kSweepEvery frames): a silence that frees idle streams.
+inline void append_idle_sweep(std::vector<Frame>& frames, std::int64_t at_ns) {
+    packet::IpParams ip;
+    ip.src = *packet::IpAddress::parse("198.18.200.9");
+    ip.dst = *packet::IpAddress::parse("198.19.200.9");
+    packet::UdpHeader udp;
+    udp.src_port = 9;
+    udp.dst_port = 9;
+    const Frame filler{at_ns, packet::build_udp_packet(ip, udp, {})};
+    frames.insert(frames.end(), StreamTable::kSweepEvery, filler);
+}
 
 // Collects what the TSV would print, without going through text.
 class RowSink final : public FrameSink {
@@ -191,6 +205,23 @@ inline std::optional<std::vector<Row>> tshark_rows(const std::filesystem::path& 
                                         &rc);
     if (rc != 0) return std::nullopt;
     return parse_tsv(out);
+}
+
+// Runs the library exactly as `tcplab analyze FILE` does with these options; returns stdout.
+inline std::string analyse_file_output(const std::filesystem::path& capture, const AnalyzeOptions& o,
+                                       FileOutcome* outcome = nullptr) {
+    char* data = nullptr;
+    std::size_t size = 0;
+    FILE* mem = open_memstream(&data, &size);
+    {
+        Output out(mem);
+        const FileOutcome result = analyze_file(capture.string(), o, out);
+        if (outcome != nullptr) *outcome = result;
+    }
+    std::fclose(mem);
+    std::string text(data, size);
+    std::free(data);
+    return text;
 }
 
 inline std::filesystem::path temp_dir(const std::string& name) {

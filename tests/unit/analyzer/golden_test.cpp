@@ -46,20 +46,10 @@ std::string slurp(const fs::path& p) {
 
 // Runs the library exactly as `tcplab analyze --frames --format tsv FILE` does.
 std::string analyse_to_tsv(const fs::path& capture) {
-    char* data = nullptr;
-    std::size_t size = 0;
-    FILE* mem = open_memstream(&data, &size);
-    {
-        Output out(mem);
-        AnalyzeOptions o;
-        o.format = Format::tsv;
-        o.frames = true;
-        (void)analyze_file(capture.string(), o, out);
-    }
-    std::fclose(mem);
-    std::string text(data, size);
-    std::free(data);
-    return text;
+    AnalyzeOptions o;
+    o.format = Format::tsv;
+    o.frames = true;
+    return analyse_file_output(capture, o);
 }
 
 std::vector<std::string> split_flags(const std::string& s) {

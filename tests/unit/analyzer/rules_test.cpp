@@ -105,6 +105,60 @@ TEST_F(RuleTest, AckedUnseenSegment) {
     EXPECT_EQ(frame(rows, 5).flags, "ack_lost_segment");
 }
 
+// The same gap is reported once (Wireshark 4.0.17): a's data+FIN 101..201 is not captured, b's
+// ACK of it is flagged and marks a's gap as reported (a.dupacknum = -1 as a guint32), so b's FIN with the
+// same ACK is not flagged again. a's duplicate ACK turns the mark into dup ACK #1. Once a sends
+// past its last in-order byte (the lost_segment ACK at 202), an ACK beyond the mark moves it
+// to a's nextseq and is flagged once more; the next is not.
+TEST_F(RuleTest, AckedUnseenSegmentIsReportedOncePerGap) {
+    Script s;
+    s.handshake()
+        .a(10, kPshAck, 1, 1, 100)
+        .b(11, kAck, 1, 202)      // 5: ACKs the uncaptured 101..201+FIN
+        .b(12, kFinAck, 1, 202)   // 6: the same gap, already reported
+        .a(13, kAck, 101, 1)      // 7: duplicate ACK #1 (the mark counts as none)
+        .a(14, kAck, 202, 2)      // 8: previous segment not captured; a's ACK moved
+        .b(15, kFinAck, 1, 202)   // 9: FIN retransmission; 202 > mark 101 < nextseq 202
+        .b(16, kFinAck, 1, 202);  // 10: mark is 202 now
+    const auto rows = analyse(s.frames());
+    ASSERT_EQ(rows.size(), 10u);
+    EXPECT_EQ(frame(rows, 5).flags, "ack_lost_segment");
+    EXPECT_EQ(frame(rows, 6).flags, "");
+    EXPECT_EQ(frame(rows, 7).flags, "duplicate_ack");
+    EXPECT_EQ(frame(rows, 8).flags, "lost_segment");
+    EXPECT_EQ(frame(rows, 9).flags, "retransmission,ack_lost_segment");
+    EXPECT_EQ(frame(rows, 10).flags, "retransmission");
+
+    FlowState fwd, rev;
+    rev.nextseq = rev.maxseqtobeacked = SeqNum(101);
+    SegmentInput ack;
+    ack.ack = SeqNum(202);
+    ack.tcp_flags = kAck;
+    EXPECT_NE(analyze_segment(fwd, rev, {}, ack).flags & flag::kAckLostSegment, 0u);
+    EXPECT_EQ(rev.dupacknum, kAckedUnseenReported);
+    EXPECT_EQ(analyze_segment(fwd, rev, {}, ack).flags & flag::kAckLostSegment, 0u);
+}
+
+// tshark's dupacknum is unsigned: the ACKed-unseen mark (-1) passes the ">= 2 duplicate ACKs"
+// test, so a re-send of the data b's ACK asks for, within 20 ms, is a fast retransmission
+// although b sent no duplicate ACK. (From a loss10 capture that missed b's first segment.)
+TEST_F(RuleTest, AckedUnseenMarkCountsAsDuplicateAcksForFastRetransmission) {
+    Script s;
+    s.handshake()
+        .a(2, kPshAck, 1, 1, 293)
+        .b(2.1, kAck, 1, 294)         // 5
+        .a(3.5, kAck, 294, 1442)      // 6: b's 1..1441 was not captured
+        .a(5, kPshAck, 1415, 1442, 25)  // 7: a's 294..1414 not captured either
+        .b(5.01, kAck, 1442, 294)     // 8
+        .a(5.05, kPshAck, 294, 1442, 1121);  // 9
+    const auto rows = analyse(s.frames());
+    ASSERT_EQ(rows.size(), 9u);
+    EXPECT_EQ(frame(rows, 6).flags, "ack_lost_segment");
+    EXPECT_EQ(frame(rows, 7).flags, "lost_segment");
+    EXPECT_EQ(frame(rows, 8).flags, "lost_segment");
+    EXPECT_EQ(frame(rows, 9).flags, "retransmission,fast_retransmission,ack_lost_segment");
+}
+
 TEST_F(RuleTest, KeepAliveAndItsAck) {
     Script s;
     s.handshake()
@@ -180,14 +234,7 @@ TEST_F(RuleTest, FreedIdleStreamKeepsItsIndexForALatePacket) {
         .b(11, kFinAck, 1, 2)
         .a(12, kAck, 2, 2);
     std::vector<Frame> frames = first.frames();
-    packet::IpParams ip;
-    ip.src = *packet::IpAddress::parse("198.18.200.9");
-    ip.dst = *packet::IpAddress::parse("198.19.200.9");
-    packet::UdpHeader udp;
-    udp.src_port = 9;
-    udp.dst_port = 9;
-    const Frame filler{Script::kEpoch + 130'000'000'000LL, packet::build_udp_packet(ip, udp, {})};
-    frames.insert(frames.end(), StreamTable::kSweepEvery, filler);
+    append_idle_sweep(frames, Script::kEpoch + 130'000'000'000LL);
     Script late;  // same addresses, ports and ISNs as first
     late.b(131'000, tf::kRst, 2, 0);
     Script second(777777, 888888);  // a new connection on the same pair
