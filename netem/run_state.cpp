@@ -6,6 +6,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <atomic>
 #include <cerrno>
 #include <chrono>
 #include <cstdlib>
@@ -152,8 +153,11 @@ void ensure_dir(const fs::path& dir) {
     }
 }
 
+// <path>.tmp.<pid>.<n>: unique per write, not only per process — two threads of one process (two
+// topologies coming up at once) must never write, link or remove each other's temporary file.
 std::string temp_name(const fs::path& path) {
-    return path.string() + ".tmp." + std::to_string(::getpid());
+    static std::atomic<unsigned> next{0};
+    return path.string() + ".tmp." + std::to_string(::getpid()) + "." + std::to_string(next++);
 }
 
 void write_json(const std::string& file, const RunRecord& record) {
@@ -195,7 +199,16 @@ std::vector<std::string> remove_dead_temp_files(const fs::path& dir) {
         if (name.rfind("run-", 0) != 0 || at == std::string::npos) {
             continue;
         }
-        const std::string digits = name.substr(at + kMarker.size());
+        // <pid>.<n>, or <pid> alone as written by older versions.
+        std::string digits = name.substr(at + kMarker.size());
+        if (const auto dot = digits.find('.'); dot != std::string::npos) {
+            const std::string n = digits.substr(dot + 1);
+            if (n.empty() ||
+                !std::all_of(n.begin(), n.end(), [](char c) { return c >= '0' && c <= '9'; })) {
+                continue;
+            }
+            digits.resize(dot);
+        }
         if (digits.empty() || digits.size() > 9 ||
             !std::all_of(digits.begin(), digits.end(),
                          [](char c) { return c >= '0' && c <= '9'; })) {

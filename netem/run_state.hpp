@@ -68,7 +68,7 @@ private:
     int fd_ = -1;
 };
 
-// Removes run-<N>.json.tmp.<pid> files whose writer is gone (a rewrite cut by SIGKILL).
+// Removes run-<N>.json.tmp.<pid>.<n> files whose writer is gone (a rewrite cut by SIGKILL).
 // Returns their names.
 std::vector<std::string> remove_dead_temp_files(const std::filesystem::path& dir);
 

@@ -3,6 +3,7 @@
 #include <unistd.h>
 
 #include <cctype>
+#include <cstdlib>
 #include <fstream>
 #include <iostream>
 #include <set>
@@ -48,6 +49,24 @@ std::vector<std::uint8_t> read_bytes(const fs::path& p) {
 
 std::vector<std::uint8_t> prefix(const std::vector<std::uint8_t>& b, std::size_t n) {
     return {b.begin(), b.begin() + static_cast<std::ptrdiff_t>(std::min(n, b.size()))};
+}
+
+std::size_t cut_stride() {
+    const char* env = std::getenv("TCPLAB_HOSTILE_CUT_STRIDE");
+    if (env == nullptr) return 1;
+    const std::string text(env);
+    std::size_t used = 0;
+    unsigned long k = 0;
+    try {
+        k = std::stoul(text, &used);
+    } catch (const std::exception&) {
+        used = 0;
+    }
+    if (used == 0 || used != text.size() || k == 0) {
+        throw std::invalid_argument("TCPLAB_HOSTILE_CUT_STRIDE='" + text +
+                                    "': want a positive integer");
+    }
+    return k;
 }
 
 std::size_t committed_capture_count() { return committed_captures().size(); }

@@ -29,6 +29,9 @@ std::vector<std::uint8_t> read_bytes(const std::filesystem::path& p);
 // Letters and digits only, at most 60 (file names, test names).
 std::string test_name(const std::string& name);
 std::vector<std::uint8_t> prefix(const std::vector<std::uint8_t>& b, std::size_t n);
+// TCPLAB_HOSTILE_CUT_STRIDE=k (set only by scripts/sanitize.sh): cut at every k-th record
+// boundary instead of every one. 1 when unset; throws on anything but a positive integer.
+std::size_t cut_stride();
 
 class HostileCaptures : public ::testing::Test {
 protected:

@@ -7,6 +7,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <atomic>
 #include <chrono>
 #include <filesystem>
@@ -139,6 +140,43 @@ TEST_F(StaleDir, ClaimsAndRewritesAreNeverSeenHalfWritten) {
     RecordProperty("records_read", reads);
 }
 
+// Two topologies of one process coming up at once: one thread rewrites its run file while the
+// other tries to claim the same id. Each write has its own temporary file, so the failed claim
+// never truncates or removes the rewrite's (seen under ASan as "cannot replace run-1.json").
+TEST_F(StaleDir, ThreadsOfOneProcessNeverShareATemporaryFile) {
+    auto file = RunStateFile::claim(dir_, 1);
+    ASSERT_TRUE(file.has_value());
+    file->add({"netns", "", "tl1-cli"});  // the claimer's record (same pid) has no objects
+    std::atomic<bool> done{false};
+    std::string claim_error;  // before the fix: "cannot create .../run-1.json: No such file..."
+    std::thread claimer([&] {
+        try {
+            while (!done) {
+                if (RunStateFile::claim(dir_, 1).has_value()) claim_error = "claimed a taken id";
+            }
+        } catch (const std::exception& e) {
+            claim_error = e.what();
+        }
+    });
+    std::string rewrite_error;
+    for (int i = 0; i < 2000 && rewrite_error.empty(); ++i) {
+        try {
+            file->set_detached(false);  // a rewrite of the same small record
+        } catch (const std::exception& e) {
+            rewrite_error = "rewrite " + std::to_string(i) + ": " + e.what();
+        }
+    }
+    done = true;
+    claimer.join();
+    ASSERT_EQ(rewrite_error, "");
+    ASSERT_EQ(claim_error, "");
+    const auto record = read_run(dir_, 1);
+    ASSERT_TRUE(record.has_value());
+    EXPECT_TRUE(record->parse_error.empty()) << record->parse_error;
+    EXPECT_EQ(record->objects.size(), 1U) << "the failed claim's record replaced the owner's";
+    file->remove();
+}
+
 TEST_F(StaleDir, ClaimsWaitForTheSweepLock) {
     std::atomic<bool> claimed{false};
     std::optional<StateDirLock> lock;
@@ -191,13 +229,23 @@ TEST_F(StaleDir, PlanAndDryRunRemoveExactlyTheDeadOwnersObjectsInReverse) {
 TEST_F(StaleDir, TempFilesOfDeadWritersAreRemovedOthersKept) {
     fs::create_directories(dir_);
     const auto dead = dir_ / ("run-3.json.tmp." + std::to_string(dead_pid()));
+    const auto dead_numbered = dir_ / ("run-4.json.tmp." + std::to_string(dead_pid()) + ".7");
     const auto mine = dir_ / ("run-3.json.tmp." + std::to_string(::getpid()));
+    const auto mine_numbered = dir_ / ("run-3.json.tmp." + std::to_string(::getpid()) + ".0");
     const auto other = dir_ / "notes.tmp.1";
-    for (const auto& p : {dead, mine, other}) std::ofstream(p) << "x";
-    const auto removed = remove_dead_temp_files(dir_);
-    ASSERT_EQ(removed.size(), 1U);
+    const auto odd = dir_ / ("run-5.json.tmp." + std::to_string(dead_pid()) + ".x");
+    for (const auto& p : {dead, dead_numbered, mine, mine_numbered, other, odd}) {
+        std::ofstream(p) << "x";
+    }
+    auto removed = remove_dead_temp_files(dir_);
+    std::sort(removed.begin(), removed.end());
+    ASSERT_EQ(removed.size(), 2U);
     EXPECT_EQ(removed[0], dead.filename().string());
+    EXPECT_EQ(removed[1], dead_numbered.filename().string());
     EXPECT_FALSE(fs::exists(dead));
+    EXPECT_FALSE(fs::exists(dead_numbered));
     EXPECT_TRUE(fs::exists(mine));
+    EXPECT_TRUE(fs::exists(mine_numbered));
     EXPECT_TRUE(fs::exists(other));
+    EXPECT_TRUE(fs::exists(odd));
 }
