@@ -8,6 +8,7 @@
 #include <sstream>
 
 #include "netem/impairment_options.hpp"
+#include "netem/option_error.hpp"
 #include "packet/errors.hpp"
 
 namespace tcplab::netem {
@@ -196,9 +197,9 @@ ScenarioSpec load_scenario(const std::string& name_or_file) {
     } catch (const po::error_with_option_name& e) {
         std::string key = e.get_option_name();
         key.erase(0, key.find_first_not_of('-'));
-        fail_at(file, key, e.what());
+        fail_at(file, key, option_error_message(e));
     } catch (const po::error& e) {
-        fail_at(file, "", e.what());
+        fail_at(file, "", option_error_message(e));
     }
     return spec_from(file, vm);
 }
