@@ -30,16 +30,27 @@ std::int64_t time_ns(std::int64_t seconds, std::int64_t nanos) {
 PcapReader::PcapReader(const std::string& path) : path_(path) {
     // We open the file ourselves so that, when libpcap rejects it ("unknown file format", a
     // truncated header, a bad pcapng block), the message can say where reading stopped.
-    std::unique_ptr<std::FILE, int (*)(std::FILE*)> file(std::fopen(path.c_str(), "rb"), &std::fclose);
-    if (!file) throw UsageError("cannot read capture file '" + path + "': " + std::strerror(errno));
     // libpcap reads record by record through stdio; with the default 4 KiB buffer that is one
     // read(2) per 4 KiB, a third of the time of a bare read loop on this VM. 1 MiB makes it noise.
-    buffer_ = std::make_unique<char[]>(kReadBuffer);
-    std::setvbuf(file.get(), buffer_.get(), _IOFBF, kReadBuffer);
+    // Not zeroed: stdio fills it, and zeroing 1 MiB costs more than reading a small capture.
+    buffer_ = std::make_unique_for_overwrite<char[]>(kReadBuffer);
+    std::FILE* file = std::fopen(path.c_str(), "rb");
+    if (file == nullptr) throw UsageError("cannot read capture file '" + path + "': " + std::strerror(errno));
+    std::setvbuf(file, buffer_.get(), _IOFBF, kReadBuffer);
+    open(file);
+}
+
+PcapReader::PcapReader(std::FILE* file, std::string name) : path_(std::move(name)) {
+    if (file == nullptr) throw UsageError("cannot read capture '" + path_ + "': no stream");
+    open(file);
+}
+
+void PcapReader::open(std::FILE* stream) {
+    std::unique_ptr<std::FILE, int (*)(std::FILE*)> file(stream, &std::fclose);
     char errbuf[PCAP_ERRBUF_SIZE] = {};
     handle_ = pcap_fopen_offline_with_tstamp_precision(file.get(), PCAP_TSTAMP_PRECISION_NANO, errbuf);
     if (handle_ == nullptr) {
-        throw UsageError("cannot read capture file '" + path + "': " + errbuf +
+        throw UsageError("cannot read capture file '" + path_ + "': " + errbuf +
                          " (reading stopped at byte offset " + std::to_string(std::ftell(file.get())) + ")");
     }
     file.release();  // pcap_close() closes it

@@ -4,6 +4,7 @@
 // UsageError naming the file (exit 2); damage found while reading is returned as a ReadStop, so
 // what was read before it is still analysed.
 #include <cstdint>
+#include <cstdio>
 #include <memory>
 #include <optional>
 #include <span>
@@ -30,6 +31,9 @@ struct ReadStop {
 class PcapReader {
 public:
     explicit PcapReader(const std::string& path);  // throws UsageError
+    // A capture already open as a stream (e.g. fmemopen over bytes in memory): takes ownership
+    // of `file`, also when it throws. `name` stands for the file in messages.
+    PcapReader(std::FILE* file, std::string name);
     ~PcapReader();
     PcapReader(const PcapReader&) = delete;
     PcapReader& operator=(const PcapReader&) = delete;
@@ -43,6 +47,8 @@ public:
     const std::optional<ReadStop>& stopped() const { return stop_; }
 
 private:
+    void open(std::FILE* file);
+
     static constexpr std::size_t kReadBuffer = 1 << 20;
     std::string path_;
     std::unique_ptr<char[]> buffer_;  // the stdio buffer of the file; outlives handle_

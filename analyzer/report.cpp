@@ -150,6 +150,11 @@ void json_end_files(Output& out) { out.append("\n]}\n"); }
 
 FileOutcome analyze_file(const std::string& path, const AnalyzeOptions& options, Output& out) {
     PcapReader reader(path);
+    return analyze_capture(reader, options, out);
+}
+
+FileOutcome analyze_capture(PcapReader& reader, const AnalyzeOptions& options, Output& out) {
+    const std::string& path = reader.path();
     const std::uint32_t link_type = linktype_from_dlt(static_cast<int>(reader.link_type()));
     if (!packet::is_supported(link_type)) {
         throw UsageError("cannot analyse '" + path + "': unsupported link type " +

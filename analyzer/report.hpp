@@ -31,8 +31,12 @@ struct FileOutcome {
     std::vector<std::string> warnings;  // "FILE: record N at offset X: ..." (damage, oddities)
 };
 
+class PcapReader;
+
 // Throws UsageError when the file cannot be read at all (not a capture, unknown link type).
 FileOutcome analyze_file(const std::string& path, const AnalyzeOptions& options, Output& out);
+// The same for a capture already opened (analyze_file's body; the fuzzer reads from memory).
+FileOutcome analyze_capture(PcapReader& reader, const AnalyzeOptions& options, Output& out);
 
 // For several files in JSON: the document wrapper around each file's object.
 void json_begin_files(Output& out);

@@ -2,6 +2,7 @@
 
 #include <iostream>
 
+#include "netem/option_error.hpp"
 #include "packet/errors.hpp"
 
 namespace tcplab::app {
@@ -26,7 +27,8 @@ std::optional<po::variables_map> parse_command_line(const CommandSpec& spec,
         }
         po::notify(vm);
     } catch (const po::error& e) {
-        throw UsageError(std::string(e.what()) + "\nusage: " + spec.usage + "  (see --help)");
+        // Not e.what(): Boost's never returns for a value like "%value%" (netem/option_error.hpp).
+        throw UsageError(netem::option_error_message(e) + "\nusage: " + spec.usage + "  (see --help)");
     }
     return vm;
 }

@@ -1,7 +1,8 @@
 #!/usr/bin/env python3
 """Writes the fuzz targets' seed inputs from the project's real data into OUT/<target>/:
 packet: single frames cut out of tests/data/analyzer captures (first byte = link selector of
-packet_fuzz.cpp); pcap_file: those captures cut to their first records; scenario_spec: the
+packet_fuzz.cpp); pcap_file: those captures cut to their first records, once per report form
+(last byte = report selector of pcap_file_fuzz.cpp); scenario_spec: the
 shipped scenarios/*.ini; tls_accept: ClientHellos that `openssl s_client` really sends.
 scripts/fuzz.sh minimises the result (-merge=1) into tests/data/fuzz/<target>/corpus."""
 import glob, os, socket, struct, subprocess, sys, threading
@@ -11,6 +12,8 @@ out = sys.argv[1] if len(sys.argv) > 1 else os.path.join(repo, "build-fuzz", "se
 RECORDS = 8  # records kept per capture: enough for a handshake, small enough to mutate fast
 # packet_fuzz.cpp's kLinks order; the index after the last one means "raw IP, no link layer".
 LINK_INDEX = {0: 0, 1: 1, 101: 2, 108: 3, 113: 4, 228: 5, 229: 6, 276: 7}
+# pcap_file_fuzz.cpp's selector bytes for text, json, tsv, then the same with --frames (all streams).
+REPORTS = {"text": 60, "json": 61, "tsv": 62, "frames-text": 63, "frames-json": 64, "frames-tsv": 65}
 
 
 def put(target, name, data):
@@ -43,15 +46,20 @@ def pcapng_cut(data, keep):
     return b"".join(parts)
 
 
+def put_capture(name, capture):
+    for report, selector in REPORTS.items():
+        put("pcap_file", f"{name}-{report}", capture + bytes([selector]))
+
+
 def captures():
     for path in sorted(glob.glob(os.path.join(repo, "tests/data/analyzer/*.pcap*"))):
         name = os.path.basename(path)
         data = open(path, "rb").read()
         if data[:4] == b"\x0a\x0d\x0d\x0a":
-            put("pcap_file", name, pcapng_cut(data, RECORDS))
+            put_capture(name, pcapng_cut(data, RECORDS))
             continue
         header, records, linktype = pcap_records(data)
-        put("pcap_file", name, header + b"".join(r for r, _ in records[:RECORDS]))
+        put_capture(name, header + b"".join(r for r, _ in records[:RECORDS]))
         for i, (_, frame) in enumerate(records[:RECORDS]):
             put("packet", f"{name}-{i + 1}", bytes([LINK_INDEX[linktype]]) + frame)
 

@@ -45,6 +45,8 @@ std::filesystem::path scenario_directory();
 // Resolves NAME (a shipped scenario) or a path to a .ini file. Throws UsageError naming the file,
 // the line and the key for unknown keys and bad values.
 ScenarioSpec load_scenario(const std::string& name_or_file);
+// load_scenario's parser over the text of `file` (already read; the name is for messages).
+ScenarioSpec parse_scenario(const std::string& text, const std::filesystem::path& file);
 // Every shipped scenario, sorted by name.
 std::vector<ScenarioSpec> list_scenarios();
 
