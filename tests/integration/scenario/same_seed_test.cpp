@@ -15,6 +15,7 @@
 #include <filesystem>
 #include <fstream>
 #include <iterator>
+#include <memory>
 #include <set>
 #include <string>
 #include <vector>
@@ -59,6 +60,9 @@ TEST(SameSeed, Loss10DropsTheSameDataSegmentsInEveryRun) {
     char dir_template[] = "/tmp/tcplab-same-seed-XXXXXX";
     ASSERT_NE(::mkdtemp(dir_template), nullptr);
     const fs::path out = dir_template;
+    // Removed however the test ends (an ASSERT returns early).
+    const std::unique_ptr<const fs::path, void (*)(const fs::path*)> cleanup(
+        &out, [](const fs::path* dir) { fs::remove_all(*dir); });
     const std::string command = std::string(TCPLAB_BINARY) + " scenario run loss10 --repeat 2 --quiet --out " +
                                 out.string() + "/runs 2>&1";
     std::FILE* pipe = ::popen(command.c_str(), "r");
@@ -79,7 +83,6 @@ TEST(SameSeed, Loss10DropsTheSameDataSegmentsInEveryRun) {
               << "injected faults: run 1 " << first.injected.size() << ", run 2 " << second.injected.size()
               << "\n  only in run 1:\n" << difference(first.injected, second.injected)
               << "  only in run 2:\n" << difference(second.injected, first.injected);
-    fs::remove_all(out);
 }
 
 }  // namespace
