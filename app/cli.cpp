@@ -1,5 +1,6 @@
 #include "app/cli.hpp"
 
+#include <cmath>
 #include <iostream>
 
 #include "netem/option_error.hpp"
@@ -33,10 +34,12 @@ std::optional<po::variables_map> parse_command_line(const CommandSpec& spec,
     return vm;
 }
 
-int not_built_yet(const std::string& command, int issue) {
-    std::cerr << "tcplab " << command << ": not built yet (tracked in issue " << issue
-              << "); nothing was done\n";
-    return kExitUsage;
+std::chrono::milliseconds seconds_flag(double seconds, const char* flag, double max_seconds) {
+    if (!(seconds > 0) || !(seconds <= max_seconds)) {  // also refuses NaN and infinity
+        throw UsageError(std::string(flag) + " must be a number of seconds in (0, " +
+                         std::to_string(static_cast<long long>(max_seconds)) + "]");
+    }
+    return std::chrono::milliseconds(std::llround(seconds * 1000));
 }
 
 }  // namespace tcplab::app

@@ -2,6 +2,7 @@
 // Shared flag parsing for the subcommands: Boost.Program_options with a uniform --help and bad
 // flags turned into UsageError (exit 2) that names the flag.
 #include <boost/program_options.hpp>
+#include <chrono>
 #include <optional>
 #include <string>
 
@@ -23,7 +24,7 @@ std::optional<po::variables_map> parse_command_line(const CommandSpec& spec,
                                                     const Args& args,
                                                     const po::positional_options_description* positional = nullptr);
 
-// The message for a subcommand whose issue has not landed yet; returns exit code 2.
-int not_built_yet(const std::string& command, int issue);
+// A duration flag given in seconds: > 0 and at most max_seconds, else UsageError naming the flag.
+std::chrono::milliseconds seconds_flag(double seconds, const char* flag, double max_seconds);
 
 }  // namespace tcplab::app

@@ -18,19 +18,14 @@ namespace tcplab::app {
 
 namespace {
 
+constexpr double kMaxGenSeconds = 3600;  // no probe, handshake or flood runs longer than an hour
+
 constexpr const char* kGenUsage =
     "usage: tcplab gen <syn|handshake|data|fin|rst|flood> [options]   (tcplab gen <kind> --help)\n"
     "  syn        send SYN(s) and print what came back (SYN-ACK + options, RST, or nothing)\n"
     "  handshake  user-space TCP client: handshake, --data N bytes, --fin or --rst\n"
     "  data|fin|rst  one crafted segment into a 4-tuple (--seq/--ack given)\n"
     "  flood      bounded SYN/ACK/UDP flood (--count or --duration), rate-controlled\n";
-
-std::chrono::milliseconds seconds_flag(double seconds, const char* name) {
-    if (!(seconds > 0) || seconds > 3600) {
-        throw UsageError(std::string("--") + name + " must be in (0, 3600] seconds");
-    }
-    return std::chrono::milliseconds(static_cast<long long>(std::llround(seconds * 1000)));
-}
 
 // Options shared by syn and handshake.
 void add_syn_flags(po::options_description& d) {
@@ -128,7 +123,7 @@ int run_syn(const Args& args) {
     gen::SynProbeOptions o;
     read_syn_flags(*vm, o);
     o.count = (*vm)["count"].as<unsigned>();
-    o.timeout = seconds_flag((*vm)["timeout"].as<double>(), "timeout");
+    o.timeout = seconds_flag((*vm)["timeout"].as<double>(), "--timeout", kMaxGenSeconds);
     if (vm->count("flags") != 0U) {
         o.flags = gen::parse_tcp_flags((*vm)["flags"].as<std::string>(), "flags");
     }
@@ -176,7 +171,7 @@ int run_handshake_command(const Args& args) {
     }
     gen::HandshakeOptions o;
     read_syn_flags(*vm, o);
-    o.timeout = seconds_flag((*vm)["timeout"].as<double>(), "timeout");
+    o.timeout = seconds_flag((*vm)["timeout"].as<double>(), "--timeout", kMaxGenSeconds);
     o.data_bytes = (*vm)["data"].as<std::uint64_t>();
     o.fin = (*vm)["fin"].as<bool>();
     o.rst = (*vm)["rst"].as<bool>();
@@ -322,7 +317,7 @@ int run_flood_command(const Args& args) {
         o.count = (*vm)["count"].as<std::uint64_t>();
     }
     if (vm->count("duration") != 0U) {
-        o.duration = seconds_flag((*vm)["duration"].as<double>(), "duration");
+        o.duration = seconds_flag((*vm)["duration"].as<double>(), "--duration", kMaxGenSeconds);
     }
     const auto& rate = (*vm)["rate"].as<std::string>();
     if (rate != "max") {

@@ -18,12 +18,7 @@ namespace tcplab::app {
 
 namespace {
 
-std::chrono::milliseconds seconds_flag(double value, const char* flag) {
-    if (!(value > 0) || !std::isfinite(value) || value > 86400.0 * 365) {
-        throw UsageError(std::string(flag) + " must be a positive number of seconds");
-    }
-    return std::chrono::milliseconds(static_cast<long long>(value * 1000.0));
-}
+constexpr double kMaxTlsSeconds = 86400.0 * 365;  // a server may be told to wait up to a year
 
 // --dir D --name N, or --cert/--key/--ca (each may override the --dir default).
 tls::Credentials credentials(const po::variables_map& vm, const std::string& default_name) {
@@ -130,9 +125,9 @@ int tls_server(const Args& args) {
     config.listen = listen;
     config.mode = tls::parse_server_mode(mode);
     config.max_conns = max_conns;
-    config.handshake_timeout = seconds_flag(handshake_timeout, "--handshake-timeout");
-    config.idle_timeout = seconds_flag(idle_timeout, "--idle-timeout");
-    config.name_wait = seconds_flag(name_wait, "--name-wait");
+    config.handshake_timeout = seconds_flag(handshake_timeout, "--handshake-timeout", kMaxTlsSeconds);
+    config.idle_timeout = seconds_flag(idle_timeout, "--idle-timeout", kMaxTlsSeconds);
+    config.name_wait = seconds_flag(name_wait, "--name-wait", kMaxTlsSeconds);
     config.max_connections_total = count;
     config.tls = versions(*vm);
     std::mutex out_mutex;
@@ -188,10 +183,10 @@ int tls_client(const Args& args) {
     config.servername = servername;
     config.message = tls::unescape(message);
     config.send_bytes = send_bytes;
-    config.timeout = seconds_flag(timeout, "--timeout");
+    config.timeout = seconds_flag(timeout, "--timeout", kMaxTlsSeconds);
     config.tls = versions(*vm);
     if (!message.empty() && reply_wait > 0) {
-        config.reply_wait = seconds_flag(reply_wait, "--reply-wait");
+        config.reply_wait = seconds_flag(reply_wait, "--reply-wait", kMaxTlsSeconds);
     }
     if (vm->count("name") != 0U && message.empty() && send_bytes == 0) {
         config.name = (*vm)["name"].as<std::string>();

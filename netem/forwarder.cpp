@@ -22,16 +22,17 @@
 #include "netem/ledger.hpp"
 #include "netem/netns.hpp"
 #include "netem/token_bucket.hpp"
+#include "packet/byte_io.hpp"
 #include "packet/checksum.hpp"
 #include "packet/dissect.hpp"
 #include "packet/errors.hpp"
 #include "packet/ipv4.hpp"
+#include "packet/link.hpp"
 
 namespace tcplab::netem {
 
 namespace {
 
-constexpr std::size_t kEthHeader = 14;
 constexpr std::uint16_t kDefaultLimit = 1000;  // netem's default queue limit, in packets
 constexpr std::size_t kMaxUnresolved = 256;
 constexpr MacAddress kBroadcast = {0xff, 0xff, 0xff, 0xff, 0xff, 0xff};
@@ -40,12 +41,6 @@ std::int64_t now_ns() {
     return std::chrono::duration_cast<std::chrono::nanoseconds>(
                std::chrono::steady_clock::now().time_since_epoch())
         .count();
-}
-
-std::uint16_t be16(const std::uint8_t* p) { return static_cast<std::uint16_t>((p[0] << 8) | p[1]); }
-void put_be16(std::uint8_t* p, std::uint16_t v) {
-    p[0] = static_cast<std::uint8_t>(v >> 8);
-    p[1] = static_cast<std::uint8_t>(v);
 }
 
 // The router's own addresses: traffic to them is the router kernel's business, not forwarded.
@@ -71,13 +66,6 @@ std::set<packet::IpAddress> local_addresses() {
     return out;
 }
 
-bool is_scoped_or_group(const packet::IpAddress& a) {
-    if (a.is_v4()) {
-        return a.bytes[0] >= 224 || (a.bytes[0] == 169 && a.bytes[1] == 254) || a.bytes[0] == 127;
-    }
-    return a.bytes[0] == 0xff || (a.bytes[0] == 0xfe && (a.bytes[1] & 0xc0) == 0x80);
-}
-
 std::uint64_t address_hash(std::uint64_t h, const packet::IpAddress& a) {
     return hash_bytes({a.bytes.data(), a.size()}, h);
 }
@@ -94,8 +82,8 @@ public:
         if (d.is_tcp) {
             key = hash_combine(key, (std::uint64_t{d.tcp.src_port} << 16) | d.tcp.dst_port);
         } else if (d.protocol == packet::kIpProtoUdp && d.transport_offset + 4 <= frame.size()) {
-            key = hash_combine(key, (std::uint64_t{be16(&frame[d.transport_offset])} << 16) |
-                                        be16(&frame[d.transport_offset + 2]));
+            key = hash_combine(key, (std::uint64_t{packet::load_be16(&frame[d.transport_offset])} << 16) |
+                                        packet::load_be16(&frame[d.transport_offset + 2]));
         }
         auto [it, fresh] = flows_.try_emplace(key, Flow{next_ordinal_, 0});
         if (fresh) {
@@ -149,13 +137,13 @@ void complete_checksum(std::span<std::uint8_t> frame, const packet::Dissected& d
     if (d.is_fragment || end > frame.size() || field + 2 > end) {
         return;
     }
-    put_be16(&frame[field], 0);
+    packet::store_be16(&frame[field], 0);
     packet::PseudoHeader ph{d.src, d.dst, d.protocol, d.transport_length};
     std::uint16_t sum = packet::transport_checksum(ph, frame.subspan(d.transport_offset, d.transport_length));
     if (d.protocol == packet::kIpProtoUdp && sum == 0) {
         sum = 0xffff;
     }
-    put_be16(&frame[field], sum);
+    packet::store_be16(&frame[field], sum);
 }
 
 // Decrements TTL / hop limit (RFC 1624 incremental update of the IPv4 header checksum).
@@ -168,9 +156,9 @@ bool decrement_ttl(std::span<std::uint8_t> frame, const packet::Dissected& d) {
         }
         --ip[8];
         // TTL is the high byte of the 16-bit word at offset 8: the sum grows by 0x0100.
-        std::uint32_t sum = be16(ip + 10) + 0x0100u;
+        std::uint32_t sum = packet::load_be16(ip + 10) + 0x0100u;
         sum = (sum & 0xffff) + (sum >> 16);
-        put_be16(ip + 10, static_cast<std::uint16_t>(sum));
+        packet::store_be16(ip + 10, static_cast<std::uint16_t>(sum));
         return true;
     }
     std::uint8_t* hop = &frame[d.ip_offset + 7];
@@ -359,7 +347,7 @@ private:
     }
 
     void handle(Lane& lane, Side& in, RxFrame& f, std::int64_t now) {
-        if (f.packet_type == PACKET_OUTGOING || f.length < kEthHeader) {
+        if (f.packet_type == PACKET_OUTGOING || f.length < packet::kEthernetHeaderLength) {
             return;
         }
         if ((f.data[6] & 1) == 0) {  // a unicast source MAC is the neighbour on this side
@@ -371,7 +359,7 @@ private:
                 flush_unresolved(in);
             }
         }
-        const std::uint16_t ether_type = be16(f.data + 12);
+        const std::uint16_t ether_type = packet::load_be16(f.data + 12);
         if (f.packet_type != PACKET_HOST ||
             (ether_type != packet::kEtherTypeIpv4 && ether_type != packet::kEtherTypeIpv6)) {
             ++not_forwarded_;
@@ -384,7 +372,7 @@ private:
             return;
         }
         const packet::Dissected& d = *parsed;
-        if (locals_.count(d.dst) != 0 || is_scoped_or_group(d.dst)) {
+        if (locals_.count(d.dst) != 0 || d.dst.is_scoped_or_group()) {
             ++not_forwarded_;
             return;
         }

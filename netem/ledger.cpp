@@ -3,6 +3,7 @@
 #include <cerrno>
 #include <cstring>
 
+#include "packet/byte_io.hpp"
 #include "packet/dissect.hpp"
 #include "packet/errors.hpp"
 #include "packet/format.hpp"
@@ -10,10 +11,6 @@
 namespace tcplab::netem {
 
 namespace {
-
-std::uint16_t be16(std::span<const std::uint8_t> b, std::size_t at) {
-    return static_cast<std::uint16_t>((b[at] << 8) | b[at + 1]);
-}
 
 std::string proto_name(std::uint8_t proto) {
     switch (proto) {
@@ -40,7 +37,7 @@ std::optional<PacketSummary> summarize_ethernet_frame(std::span<const std::uint8
     s.proto = proto_name(d->protocol);
     s.len = d->transport_length;
     if (d->ip_version == 4 && frame.size() >= d->ip_offset + 6) {
-        s.ip_id = be16(frame, d->ip_offset + 4);
+        s.ip_id = packet::load_be16(&frame[d->ip_offset + 4]);
     }
     if (d->is_tcp) {
         s.sport = d->tcp.src_port;
@@ -51,8 +48,8 @@ std::optional<PacketSummary> summarize_ethernet_frame(std::span<const std::uint8
         s.len = d->tcp_payload_length;
     } else if (d->protocol == 17 && d->is_first_fragment &&
                frame.size() >= d->transport_offset + 8) {
-        s.sport = be16(frame, d->transport_offset);
-        s.dport = be16(frame, d->transport_offset + 2);
+        s.sport = packet::load_be16(&frame[d->transport_offset]);
+        s.dport = packet::load_be16(&frame[d->transport_offset + 2]);
         s.len = d->transport_length >= 8 ? d->transport_length - 8 : 0;
     }
     return s;

@@ -34,14 +34,6 @@ struct PcapCloser {
     void operator()(pcap_t* p) const { pcap_close(p); }
 };
 
-bool is_scoped_or_group(const packet::IpAddress& a) {
-    if (a.is_v4()) {
-        return a.bytes[0] >= 224 || (a.bytes[0] == 169 && a.bytes[1] == 254) || a.bytes[0] == 0;
-    }
-    return a.bytes[0] == 0xff || (a.bytes[0] == 0xfe && (a.bytes[1] & 0xc0) == 0x80) ||
-           a == packet::IpAddress{packet::IpAddress::Family::v6, {}};
-}
-
 std::optional<bool> verify_checksum(std::span<const std::uint8_t> frame, const packet::Dissected& d) {
     if ((d.protocol != packet::kIpProtoTcp && d.protocol != packet::kIpProtoUdp) || d.is_fragment ||
         d.transport_offset + d.transport_length > frame.size()) {
@@ -75,7 +67,7 @@ std::vector<Record> read_capture(const std::filesystem::path& path) {
         if (!d || (d->ip_version != 4 && d->ip_version != 6)) {
             continue;  // not IP (ARP...) or malformed: nothing a path diff can match
         }
-        if (is_scoped_or_group(d->dst) || is_scoped_or_group(d->src)) {
+        if (d->dst.is_scoped_or_group() || d->src.is_scoped_or_group()) {
             continue;  // link-local traffic (ND, DAD) never crosses the router
         }
         Record r;

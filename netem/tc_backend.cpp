@@ -13,14 +13,14 @@ namespace tcplab::netem {
 
 namespace {
 
-std::string num(double v) {
+std::string shortest_decimal(double v) {
     std::array<char, 64> buf{};
     auto [ptr, ec] = std::to_chars(buf.data(), buf.data() + buf.size(), v);
     return ec == std::errc{} ? std::string(buf.data(), ptr) : std::to_string(v);
 }
 
-std::string pct(double v) { return num(v) + "%"; }
-std::string ms(double v) { return num(v) + "ms"; }
+std::string pct(double v) { return shortest_decimal(v) + "%"; }
+std::string ms(double v) { return shortest_decimal(v) + "ms"; }
 
 constexpr const char* kTable = "tcplab";
 

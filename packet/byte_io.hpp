@@ -9,6 +9,14 @@
 
 namespace tcplab::packet {
 
+// A 16-bit big-endian field read or rewritten in place, for code that edits a frame it has
+// already bounds-checked (the forwarder's checksum fix-ups, the ARP/ND frames it builds).
+inline std::uint16_t load_be16(const std::uint8_t* p) { return static_cast<std::uint16_t>((p[0] << 8) | p[1]); }
+inline void store_be16(std::uint8_t* p, std::uint16_t v) {
+    p[0] = static_cast<std::uint8_t>(v >> 8);
+    p[1] = static_cast<std::uint8_t>(v);
+}
+
 class ByteReader {
 public:
     // Defined inline: this is the per-packet path (dissect), and every read is a bounds check

@@ -20,6 +20,9 @@ struct IpAddress {
     bool is_v4() const { return family == Family::v4; }
     std::size_t size() const { return is_v4() ? 4 : 16; }
     std::string to_string() const;
+    // Never one end of a connection across a routed path: multicast/broadcast, link-local,
+    // loopback, "this network" (0.0.0.0/8, ::). Such frames are the hosts' own chatter.
+    bool is_scoped_or_group() const;
     friend bool operator==(const IpAddress&, const IpAddress&) = default;
     friend auto operator<=>(const IpAddress&, const IpAddress&) = default;
 };

@@ -24,6 +24,7 @@ enum class LinkType : std::uint32_t {
 
 bool is_supported(std::uint32_t linktype);
 
+constexpr std::size_t kEthernetHeaderLength = 14;  // without VLAN tags
 constexpr std::uint16_t kEtherTypeIpv4 = 0x0800;
 constexpr std::uint16_t kEtherTypeIpv6 = 0x86DD;
 constexpr std::uint16_t kEtherTypeVlan = 0x8100;

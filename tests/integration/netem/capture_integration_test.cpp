@@ -14,15 +14,6 @@ namespace fs = std::filesystem;
 
 namespace {
 
-// Number of frames in `file` matching the display filter, as tshark counts them.
-int tshark_count(const fs::path& file, const std::string& filter) {
-    const auto out = system_runner().run(
-        {"tshark", "-n", "-r", file.string(), "-Y", filter, "-T", "fields", "-e", "frame.number"});
-    int lines = 0;
-    for (char c : out.out) lines += c == '\n';
-    return lines;
-}
-
 bool have_tshark() {
     return system_runner().run({"sh", "-c", "command -v tshark"}, false).exit_code == 0;
 }

@@ -68,8 +68,8 @@ BulkRun run_bulk(int salt, const Impairment& imp, std::uint64_t bytes, const std
     c.impairment = imp;
     c.ledger_path = r.dir / "ledger.jsonl";
     {
-        Capture at_client(topo.client_ns(), "veth-c", r.dir / "client.pcap");
-        Capture at_server(topo.server_ns(), "veth-s", r.dir / "server.pcap");
+        ScopedCapture at_client(topo.client_ns(), "veth-c", r.dir / "client.pcap");
+        ScopedCapture at_server(topo.server_ns(), "veth-s", r.dir / "server.pcap");
         Forwarder fwd(c);
         fwd.start();
         const BulkResult b = tcp_bulk(topo.client_ns(), topo.server_ns(), topo.server_ip(), 5003, bytes);

@@ -1,13 +1,12 @@
 #pragma once
 // Test support for the forwarder and path-diff integration tests: a private client-router-server
 // topology (tl2NN-cli/-rtr/-srv, kernel forwarding off in the router), kernel-socket traffic
-// run inside the namespaces, and libpcap captures at both ends. Everything is RAII: namespaces
+// run inside the namespaces, and captures at both ends. Everything is RAII: namespaces
 // are deleted (with their veths) even when a test fails.
 #include <arpa/inet.h>
 #include <fcntl.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
-#include <pcap/pcap.h>
 #include <poll.h>
 #include <spawn.h>
 #include <sys/socket.h>
@@ -24,14 +23,14 @@
 #include <thread>
 #include <vector>
 
+#include "netem/capture.hpp"
 #include "netem/netns.hpp"
+#include "tests/integration/netem/topology_test_util.hpp"
 #include "packet/unique_fd.hpp"
 
 extern char** environ;
 
 namespace tcplab::netem::testing {
-
-inline bool is_root() { return ::geteuid() == 0; }
 
 // Runs argv (no shell), output discarded; throws with the command line when it fails.
 inline void run(const std::vector<std::string>& argv, bool check = true) {
@@ -308,82 +307,33 @@ inline BulkResult tcp_bulk(const std::string& client_ns, const std::string& serv
     return server.get();
 }
 
-// libpcap capture of one interface in one namespace, written to a pcap file.
-class Capture {
+// The product's capture (netem::Capture, tested on its own in capture_integration_test) of one
+// interface for the length of a scope. stop() waits a moment for the last frames in flight.
+class ScopedCapture {
 public:
-    Capture(const std::string& ns, const std::string& interface, std::filesystem::path file)
-        : file_(std::move(file)) {
-        std::promise<void> ready;
-        auto started = ready.get_future();
-        thread_ = std::thread([this, ns, interface, &ready] {
-            try {
-                ScopedNetns inside(ns);
-                char err[PCAP_ERRBUF_SIZE] = {};
-                pcap_t* pc = pcap_create(interface.c_str(), err);
-                if (pc == nullptr) {
-                    throw std::runtime_error(std::string("pcap_create: ") + err);
-                }
-                pcap_set_snaplen(pc, 262144);
-                pcap_set_immediate_mode(pc, 1);
-                pcap_set_buffer_size(pc, 16 << 20);
-                pcap_set_tstamp_precision(pc, PCAP_TSTAMP_PRECISION_NANO);
-                if (pcap_activate(pc) < 0) {
-                    std::string e = pcap_geterr(pc);
-                    pcap_close(pc);
-                    throw std::runtime_error("pcap_activate: " + e);
-                }
-                pcap_setnonblock(pc, 1, err);
-                pcap_dumper_t* dump = pcap_dump_open(pc, file_.c_str());
-                if (dump == nullptr) {
-                    std::string e = pcap_geterr(pc);
-                    pcap_close(pc);
-                    throw std::runtime_error("pcap_dump_open: " + e);
-                }
-                ready.set_value();
-                const int fd = pcap_get_selectable_fd(pc);
-                auto drain = [&] {
-                    while (pcap_dispatch(pc, -1, pcap_dump, reinterpret_cast<u_char*>(dump)) > 0) {
-                    }
-                };
-                while (!stop_) {
-                    pollfd p{fd, POLLIN, 0};
-                    ::poll(&p, 1, 20);
-                    drain();
-                }
-                drain();
-                pcap_stat st{};
-                if (pcap_stats(pc, &st) == 0) {
-                    dropped_ = st.ps_drop + st.ps_ifdrop;
-                }
-                pcap_dump_close(dump);
-                pcap_close(pc);
-            } catch (...) {
-                try {
-                    ready.set_exception(std::current_exception());
-                } catch (...) {  // already set: nothing more to report
-                }
-            }
-        });
-        started.get();
+    ScopedCapture(const std::string& ns, const std::string& interface, std::filesystem::path file)
+        : capture_(CaptureOptions(ns, interface, std::move(file))) {
+        capture_.start();
     }
-    ~Capture() { stop(); }
-    Capture(const Capture&) = delete;
-    Capture& operator=(const Capture&) = delete;
-    void stop() {
-        if (thread_.joinable()) {
-            std::this_thread::sleep_for(std::chrono::milliseconds(100));  // let the last frames land
-            stop_ = true;
-            thread_.join();
+    ~ScopedCapture() {
+        try {
+            stop();
+        } catch (...) {  // a destructor must not throw; a test that cares calls stop() itself
         }
     }
-    unsigned dropped() const { return dropped_; }
-    const std::filesystem::path& file() const { return file_; }
+    ScopedCapture(const ScopedCapture&) = delete;
+    ScopedCapture& operator=(const ScopedCapture&) = delete;
+    void stop() {
+        if (capture_.running()) {
+            std::this_thread::sleep_for(std::chrono::milliseconds(100));
+            stats_ = capture_.stop();
+        }
+    }
+    std::uint64_t dropped() const { return stats_.dropped + stats_.if_dropped; }
 
 private:
-    std::filesystem::path file_;
-    std::thread thread_;
-    std::atomic<bool> stop_{false};
-    unsigned dropped_ = 0;
+    Capture capture_;
+    CaptureStats stats_;
 };
 
 inline std::filesystem::path temp_dir(const std::string& name) {

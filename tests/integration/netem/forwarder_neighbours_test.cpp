@@ -64,7 +64,7 @@ TEST_P(ForwarderNeighbours, TcpThroughTheForwarderWithoutGivenNeighbours) {
     ForwarderStats stats;
     BulkResult bulk;
     {
-        Capture capture(topo.server_ns(), "veth-s", dir / "server.pcap");
+        ScopedCapture capture(topo.server_ns(), "veth-s", dir / "server.pcap");
         Forwarder fwd(c);
         fwd.start();
         bulk = tcp_bulk(topo.client_ns(), topo.server_ns(), server, 5020, 1 << 20, 20);

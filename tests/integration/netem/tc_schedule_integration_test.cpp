@@ -16,14 +16,6 @@ namespace fs = std::filesystem;
 
 namespace {
 
-int tshark_count(const fs::path& file, const std::string& filter) {
-    const auto out = system_runner().run(
-        {"tshark", "-n", "-r", file.string(), "-Y", filter, "-T", "fields", "-e", "frame.number"});
-    int lines = 0;
-    for (char c : out.out) lines += c == '\n';
-    return lines;
-}
-
 struct ScheduleRun {
     double connect_s = 0;
     std::string received;

@@ -38,6 +38,15 @@ inline bool netns_exists(const std::string& name) {
 
 inline std::string command_output(const Argv& argv) { return system_runner().run(argv).out; }
 
+// Number of frames in `file` matching the display filter, as tshark counts them.
+inline int tshark_count(const std::filesystem::path& file, const std::string& filter) {
+    const auto out = command_output(
+        {"tshark", "-n", "-r", file.string(), "-Y", filter, "-T", "fields", "-e", "frame.number"});
+    int lines = 0;
+    for (char c : out) lines += c == '\n';
+    return lines;
+}
+
 inline std::uint16_t icmp_checksum(const std::uint8_t* data, std::size_t len) {
     std::uint32_t sum = 0;
     for (std::size_t i = 0; i + 1 < len; i += 2) sum += (data[i] << 8) | data[i + 1];

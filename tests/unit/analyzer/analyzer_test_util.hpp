@@ -41,6 +41,9 @@ struct Frame {
 };
 
 namespace tf = packet::tcp_flag;
+constexpr std::uint16_t kAck = tf::kAck;
+constexpr std::uint16_t kPshAck = tf::kPsh | tf::kAck;
+constexpr std::uint16_t kFinAck = tf::kFin | tf::kAck;
 
 // A conversation between a (client) and b (server) written with relative seq/ack numbers.
 class Script {

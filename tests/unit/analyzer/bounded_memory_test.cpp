@@ -13,8 +13,6 @@
 namespace tcplab::analyzer::test {
 namespace {
 
-constexpr std::uint16_t kAck = tf::kAck;
-
 // The pattern of bench/lossy_stream_pcap: per block of 4 segments the second is lost past the
 // capture point, the receiver repeats its ACK twice and the sender fast-retransmits the hole.
 // 9 frames and 3 events (dup ACK #1, dup ACK #2, fast retransmission) per block.

@@ -8,10 +8,6 @@
 namespace tcplab::analyzer::test {
 namespace {
 
-constexpr std::uint16_t kAck = tf::kAck;
-constexpr std::uint16_t kPshAck = tf::kPsh | tf::kAck;
-constexpr std::uint16_t kFinAck = tf::kFin | tf::kAck;
-
 class RuleTest : public ::testing::Test {
 protected:
     // Runs the engine; when tshark exists, also compares every row with tshark's.

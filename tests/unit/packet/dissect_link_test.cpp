@@ -11,13 +11,6 @@ namespace {
 
 using test::hex;
 
-IpParams params(const char* src, const char* dst) {
-    IpParams p;
-    p.src = *IpAddress::parse(src);
-    p.dst = *IpAddress::parse(dst);
-    return p;
-}
-
 // 198.18.1.2.35258 > 198.19.1.2.80: Flags [P.], seq 1000:1010, ack 1, win 502,
 //   options [nop,nop,TS val 5 ecr 6], length 10
 std::vector<std::uint8_t> ipv4_tcp() {
@@ -30,7 +23,7 @@ std::vector<std::uint8_t> ipv4_tcp() {
     t.window = 502;
     t.option_list = {TcpOption::make_nop(), TcpOption::make_nop(),
                      TcpOption::make_timestamps(5, 6)};
-    return build_tcp_packet(params("198.18.1.2", "198.19.1.2"), t,
+    return build_tcp_packet(test::ip_params("198.18.1.2", "198.19.1.2"), t,
                             std::vector<std::uint8_t>(10, 'x'));
 }
 
@@ -42,13 +35,7 @@ std::vector<std::uint8_t> ipv6_tcp() {
     t.seq = SeqNum(7);
     t.flags = tcp_flag::kSyn;
     t.window = 65535;
-    return build_tcp_packet(params("fd7c:1:1::2", "fd7c:1:2::2"), t, {});
-}
-
-std::vector<std::uint8_t> concat(std::vector<std::uint8_t> head,
-                                 const std::vector<std::uint8_t>& tail) {
-    head.insert(head.end(), tail.begin(), tail.end());
-    return head;
+    return build_tcp_packet(test::ip_params("fd7c:1:1::2", "fd7c:1:2::2"), t, {});
 }
 
 struct LinkCase {
@@ -64,7 +51,7 @@ class EachLinkType : public ::testing::TestWithParam<LinkCase> {};
 TEST_P(EachLinkType, FindsIpAndTcp) {
     const auto& c = GetParam();
     const auto ip = c.v6 ? ipv6_tcp() : ipv4_tcp();
-    const auto frame = concat(c.header, ip);
+    const auto frame = test::concat(c.header, ip);
     auto link = parse_link(c.type, frame);
     ASSERT_TRUE(link) << link.error().what;
     EXPECT_EQ(link->network_offset, c.header.size());
@@ -86,10 +73,10 @@ const auto kEth = hex({"020000000002 020000000001"});  // dst, src MAC
 INSTANTIATE_TEST_SUITE_P(
     Table, EachLinkType,
     ::testing::Values(
-        LinkCase{"Ethernet4", LinkType::ethernet, concat(kEth, hex({"0800"})), false, 0},
-        LinkCase{"Ethernet6", LinkType::ethernet, concat(kEth, hex({"86dd"})), true, 0},
-        LinkCase{"Vlan", LinkType::ethernet, concat(kEth, hex({"8100 0064 0800"})), false, 1},
-        LinkCase{"QinQ", LinkType::ethernet, concat(kEth, hex({"88a8 00c8 8100 0064 86dd"})), true,
+        LinkCase{"Ethernet4", LinkType::ethernet, test::concat(kEth, hex({"0800"})), false, 0},
+        LinkCase{"Ethernet6", LinkType::ethernet, test::concat(kEth, hex({"86dd"})), true, 0},
+        LinkCase{"Vlan", LinkType::ethernet, test::concat(kEth, hex({"8100 0064 0800"})), false, 1},
+        LinkCase{"QinQ", LinkType::ethernet, test::concat(kEth, hex({"88a8 00c8 8100 0064 86dd"})), true,
                  2},
         // SLL: packet type 0 (to us), ARPHRD_ETHER, address length 6, address + 2 pad, protocol.
         LinkCase{"Sll", LinkType::linux_sll, hex({"0000 0001 0006 020000000001 0000 0800"}), false,
@@ -113,14 +100,14 @@ TEST(Dissect, UnsupportedLinkTypesAndNonIpFrames) {
     EXPECT_FALSE(is_supported(147));
     EXPECT_FALSE(is_supported(2));
     // ARP over Ethernet: not an error, just not IP.
-    const auto arp = concat(kEth, hex({"0806 0001 0800 0604 0001"}));
+    const auto arp = test::concat(kEth, hex({"0806 0001 0800 0604 0001"}));
     auto d = dissect(LinkType::ethernet, arp);
     ASSERT_TRUE(d);
     EXPECT_EQ(d->ip_version, 0);
     EXPECT_FALSE(d->is_tcp);
     // UDP is IP but not TCP.
     UdpHeader u;
-    auto udp = dissect_ip(build_udp_packet(params("198.18.1.2", "198.19.1.2"), u, {}));
+    auto udp = dissect_ip(build_udp_packet(test::ip_params("198.18.1.2", "198.19.1.2"), u, {}));
     ASSERT_TRUE(udp);
     EXPECT_EQ(udp->ip_version, 4);
     EXPECT_EQ(udp->protocol, kIpProtoUdp);
@@ -135,13 +122,13 @@ TEST(Dissect, WriteEthernetWithQinQTags) {
     e.ether_type = kEtherTypeIpv4;
     std::vector<std::uint8_t> out;
     write_ethernet(e, out);
-    EXPECT_EQ(out, concat(kEth, hex({"88a8 00c8 8100 0064 0800"})));
+    EXPECT_EQ(out, test::concat(kEth, hex({"88a8 00c8 8100 0064 0800"})));
 }
 
 // A capture with snaplen 80: the IP header says 10 payload bytes, 0 of them are in the frame.
 // seglen (what tshark's analysis is built on) comes from the IP length, not the capture.
 TEST(Dissect, SnaplenTruncatedFrameKeepsIpLengths) {
-    const auto full = concat(concat(kEth, hex({"0800"})), ipv4_tcp());
+    const auto full = test::concat(test::concat(kEth, hex({"0800"})), ipv4_tcp());
     ASSERT_EQ(full.size(), 14u + 20 + 32 + 10);
     for (std::size_t snaplen : {66u, 70u, 75u}) {
         auto d = dissect(LinkType::ethernet, {full.data(), snaplen});
@@ -162,8 +149,8 @@ TEST(Dissect, SnaplenTruncatedFrameKeepsIpLengths) {
 TEST(Dissect, EthernetPaddingIsNotPayload) {
     TcpHeader t;
     t.flags = tcp_flag::kAck;
-    const auto ip = build_tcp_packet(params("198.18.1.2", "198.19.1.2"), t, {});
-    auto frame = concat(concat(kEth, hex({"0800"})), ip);
+    const auto ip = build_tcp_packet(test::ip_params("198.18.1.2", "198.19.1.2"), t, {});
+    auto frame = test::concat(test::concat(kEth, hex({"0800"})), ip);
     frame.resize(60, 0);  // 6 bytes of padding
     auto d = dissect(LinkType::ethernet, frame);
     ASSERT_TRUE(d && d->is_tcp);

@@ -10,14 +10,6 @@
 namespace tcplab::packet {
 namespace {
 
-IpParams params(const char* src, const char* dst) {
-    IpParams p;
-    p.src = *IpAddress::parse(src);
-    p.dst = *IpAddress::parse(dst);
-    p.identification = 0x1234;
-    return p;
-}
-
 TcpHeader linux_syn() {
     TcpHeader t;
     t.src_port = 35258;
@@ -43,7 +35,7 @@ TEST(PacketRoundTrip, LinuxSynOptionsAreTheTwentyByteLayout) {
 TEST(PacketRoundTrip, TcpOverIpv4AndIpv6) {
     const std::vector<std::uint8_t> payload = {'h', 'e', 'l', 'l', 'o'};
     for (const auto& p :
-         {params("198.18.1.2", "198.19.1.2"), params("fd7c:1:1::2", "fd7c:1:2::2")}) {
+         {test::ip_params("198.18.1.2", "198.19.1.2", 0x1234), test::ip_params("fd7c:1:1::2", "fd7c:1:2::2", 0x1234)}) {
         TcpHeader t = linux_syn();
         t.flags = tcp_flag::kPsh | tcp_flag::kAck;
         t.ack = SeqNum(42);
@@ -79,7 +71,7 @@ TEST(PacketRoundTrip, SackBlocksAndUnknownOptionsSurvive) {
         TcpOption::make_nop(), TcpOption::make_nop(),
         TcpOption::make_sack({{SeqNum(1000), SeqNum(2000)}, {SeqNum(3000), SeqNum(4000)}}),
         TcpOption::make_raw(30, {0xAB, 0xCD})};  // kind 30 (MPTCP) kept raw
-    auto bytes = build_tcp_packet(params("198.18.1.2", "198.19.1.2"), t, {});
+    auto bytes = build_tcp_packet(test::ip_params("198.18.1.2", "198.19.1.2", 0x1234), t, {});
     auto d = dissect_ip(bytes);
     ASSERT_TRUE(d && d->is_tcp);
     ASSERT_EQ(d->tcp.options.sack().size(), 2u);
@@ -89,7 +81,7 @@ TEST(PacketRoundTrip, SackBlocksAndUnknownOptionsSurvive) {
 
     // A parsed header re-encodes from its typed options when option_list is empty.
     TcpHeader again = d->tcp;
-    auto bytes2 = build_tcp_packet(params("198.18.1.2", "198.19.1.2"), again, {});
+    auto bytes2 = build_tcp_packet(test::ip_params("198.18.1.2", "198.19.1.2", 0x1234), again, {});
     auto d2 = dissect_ip(bytes2);
     ASSERT_TRUE(d2 && d2->is_tcp);
     EXPECT_EQ(d2->tcp.options.sack().size(), 2u);
@@ -101,14 +93,14 @@ TEST(PacketRoundTrip, OptionsLongerThanFortyBytesAreRefused) {
     EXPECT_THROW(encode_tcp_options(too_many), UsageError);
     TcpHeader t;
     t.option_list = too_many;
-    EXPECT_THROW(build_tcp_packet(params("198.18.1.2", "198.19.1.2"), t, {}), UsageError);
-    EXPECT_THROW(build_tcp_packet(params("198.18.1.2", "fd7c::2"), TcpHeader{}, {}), UsageError);
+    EXPECT_THROW(build_tcp_packet(test::ip_params("198.18.1.2", "198.19.1.2", 0x1234), t, {}), UsageError);
+    EXPECT_THROW(build_tcp_packet(test::ip_params("198.18.1.2", "fd7c::2", 0x1234), TcpHeader{}, {}), UsageError);
 }
 
 TEST(PacketRoundTrip, UdpOverIpv4AndIpv6) {
     const std::vector<std::uint8_t> payload(33, 0x5A);
     for (const auto& p :
-         {params("198.18.1.2", "198.19.1.2"), params("fd7c:1:1::2", "fd7c:1:2::2")}) {
+         {test::ip_params("198.18.1.2", "198.19.1.2", 0x1234), test::ip_params("fd7c:1:1::2", "fd7c:1:2::2", 0x1234)}) {
         UdpHeader u;
         u.src_port = 5353;
         u.dst_port = 9;
@@ -190,6 +182,18 @@ TEST(IpAddressText, ParseAndPrint) {
     EXPECT_FALSE(Endpoint::parse("198.18.1.2"));
     EXPECT_FALSE(Endpoint::parse("fd7c::2:80"));  // ambiguous without brackets
     EXPECT_FALSE(Endpoint::parse("[198.18.1.2]:80"));
+}
+
+
+// The forwarder and the path diff leave such frames alone: they are never lab connections.
+TEST(IpAddressText, ScopedOrGroupAddresses) {
+    for (const char* a : {"224.0.0.251", "255.255.255.255", "169.254.1.1", "127.0.0.1", "0.0.0.0",
+                          "ff02::1", "fe80::1", "::1", "::"}) {
+        EXPECT_TRUE(IpAddress::parse(a)->is_scoped_or_group()) << a;
+    }
+    for (const char* a : {"198.18.1.2", "198.19.1.2", "10.0.0.1", "fd7c:1:1::2", "2001:db8::1", "::2"}) {
+        EXPECT_FALSE(IpAddress::parse(a)->is_scoped_or_group()) << a;
+    }
 }
 
 }  // namespace

@@ -11,7 +11,24 @@
 #include <string_view>
 #include <vector>
 
+#include "packet/builder.hpp"
+#include "packet/ip_address.hpp"
+
 namespace tcplab::packet::test {
+
+// IP header parameters for a test packet between two address literals.
+inline IpParams ip_params(const char* src, const char* dst, std::uint16_t identification = 0) {
+    IpParams p;
+    p.src = *IpAddress::parse(src);
+    p.dst = *IpAddress::parse(dst);
+    p.identification = identification;
+    return p;
+}
+
+inline std::vector<std::uint8_t> concat(std::vector<std::uint8_t> head, const std::vector<std::uint8_t>& tail) {
+    head.insert(head.end(), tail.begin(), tail.end());
+    return head;
+}
 
 // "4500 003c" (whitespace ignored) -> bytes. Throws on a malformed literal: a bad test vector.
 inline std::vector<std::uint8_t> hex(std::initializer_list<std::string_view> parts) {

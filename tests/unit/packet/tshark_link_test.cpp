@@ -32,19 +32,14 @@ struct Framing {
     std::vector<std::uint8_t> v6_header;
 };
 
-std::vector<std::uint8_t> concat(std::vector<std::uint8_t> a, const std::vector<std::uint8_t>& b) {
-    a.insert(a.end(), b.begin(), b.end());
-    return a;
-}
-
 TEST(TsharkOracle, EveryLinkTypeDecodesLikeTshark) {
     if (!test::have_tshark() || test::run_command("command -v mergecap").status != 0)
         FAIL() << "tshark/mergecap not installed: they are the oracle here (scripts/setup.sh "
                   "installs tshark); failing rather than passing untested";
     const auto mac = hex({"020000000002 020000000001"});
     const std::vector<Framing> framings = {
-        {"eth.pcap", LinkType::ethernet, concat(mac, hex({"8100 0064 0800"})),
-         concat(mac, hex({"88a8 00c8 8100 0064 86dd"}))},
+        {"eth.pcap", LinkType::ethernet, test::concat(mac, hex({"8100 0064 0800"})),
+         test::concat(mac, hex({"88a8 00c8 8100 0064 86dd"}))},
         {"sll.pcap", LinkType::linux_sll, hex({"0000 0001 0006 020000000001 0000 0800"}),
          hex({"0004 0001 0006 020000000001 0000 86dd"})},
         {"sll2.pcap", LinkType::linux_sll2, hex({"0800 0000 00000002 0001 00 06 0200000000010000"}),
@@ -60,8 +55,8 @@ TEST(TsharkOracle, EveryLinkTypeDecodesLikeTshark) {
     std::uint16_t sport = 20000;
     for (const auto& f : framings) {
         std::vector<std::vector<std::uint8_t>> frames = {
-            concat(f.v4_header, ip_packet(false, sport)),
-            concat(f.v6_header, ip_packet(true, sport + 1))};
+            test::concat(f.v4_header, ip_packet(false, sport)),
+            test::concat(f.v6_header, ip_packet(true, sport + 1))};
         sport += 2;
         test::write_pcap(dir.path() / f.file, static_cast<std::uint32_t>(f.type), frames);
         merge += " '" + (dir.path() / f.file).string() + "'";

@@ -13,14 +13,6 @@ namespace {
 
 constexpr std::uint32_t kLinkTypeRaw = 101;
 
-IpParams params(const char* src, const char* dst) {
-    IpParams p;
-    p.src = *IpAddress::parse(src);
-    p.dst = *IpAddress::parse(dst);
-    p.identification = 0x4242;
-    return p;
-}
-
 TcpHeader segment(std::uint16_t sport, std::uint16_t flags, std::vector<TcpOption> options) {
     TcpHeader t;
     t.src_port = sport;
@@ -36,8 +28,8 @@ TcpHeader segment(std::uint16_t sport, std::uint16_t flags, std::vector<TcpOptio
 // One packet per interesting shape: v4/v6, options, odd payload length, UDP.
 std::vector<std::vector<std::uint8_t>> sample_packets(bool bad_tcp_checksum) {
     using namespace tcp_flag;
-    const auto v4 = params("198.18.1.2", "198.19.1.2");
-    const auto v6 = params("fd7c:1:1::2", "fd7c:1:2::2");
+    const auto v4 = test::ip_params("198.18.1.2", "198.19.1.2", 0x4242);
+    const auto v6 = test::ip_params("fd7c:1:1::2", "fd7c:1:2::2", 0x4242);
     const std::vector<std::uint8_t> odd(1001, 0xA5);
     const std::vector<std::uint8_t> text = {'h', 'e', 'l', 'l', 'o', '\n'};
     std::vector<std::vector<std::uint8_t>> out;
@@ -93,9 +85,9 @@ TEST(TsharkOracle, BuiltChecksumsAreGood) {
     u.src_port = 5353;
     u.dst_port = 40001;
     packets.push_back(
-        build_udp_packet(params("198.18.1.2", "198.19.1.2"), u, std::vector<std::uint8_t>(77, 1)));
+        build_udp_packet(test::ip_params("198.18.1.2", "198.19.1.2", 0x4242), u, std::vector<std::uint8_t>(77, 1)));
     packets.push_back(
-        build_udp_packet(params("fd7c:1:1::2", "fd7c:1:2::2"), u, std::vector<std::uint8_t>(4, 0)));
+        build_udp_packet(test::ip_params("fd7c:1:1::2", "fd7c:1:2::2", 0x4242), u, std::vector<std::uint8_t>(4, 0)));
     const auto pcap = dir.path() / "good.pcap";
     test::write_pcap(pcap, kLinkTypeRaw, packets);
     const auto rows = tshark_fields(pcap, kChecksumArgs);
@@ -143,9 +135,9 @@ TEST(TsharkOracle, InfoLineMatchesTsharkInfoColumn) {
     auto packets = sample_packets(false);
     using namespace tcp_flag;
     packets.push_back(
-        build_tcp_packet(params("198.18.1.2", "198.19.1.2"), segment(35264, kRst, {}), {}));
+        build_tcp_packet(test::ip_params("198.18.1.2", "198.19.1.2", 0x4242), segment(35264, kRst, {}), {}));
     packets.push_back(build_tcp_packet(
-        params("198.18.1.2", "198.19.1.2"),
+        test::ip_params("198.18.1.2", "198.19.1.2", 0x4242),
         segment(35265, kSyn | kEce | kCwr, linux_syn_options(1460, false, std::nullopt, 0)), {}));
     const auto pcap = dir.path() / "info.pcap";
     test::write_pcap(pcap, kLinkTypeRaw, packets);
