@@ -1,5 +1,6 @@
 #include "netem/scenario_traffic.hpp"
 
+#include <algorithm>
 #include <future>
 #include <thread>
 
@@ -99,6 +100,12 @@ TrafficOutcome tls_traffic(const TrafficSpec& spec, const TrafficContext& contex
     server_config.max_connections_total = 1;
     server_config.handshake_timeout = timeout;
     server_config.idle_timeout = timeout;
+    // Neither end's buffer may shape the segments, or the same seed would not hit the same
+    // ones: a receive window that fills up makes Linux send a short segment up to its edge, and
+    // a full send buffer pushes out a partial segment despite TCP_CORK. Both ends get room for
+    // the whole transfer (up to 64 MiB), so only cwnd and loss decide what is sent.
+    const int socket_buffer = static_cast<int>(std::min<std::uint64_t>(2 * spec.bytes + (1 << 20), 64 << 20));
+    server_config.receive_buffer = socket_buffer;
     tls::ConnectionLog server_log;
     server_config.on_connection = [&](const tls::ConnectionLog& log) { server_log = log; };
 
@@ -129,6 +136,7 @@ TrafficOutcome tls_traffic(const TrafficSpec& spec, const TrafficContext& contex
         config.name = "c1";
         config.send_bytes = bulk ? spec.bytes : 0;
         config.timeout = timeout;
+        config.send_buffer = socket_buffer;
         run_in_netns(context.topology->namespace_name(Role::client), [&] { client = tls::run_client(config); });
     } catch (const std::exception& e) {
         client.ok = false;

@@ -108,7 +108,7 @@ ClientResult run_client(const ClientConfig& config) {
     const auto start = Clock::now();
     Fd fd;
     try {
-        fd = connect_to(target, start + config.timeout);
+        fd = connect_to(target, start + config.timeout, config.send_buffer);
     } catch (const SystemError& e) {
         result.error = e.what();
         return result;

@@ -41,6 +41,7 @@ struct ClientConfig {
     // server to close.
     std::chrono::milliseconds reply_wait{0};
     ContextOptions tls;
+    int send_buffer = 0;  // bytes of SO_SNDBUF; 0 = the kernel's autotuning
     // Called with everything received (e.g. print to stdout). When empty, data is kept in
     // ClientResult::received (up to 1 MiB).
     std::function<void(std::string_view)> on_data;

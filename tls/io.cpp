@@ -114,7 +114,19 @@ HostPort HostPort::parse(const std::string& text, const std::string& flag) {
     return out;
 }
 
-Fd listen_on(const HostPort& where, int backlog) {
+namespace {
+
+// SO_RCVBUFFORCE / SO_SNDBUFFORCE exceed net.core.[rw]mem_max but need CAP_NET_ADMIN; without
+// it the plain option gets as much as the system allows.
+void set_buffer(int fd, int force_option, int option, int bytes) {
+    if (bytes > 0 && ::setsockopt(fd, SOL_SOCKET, force_option, &bytes, sizeof bytes) != 0) {
+        ::setsockopt(fd, SOL_SOCKET, option, &bytes, sizeof bytes);
+    }
+}
+
+}  // namespace
+
+Fd listen_on(const HostPort& where, int backlog, int receive_buffer) {
     sockaddr_storage ss{};
     socklen_t len = 0;
     int family = AF_INET;
@@ -142,6 +154,7 @@ Fd listen_on(const HostPort& where, int backlog) {
     if (family == AF_INET6) {
         ::setsockopt(fd.get(), IPPROTO_IPV6, IPV6_V6ONLY, &zero, sizeof zero);
     }
+    set_buffer(fd.get(), SO_RCVBUFFORCE, SO_RCVBUF, receive_buffer);
     if (::bind(fd.get(), reinterpret_cast<sockaddr*>(&ss), len) != 0) {
         const int err = errno;
         const std::string what = "--listen " + sockaddr_to_string(ss) + ": cannot bind: " + std::strerror(err);
@@ -156,7 +169,7 @@ Fd listen_on(const HostPort& where, int backlog) {
     return fd;
 }
 
-Fd connect_to(const HostPort& where, Clock::time_point deadline) {
+Fd connect_to(const HostPort& where, Clock::time_point deadline, int send_buffer) {
     addrinfo hints{};
     hints.ai_family = AF_UNSPEC;
     hints.ai_socktype = SOCK_STREAM;
@@ -175,6 +188,7 @@ Fd connect_to(const HostPort& where, Clock::time_point deadline) {
         }
         const int one = 1;
         ::setsockopt(fd.get(), IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
+        set_buffer(fd.get(), SO_SNDBUFFORCE, SO_SNDBUF, send_buffer);
         if (::connect(fd.get(), ai->ai_addr, ai->ai_addrlen) == 0) {
             return fd;
         }

@@ -43,12 +43,15 @@ struct HostPort {
 };
 
 // Bound, listening, non-blocking socket for a numeric address ("0.0.0.0", "::", "127.0.0.1";
-// port 0 = pick a free one). A "::" listener also accepts IPv4 (dual stack).
-Fd listen_on(const HostPort& where, int backlog);
+// port 0 = pick a free one). A "::" listener also accepts IPv4 (dual stack). receive_buffer > 0
+// fixes SO_RCVBUF of every accepted connection (set before listen(), so the window scale
+// offered in the SYN-ACK covers it); 0 leaves the kernel's autotuning.
+Fd listen_on(const HostPort& where, int backlog, int receive_buffer = 0);
 
 // Connects (host may be a name; every resolved address is tried) within the deadline.
-// Throws SystemError with the reason ("connection refused", "timed out").
-Fd connect_to(const HostPort& where, Clock::time_point deadline);
+// send_buffer > 0 fixes SO_SNDBUF. Throws SystemError with the reason ("connection refused",
+// "timed out").
+Fd connect_to(const HostPort& where, Clock::time_point deadline, int send_buffer = 0);
 
 // "127.0.0.1:4433", "[::1]:4433" for a connected/bound socket's peer or local side.
 std::string peer_name(int fd);

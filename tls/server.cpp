@@ -112,7 +112,7 @@ Server::Server(ServerConfig config) : config_(std::move(config)) {
     }
     ignore_sigpipe();
     ctx_ = make_server_context(config_.credentials, config_.tls);
-    listener_ = listen_on(HostPort::parse(config_.listen, "--listen"), SOMAXCONN);
+    listener_ = listen_on(HostPort::parse(config_.listen, "--listen"), SOMAXCONN, config_.receive_buffer);
     stop_fd_ = Fd(::eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK));
     if (!stop_fd_) {
         throw SystemError(std::string("eventfd: ") + std::strerror(errno));

@@ -77,6 +77,7 @@ struct ServerConfig {
     std::chrono::milliseconds name_wait{1'000};  // greeting: how long to wait for a client name
     ContextOptions tls;
     std::uint64_t max_connections_total = 0;     // stop after this many connections (0 = never)
+    int receive_buffer = 0;  // bytes of SO_RCVBUF per connection; 0 = the kernel's autotuning
     std::function<void(const ConnectionLog&)> on_connection;  // may be empty; must be thread-safe
 };
 

@@ -1,9 +1,11 @@
-// Reproducibility (issue 8, item 5): `tcplab scenario run loss10 --repeat 2` runs the main job
-// twice with the same seed, and the path must drop the same data segments both times — named by
+// Reproducibility (issue 8, item 5): `tcplab scenario run NAME --repeat 2` runs a scenario twice
+// with the same seed, and the path must drop the same data segments both times — named by
 // direction, server port, relative seq, length and transmission number, as report.json's
 // `injected` list names them. Real kernel TCP on both ends, so this holds only because the
-// decider names segments by what repeats (not ports, ISNs or timing) and the bulk sender makes
-// segment boundaries independent of timing (netem/traffic_kernel_bulk.cpp).
+// decider names segments by what repeats (not ports, ISNs or timing) and the senders make
+// segment boundaries independent of timing: kernel bulk (the main job, loss10) sends one corked
+// MSS per send(); mTLS bulk (tls-loss10) runs corked with buffers that never fill
+// (netem/traffic_kernel_bulk.cpp, netem/scenario_traffic.cpp).
 //
 // What may differ between the runs, and why, is printed: pure ACKs are named by how many the
 // receiver had sent so far, and how many it sends (delayed ACKs, quick ACKs) depends on timing.
@@ -55,7 +57,9 @@ std::string difference(const std::set<std::string>& a, const std::set<std::strin
     return out.empty() ? "    (none)\n" : out;
 }
 
-TEST(SameSeed, Loss10DropsTheSameDataSegmentsInEveryRun) {
+class SameSeed : public ::testing::TestWithParam<const char*> {};
+
+TEST_P(SameSeed, DropsTheSameDataSegmentsInEveryRun) {
     if (::geteuid() != 0) GTEST_SKIP() << "needs root (scenario run creates namespaces)";
     char dir_template[] = "/tmp/tcplab-same-seed-XXXXXX";
     ASSERT_NE(::mkdtemp(dir_template), nullptr);
@@ -63,7 +67,7 @@ TEST(SameSeed, Loss10DropsTheSameDataSegmentsInEveryRun) {
     // Removed however the test ends (an ASSERT returns early).
     const std::unique_ptr<const fs::path, void (*)(const fs::path*)> cleanup(
         &out, [](const fs::path* dir) { fs::remove_all(*dir); });
-    const std::string command = std::string(TCPLAB_BINARY) + " scenario run loss10 --repeat 2 --quiet --out " +
+    const std::string command = std::string(TCPLAB_BINARY) + " scenario run " + GetParam() + " --repeat 2 --quiet --out " +
                                 out.string() + "/runs 2>&1";
     std::FILE* pipe = ::popen(command.c_str(), "r");
     ASSERT_NE(pipe, nullptr);
@@ -75,7 +79,7 @@ TEST(SameSeed, Loss10DropsTheSameDataSegmentsInEveryRun) {
 
     const RunFaults first = read_run(out / "runs" / "run-1");
     const RunFaults second = read_run(out / "runs" / "run-2");
-    EXPECT_GE(first.data_drops.size(), 5U) << "10% loss over a 300 kB transfer drops a few dozen segments";
+    EXPECT_GE(first.data_drops.size(), 5U) << "10% loss over a transfer of 300-500 kB drops a few dozen segments";
     EXPECT_EQ(first.data_drops, second.data_drops) << output;
     EXPECT_NE(output.find("1 of 1 later runs dropped exactly the data segments run 1 dropped"), std::string::npos)
         << output;
@@ -84,5 +88,8 @@ TEST(SameSeed, Loss10DropsTheSameDataSegmentsInEveryRun) {
               << "\n  only in run 1:\n" << difference(first.injected, second.injected)
               << "  only in run 2:\n" << difference(second.injected, first.injected);
 }
+
+INSTANTIATE_TEST_SUITE_P(Scenario, SameSeed, ::testing::Values("loss10", "tls-loss10"),
+                         [](const auto& info) { return std::string(info.param) == "loss10" ? "Loss10" : "TlsLoss10"; });
 
 }  // namespace
