@@ -165,6 +165,12 @@ public:
             reaped_ = true;
             status_ = status;
         }
+        // The helpers, now init's children, take a moment to die and be reaped: return only
+        // when the group is gone (bounded), so "nothing left behind" holds on return.
+        for (int i = 0; i < 300 && ::kill(-pid_, 0) == 0; ++i) {
+            const struct timespec tick {0, 10'000'000};
+            ::nanosleep(&tick, nullptr);
+        }
     }
 
 private:
@@ -456,8 +462,10 @@ VmResult run_in_vm(const VmOptions& options, const VmOutput& output) {
 
     const std::string ctl_s = ctl.string();
     const ExecArgs uml_argv({
-        options.uml_binary.string(), "mem=" + options.memory, "quiet", "uml_dir=" + uml_dir.string(),
-        "umid=tcplab", "root=/dev/root", "rootfstype=hostfs", "rootflags=/", "ro",
+        // pty.legacy_count=0: the guest needs no BSD ptys, and creating Debian's 256 of them
+        // took 2.5 s of a ~7 s boot (initcall_debug: pty_init).
+        options.uml_binary.string(), "mem=" + options.memory, "quiet", "pty.legacy_count=0",
+        "uml_dir=" + uml_dir.string(), "umid=tcplab", "root=/dev/root", "rootfstype=hostfs", "rootflags=/", "ro",
         "init=" + (ctl / kInitFile).string(),
         // Every console and serial line to null except our three pipes; no host tty is ever
         // handed to UML (its SIGWINCH helper would setsid() out of our process group).
@@ -478,11 +486,10 @@ VmResult run_in_vm(const VmOptions& options, const VmOutput& output) {
         throw_system("cannot open /dev/null");
     }
     {
-        // Scope: the write ends must be closed in this process once the child has them.
-        const Fd console_w = high_dup(console.write);
-        const Fd out_w = high_dup(out.write);
-        const Fd err_w = high_dup(err.write);
-        const Fd null_r = high_dup(null_fd);
+        Fd console_w = high_dup(console.write);
+        Fd out_w = high_dup(out.write);
+        Fd err_w = high_dup(err.write);
+        Fd null_r = high_dup(null_fd);
         console.write.reset();
         out.write.reset();
         err.write.reset();
@@ -510,6 +517,12 @@ VmResult run_in_vm(const VmOptions& options, const VmOutput& output) {
             ::_exit(127);
         }
         ::setpgid(pid, pid);  // both sides set it: no window where kill(-pid) misses
+        // Only UML may hold the write ends now: a copy kept here would withhold EOF, and the
+        // drain after UML's exit would always wait out its 2 s bound.
+        console_w.reset();
+        out_w.reset();
+        err_w.reset();
+        null_r.reset();
         result.uml_pid = pid;
         UmlProcess uml(pid);
         std::optional<Watchdog> watchdog;
