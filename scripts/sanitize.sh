@@ -46,11 +46,12 @@ cmake -S "$repo" -B "$build_dir" -DCMAKE_BUILD_TYPE=RelWithDebInfo \
     -DTCPLAB_WERROR=OFF -DTCPLAB_SANITIZE=address,undefined >/dev/null \
     || die "cmake configure failed"
 
-# Only what the tests run: the CLI (tests exec it) and the test executables (benchmarks and
-# fuzz targets are not part of this step).
+# Only what the tests run: the CLI (tests exec it), the test executables and the fuzz targets'
+# replay builds (ctest fuzz_replay_*: every committed corpus file and finding, here under gcc's
+# ASan+UBSan). Benchmarks are not part of this step.
 mapfile -t targets < <(cmake --build "$build_dir" --target help \
-    | sed -n 's/^\.\.\. \(\(unit\|integration\)_[A-Za-z0-9_]*\)$/\1/p')
-[ ${#targets[@]} -gt 0 ] || die "no unit_*/integration_* targets found in $build_dir"
+    | sed -n 's/^\.\.\. \(\(unit\|integration\|fuzz\)_[A-Za-z0-9_]*\)$/\1/p')
+[ ${#targets[@]} -gt 0 ] || die "no unit_*/integration_*/fuzz_* targets found in $build_dir"
 # The sanitizer build is CPU-heavy and the machine is shared: lowest priority.
 nice -n 19 cmake --build "$build_dir" -j "$(nproc)" --target tcplab "${targets[@]}" \
     || die "build failed (see the compiler output above)"
