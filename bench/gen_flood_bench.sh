@@ -140,6 +140,6 @@ printf '\nratios:\n'
 ratio "gen / trafgen" "$gen" "$trafgen" 1.0
 ratio "gen / hping3" "$gen" "$hping3" 3.0
 ratio "gen / bare sendmmsg loop" "$gen" "$loop_pps" 0.9
-awk -v a="$gen2" -v b="$gen" 'BEGIN { printf "  %-34s %6.2fx  (scaling, informational)\n", "gen --threads 2 / gen", b > 0 ? a / b : 0 }'
-awk -v a="$gen" -v b="$gen_mmsg" 'BEGIN { printf "  %-34s %6.2fx  (informational)\n", "gen ring / gen sendmmsg", b > 0 ? a / b : 0 }'
+awk -v a="$gen2" -v b="$gen" 'BEGIN { printf "  %-34s %6.2fx  (scaling, informational)\n", "gen --threads 2 / gen", (b > 0 ? a / b : 0) }'
+awk -v a="$gen" -v b="$gen_mmsg" 'BEGIN { printf "  %-34s %6.2fx  (informational)\n", "gen ring / gen sendmmsg", (b > 0 ? a / b : 0) }'
 exit $status

@@ -15,6 +15,7 @@
 #include <fstream>
 #include <nlohmann/json.hpp>
 #include <sstream>
+#include <string_view>
 #include <utility>
 
 #include "netem/topology_names.hpp"
@@ -91,6 +92,12 @@ fs::path run_file(const fs::path& dir, int run_id) {
 
 namespace {
 
+// 1 to max_len decimal digits and nothing else: a run id, a pid, a counter in a file name.
+bool is_number(std::string_view text, std::size_t max_len) {
+    return !text.empty() && text.size() <= max_len &&
+           std::all_of(text.begin(), text.end(), [](char c) { return c >= '0' && c <= '9'; });
+}
+
 json to_json(const RunRecord& r) {
     json objects = json::array();
     for (const auto& o : r.objects) {
@@ -136,8 +143,7 @@ std::optional<int> id_from_filename(const std::string& name) {
         return std::nullopt;
     }
     const std::string digits = name.substr(4, name.size() - 9);
-    if (digits.empty() || digits.size() > 3 ||
-        !std::all_of(digits.begin(), digits.end(), [](char c) { return c >= '0' && c <= '9'; })) {
+    if (!is_number(digits, 3)) {
         return std::nullopt;
     }
     return std::stoi(digits);
@@ -202,16 +208,12 @@ std::vector<std::string> remove_dead_temp_files(const fs::path& dir) {
         // <pid>.<n>, or <pid> alone as written by older versions.
         std::string digits = name.substr(at + kMarker.size());
         if (const auto dot = digits.find('.'); dot != std::string::npos) {
-            const std::string n = digits.substr(dot + 1);
-            if (n.empty() ||
-                !std::all_of(n.begin(), n.end(), [](char c) { return c >= '0' && c <= '9'; })) {
+            if (!is_number(std::string_view(digits).substr(dot + 1), std::string_view::npos)) {
                 continue;
             }
             digits.resize(dot);
         }
-        if (digits.empty() || digits.size() > 9 ||
-            !std::all_of(digits.begin(), digits.end(),
-                         [](char c) { return c >= '0' && c <= '9'; })) {
+        if (!is_number(digits, 9)) {
             continue;
         }
         if (!process_start_ticks(static_cast<pid_t>(std::stol(digits)))) {
