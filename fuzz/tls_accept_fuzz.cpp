@@ -12,8 +12,8 @@
 #include <cstdlib>
 #include <memory>
 
-#include "fuzz/scratch_dir.hpp"
 #include "packet/errors.hpp"
+#include "tests/scratch_dir.hpp"
 #include "tls/ca.hpp"
 #include "tls/context.hpp"
 #include "tls/io.hpp"
@@ -24,7 +24,7 @@ using namespace tcplab::tls;
 
 SslCtxPtr make_context() {
     // Keys exist on disk only while the context loads them (0700 dir, 0600 keys).
-    const tcplab::fuzz::ScratchDir dir;
+    const tcplab::test_support::ScratchDir dir("fuzz-pki");
     const auto pki = dir.path() / "pki";
     CaInitOptions ca;
     ca.dir = pki;

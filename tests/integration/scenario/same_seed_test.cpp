@@ -17,12 +17,13 @@
 #include <filesystem>
 #include <fstream>
 #include <iterator>
-#include <memory>
 #include <set>
 #include <string>
 #include <vector>
 
 #include <nlohmann/json.hpp>
+
+#include "tests/scratch_dir.hpp"
 
 namespace {
 
@@ -61,12 +62,8 @@ class SameSeed : public ::testing::TestWithParam<const char*> {};
 
 TEST_P(SameSeed, DropsTheSameDataSegmentsInEveryRun) {
     if (::geteuid() != 0) GTEST_SKIP() << "needs root (scenario run creates namespaces)";
-    char dir_template[] = "/tmp/tcplab-same-seed-XXXXXX";
-    ASSERT_NE(::mkdtemp(dir_template), nullptr);
-    const fs::path out = dir_template;
-    // Removed however the test ends (an ASSERT returns early).
-    const std::unique_ptr<const fs::path, void (*)(const fs::path*)> cleanup(
-        &out, [](const fs::path* dir) { fs::remove_all(*dir); });
+    const tcplab::test_support::ScratchDir scratch("same-seed");
+    const fs::path& out = scratch.path();
     const std::string command = std::string(TCPLAB_BINARY) + " scenario run " + GetParam() + " --repeat 2 --quiet --out " +
                                 out.string() + "/runs 2>&1";
     std::FILE* pipe = ::popen(command.c_str(), "r");

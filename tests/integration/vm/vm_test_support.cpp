@@ -25,19 +25,6 @@ std::string slurp(const fs::path& path) {
 
 }  // namespace
 
-ScratchDir::ScratchDir() {
-    std::string pattern = "/tmp/tcplab-vmtest-XXXXXX";
-    if (::mkdtemp(pattern.data()) == nullptr) {
-        throw std::runtime_error("mkdtemp failed");
-    }
-    path_ = pattern;
-}
-
-ScratchDir::~ScratchDir() {
-    std::error_code ignored;
-    fs::remove_all(path_, ignored);
-}
-
 ProcessRun run_process(const std::vector<std::string>& argv) {
     const ScratchDir capture;
     const std::string out_path = (capture.path() / "out").string();

@@ -5,6 +5,8 @@
 #include <string>
 #include <vector>
 
+#include "tests/scratch_dir.hpp"
+
 namespace tcplab::vmtest {
 
 struct ProcessRun {
@@ -24,16 +26,9 @@ ProcessRun run_tcplab(const std::vector<std::string>& args);
 std::string uml_unavailable_reason();
 
 // A fresh directory under /tmp, removed with everything in it on destruction.
-class ScratchDir {
+class ScratchDir : public test_support::ScratchDir {
 public:
-    ScratchDir();
-    ~ScratchDir();
-    ScratchDir(const ScratchDir&) = delete;
-    ScratchDir& operator=(const ScratchDir&) = delete;
-    const std::filesystem::path& path() const { return path_; }
-
-private:
-    std::filesystem::path path_;
+    ScratchDir() : test_support::ScratchDir("vmtest") {}
 };
 
 // PIDs of live processes whose environment holds TCPLAB_VM_ID=<vm_id> (UML and its helpers).

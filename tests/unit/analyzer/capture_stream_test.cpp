@@ -16,6 +16,7 @@
 #include "analyzer/pcap_reader.hpp"
 #include "analyzer/report.hpp"
 #include "packet/errors.hpp"
+#include "tests/scratch_dir.hpp"
 
 namespace tcplab::analyzer {
 namespace {
@@ -94,12 +95,8 @@ void expect_same(const fs::path& file, std::vector<std::uint8_t> bytes) {
 
 class CaptureStream : public ::testing::Test {
 protected:
-    void SetUp() override {
-        dir_ = fs::temp_directory_path() / ("tcplab-capture-stream-" + std::to_string(::getpid()));
-        fs::create_directories(dir_);
-    }
-    void TearDown() override { fs::remove_all(dir_); }
-    fs::path dir_;
+    const ::tcplab::test_support::ScratchDir scratch_{"capture-stream"};
+    const fs::path dir_ = scratch_.path();
 };
 
 TEST_F(CaptureStream, CommittedCapturesWholeAndCut) {

@@ -6,6 +6,7 @@
 
 #include "netem/scenario_spec.hpp"
 #include "packet/errors.hpp"
+#include "tests/scratch_dir.hpp"
 
 namespace tcplab::netem {
 namespace {
@@ -14,11 +15,8 @@ namespace fs = std::filesystem;
 
 class ScenarioFile : public ::testing::Test {
 protected:
-    void SetUp() override {
-        dir_ = fs::temp_directory_path() / ("tcplab-scenario-test-" + std::to_string(::getpid()));
-        fs::create_directories(dir_);
-    }
-    void TearDown() override { fs::remove_all(dir_); }
+    const ::tcplab::test_support::ScratchDir scratch_{"scenario-test"};
+    const fs::path dir_ = scratch_.path();
 
     fs::path write(const std::string& name, const std::string& text) {
         const fs::path file = dir_ / name;
@@ -38,7 +36,6 @@ protected:
         return "";
     }
 
-    fs::path dir_;
 };
 
 TEST_F(ScenarioFile, EveryShippedScenarioLoads) {

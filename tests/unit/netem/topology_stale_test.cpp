@@ -16,6 +16,7 @@
 
 #include "netem/command.hpp"
 #include "netem/run_state.hpp"
+#include "tests/scratch_dir.hpp"
 
 using namespace tcplab::netem;
 namespace fs = std::filesystem;
@@ -25,11 +26,8 @@ namespace {
 
 class StaleDir : public ::testing::Test {
 protected:
-    void SetUp() override {
-        dir_ = fs::temp_directory_path() / ("tcplab-stale-test-" + std::to_string(::getpid()));
-        fs::remove_all(dir_);
-    }
-    void TearDown() override { fs::remove_all(dir_); }
+    const ::tcplab::test_support::ScratchDir scratch_{"stale-test"};
+    const fs::path dir_ = scratch_.path();
 
     // A run claimed by a child that exits without cleaning up, like a SIGKILLed owner.
     void dead_run(int id, const std::vector<RunObject>& objects) {
@@ -45,7 +43,6 @@ protected:
         ASSERT_EQ(::waitpid(child, &status, 0), child);
         ASSERT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0);
     }
-    fs::path dir_;
 };
 
 pid_t dead_pid() {

@@ -11,6 +11,7 @@
 #include "netem/command.hpp"
 #include "netem/run_state.hpp"
 #include "packet/errors.hpp"
+#include "tests/scratch_dir.hpp"
 
 using namespace tcplab::netem;
 namespace fs = std::filesystem;
@@ -19,12 +20,8 @@ namespace {
 
 class StateDir : public ::testing::Test {
 protected:
-    void SetUp() override {
-        dir_ = fs::temp_directory_path() / ("tcplab-state-test-" + std::to_string(::getpid()));
-        fs::remove_all(dir_);
-    }
-    void TearDown() override { fs::remove_all(dir_); }
-    fs::path dir_;
+    const ::tcplab::test_support::ScratchDir scratch_{"state-test"};
+    const fs::path dir_ = scratch_.path();
 };
 
 }  // namespace
