@@ -13,6 +13,7 @@
 
 #include "packet/builder.hpp"
 #include "packet/ip_address.hpp"
+#include "tests/scratch_dir.hpp"
 
 namespace tcplab::packet::test {
 
@@ -68,25 +69,10 @@ inline void write_pcap(const std::filesystem::path& path, std::uint32_t linktype
     if (!f) throw std::runtime_error("cannot write " + path.string());
 }
 
-// A fresh directory under the system temp dir, removed when the object goes out of scope.
-class TempDir {
+// A fresh directory, removed when the object goes out of scope.
+class TempDir : public test_support::ScratchDir {
 public:
-    TempDir() {
-        std::string tmpl =
-            (std::filesystem::temp_directory_path() / "tcplab-packet-XXXXXX").string();
-        if (mkdtemp(tmpl.data()) == nullptr) throw std::runtime_error("mkdtemp failed");
-        path_ = tmpl;
-    }
-    ~TempDir() {
-        std::error_code ec;
-        std::filesystem::remove_all(path_, ec);
-    }
-    TempDir(const TempDir&) = delete;
-    TempDir& operator=(const TempDir&) = delete;
-    const std::filesystem::path& path() const { return path_; }
-
-private:
-    std::filesystem::path path_;
+    TempDir() : test_support::ScratchDir("packet") {}
 };
 
 struct CommandOutput {
