@@ -39,6 +39,11 @@ void keylog_line(const SSL* /*ssl*/, const char* line) {
     }
 }
 
+// Sessions a server keeps for resumption, the oldest evicted first. TLS 1.3 issues two per
+// connection, so the last ~500 clients can resume. Each costs ~14 kB (it holds the client's
+// parsed certificate): measured RSS 10 MB idle, 26 MB with the cache full.
+constexpr long kSessionCacheSize = 1024;
+
 int to_openssl(TlsVersion v) { return v == TlsVersion::tls13 ? TLS1_3_VERSION : TLS1_2_VERSION; }
 
 void require_file(const std::filesystem::path& path, const char* flag) {
@@ -121,6 +126,16 @@ SslCtxPtr make_server_context(const Credentials& credentials, const ContextOptio
     SSL_CTX_set_options(ctx.get(), SSL_OP_NO_RENEGOTIATION);
     static const unsigned char kSessionContext[] = "tcplab";
     SSL_CTX_set_session_id_context(ctx.get(), kSessionContext, sizeof kSessionContext - 1);
+    // Resumption is stateful: a TLS 1.3 ticket (or a TLS 1.2 session ID) names a session kept in
+    // this process's bounded cache. OpenSSL's default, a stateless ticket, carries the whole
+    // session (the client's certificate included) encrypted under a key that lives as long as
+    // the process, so a stolen ticket key opens every resumption secret issued with it; and
+    // building one costs an encode, a decode (the client certificate parsed again) and an
+    // encryption per ticket — about a fifth of the server's CPU per full handshake here. A
+    // stateless ticket's only advantage, resuming on another server of a farm, does not apply
+    // to a single-process server whose ticket key is random per run anyway.
+    SSL_CTX_set_options(ctx.get(), SSL_OP_NO_TICKET);
+    SSL_CTX_sess_set_cache_size(ctx.get(), kSessionCacheSize);
     return ctx;
 }
 

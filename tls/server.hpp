@@ -26,6 +26,7 @@
 #include <mutex>
 #include <condition_variable>
 #include <deque>
+#include <span>
 #include <stop_token>
 #include <string>
 #include <thread>
@@ -54,6 +55,7 @@ struct ConnectionLog {
     std::string client_subject;  // "O = tcplab, CN = c1"
     std::string version;         // "TLSv1.3"
     std::string cipher;
+    bool resumed = false;        // an abbreviated handshake on a session this server issued
     std::string client_name;     // greeting mode: what the client sent (trimmed), if anything
     std::string error;           // why it failed / was refused (plain words)
     std::uint64_t bytes_in = 0;
@@ -64,7 +66,8 @@ struct ConnectionLog {
 };
 
 // "Certificate of client 127.0.0.1:62488 received: O = tcplab, CN = c1; TLSv1.3
-// TLS_AES_256_GCM_SHA384; Client name: c1" (or "... refused: <reason>").
+// TLS_AES_256_GCM_SHA384; Client name: c1" ("TLSv1.3 ... resumed" for a resumed session;
+// "client ... refused: <reason>" for a refused one).
 std::string format_log(const ConnectionLog& log);
 
 struct ServerConfig {
@@ -103,7 +106,7 @@ public:
     ServerStats run(std::stop_token stop);
 
 private:
-    void serve(Fd fd);
+    void serve(Fd fd, std::span<unsigned char> buffer);  // buffer: the worker's, for reads
     void work();                 // a worker: serve queued connections until stopping_
     void hand_over(Fd fd);       // queue an accepted connection, starting a worker if none is idle
     void stop_workers() noexcept;  // signal the stop fd, wake and join every worker

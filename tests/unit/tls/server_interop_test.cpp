@@ -1,8 +1,10 @@
 // `openssl s_client` (a peer we did not write) against the tcplab TLS server: a client with a
 // certificate from our CA gets the greeting over TLS 1.2 and 1.3 with EC and RSA keys; no
 // certificate, another CA's, an expired one, or a server certificate (wrong EKU) are refused
-// with the alert openssl names.
+// with the alert openssl names; a client resumes the session it was given.
 #include <gtest/gtest.h>
+
+#include <sstream>
 
 #include "server_fixture.hpp"
 #include "tls/key_file.hpp"
@@ -111,6 +113,53 @@ INSTANTIATE_TEST_SUITE_P(
         RefuseCase{"wrong_eku_tls13", "1_3", "pki", "server", "alert unsupported certificate", "clientAuth"},
         RefuseCase{"wrong_eku_tls12", "1_2", "pki", "server", "alert unsupported certificate", "clientAuth"}),
     [](const auto& info) { return std::string(info.param.name); });
+
+// Resumption is stateful (tls/context.cpp): the second s_client resumes with what the first was
+// given, and what it was given is a short name for a session kept in the server, not the whole
+// session encrypted under a ticket key.
+class ServerResumes : public ServerInterop, public ::testing::WithParamInterface<const char*> {};
+
+TEST_P(ServerResumes, OpensslClientResumesAStatefulSession) {
+    RunningServer server(server_config(pki_));
+    const fs::path session = tmp_->path() / (std::string("session-") + GetParam() + ".pem");
+    const auto connect = [&](const char* session_flag) {
+        return run({"openssl", "s_client", "-connect", server.address(), "-CAfile", (pki_.dir / "ca.pem").string(),
+                    "-verify_return_error", "-ign_eof", std::string("-tls") + GetParam(), "-cert",
+                    (pki_.dir / "c1.pem").string(), "-key", (pki_.dir / "c1.key").string(), session_flag,
+                    session.string()},
+                   tmp_->path(), std::chrono::seconds(20));
+    };
+    const auto first = connect("-sess_out");
+    ASSERT_EQ(first.rc, 0) << first.err;
+    EXPECT_NE(first.out.find("\nNew, TLSv1."), std::string::npos) << first.out;
+    const auto second = connect("-sess_in");
+    ASSERT_EQ(second.rc, 0) << second.err;
+    EXPECT_NE(second.out.find("\nReused, TLSv1."), std::string::npos) << second.out;
+    EXPECT_NE(second.out.find(kGreeting), std::string::npos) << second.out;
+
+    const auto logs = server.wait_for_logs(2);
+    ASSERT_EQ(logs.size(), 2U);
+    EXPECT_FALSE(logs[0].resumed);
+    EXPECT_TRUE(logs[1].resumed);
+    EXPECT_EQ(logs[1].client_subject, "O = tcplab, CN = c1") << "the session remembers the client certificate";
+    EXPECT_NE(format_log(logs[1]).find(" resumed"), std::string::npos) << format_log(logs[1]);
+
+    // A stateless ticket would carry the encrypted session with the client certificate (~650
+    // bytes); a stateful one is the session's 32-byte ID. TLS 1.2 without tickets has none.
+    const auto text = run({"openssl", "sess_id", "-in", session.string(), "-noout", "-text"}, tmp_->path());
+    ASSERT_EQ(text.rc, 0) << text.err;
+    std::size_t ticket_lines = 0;
+    if (const auto at = text.out.find("TLS session ticket:\n"); at != std::string::npos) {
+        std::istringstream dump(text.out.substr(at + 20));
+        for (std::string line; std::getline(dump, line) && line.find(" - ") != std::string::npos;) {
+            ++ticket_lines;
+        }
+    }
+    EXPECT_LE(ticket_lines, 2U) << "at most 32 bytes of ticket (16 per hex dump line):\n" << text.out;
+}
+
+INSTANTIATE_TEST_SUITE_P(Versions, ServerResumes, ::testing::Values("1_3", "1_2"),
+                         [](const auto& info) { return std::string("tls") + info.param; });
 
 TEST_F(ServerInterop, MinVersion13RefusesTls12Client) {
     auto config = server_config(pki_);
