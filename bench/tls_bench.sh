@@ -3,8 +3,11 @@
 #   1. mTLS full handshakes/s served by `tcplab tls server` vs `openssl s_server`, both driven
 #      by `openssl s_time -new` presenting a client certificate, with the same certificates and
 #      key type (EC P-256 and RSA-2048 chains) and the same TLS version (1.3 and 1.2). Both
-#      servers keep their defaults, session tickets included. ROUNDS interleaved rounds (the
-#      order alternates each round); ratio = median tcplab / median openssl.
+#      servers keep their defaults: tcplab resumes statefully (a ticket names a session in its
+#      cache), s_server issues stateless tickets (each one the session encrypted, ~20% of its
+#      CPU per handshake). So s_server -no_ticket (stateful, like tcplab) is measured too.
+#      ROUNDS interleaved rounds (the order rotates each round); ratio = median tcplab / median
+#      of the other server.
 #   2. bulk MB/s of `tcplab tls client --send-bytes N` into `tcplab tls server --mode sink`
 #      vs `head -c N /dev/zero | openssl s_client` into `openssl s_server`.
 # Prints the numbers and the ratio tcplab/openssl (>= 1.0 means tcplab is at least as fast).
@@ -118,16 +121,17 @@ handshakes_per_second() {  # PORT PKI VERSION
                        END { if (!found) exit 1 }' || die "cannot parse s_time output: $out"
 }
 # Each server starts fresh for its run. tcplab: greeting mode, one log line per connection to a
-# file, as a user runs it; s_server: -quiet.
-measure_handshakes() {  # tcplab|openssl PKI VERSION
-    local port pid rate
+# file, as a user runs it; s_server: -quiet (and -no_ticket for the stateful variant).
+measure_handshakes() {  # tcplab|openssl|openssl-stateful PKI VERSION
+    local port pid rate extra=()
     port=$(free_port)
     if [ "$1" = tcplab ]; then
         "$tcplab" tls server --dir "$2" --listen "127.0.0.1:$port" --min-version "$3" --max-version "$3" \
             >"$work/tcplab-server.log" 2>&1 &
     else
+        [ "$1" = openssl-stateful ] && extra=(-no_ticket)
         # shellcheck disable=SC2046
-        openssl s_server -accept "$port" $(server_creds "$2") "-tls${3/./_}" -quiet <"$work/stdin" \
+        openssl s_server -accept "$port" $(server_creds "$2") "-tls${3/./_}" -quiet "${extra[@]}" <"$work/stdin" \
             >"$work/s_server.log" 2>&1 &
     fi
     pid=$!
@@ -138,24 +142,24 @@ measure_handshakes() {  # tcplab|openssl PKI VERSION
     echo "$rate"
 }
 hs_rows=()
+hs_rounds=()
 for k in $keys; do
     make_pki "$work/pki-$k" "$k"
     for v in $versions; do
-        t_rates=""
-        o_rates=""
+        declare -A rates=([tcplab]="" [openssl]="" [openssl-stateful]="")
+        order=(tcplab openssl openssl-stateful)
         for round in $(seq "$rounds"); do
-            if [ $((round % 2)) -eq 1 ]; then
-                t_rates+=" $(measure_handshakes tcplab "$work/pki-$k" "$v")"
-                o_rates+=" $(measure_handshakes openssl "$work/pki-$k" "$v")"
-            else
-                o_rates+=" $(measure_handshakes openssl "$work/pki-$k" "$v")"
-                t_rates+=" $(measure_handshakes tcplab "$work/pki-$k" "$v")"
-            fi
+            for server in "${order[@]}"; do
+                rates[$server]+=" $(measure_handshakes "$server" "$work/pki-$k" "$v")"
+            done
+            order=("${order[@]:1}" "${order[0]}")  # rotate: each server goes first in turn
         done
-        t_med=$(echo "$t_rates" | median)
-        o_med=$(echo "$o_rates" | median)
-        hs_rows+=("$(printf '%-34s %12s %12s %8sx  | tcplab:%s | openssl:%s' "handshakes/s ${k^^} TLS $v" \
-            "$t_med" "$o_med" "$(ratio "$t_med" "$o_med")" "$t_rates" "$o_rates")")
+        t_med=$(echo "${rates[tcplab]}" | median)
+        o_med=$(echo "${rates[openssl]}" | median)
+        s_med=$(echo "${rates[openssl-stateful]}" | median)
+        hs_rows+=("$(printf '%-34s %12s %12s %8sx %12s %8sx' "handshakes/s ${k^^} TLS $v" \
+            "$t_med" "$o_med" "$(ratio "$t_med" "$o_med")" "$s_med" "$(ratio "$t_med" "$s_med")")")
+        hs_rounds+=("${k^^} TLS $v rounds | tcplab:${rates[tcplab]} | openssl:${rates[openssl]} | -no_ticket:${rates[openssl-stateful]}")
     done
 done
 
@@ -199,7 +203,7 @@ if [ "$bulk" = 1 ]; then
     bulk_openssl=$(awk -v b="$bytes" -v s="$start" -v e="$end" 'BEGIN { printf "%.1f\n", b / 1e6 / (e - s) }')
 fi
 
-printf '\n%-34s %12s %12s %8s\n' "measure" "tcplab" "openssl" "ratio"
+printf '\n%-34s %12s %12s %9s %12s %9s\n' "measure" "tcplab" "openssl" "ratio" "-no_ticket" "ratio"
 for row in "${hs_rows[@]}"; do
     echo "$row"
 done
@@ -208,7 +212,11 @@ if [ "$bulk" = 1 ]; then
 fi
 echo
 echo "handshakes: median of $rounds interleaved rounds of 'openssl s_time -new -time $seconds' with a"
-echo "client certificate (per-round rates after the ratio); same chain and TLS version for both servers."
+echo "client certificate; same chain and TLS version for every server. 'openssl' is s_server with its"
+echo "defaults (stateless tickets), '-no_ticket' is s_server with stateful tickets like tcplab's."
+for row in "${hs_rounds[@]}"; do
+    echo "  $row"
+done
 if [ "$bulk" = 1 ]; then
     echo "tcplab client: $(grep '^sent ' "$work/client.log")"
     echo "bulk: TLS 1.3 with default ciphers/groups on both sides; tcplab hashes (SHA-256) every byte on"
