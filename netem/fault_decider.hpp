@@ -5,10 +5,11 @@
 //     uniform(seed, direction, identity, occurrence, purpose)
 // i.e. a splitmix64-style hash of the run's seed, the direction, the packet's identity (for TCP:
 // the flow's order of appearance in this direction, the sequence number relative to the flow's
-// first one, flags and payload length; otherwise the flow's order and a hash of the payload —
-// never ephemeral ports, ISNs, IP ids, timestamps or acks, which change from run to run; the
-// forwarder computes it), how many times that identity was already seen in this direction (so an identical retransmission gets a fresh draw), and what the number is for
-// (loss, duplicate, corrupt, ...). Nothing depends on wall-clock time or on a PRNG stream, so
+// first one, flags and payload length, and for a pure ACK the relative ack; otherwise the flow's
+// order and a hash of the payload — never ephemeral ports, ISNs, IP ids or timestamps, which
+// change from run to run; netem/packet_names.hpp computes it), how many times that identity was
+// already seen in this direction (so an identical retransmission gets a fresh draw), and what
+// the number is for (loss, duplicate, corrupt, ...). Nothing depends on wall-clock time or on a PRNG stream, so
 // the same seed drops the same segments even when timing shifts or unrelated packets (ARP, a
 // late duplicate ACK) come and go. The two exceptions are the stateful netem models, which by
 // definition depend on the previous packet of the direction: correlation
@@ -30,7 +31,7 @@ namespace tcplab::netem {
 
 // What the decider needs to know about one packet (built from packet::dissect by the caller).
 struct PacketFacts {
-    std::uint64_t identity = 0;       // see packet_identity(); equal for identical retransmissions
+    std::uint64_t identity = 0;       // see netem/packet_names.hpp; equal for identical retransmissions
     bool is_tcp = false;
     std::uint16_t tcp_flags = 0;      // packet::tcp_flag bits
     std::uint32_t seq = 0;            // raw TCP sequence number

@@ -13,7 +13,6 @@
 #include <future>
 #include <optional>
 #include <set>
-#include <unordered_map>
 #include <vector>
 
 #include "netem/delay_queue.hpp"
@@ -21,6 +20,7 @@
 #include "netem/forwarder_neighbours.hpp"
 #include "netem/ledger.hpp"
 #include "netem/netns.hpp"
+#include "netem/packet_names.hpp"
 #include "netem/token_bucket.hpp"
 #include "packet/byte_io.hpp"
 #include "packet/checksum.hpp"
@@ -65,63 +65,6 @@ std::set<packet::IpAddress> local_addresses() {
     ::freeifaddrs(list);
     return out;
 }
-
-std::uint64_t address_hash(std::uint64_t h, const packet::IpAddress& a) {
-    return hash_bytes({a.bytes.data(), a.size()}, h);
-}
-
-// Identity for the decider, built only from what repeats when the experiment is run again:
-// not the ephemeral ports or the random ISN (a flow is named by its order of appearance in this
-// direction, a sequence number relative to the flow's first one), not IP id, TSval or ack
-// (timing). So the same seed drops the same segments in every run, even when timing shifts.
-class FlowNames {
-public:
-    PacketFacts facts_of(const packet::Dissected& d, std::span<const std::uint8_t> frame) {
-        PacketFacts p;
-        std::uint64_t key = address_hash(address_hash(d.protocol, d.src), d.dst);
-        if (d.is_tcp) {
-            key = hash_combine(key, (std::uint64_t{d.tcp.src_port} << 16) | d.tcp.dst_port);
-        } else if (d.protocol == packet::kIpProtoUdp && d.transport_offset + 4 <= frame.size()) {
-            key = hash_combine(key, (std::uint64_t{packet::load_be16(&frame[d.transport_offset])} << 16) |
-                                        packet::load_be16(&frame[d.transport_offset + 2]));
-        }
-        auto [it, fresh] = flows_.try_emplace(key, Flow{next_ordinal_, 0});
-        if (fresh) {
-            ++next_ordinal_;
-            it->second.base_seq = d.is_tcp ? d.tcp.seq.raw() : 0;
-        }
-        Flow& flow = it->second;
-        const std::uint64_t name = mix64(flow.ordinal + 1);
-        p.flow = name;
-        if (d.is_tcp) {
-            if (d.tcp.has(packet::tcp_flag::kSyn)) {
-                flow.base_seq = d.tcp.seq.raw();  // a new connection on a reused 4-tuple
-            }
-            p.is_tcp = true;
-            p.tcp_flags = d.tcp.flags;
-            p.seq = d.tcp.seq.raw() - flow.base_seq;
-            p.payload_length = d.tcp_payload_length;
-            // PSH (set where a write happened to end), ECE/CWR and URG depend on timing, not on
-            // which segment this is: left out, so a re-run with other PSH placement draws the same.
-            constexpr std::uint16_t kIdentityFlags = packet::tcp_flag::kSyn | packet::tcp_flag::kFin |
-                                                     packet::tcp_flag::kRst | packet::tcp_flag::kAck;
-            p.identity = hash_combine(hash_combine(name, p.seq),
-                                      (static_cast<std::uint64_t>(p.tcp_flags & kIdentityFlags) << 32) | p.payload_length);
-        } else {
-            const std::size_t from = std::min(frame.size(), d.transport_offset + 8);
-            p.identity = hash_bytes(frame.subspan(from), name);
-        }
-        return p;
-    }
-
-private:
-    struct Flow {
-        std::uint32_t ordinal;
-        std::uint32_t base_seq;
-    };
-    std::unordered_map<std::uint64_t, Flow> flows_;
-    std::uint32_t next_ordinal_ = 0;
-};
 
 // Completes a partial TCP/UDP checksum (the sender relied on checksum offload).
 void complete_checksum(std::span<std::uint8_t> frame, const packet::Dissected& d) {
@@ -279,7 +222,7 @@ private:
         std::size_t out;
         DirectionImpairment model;
         FaultDecider decider;
-        FlowNames names;
+        PacketNames names;
         DelayQueue queue;
         std::optional<TokenBucket> bucket;
         std::uint32_t limit;

@@ -345,6 +345,7 @@ std::vector<InjectedFault> read_ledger(const std::string& path) {
             }
             f.flags = j.value("flags", "");
             f.seq = j.value<std::uint32_t>("seq", 0);
+            f.ack = j.value<std::uint32_t>("ack", 0);
             f.len = j.value<std::uint32_t>("len", 0);
             f.action = j.value("action", "");
             f.reason = j.value("reason", "");
@@ -429,9 +430,11 @@ nlohmann::json to_json(const Check& check) {
 }
 
 nlohmann::json to_json(const InjectedFault& fault, const CheckInputs& inputs) {
-    // Relative sequence number and transmission number as the sender's capture shows them.
+    // Relative sequence (and, for a pure ACK, acknowledgement) number and transmission number as
+    // the sender's capture shows them.
     const Vantage& sender = fault.direction == Direction::client_to_server ? *inputs.client : *inputs.server;
     std::optional<std::uint32_t> isn;
+    std::optional<std::uint32_t> peer_isn;
     int transmission = 0;
     for (const auto& f : sender.frames) {
         if (f.src == fault.src && f.dst == fault.dst) {
@@ -441,6 +444,8 @@ nlohmann::json to_json(const InjectedFault& fault, const CheckInputs& inputs) {
             if (f.seq == fault.seq && f.len == fault.len) {
                 ++transmission;
             }
+        } else if (f.src == fault.dst && f.dst == fault.src && (f.tcp_flags & tf::kSyn) != 0 && !peer_isn) {
+            peer_isn = f.seq;
         }
     }
     nlohmann::json j = {{"t", fault.t}, {"direction", to_string(fault.direction)},
@@ -449,6 +454,11 @@ nlohmann::json to_json(const InjectedFault& fault, const CheckInputs& inputs) {
                         {"action", fault.action}, {"reason", fault.reason}};
     if (isn) {
         j["relative_seq"] = fault.seq - *isn;
+    }
+    // A pure ACK is named by what it acknowledges (netem/packet_names.hpp): its transmission
+    // number counts the ACKs of that same byte.
+    if (peer_isn && fault.is_pure_ack()) {
+        j["relative_ack"] = fault.ack - *peer_isn;
     }
     if (fault.transmission != 0) {
         j["transmission"] = fault.transmission;

@@ -29,6 +29,7 @@ struct InjectedFault {
     packet::Endpoint dst;
     std::string flags;        // Wireshark names, e.g. "SYN" or "PSH, ACK"
     std::uint32_t seq = 0;    // absolute
+    std::uint32_t ack = 0;    // absolute
     std::uint32_t len = 0;
     std::string action;       // drop, queue_drop, corrupt, duplicate, delay, reorder
     std::uint32_t transmission = 0;  // which identical copy the path hit (1 = first); 0 unknown
@@ -38,6 +39,10 @@ struct InjectedFault {
     // Loses the segment for the receiver (a corrupted one fails its checksum there).
     bool loses_segment() const { return action == "drop" || action == "queue_drop" || action == "corrupt"; }
     bool carries_sequence() const { return len > 0 || is_syn() || is_fin(); }
+    bool is_pure_ack() const {
+        return len == 0 && flags.find("ACK") != std::string::npos && !is_syn() && !is_fin() &&
+               flags.find("RST") == std::string::npos;
+    }
 };
 
 std::vector<InjectedFault> read_ledger(const std::string& path);

@@ -7,8 +7,9 @@
 // MSS per send(); mTLS bulk (tls-loss10) runs corked with buffers that never fill
 // (netem/traffic_kernel_bulk.cpp, netem/scenario_traffic.cpp).
 //
-// What may differ between the runs, and why, is printed: pure ACKs are named by how many the
-// receiver had sent so far, and how many it sends (delayed ACKs, quick ACKs) depends on timing.
+// What may differ between the runs, and why, is printed: a pure ACK is named by the byte it
+// acknowledges (and the occurrence of that ack), and which bytes a receiver acknowledges (delayed
+// ACKs, quick ACKs) depends on timing; the ACKs both runs send get the same verdict.
 #include <gtest/gtest.h>
 #include <unistd.h>
 
@@ -43,7 +44,9 @@ RunFaults read_run(const fs::path& dir) {
         std::string flags = fault.value("flags", "");
         if (const auto psh = flags.find("PSH, "); psh != std::string::npos) flags.erase(psh, 5);
         run.injected.insert(fault.value("direction", "") + " " + fault.value("action", "") + " seq " +
-                            std::to_string(fault.value("relative_seq", 0L)) + " " + flags + " len " +
+                            std::to_string(fault.value("relative_seq", 0L)) +
+                            (fault.contains("relative_ack") ? " ack " + std::to_string(fault.value("relative_ack", 0L)) : "") +
+                            " " + flags + " len " +
                             std::to_string(fault.value("len", 0)) + " #" +
                             std::to_string(fault.value("transmission", 0)));
     }
