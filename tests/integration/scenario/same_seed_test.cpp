@@ -7,9 +7,11 @@
 // MSS per send(); mTLS bulk (tls-loss10) runs corked with buffers that never fill
 // (netem/traffic_kernel_bulk.cpp, netem/scenario_traffic.cpp).
 //
-// What may differ between the runs, and why, is printed: a pure ACK is named by the byte it
-// acknowledges (and the occurrence of that ack), and which bytes a receiver acknowledges (delayed
-// ACKs, quick ACKs) depends on timing; the ACKs both runs send get the same verdict.
+// Pure ACKs differ between runs: which bytes a receiver acknowledges (delayed ACKs, quick ACKs)
+// and how many duplicates it sends depend on timing. A pure ACK is named by the byte it
+// acknowledges and the occurrence of that ack (netem/packet_names.hpp), so every pure ACK that
+// both runs sent (read from the senders' captures) must have got the same verdict in both.
+// What differs is printed.
 #include <gtest/gtest.h>
 #include <unistd.h>
 
@@ -18,29 +20,80 @@
 #include <filesystem>
 #include <fstream>
 #include <iterator>
+#include <map>
 #include <set>
 #include <string>
 #include <vector>
 
 #include <nlohmann/json.hpp>
 
+#include "netem/vantage.hpp"
+#include "packet/tcp.hpp"
 #include "tests/scratch_dir.hpp"
 
 namespace {
 
 namespace fs = std::filesystem;
 
+namespace tf = tcplab::packet::tcp_flag;
+
 struct RunFaults {
     std::vector<std::string> data_drops;   // the metrics' run-independent names
     std::set<std::string> injected;        // every injected fault, PSH & co. left out
+    std::set<std::string> pure_acks_sent;  // named like pure_ack_drops, from the senders' captures
+    std::set<std::string> pure_ack_drops;
 };
+
+std::string pure_ack_name(const std::string& direction, std::uint16_t server_port, std::uint32_t rel_seq,
+                          std::uint32_t rel_ack, std::uint32_t occurrence) {
+    return direction + " " + std::to_string(server_port) + " seq " + std::to_string(rel_seq) + " ack " +
+           std::to_string(rel_ack) + " #" + std::to_string(occurrence);
+}
+
+// Every pure ACK the side at `vantage` sent: relative numbers from the ISNs in that capture, and
+// the occurrence of the same (connection, seq, ack), as the path's decider counts them.
+void collect_pure_acks(const fs::path& pcap, const std::string& own_address, const std::string& direction,
+                       std::set<std::string>& out) {
+    const tcplab::netem::Vantage vantage = tcplab::netem::read_vantage(pcap);
+    std::map<std::string, std::uint32_t> isn;  // "src>dst" endpoint text -> ISN of that side
+    std::map<std::string, std::uint32_t> occurrences;
+    for (const auto& f : vantage.frames) {
+        const std::string from = f.src.to_string();
+        const std::string to = f.dst.to_string();
+        if ((f.tcp_flags & tf::kSyn) != 0) {
+            isn.try_emplace(from + ">" + to, f.seq);
+        }
+        const bool pure_ack = f.len == 0 && (f.tcp_flags & tf::kAck) != 0 &&
+                              (f.tcp_flags & (tf::kSyn | tf::kFin | tf::kRst)) == 0;
+        const auto own = isn.find(from + ">" + to);
+        const auto peer = isn.find(to + ">" + from);
+        if (!pure_ack || f.src.address.to_string() != own_address || own == isn.end() || peer == isn.end()) {
+            continue;
+        }
+        const std::uint16_t server_port = direction == "c2s" ? f.dst.port : f.src.port;
+        const std::uint32_t rel_seq = f.seq - own->second;
+        const std::uint32_t rel_ack = f.ack - peer->second;
+        const std::uint32_t n = ++occurrences[from + ">" + to + " " + std::to_string(rel_seq) + " " + std::to_string(rel_ack)];
+        out.insert(pure_ack_name(direction, server_port, rel_seq, rel_ack, n));
+    }
+}
 
 RunFaults read_run(const fs::path& dir) {
     std::ifstream in(dir / "report.json");
     const auto report = nlohmann::json::parse(in);
     RunFaults run;
     run.data_drops = report.at("metrics").at("data_segments_dropped").get<std::vector<std::string>>();
+    const auto& topology = report.at("setup").at("topology");
+    collect_pure_acks(dir / "client.pcap", topology.at("client").get<std::string>(), "c2s", run.pure_acks_sent);
+    collect_pure_acks(dir / "server.pcap", topology.at("server").get<std::string>(), "s2c", run.pure_acks_sent);
     for (const auto& fault : report.at("injected")) {
+        if (fault.contains("relative_ack") && fault.value("action", "") == "drop") {
+            const std::string direction = fault.value("direction", "");
+            const std::string server = direction == "c2s" ? fault.value("dst", "") : fault.value("src", "");
+            run.pure_ack_drops.insert(pure_ack_name(direction, static_cast<std::uint16_t>(std::stoi(server.substr(server.rfind(':') + 1))),
+                                                    fault.value("relative_seq", 0U), fault.value("relative_ack", 0U),
+                                                    fault.value("transmission", 0U)));
+        }
         std::string flags = fault.value("flags", "");
         if (const auto psh = flags.find("PSH, "); psh != std::string::npos) flags.erase(psh, 5);
         run.injected.insert(fault.value("direction", "") + " " + fault.value("action", "") + " seq " +
@@ -83,6 +136,24 @@ TEST_P(SameSeed, DropsTheSameDataSegmentsInEveryRun) {
     EXPECT_EQ(first.data_drops, second.data_drops) << output;
     EXPECT_NE(output.find("1 of 1 later runs dropped exactly the data segments run 1 dropped"), std::string::npos)
         << output;
+    // The pure ACKs both runs sent got the same verdict in both.
+    std::set<std::string> sent_by_both;
+    std::set_intersection(first.pure_acks_sent.begin(), first.pure_acks_sent.end(), second.pure_acks_sent.begin(),
+                          second.pure_acks_sent.end(), std::inserter(sent_by_both, sent_by_both.begin()));
+    EXPECT_GE(sent_by_both.size(), 20U) << "both runs acknowledge many of the same bytes";
+    std::size_t dropped_in_both = 0;
+    for (const auto& ack : sent_by_both) {
+        const bool dropped_first = first.pure_ack_drops.count(ack) != 0;
+        EXPECT_EQ(dropped_first, second.pure_ack_drops.count(ack) != 0) << "pure ACK " << ack;
+        dropped_in_both += dropped_first ? 1 : 0;
+    }
+    for (const RunFaults* run : {&first, &second}) {
+        for (const auto& drop : run->pure_ack_drops) {
+            EXPECT_EQ(run->pure_acks_sent.count(drop), 1U) << "a dropped pure ACK the sender's capture does not show: " << drop;
+        }
+    }
+    std::cout << "pure ACKs sent in both runs: " << sent_by_both.size() << " (run 1 " << first.pure_acks_sent.size()
+              << ", run 2 " << second.pure_acks_sent.size() << "), dropped in both: " << dropped_in_both << "\n";
     std::cout << "data segments dropped in both runs: " << first.data_drops.size() << "\n"
               << "injected faults: run 1 " << first.injected.size() << ", run 2 " << second.injected.size()
               << "\n  only in run 1:\n" << difference(first.injected, second.injected)

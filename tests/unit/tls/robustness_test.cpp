@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include <future>
+#include <regex>
 
 #include "server_fixture.hpp"
 #include "tls/client.hpp"
@@ -190,6 +191,9 @@ TEST_F(Robustness, SinkVerifiesBulkTransferBothVersions) {
         const ClientResult r = run_client(cfg);
         ASSERT_TRUE(r.ok) << r.error;
         EXPECT_TRUE(r.sink_verified) << r.sink_reply;
+        // Fixed-width timing, so the reply is as long in every run (scenario reproducibility).
+        EXPECT_TRUE(std::regex_search(r.sink_reply, std::regex(" seconds=\\d{6}\\.\\d{6} mbytes_per_s=\\d{7}\\.\\d{3}$")))
+            << r.sink_reply;
         EXPECT_EQ(r.bytes_sent, cfg.send_bytes);
         EXPECT_GT(r.mbytes_per_s, 0.0);
         const auto logs = server.wait_for_logs(1);
