@@ -89,6 +89,10 @@ wait_port() {  # wait_port PORT: until something listens on 127.0.0.1:PORT (10 s
 }
 now() { date +%s.%N; }
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2f", (b > 0 ? a / b : 0) }'; }
+# rounds_won "A1 A2 .." "B1 B2 ..": in how many rounds A beat B (paired: the same round ran both
+# within seconds of each other, so a noisy round slows both).
+rounds_won() { awk -v a="$1" -v b="$2" 'BEGIN { n = split(a, x, " "); split(b, y, " ");
+                                                 for (i = 1; i <= n; i++) w += (x[i] > y[i]); printf "%d/%d", w, n }'; }
 median() { tr ' ' '\n' | grep . | sort -g | awk '{ v[NR] = $1 } END { print (NR % 2 ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2) }'; }
 
 make_pki() {  # DIR ec|rsa: a CA, a server and a client certificate, all with that key type
@@ -157,8 +161,10 @@ for k in $keys; do
         t_med=$(echo "${rates[tcplab]}" | median)
         o_med=$(echo "${rates[openssl]}" | median)
         s_med=$(echo "${rates[openssl-stateful]}" | median)
-        hs_rows+=("$(printf '%-34s %12s %12s %8sx %12s %8sx' "handshakes/s ${k^^} TLS $v" \
-            "$t_med" "$o_med" "$(ratio "$t_med" "$o_med")" "$s_med" "$(ratio "$t_med" "$s_med")")")
+        hs_rows+=("$(printf '%-34s %12s %12s %8sx %12s %8sx   %s, %s' "handshakes/s ${k^^} TLS $v" \
+            "$t_med" "$o_med" "$(ratio "$t_med" "$o_med")" "$s_med" "$(ratio "$t_med" "$s_med")" \
+            "$(rounds_won "${rates[tcplab]}" "${rates[openssl]}")" \
+            "$(rounds_won "${rates[tcplab]}" "${rates[openssl-stateful]}")")")
         hs_rounds+=("${k^^} TLS $v rounds | tcplab:${rates[tcplab]} | openssl:${rates[openssl]} | -no_ticket:${rates[openssl-stateful]}")
     done
 done
@@ -203,7 +209,8 @@ if [ "$bulk" = 1 ]; then
     bulk_openssl=$(awk -v b="$bytes" -v s="$start" -v e="$end" 'BEGIN { printf "%.1f\n", b / 1e6 / (e - s) }')
 fi
 
-printf '\n%-34s %12s %12s %9s %12s %9s\n' "measure" "tcplab" "openssl" "ratio" "-no_ticket" "ratio"
+printf '\n%-34s %12s %12s %9s %12s %9s   %s\n' "measure" "tcplab" "openssl" "ratio" "-no_ticket" "ratio" \
+    "rounds tcplab won (vs openssl, vs -no_ticket)"
 for row in "${hs_rows[@]}"; do
     echo "$row"
 done
