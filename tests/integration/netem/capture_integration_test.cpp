@@ -7,6 +7,7 @@
 #include "netem/capture.hpp"
 #include "netem/topology.hpp"
 #include "tests/integration/netem/topology_test_util.hpp"
+#include "tests/scratch_dir.hpp"
 
 using namespace tcplab::netem;
 using namespace tcplab::netem::testing;
@@ -23,9 +24,8 @@ bool have_tshark() {
 TEST(CaptureIntegration, BothEndsSeeEveryPingAndNothingIsDropped) {
     TCPLAB_REQUIRE_ROOT();
     if (!have_tshark()) GTEST_SKIP() << "tshark not installed (the reference reader for the pcaps)";
-    const fs::path dir =
-        fs::temp_directory_path() / ("tcplab-capture-" + std::to_string(::getpid()));
-    fs::create_directories(dir);
+    const tcplab::test_support::ScratchDir scratch("capture");
+    const fs::path& dir = scratch.path();
     {
         auto topo = Topology::up();
         Capture client(
@@ -62,15 +62,13 @@ TEST(CaptureIntegration, BothEndsSeeEveryPingAndNothingIsDropped) {
         EXPECT_EQ(tshark_count(dir / "client.pcap", "icmp.type == 8 && ip.ttl == 64"), kPings);
         EXPECT_EQ(tshark_count(dir / "server.pcap", "icmp.type == 8 && ip.ttl == 63"), kPings);
     }
-    fs::remove_all(dir);
 }
 
 TEST(CaptureIntegration, SnaplenAndFilterAreApplied) {
     TCPLAB_REQUIRE_ROOT();
     if (!have_tshark()) GTEST_SKIP() << "tshark not installed";
-    const fs::path dir =
-        fs::temp_directory_path() / ("tcplab-capture-snap-" + std::to_string(::getpid()));
-    fs::create_directories(dir);
+    const tcplab::test_support::ScratchDir scratch("capture-snap");
+    const fs::path& dir = scratch.path();
     {
         auto topo = Topology::up();
         CaptureOptions options{topo.namespace_name(Role::server), topo.server_interface(),
@@ -93,7 +91,6 @@ TEST(CaptureIntegration, SnaplenAndFilterAreApplied) {
                    .out;
         EXPECT_EQ(tshark_count(dir / "s.pcap", "frame.len == 98"), 2);  // 14 + 20 + 64
     }
-    fs::remove_all(dir);
 }
 
 TEST(CaptureIntegration, MissingInterfaceOrNamespaceIsAClearError) {

@@ -54,22 +54,22 @@ struct BulkRun {
     PathDiff diff;
     std::vector<LedgerEntry> ledger;
     ForwarderStats stats;
-    std::filesystem::path dir;
 };
 
 BulkRun run_bulk(int salt, const Impairment& imp, std::uint64_t bytes, const std::string& name) {
     TestTopology topo(salt);
     BulkRun r;
-    r.dir = temp_dir(name);
+    const ScratchDir scratch(name);
+    const auto& dir = scratch.path();
     ForwarderConfig c;
     c.router_netns = topo.router_ns();
     c.client_interface = "veth-rc";
     c.server_interface = "veth-rs";
     c.impairment = imp;
-    c.ledger_path = r.dir / "ledger.jsonl";
+    c.ledger_path = dir / "ledger.jsonl";
     {
-        ScopedCapture at_client(topo.client_ns(), "veth-c", r.dir / "client.pcap");
-        ScopedCapture at_server(topo.server_ns(), "veth-s", r.dir / "server.pcap");
+        ScopedCapture at_client(topo.client_ns(), "veth-c", dir / "client.pcap");
+        ScopedCapture at_server(topo.server_ns(), "veth-s", dir / "server.pcap");
         Forwarder fwd(c);
         fwd.start();
         const BulkResult b = tcp_bulk(topo.client_ns(), topo.server_ns(), topo.server_ip(), 5003, bytes);
@@ -81,8 +81,8 @@ BulkRun run_bulk(int salt, const Impairment& imp, std::uint64_t bytes, const std
         EXPECT_EQ(at_client.dropped(), 0u) << "capture at the client lost frames";
         EXPECT_EQ(at_server.dropped(), 0u) << "capture at the server lost frames";
     }
-    r.diff = diff_captures(r.dir / "client.pcap", r.dir / "server.pcap");
-    r.ledger = read_ledger(r.dir / "ledger.jsonl");
+    r.diff = diff_captures(dir / "client.pcap", dir / "server.pcap");
+    r.ledger = read_ledger(dir / "ledger.jsonl");
     return r;
 }
 
@@ -115,7 +115,6 @@ TEST(PathDiffIntegration, LedgerDropsEqualDiffDropsUnderLossDuplicateCorrupt) {
     EXPECT_NE(text.find("dropped " + std::to_string(r.diff.client_to_server.dropped)), std::string::npos);
     const auto json = render_diff_json(r.diff);
     EXPECT_EQ(json["c2s"]["dropped"], r.diff.client_to_server.dropped);
-    std::filesystem::remove_all(r.dir);
 }
 
 TEST(PathDiffIntegration, SchedulesHitExactlyTheNamedPackets) {
@@ -156,7 +155,6 @@ TEST(PathDiffIntegration, SchedulesHitExactlyTheNamedPackets) {
               diff_keys(r.diff.client_to_server.drops));
     EXPECT_EQ(ledger_keys(r.ledger, Direction::server_to_client, {"drop"}),
               diff_keys(r.diff.server_to_client.drops));
-    std::filesystem::remove_all(r.dir);
 }
 
 }  // namespace

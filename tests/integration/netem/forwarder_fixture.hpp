@@ -26,6 +26,7 @@
 #include "netem/capture.hpp"
 #include "netem/netns.hpp"
 #include "tests/integration/netem/topology_test_util.hpp"
+#include "tests/scratch_dir.hpp"
 #include "packet/unique_fd.hpp"
 
 extern char** environ;
@@ -336,11 +337,6 @@ private:
     CaptureStats stats_;
 };
 
-inline std::filesystem::path temp_dir(const std::string& name) {
-    auto dir = std::filesystem::temp_directory_path() /
-               ("tcplab-" + name + "-" + std::to_string(::getpid()));
-    std::filesystem::create_directories(dir);
-    return dir;
-}
+using test_support::ScratchDir;
 
 }  // namespace tcplab::netem::testing

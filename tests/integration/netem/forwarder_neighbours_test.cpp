@@ -56,7 +56,8 @@ TEST_P(ForwarderNeighbours, TcpThroughTheForwarderWithoutGivenNeighbours) {
     const bool ipv6 = GetParam();
     TestTopology topo(ipv6 ? 31 : 30, ipv6);
     const std::string server = ipv6 ? topo.server_ipv6() : topo.server_ip();
-    const auto dir = temp_dir(ipv6 ? "fwd-nd6" : "fwd-arp4");
+    const ScratchDir scratch(ipv6 ? "fwd-nd6" : "fwd-arp4");
+    const auto& dir = scratch.path();
     ForwarderConfig c;
     c.router_netns = topo.router_ns();
     c.client_interface = "veth-rc";
@@ -79,7 +80,6 @@ TEST_P(ForwarderNeighbours, TcpThroughTheForwarderWithoutGivenNeighbours) {
     EXPECT_GE(count_questions(dir / "server.pcap", *packet::IpAddress::parse(server)), 1)
         << "no " << (ipv6 ? "Neighbour Solicitation" : "ARP request") << " for " << server
         << " in the server capture";
-    std::filesystem::remove_all(dir);
 }
 
 INSTANTIATE_TEST_SUITE_P(Family, ForwarderNeighbours, ::testing::Values(false, true),

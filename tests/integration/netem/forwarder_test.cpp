@@ -41,7 +41,8 @@ std::size_t count_action(const std::vector<LedgerEntry>& ledger, const std::stri
 TEST(ForwarderIntegration, NoImpairmentForwardsEverything) {
     REQUIRE_ROOT();
     TestTopology topo(1);
-    const auto dir = temp_dir("fwd-loss0");
+    const ScratchDir scratch("fwd-loss0");
+    const auto& dir = scratch.path();
     Forwarder fwd(config_for(topo, Impairment{}, dir / "ledger.jsonl"));
     fwd.start();
     std::promise<void> ready;
@@ -58,13 +59,13 @@ TEST(ForwarderIntegration, NoImpairmentForwardsEverything) {
     EXPECT_EQ(stats.server_to_client.dropped, 0u);
     EXPECT_GE(stats.client_to_server.forwarded, 2000u);
     EXPECT_TRUE(read_ledger(dir / "ledger.jsonl").empty());
-    std::filesystem::remove_all(dir);
 }
 
 TEST(ForwarderIntegration, Loss30PercentWithinBinomialBoundsAtTheFarSide) {
     REQUIRE_ROOT();
     TestTopology topo(2);
-    const auto dir = temp_dir("fwd-loss30");
+    const ScratchDir scratch("fwd-loss30");
+    const auto& dir = scratch.path();
     Impairment imp;
     imp.client_to_server.loss_percent = 30;
     imp.seed = 2026;
@@ -88,7 +89,6 @@ TEST(ForwarderIntegration, Loss30PercentWithinBinomialBoundsAtTheFarSide) {
         EXPECT_EQ(e.reason, "random loss 30%");
         EXPECT_EQ(e.packet.proto, "udp");
     }
-    std::filesystem::remove_all(dir);
 }
 
 TEST(ForwarderIntegration, SameSeedDropsTheSameDatagrams) {
@@ -202,7 +202,8 @@ TEST(ForwarderIntegration, ReorderIsObservedAtTheFarSide) {
 TEST(ForwarderIntegration, DuplicateAndCorruptAreObservedAtTheFarSide) {
     REQUIRE_ROOT();
     TestTopology topo(6);
-    const auto dir = temp_dir("fwd-dupcor");
+    const ScratchDir scratch("fwd-dupcor");
+    const auto& dir = scratch.path();
     Impairment imp;
     imp.client_to_server.duplicate_percent = 10;
     imp.client_to_server.corrupt_percent = 10;
@@ -235,7 +236,6 @@ TEST(ForwarderIntegration, DuplicateAndCorruptAreObservedAtTheFarSide) {
     // arrives and every corrupted original is refused by the receiver's UDP checksum.
     EXPECT_EQ(got.size(), n + stats.client_to_server.duplicated - stats.client_to_server.corrupted);
     EXPECT_GT(twice, 0u);
-    std::filesystem::remove_all(dir);
 }
 
 TEST(ForwarderIntegration, Rate10MbitGivesTcpGoodputWithin10Percent) {

@@ -19,6 +19,7 @@
 #include "analyzer/output.hpp"
 #include "analyzer/report.hpp"
 #include "packet/builder.hpp"
+#include "tests/scratch_dir.hpp"
 
 namespace tcplab::analyzer::test {
 
@@ -225,12 +226,6 @@ inline std::string analyse_file_output(const std::filesystem::path& capture, con
     std::string text(data, size);
     std::free(data);
     return text;
-}
-
-inline std::filesystem::path temp_dir(const std::string& name) {
-    auto dir = std::filesystem::temp_directory_path() / ("tcplab-analyzer-" + name + "-" + std::to_string(::getpid()));
-    std::filesystem::create_directories(dir);
-    return dir;
 }
 
 // "frame 12: expected 'retransmission' got ''" lines for the first max disagreements.

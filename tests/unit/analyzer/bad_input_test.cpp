@@ -60,9 +60,8 @@ void append_record(std::vector<std::uint8_t>& file, const std::vector<std::uint8
 
 class BadInput : public ::testing::Test {
 protected:
-    void SetUp() override { dir_ = temp_dir(::testing::UnitTest::GetInstance()->current_test_info()->name()); }
-    void TearDown() override { fs::remove_all(dir_); }
-    fs::path dir_;
+    const test_support::ScratchDir scratch_{"analyzer-bad-input"};
+    const fs::path& dir_ = scratch_.path();
 };
 
 std::vector<Frame> small_conversation() {

@@ -44,11 +44,8 @@ std::size_t rows_with(const std::vector<Row>& rows, const std::string& flag) {
 
 class BoundedMemory : public ::testing::Test {
 protected:
-    void SetUp() override {
-        dir_ = temp_dir(::testing::UnitTest::GetInstance()->current_test_info()->name());
-    }
-    void TearDown() override { std::filesystem::remove_all(dir_); }
-    std::filesystem::path dir_;
+    const test_support::ScratchDir scratch_{"analyzer-bounded-memory"};
+    const std::filesystem::path& dir_ = scratch_.path();
 };
 
 TEST_F(BoundedMemory, LongLossyStreamListsTheFirstEventsAndCountsAll) {

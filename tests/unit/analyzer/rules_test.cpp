@@ -13,15 +13,14 @@ protected:
     // Runs the engine; when tshark exists, also compares every row with tshark's.
     std::vector<Row> analyse(const std::vector<Frame>& frames) {
         auto rows = run_engine(frames);
-        const auto dir = temp_dir(::testing::UnitTest::GetInstance()->current_test_info()->name());
-        const auto pcap = dir / "rule.pcap";
+        const test_support::ScratchDir scratch("analyzer-rule");
+        const auto pcap = scratch.path() / "rule.pcap";
         write_pcap(pcap, frames);
         if (auto oracle = tshark_rows(pcap)) {
             EXPECT_EQ(*oracle, rows) << "tshark disagrees:\n" << describe_diff(*oracle, rows);
         } else {
             std::cerr << "[ note ] tshark not available: checked against the written expectations only\n";
         }
-        std::filesystem::remove_all(dir);
         return rows;
     }
     static const Row& frame(const std::vector<Row>& rows, std::size_t n) { return rows.at(n - 1); }
