@@ -3,6 +3,7 @@
 #include <algorithm>
 
 #include "packet/byte_io.hpp"
+#include "packet/ipv4.hpp"
 #include "packet/tcp.hpp"
 
 namespace tcplab::netem {
