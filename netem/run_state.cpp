@@ -50,6 +50,11 @@ std::optional<std::uint64_t> process_start_ticks(pid_t pid) {
     std::istringstream rest(line.substr(close + 1));
     std::string field;
     for (int i = 3; i <= 22 && (rest >> field); ++i) {
+        // Field 3, the state: a zombie (Z) or dead (X) process has exited and only waits for its
+        // parent to reap it (when that is a container's PID 1, maybe never soon): not alive.
+        if (i == 3 && (field == "Z" || field == "X")) {
+            return std::nullopt;
+        }
         if (i == 22) {
             return std::strtoull(field.c_str(), nullptr, 10);
         }

@@ -43,7 +43,8 @@ struct RunRecord {
     std::string parse_error;  // non-empty when the file could not be read
 };
 
-// Process start time (clock ticks since boot) from /proc/<pid>/stat; nullopt if no such pid.
+// Process start time (clock ticks since boot) from /proc/<pid>/stat; nullopt if no such pid or
+// it has exited (a zombie not yet reaped counts as gone: an orphan's reaper may be slow).
 std::optional<std::uint64_t> process_start_ticks(pid_t pid);
 // True when the recorded owner is this very process still running (same pid, same start time).
 bool owner_alive(const RunRecord& record);

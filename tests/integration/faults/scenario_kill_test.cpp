@@ -17,11 +17,13 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <array>
 #include <chrono>
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
+#include <iterator>
 #include <map>
 #include <nlohmann/json.hpp>
 #include <optional>
@@ -365,8 +367,12 @@ TEST_P(ScenarioKill, LeftoversAreReportedCleanedByTheNextRunAndNothingLooksCompl
         }
     }
     for (const auto& [pid, ticks] : kill.children) {
-        EXPECT_NE(process_start_ticks(pid), std::optional<std::uint64_t>(ticks))
-            << "child process " << pid << " of the killed run is still alive";
+        if (process_start_ticks(pid) == std::optional<std::uint64_t>(ticks)) {
+            std::ifstream cmdline("/proc/" + std::to_string(pid) + "/cmdline");
+            std::string argv((std::istreambuf_iterator<char>(cmdline)), std::istreambuf_iterator<char>());
+            std::replace(argv.begin(), argv.end(), '\0', ' ');
+            ADD_FAILURE() << "child process " << pid << " of the killed run is still alive: " << argv;
+        }
     }
     const auto links = SystemRunner().run({"ip", "-o", "link", "show"}).out;
     for (const char* dev : {"veth-c", "veth-s", "veth-rc", "veth-rs"}) {

@@ -95,6 +95,20 @@ TEST(ProcessStart, OwnPidHasAStartTimeAndAMissingPidHasNone) {
     EXPECT_FALSE(process_start_ticks(999999999).has_value());
 }
 
+TEST(ProcessStart, AnExitedChildNotYetReapedHasNone) {
+    const pid_t child = ::fork();
+    ASSERT_GE(child, 0);
+    if (child == 0) {
+        ::_exit(0);
+    }
+    // Until waitpid() it is a zombie: /proc/<pid>/stat still exists, with its start time.
+    siginfo_t info{};
+    ASSERT_EQ(::waitid(P_PID, static_cast<id_t>(child), &info, WEXITED | WNOWAIT), 0);
+    EXPECT_TRUE(std::filesystem::exists("/proc/" + std::to_string(child) + "/stat"));
+    EXPECT_FALSE(process_start_ticks(child).has_value());
+    ASSERT_EQ(::waitpid(child, nullptr, 0), child);
+}
+
 TEST(CommandRunner, CapturesOutputAndExitCode) {
     SystemRunner runner;
     const auto ok = runner.run({"sh", "-c", "echo out; echo err >&2"});
