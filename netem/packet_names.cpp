@@ -25,9 +25,9 @@ PacketFacts PacketNames::facts_of(const packet::Dissected& d, std::span<const st
         key = hash_combine(key, (std::uint64_t{packet::load_be16(&frame[d.transport_offset])} << 16) |
                                     packet::load_be16(&frame[d.transport_offset + 2]));
     }
-    auto [it, fresh] = flows_.try_emplace(key, Flow{next_ordinal_});
+    auto [it, fresh] = flows_.try_emplace(key);
     if (fresh) {
-        ++next_ordinal_;
+        it->second.ordinal = next_ordinal_++;
         it->second.base_seq = d.is_tcp ? d.tcp.seq.raw() : 0;
     }
     Flow& flow = it->second;
@@ -41,11 +41,10 @@ PacketFacts PacketNames::facts_of(const packet::Dissected& d, std::span<const st
     namespace tf = packet::tcp_flag;
     if (d.tcp.has(tf::kSyn)) {
         flow.base_seq = d.tcp.seq.raw();  // a new connection on a reused 4-tuple
-        flow.have_base_ack = false;
+        flow.base_ack.reset();
     }
-    if (d.tcp.has(tf::kAck) && !flow.have_base_ack) {
+    if (d.tcp.has(tf::kAck) && !flow.base_ack) {
         flow.base_ack = d.tcp.ack.raw();
-        flow.have_base_ack = true;
     }
     p.is_tcp = true;
     p.tcp_flags = d.tcp.flags;
@@ -57,7 +56,7 @@ PacketFacts PacketNames::facts_of(const packet::Dissected& d, std::span<const st
     const std::uint16_t flags = p.tcp_flags & kIdentityFlags;
     p.identity = hash_combine(hash_combine(name, p.seq), (static_cast<std::uint64_t>(flags) << 32) | p.payload_length);
     if (flags == tf::kAck && p.payload_length == 0) {
-        p.identity = hash_combine(p.identity, d.tcp.ack.raw() - flow.base_ack);
+        p.identity = hash_combine(p.identity, d.tcp.ack.raw() - *flow.base_ack);
     }
     return p;
 }

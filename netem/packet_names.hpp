@@ -13,6 +13,7 @@
 // Segments with payload are not named by their ack: a data sender's ack moves with what it has
 // received, which is timing.
 #include <cstdint>
+#include <optional>
 #include <span>
 #include <unordered_map>
 
@@ -31,8 +32,7 @@ private:
     struct Flow {
         std::uint32_t ordinal = 0;
         std::uint32_t base_seq = 0;
-        std::uint32_t base_ack = 0;
-        bool have_base_ack = false;
+        std::optional<std::uint32_t> base_ack;  // the first ack number the flow sent
     };
     std::unordered_map<std::uint64_t, Flow> flows_;
     std::uint32_t next_ordinal_ = 0;

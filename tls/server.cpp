@@ -13,7 +13,6 @@
 #include <memory>
 #include <sstream>
 #include <thread>
-#include <vector>
 
 #include "packet/errors.hpp"
 #include "tls/cert_info.hpp"

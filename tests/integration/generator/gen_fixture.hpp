@@ -93,7 +93,6 @@ public:
     std::string v4(int host) const { return "198.18." + std::to_string(n_) + "." + std::to_string(host); }
     std::string v6(int host) const { return "fd7c:3" + std::to_string(n_) + "::" + std::to_string(host); }
 
-    // 20% random loss on both directions of port `port` (input hook of each namespace).
     // Drops every Nth packet to and from `port` (nftables, at each end's input). Deterministic on
     // purpose: a random 20% left all ~25 segments of a short exchange untouched 0.8^25 = 0.4% of
     // the time, and the test then saw no retransmission (it happened once under sanitize.sh).

@@ -118,7 +118,7 @@ TEST_F(GenNetns, HandshakeDataFinOverIpv4) { run_complete_exchange(false, 0, 300
 
 TEST_F(GenNetns, HandshakeDataFinOverIpv6) { run_complete_exchange(true, 0, 3000); }
 
-// 20 segments through 20% loss each way: losses are all but certain, completion must still come.
+// 20 segments with every 5th packet dropped each way (20% loss): completion must still come.
 TEST_F(GenNetns, HandshakeDataFinSurvivesTwentyPercentLoss) { run_complete_exchange(false, 5, 28000); }
 
 TEST_F(GenNetns, ClosedPortIsReportedAsReset) {

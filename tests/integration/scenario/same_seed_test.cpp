@@ -28,6 +28,7 @@
 #include <nlohmann/json.hpp>
 
 #include "netem/vantage.hpp"
+#include "packet/ip_address.hpp"
 #include "packet/tcp.hpp"
 #include "tests/scratch_dir.hpp"
 
@@ -90,7 +91,12 @@ RunFaults read_run(const fs::path& dir) {
         if (fault.contains("relative_ack") && fault.value("action", "") == "drop") {
             const std::string direction = fault.value("direction", "");
             const std::string server = direction == "c2s" ? fault.value("dst", "") : fault.value("src", "");
-            run.pure_ack_drops.insert(pure_ack_name(direction, static_cast<std::uint16_t>(std::stoi(server.substr(server.rfind(':') + 1))),
+            const auto server_at = tcplab::packet::Endpoint::parse(server);
+            if (!server_at) {
+                ADD_FAILURE() << "an injected fault with no server endpoint: '" << server << "'";
+                continue;
+            }
+            run.pure_ack_drops.insert(pure_ack_name(direction, server_at->port,
                                                     fault.value("relative_seq", 0U), fault.value("relative_ack", 0U),
                                                     fault.value("transmission", 0U)));
         }

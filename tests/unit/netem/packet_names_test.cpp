@@ -17,7 +17,7 @@ namespace {
 namespace tf = packet::tcp_flag;
 
 // What differs between two runs of the same experiment.
-struct Experiment {
+struct RunNumbers {
     std::uint16_t client_port;
     std::uint32_t client_isn;
     std::uint32_t server_isn;
@@ -26,9 +26,9 @@ struct Experiment {
 // The server's side of one connection (server -> client), as one direction's PacketNames sees it.
 class ServerSide {
 public:
-    explicit ServerSide(Experiment run) : run_(run) {}
+    explicit ServerSide(RunNumbers run) : run_(run) {}
     // The client connects again from the same port: a new connection on the same 4-tuple.
-    void reconnect(Experiment run) { run_ = run; }
+    void reconnect(RunNumbers run) { run_ = run; }
 
     PacketFacts syn_ack() { return facts(tf::kSyn | tf::kAck, 0, 1, 0); }
     // A pure ACK of the client's first `bytes` bytes.
@@ -55,15 +55,15 @@ private:
         return names_.facts_of(*d, bytes);
     }
 
-    Experiment run_;
+    RunNumbers run_;
     PacketNames names_;
 };
 
-constexpr Experiment kRunA{40001, 0x11111111, 0xA0000000};
-constexpr Experiment kRunB{52777, 0xFFFFF000, 0x00000300};  // other port, ISNs that wrap
+constexpr RunNumbers kRunA{40001, 0x11111111, 0xA0000000};
+constexpr RunNumbers kRunB{52777, 0xFFFFF000, 0x00000300};  // other port, ISNs that wrap
 
 TEST(PacketNames, APureAckIsNamedByWhatItAcknowledgesNotByHowManyCameBefore) {
-    // Experiment A acknowledges every segment (quick ACKs), run B every second one (delayed ACKs).
+    // Run A acknowledges every segment (quick ACKs), run B every second one (delayed ACKs).
     ServerSide a(kRunA);
     ServerSide b(kRunB);
     EXPECT_EQ(a.syn_ack().identity, b.syn_ack().identity);
@@ -129,7 +129,7 @@ TEST(PacketNames, ANewConnectionOnTheSameFourTupleStartsItsNumbersAgain) {
     a.syn_ack();
     const auto ack_before = a.ack_of(500);
     const auto data_before = a.data(1, 100, 500);
-    a.reconnect(Experiment{kRunA.client_port, kRunA.client_isn + 77777, kRunA.server_isn + 99999});
+    a.reconnect(RunNumbers{kRunA.client_port, kRunA.client_isn + 77777, kRunA.server_isn + 99999});
     a.syn_ack();
     EXPECT_EQ(a.ack_of(500).identity, ack_before.identity);
     EXPECT_EQ(a.data(1, 100, 500).identity, data_before.identity);
