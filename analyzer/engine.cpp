@@ -23,7 +23,8 @@ bool is_pure_ack(std::uint16_t f) { return (f & (tf::kSyn | tf::kAck)) == tf::kA
 
 // ICMP error types whose body quotes the offending IP packet (RFC 792 / RFC 4443).
 bool is_icmp_error(std::uint8_t protocol, std::uint8_t type) {
-    if (protocol == kIpProtoIcmp) return type == 3 || type == 4 || type == 5 || type == 11 || type == 12;
+    if (protocol == kIpProtoIcmp)
+        return type == 3 || type == 4 || type == 5 || type == 11 || type == 12;
     return type >= 1 && type <= 4;  // ICMPv6
 }
 
@@ -129,7 +130,8 @@ void Engine::handle_tcp(const FrameRecord& record, const packet::Dissected& d, b
     ++obs_.tcp_frames;
     const packet::TcpHeader& t = d.tcp;
     const FlowKey key = FlowKey::make(d.src, t.src_port, d.dst, t.dst_port);
-    auto [conv, is_new] = table_.find_or_create(key, d.src, t.src_port, d.dst, t.dst_port, record.time);
+    auto [conv, is_new] =
+        table_.find_or_create(key, d.src, t.src_port, d.dst, t.dst_port, record.time);
     int dir = conv->direction(d.src, t.src_port);
     std::uint32_t preset = 0;
 
@@ -137,7 +139,8 @@ void Engine::handle_tcp(const FrameRecord& record, const packet::Dissected& d, b
     // the same ISN it stays (and nextseq is restored, Wireshark issue 17616).
     if (is_pure_syn(t.flags) && conv->flow[dir].base_seq_set) {
         if (t.seq != conv->flow[dir].base_seq) {
-            conv = table_.replace(key, d.src, t.src_port, d.dst, t.dst_port, record.time, finalise_);
+            conv =
+                table_.replace(key, d.src, t.src_port, d.dst, t.dst_port, record.time, finalise_);
             conv->completeness = completeness::kSynSent;
             dir = 0;
         } else {

@@ -38,7 +38,8 @@ struct Observations {
     std::uint64_t fragments_skipped = 0;
     std::uint64_t icmp_quoted_tcp = 0;
     std::uint64_t short_tcp_header = 0;
-    std::uint64_t truncated_tcp_header = 0;  // cut by the snaplen, analysed from its first bytes  // IP length smaller than the TCP header: no analysis
+    std::uint64_t truncated_tcp_header = 0;  // cut by the snaplen, analysed from its first bytes //
+                                             // IP length smaller than the TCP header: no analysis
     // Report mode: frames of a stream revived after its report was written (it had been idle
     // past the limit and freed). They are analysed and in --frames output, not in the report.
     std::uint64_t frames_after_report = 0;
@@ -65,8 +66,8 @@ private:
     void handle_tcp(const FrameRecord& record, const packet::Dissected& d, bool quoted,
                     bool header_captured = true);
     void handle_icmp(const FrameRecord& record, const packet::Dissected& d);
-    void summarise(Conversation& c, int dir, const FrameRecord& record,
-                   const packet::Dissected& d, const Verdict& v, bool completed_handshake);
+    void summarise(Conversation& c, int dir, const FrameRecord& record, const packet::Dissected& d,
+                   const Verdict& v, bool completed_handshake);
     void note_error(const FrameRecord& record, const packet::ParseError& e);
 
     packet::LinkType link_;

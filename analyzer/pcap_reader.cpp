@@ -35,7 +35,8 @@ PcapReader::PcapReader(const std::string& path) : path_(path) {
     // Not zeroed: stdio fills it, and zeroing 1 MiB costs more than reading a small capture.
     buffer_ = std::make_unique_for_overwrite<char[]>(kReadBuffer);
     std::FILE* file = std::fopen(path.c_str(), "rb");
-    if (file == nullptr) throw UsageError("cannot read capture file '" + path + "': " + std::strerror(errno));
+    if (file == nullptr)
+        throw UsageError("cannot read capture file '" + path + "': " + std::strerror(errno));
     std::setvbuf(file, buffer_.get(), _IOFBF, kReadBuffer);
     open(file);
 }
@@ -48,10 +49,12 @@ PcapReader::PcapReader(std::FILE* file, std::string name) : path_(std::move(name
 void PcapReader::open(std::FILE* stream) {
     std::unique_ptr<std::FILE, int (*)(std::FILE*)> file(stream, &std::fclose);
     char errbuf[PCAP_ERRBUF_SIZE] = {};
-    handle_ = pcap_fopen_offline_with_tstamp_precision(file.get(), PCAP_TSTAMP_PRECISION_NANO, errbuf);
+    handle_ =
+        pcap_fopen_offline_with_tstamp_precision(file.get(), PCAP_TSTAMP_PRECISION_NANO, errbuf);
     if (handle_ == nullptr) {
         throw UsageError("cannot read capture file '" + path_ + "': " + errbuf +
-                         " (reading stopped at byte offset " + std::to_string(std::ftell(file.get())) + ")");
+                         " (reading stopped at byte offset " +
+                         std::to_string(std::ftell(file.get())) + ")");
     }
     file.release();  // pcap_close() closes it
     link_type_ = static_cast<std::uint32_t>(pcap_datalink(handle_));

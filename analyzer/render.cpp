@@ -63,7 +63,8 @@ nlohmann::json seconds_json(Nanos n) { return nlohmann::json::parse(seconds6(n))
 }  // namespace
 
 std::string tcp_flag_names(std::uint16_t flags) {
-    static constexpr const char* kNames[] = {"FIN", "SYN", "RST", "PSH", "ACK", "URG", "ECE", "CWR", "AE"};
+    static constexpr const char* kNames[] = {"FIN", "SYN", "RST", "PSH", "ACK",
+                                             "URG", "ECE", "CWR", "AE"};
     std::string s;
     for (int bit = 0; bit < 9; ++bit) {
         if ((flags & (1u << bit)) == 0) continue;
@@ -88,8 +89,8 @@ std::string options_text(const PacketView& p) {
     if (p.mss) add("MSS=" + std::to_string(*p.mss));
     if (p.sack_permitted) add("SACK_PERM");
     if (p.timestamps) {
-        add("TSval=" + std::to_string(p.timestamps->value) + " TSecr=" +
-            std::to_string(p.timestamps->echo_reply));
+        add("TSval=" + std::to_string(p.timestamps->value) +
+            " TSecr=" + std::to_string(p.timestamps->echo_reply));
     }
     if (p.window_scale) add("WS=" + std::to_string(1u << std::min<unsigned>(*p.window_scale, 14)));
     return s;
@@ -217,12 +218,14 @@ void append_explanation(std::string& out, const Conversation& c, const Event& e)
         put(o, p.seglen);
         o += " byte(s)";
     }
-    if ((v.flags & flag::kKeepAliveAck) != 0) why.next() += "repeats the last ACK right after a keep-alive";
+    if ((v.flags & flag::kKeepAliveAck) != 0)
+        why.next() += "repeats the last ACK right after a keep-alive";
     if ((v.flags & flag::kZeroWindow) != 0) why.next() += "advertises a zero receive window";
     if ((v.flags & flag::kZeroWindowProbe) != 0) {
         why.next() += "1 byte at next expected while the other side's window is 0";
     }
-    if ((v.flags & flag::kZeroWindowProbeAck) != 0) why.next() += "answers a zero-window probe with window 0";
+    if ((v.flags & flag::kZeroWindowProbeAck) != 0)
+        why.next() += "answers a zero-window probe with window 0";
     if ((v.flags & flag::kWindowUpdate) != 0) {
         std::string& o = why.next();
         o += "no data, same seq/ack, window changed to ";
@@ -245,8 +248,8 @@ void render_stream_text(const Conversation& c, Output& output) {
     const StreamSummary& s = *c.summary;
     out += "stream " + std::to_string(c.stream) + "  " + endpoint_text(c, 0) + " <-> " +
            endpoint_text(c, 1) + "\n";
-    out += "  frames " + std::to_string(s.first_frame) + ".." + std::to_string(s.last_frame) + ": " +
-           std::to_string(s.frames[0]) + " a->b, " + std::to_string(s.frames[1]) +
+    out += "  frames " + std::to_string(s.first_frame) + ".." + std::to_string(s.last_frame) +
+           ": " + std::to_string(s.frames[0]) + " a->b, " + std::to_string(s.frames[1]) +
            " b->a; payload " + std::to_string(s.payload_bytes[0]) + " / " +
            std::to_string(s.payload_bytes[1]) + " bytes; duration " +
            seconds6(s.last_time - s.first_time) + " s\n";
@@ -271,7 +274,8 @@ void render_stream_text(const Conversation& c, Output& output) {
             out += "    SYN sent " + std::to_string(s.syn_count) + " times, SYN-ACK " +
                    std::to_string(s.synack_count) + " times\n";
         }
-        out += "    iRTT " + (s.irtt != 0 ? seconds6(s.irtt) + " s" : std::string("unknown")) + "\n";
+        out +=
+            "    iRTT " + (s.irtt != 0 ? seconds6(s.irtt) + " s" : std::string("unknown")) + "\n";
     }
 
     out += "  teardown:";
@@ -321,7 +325,9 @@ void render_stream_text(const Conversation& c, Output& output) {
             const std::uint32_t shown = e.verdict.flags & ~flag::kReusedPorts;
             out += verdict_names(shown != 0 ? shown : e.verdict.flags);
             if ((p.tcp_flags & (tf::kSyn | tf::kFin | tf::kRst)) != 0) {
-                out += " (" + tcp_flag_names(p.tcp_flags & (tf::kSyn | tf::kFin | tf::kRst | tf::kAck)) + ")";
+                out += " (" +
+                       tcp_flag_names(p.tcp_flags & (tf::kSyn | tf::kFin | tf::kRst | tf::kAck)) +
+                       ")";
             }
             if (e.verdict.has_rto) {
                 out += ", RTO ";
@@ -371,8 +377,9 @@ nlohmann::json render_stream_json(const Conversation& c) {
 
     nlohmann::json t;
     t["first_fin"] = s.first_fin_dir < 0 ? nlohmann::json(nullptr)
-                                          : nlohmann::json(s.first_fin_dir == 0 ? "a" : "b");
-    t["first_fin_frame"] = s.first_fin_dir < 0 ? nlohmann::json(nullptr) : nlohmann::json(s.first_fin_frame);
+                                         : nlohmann::json(s.first_fin_dir == 0 ? "a" : "b");
+    t["first_fin_frame"] =
+        s.first_fin_dir < 0 ? nlohmann::json(nullptr) : nlohmann::json(s.first_fin_frame);
     t["fin"] = {{"a", s.fin_seen[0]}, {"b", s.fin_seen[1]}};
     t["fin_acked"] = {{"a", s.fin_acked[0]}, {"b", s.fin_acked[1]}};
     t["rst"] = {{"a", s.rst_seen[0]}, {"b", s.rst_seen[1]}};
@@ -403,7 +410,8 @@ nlohmann::json render_stream_json(const Conversation& c) {
         ev["ack"] = e.packet.rel_ack;
         ev["len"] = e.packet.seglen;
         ev["rto"] = e.verdict.has_rto ? seconds_json(e.verdict.rto) : nlohmann::json(nullptr);
-        ev["rto_frame"] = e.verdict.has_rto ? nlohmann::json(e.verdict.rto_frame) : nlohmann::json(nullptr);
+        ev["rto_frame"] =
+            e.verdict.has_rto ? nlohmann::json(e.verdict.rto_frame) : nlohmann::json(nullptr);
         if ((e.verdict.flags & flag::kDuplicateAck) != 0) {
             ev["dupack_num"] = e.verdict.dupack_num;
             ev["dupack_frame"] = e.verdict.dupack_frame;

@@ -1,9 +1,8 @@
 #pragma once
 // Rendering of one finished stream, and the explanation of one verdict, shared by the text and
 // JSON reports.
-#include <string>
-
 #include <nlohmann/json.hpp>
+#include <string>
 
 #include "analyzer/output.hpp"
 #include "analyzer/stream_table.hpp"

@@ -14,7 +14,9 @@ namespace tcplab::analyzer {
 
 namespace {
 
-bool wanted(const AnalyzeOptions& o, std::uint32_t stream) { return !o.stream || *o.stream == stream; }
+bool wanted(const AnalyzeOptions& o, std::uint32_t stream) {
+    return !o.stream || *o.stream == stream;
+}
 
 // --frames --format tsv: exactly the DESIGN.md columns.
 class TsvFrameSink final : public FrameSink {
@@ -72,9 +74,12 @@ public:
             out_.append(j.dump());
             first_ = false;
         } else {
-            std::string line = "frame " + std::to_string(frame) + "  stream " + std::to_string(stream);
+            std::string line =
+                "frame " + std::to_string(frame) + "  stream " + std::to_string(stream);
             if (!flags.empty()) line += "  " + flags;
-            if (rto) line += "  RTO " + seconds6(v->rto) + " s based on frame " + std::to_string(v->rto_frame);
+            if (rto)
+                line += "  RTO " + seconds6(v->rto) + " s based on frame " +
+                        std::to_string(v->rto_frame);
             out_.append(line + "\n");
         }
         out_.maybe_flush();
@@ -96,9 +101,10 @@ public:
     StreamReportSink(const AnalyzeOptions& o, Output& out) : o_(o), out_(out) {
         if (o_.format == Format::json) out_.append("\"streams\":[");
         if (o_.format == Format::tsv) {
-            out_.append("stream\ta\tb\tframes\tpayload_bytes\tirtt\tsyn_frame\tfirst_fin\t"
-                        "retransmission\tfast_retransmission\tspurious_retransmission\t"
-                        "out_of_order\tduplicate_ack\tlost_segment\tack_lost_segment\n");
+            out_.append(
+                "stream\ta\tb\tframes\tpayload_bytes\tirtt\tsyn_frame\tfirst_fin\t"
+                "retransmission\tfast_retransmission\tspurious_retransmission\t"
+                "out_of_order\tduplicate_ack\tlost_segment\tack_lost_segment\n");
         }
     }
     void tcp_frame(std::uint64_t, std::uint32_t, const Verdict*) override {}
@@ -116,8 +122,8 @@ public:
         } else {
             const StreamSummary& s = *c.summary;
             std::string& b = out_.buffer();
-            b += std::to_string(c.stream) + "\t" + endpoint_text(c, 0) + "\t" + endpoint_text(c, 1) +
-                 "\t" + std::to_string(s.frames[0] + s.frames[1]) + "\t" +
+            b += std::to_string(c.stream) + "\t" + endpoint_text(c, 0) + "\t" +
+                 endpoint_text(c, 1) + "\t" + std::to_string(s.frames[0] + s.frames[1]) + "\t" +
                  std::to_string(s.payload_bytes[0] + s.payload_bytes[1]) + "\t" +
                  (s.irtt != 0 ? seconds6(s.irtt) : "") + "\t" +
                  (s.syn ? std::to_string(s.syn->frame) : "") + "\t" +
@@ -204,10 +210,10 @@ FileOutcome analyze_capture(PcapReader& reader, const AnalyzeOptions& options, O
     outcome.tcp_frames = obs.tcp_frames;
     outcome.streams = engine.streams();
     if (const auto& stop = reader.stopped()) {
-        outcome.warnings.push_back(path + ": record " + std::to_string(stop->record) +
-                                   (stop->offset >= 0 ? " at byte offset " + std::to_string(stop->offset) : "") +
-                                   ": " + stop->message + "; reported the " +
-                                   std::to_string(obs.frames) + " records before it");
+        outcome.warnings.push_back(
+            path + ": record " + std::to_string(stop->record) +
+            (stop->offset >= 0 ? " at byte offset " + std::to_string(stop->offset) : "") + ": " +
+            stop->message + "; reported the " + std::to_string(obs.frames) + " records before it");
     }
     if (obs.first_error_frame != 0) {
         std::uint64_t total = 0;
@@ -215,8 +221,9 @@ FileOutcome analyze_capture(PcapReader& reader, const AnalyzeOptions& options, O
         outcome.warnings.push_back(
             path + ": " + std::to_string(total) + " record(s) could not be decoded, first record " +
             std::to_string(obs.first_error_frame) + " at byte " +
-            std::to_string(obs.first_error.offset) + " of the frame: " +
-            std::string(packet::to_string(obs.first_error.code)) + " (" + obs.first_error.what + ")");
+            std::to_string(obs.first_error.offset) +
+            " of the frame: " + std::string(packet::to_string(obs.first_error.code)) + " (" +
+            obs.first_error.what + ")");
     }
 
     if (obs.frames_after_report != 0) {
@@ -247,7 +254,8 @@ FileOutcome analyze_capture(PcapReader& reader, const AnalyzeOptions& options, O
             observations[error_code_name(i)] = obs.parse_errors[i];
         }
         o["observations"] = observations;
-        out.append("\"summary\":" + o.dump() + ",\"warnings\":" + nlohmann::json(outcome.warnings).dump() + "}");
+        out.append("\"summary\":" + o.dump() +
+                   ",\"warnings\":" + nlohmann::json(outcome.warnings).dump() + "}");
         if (!options.label_files) out.append("\n");
     } else if (options.format == Format::text && !options.frames) {
         out.append(std::to_string(obs.frames) + " records, " + std::to_string(obs.tcp_frames) +

@@ -16,10 +16,10 @@ enum class Format { text, json, tsv };
 
 struct AnalyzeOptions {
     Format format = Format::text;
-    bool frames = false;                 // one row per TCP frame instead of per-stream reports
+    bool frames = false;                  // one row per TCP frame instead of per-stream reports
     std::optional<std::uint32_t> stream;  // only this tcp.stream
-    bool label_files = false;            // several files: name each one in the output
-    std::string json_separator;          // written before this file's JSON object once it opened
+    bool label_files = false;             // several files: name each one in the output
+    std::string json_separator;           // written before this file's JSON object once it opened
     // Report mode lists this many events per stream, then only counts (see stream_summary.hpp).
     std::size_t max_events_per_stream = kDefaultMaxEventsPerStream;
 };

@@ -92,8 +92,7 @@ StreamTable::Lookup StreamTable::find_or_create(const FlowKey& key, const packet
 // and the new-ISN test of port reuse still work) and completeness, with the analysis starting
 // over. Either way without a summary: the stream's report was written when it was freed.
 std::unique_ptr<Conversation> StreamTable::revive(Tombstone& t, const packet::IpAddress& src,
-                                                  std::uint16_t sport,
-                                                  const packet::IpAddress& dst,
+                                                  std::uint16_t sport, const packet::IpAddress& dst,
                                                   std::uint16_t dport, Nanos now) {
     if (t.saved) {
         auto c = std::move(t.saved);

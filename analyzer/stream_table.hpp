@@ -63,9 +63,7 @@ struct Conversation {
     int direction(const packet::IpAddress& src, std::uint16_t sport) const {
         return (src == addr[0] && sport == port[0]) ? 0 : 1;
     }
-    bool closed() const {
-        return (completeness & (completeness::kFin | completeness::kRst)) != 0;
-    }
+    bool closed() const { return (completeness & (completeness::kFin | completeness::kRst)) != 0; }
 };
 
 // What is kept of a freed conversation so that a later packet on the same address/port pair
@@ -129,7 +127,8 @@ public:
 
 private:
     std::unique_ptr<Conversation> make(const packet::IpAddress& src, std::uint16_t sport,
-                                       const packet::IpAddress& dst, std::uint16_t dport, Nanos now);
+                                       const packet::IpAddress& dst, std::uint16_t dport,
+                                       Nanos now);
 
     void bury(const FlowKey& key, std::unique_ptr<Conversation> c, Nanos now);
     void forget_old_tombstones(Nanos now);

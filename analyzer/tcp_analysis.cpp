@@ -63,8 +63,8 @@ std::uint32_t count_duplicate_ack(std::uint32_t dupacknum) {
 }
 
 // The retransmission family, for segments that carry data, SYN or FIN.
-void classify_retransmission(const FlowState& fwd, const FlowState& rev,
-                             const SegmentInput& in, Verdict& v) {
+void classify_retransmission(const FlowState& fwd, const FlowState& rev, const SegmentInput& in,
+                             Verdict& v) {
     if (in.seglen == 0 && !has_any(in.tcp_flags, tf::kSyn | tf::kFin)) return;
     if ((v.flags & flag::kKeepAlive) != 0) return;  // a keep-alive is never a retransmission
 
@@ -191,9 +191,8 @@ bool is_keep_alive_ack(const FlowState& fwd, const FlowState& rev, const Segment
 }
 
 bool is_zero_window_probe_ack(const FlowState& fwd, const FlowState& rev, const SegmentInput& in) {
-    return in.seglen == 0 && in.window == 0 && in.window == fwd.window &&
-           in.seq == fwd.nextseq && in.ack == fwd.lastack &&
-           (rev.lastsegmentflags & flag::kZeroWindowProbe) != 0 &&
+    return in.seglen == 0 && in.window == 0 && in.window == fwd.window && in.seq == fwd.nextseq &&
+           in.ack == fwd.lastack && (rev.lastsegmentflags & flag::kZeroWindowProbe) != 0 &&
            !has_any(in.tcp_flags, kSynFinRst);
 }
 

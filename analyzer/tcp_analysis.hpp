@@ -45,9 +45,9 @@ struct FlowState {
     Nanos lastack_time = 0;
     SeqNum maxseqtobeacked;
     std::uint32_t window = 0xFFFFFFFFu;  // raw 16-bit window; "never seen" is G_MAXUINT32
-    std::int16_t win_scale = -1;          // -1 unknown, -2 no scaling in use, else the shift
-    bool is_first_ack = false;            // set by a SYN, cleared by the next pure ACK
-    std::uint32_t dupacknum = 0;  // or kAckedUnseenReported
+    std::int16_t win_scale = -1;         // -1 unknown, -2 no scaling in use, else the shift
+    bool is_first_ack = false;           // set by a SYN, cleared by the next pure ACK
+    std::uint32_t dupacknum = 0;         // or kAckedUnseenReported
     std::uint64_t lastnondupack = 0;
     std::uint32_t lastsegmentflags = 0;
     std::vector<UnackedSegment> unacked;  // insertion order: front() is the oldest
@@ -65,9 +65,9 @@ struct SegmentInput {
     Nanos time = 0;
     SeqNum seq;
     SeqNum ack;
-    std::uint32_t seglen = 0;     // from the IP length, not from what was captured
-    std::uint16_t tcp_flags = 0;  // packet::tcp_flag bits
-    std::uint32_t window = 0;     // raw
+    std::uint32_t seglen = 0;        // from the IP length, not from what was captured
+    std::uint16_t tcp_flags = 0;     // packet::tcp_flag bits
+    std::uint32_t window = 0;        // raw
     std::uint32_t preset_flags = 0;  // verdicts set before the analysis (port reuse)
 };
 

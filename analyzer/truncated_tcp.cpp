@@ -36,7 +36,8 @@ bool fill_ip(std::span<const std::uint8_t> frame, std::size_t net, packet::Disse
         d.protocol = c->upper_protocol;
         d.transport_offset = net + c->upper_offset;
         const std::size_t total = 40 + std::size_t{c->header.payload_length};
-        d.transport_length = static_cast<std::uint32_t>(total > c->upper_offset ? total - c->upper_offset : 0);
+        d.transport_length =
+            static_cast<std::uint32_t>(total > c->upper_offset ? total - c->upper_offset : 0);
         d.is_fragment = c->is_fragment;
         d.is_first_fragment = c->is_first_fragment;
     } else {

@@ -8,10 +8,9 @@
 
 namespace tcplab::app {
 
-std::optional<po::variables_map> parse_command_line(const CommandSpec& spec,
-                                                    po::options_description options,
-                                                    const Args& args,
-                                                    const po::positional_options_description* positional) {
+std::optional<po::variables_map> parse_command_line(
+    const CommandSpec& spec, po::options_description options, const Args& args,
+    const po::positional_options_description* positional) {
     options.add_options()("help,h", "show this help and exit");
     po::variables_map vm;
     try {
@@ -22,14 +21,16 @@ std::optional<po::variables_map> parse_command_line(const CommandSpec& spec,
         }
         po::store(parser.run(), vm);
         if (vm.count("help") != 0U) {
-            std::cout << "usage: " << spec.usage << "\n\n" << spec.description << "\n\n"
+            std::cout << "usage: " << spec.usage << "\n\n"
+                      << spec.description << "\n\n"
                       << options << (spec.epilog.empty() ? "" : "\n" + spec.epilog + "\n");
             return std::nullopt;
         }
         po::notify(vm);
     } catch (const po::error& e) {
         // Not e.what(): Boost's never returns for a value like "%value%" (netem/option_error.hpp).
-        throw UsageError(netem::option_error_message(e) + "\nusage: " + spec.usage + "  (see --help)");
+        throw UsageError(netem::option_error_message(e) + "\nusage: " + spec.usage +
+                         "  (see --help)");
     }
     return vm;
 }

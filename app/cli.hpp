@@ -19,10 +19,9 @@ struct CommandSpec {
 };
 
 // Parses args; returns nullopt after printing help when --help/-h is given. Adds --help itself.
-std::optional<po::variables_map> parse_command_line(const CommandSpec& spec,
-                                                    po::options_description options,
-                                                    const Args& args,
-                                                    const po::positional_options_description* positional = nullptr);
+std::optional<po::variables_map> parse_command_line(
+    const CommandSpec& spec, po::options_description options, const Args& args,
+    const po::positional_options_description* positional = nullptr);
 
 // A duration flag given in seconds: > 0 and at most max_seconds, else UsageError naming the flag.
 std::chrono::milliseconds seconds_flag(double seconds, const char* flag, double max_seconds);

@@ -30,32 +30,36 @@ int run_analyze(const Args& args) {
     long long stream = -1;
     long long max_events = static_cast<long long>(analyzer::kDefaultMaxEventsPerStream);
     po::options_description options("options");
-    options.add_options()
-        ("file", po::value(&files), "capture file(s): pcap or pcapng")
-        ("format", po::value(&format)->default_value("text"), "text | json | tsv")
-        ("frames", "one row per TCP frame (with --format tsv: frame, stream, flags, rto, rto_frame)")
-        ("stream", po::value(&stream), "only this tcp.stream index")
-        ("max-events-per-stream", po::value(&max_events)->default_value(max_events),
-         "report mode: list this many analysis events per stream in full, then only count the\n"
-         "rest (the counts are always complete; keeps memory bounded on long lossy streams)")
-        ("diff", "dual-vantage diff of exactly two files, CLIENT.pcap SERVER.pcap: what the path between\n"
-                 "them dropped, duplicated, reordered or corrupted (text, or --format json)");
+    options.add_options()("file", po::value(&files), "capture file(s): pcap or pcapng")(
+        "format", po::value(&format)->default_value("text"), "text | json | tsv")(
+        "frames",
+        "one row per TCP frame (with --format tsv: frame, stream, flags, rto, rto_frame)")(
+        "stream", po::value(&stream), "only this tcp.stream index")(
+        "max-events-per-stream", po::value(&max_events)->default_value(max_events),
+        "report mode: list this many analysis events per stream in full, then only count the\n"
+        "rest (the counts are always complete; keeps memory bounded on long lossy streams)")(
+        "diff",
+        "dual-vantage diff of exactly two files, CLIENT.pcap SERVER.pcap: what the path between\n"
+        "them dropped, duplicated, reordered or corrupted (text, or --format json)");
     po::positional_options_description positional;
     positional.add("file", -1);
     const CommandSpec spec{
         "tcplab analyze FILE... [--format text|json|tsv] [--frames] [--stream N]\n"
         "                      [--max-events-per-stream N]\n"
         "       tcplab analyze --diff CLIENT.pcap SERVER.pcap [--format text|json]",
-        "TCP analysis of capture files with tshark's rules: per stream the handshake (flags, raw and\n"
+        "TCP analysis of capture files with tshark's rules: per stream the handshake (flags, raw "
+        "and\n"
         "relative seq/ack, options, iRTT), the teardown, and every retransmission, duplicate ACK,\n"
         "lost segment, zero window, ... with frame numbers, RTO and the reason the rule fired.",
-        "examples:\n  tcplab analyze client.pcap\n  tcplab analyze --frames --format tsv client.pcap\n"
+        "examples:\n  tcplab analyze client.pcap\n  tcplab analyze --frames --format tsv "
+        "client.pcap\n"
         "  tcplab analyze --format json --stream 0 a.pcap b.pcapng"};
     const auto vm = parse_command_line(spec, options, args, &positional);
     if (!vm) return kExitOk;
     if (files.empty()) throw UsageError("no capture file given\nusage: " + spec.usage);
     if (vm->count("diff") != 0) {
-        if (files.size() != 2) throw UsageError("--diff takes exactly two files: CLIENT.pcap SERVER.pcap");
+        if (files.size() != 2)
+            throw UsageError("--diff takes exactly two files: CLIENT.pcap SERVER.pcap");
         const netem::PathDiff diff = netem::diff_captures(files[0], files[1]);
         if (parse_format(format) == analyzer::Format::json) {
             std::cout << netem::render_diff_json(diff).dump(2) << "\n";
@@ -87,7 +91,8 @@ int run_analyze(const Args& args) {
             const auto outcome = analyzer::analyze_file(file, o, out);
             first = false;
             out.flush();
-            for (const auto& w : outcome.warnings) std::cerr << "tcplab analyze: warning: " << w << "\n";
+            for (const auto& w : outcome.warnings)
+                std::cerr << "tcplab analyze: warning: " << w << "\n";
         } catch (const UsageError& e) {
             out.flush();
             std::cerr << "tcplab analyze: " << e.what() << "\n";

@@ -2,8 +2,8 @@
 // what the library returns; all logic lives in generator/.
 #include <cmath>
 #include <cstdio>
-#include <stdexcept>
 #include <iostream>
+#include <stdexcept>
 
 #include "app/cli.hpp"
 #include "generator/flood.hpp"
@@ -29,18 +29,19 @@ constexpr const char* kGenUsage =
 
 // Options shared by syn and handshake.
 void add_syn_flags(po::options_description& d) {
-    d.add_options()
-        ("src", po::value<std::string>()->required(), "local source address (IPv4 or IPv6)")
-        ("dst", po::value<std::string>()->required(), "destination ADDR:PORT or [IPv6]:PORT")
-        ("sport", po::value<unsigned>(), "source port (default: random 32768-60999)")
-        ("isn", po::value<std::uint32_t>(), "initial sequence number (default: random)")
-        ("mss", po::value<unsigned>()->default_value(1460), "MSS option value")
-        ("wscale", po::value<unsigned>(), "window-scale option (shift 0..14)")
-        ("sack", po::bool_switch(), "SACK_PERM option")
-        ("timestamps", po::bool_switch(), "timestamps option")
-        ("window", po::value<unsigned>()->default_value(64240), "window field")
-        ("ttl", po::value<unsigned>()->default_value(64), "IP TTL / hop limit")
-        ("timeout", po::value<double>()->default_value(3.0), "seconds to wait (syn: per probe; handshake: whole exchange)");
+    d.add_options()("src", po::value<std::string>()->required(),
+                    "local source address (IPv4 or IPv6)")(
+        "dst", po::value<std::string>()->required(), "destination ADDR:PORT or [IPv6]:PORT")(
+        "sport", po::value<unsigned>(), "source port (default: random 32768-60999)")(
+        "isn", po::value<std::uint32_t>(), "initial sequence number (default: random)")(
+        "mss", po::value<unsigned>()->default_value(1460), "MSS option value")(
+        "wscale", po::value<unsigned>(), "window-scale option (shift 0..14)")(
+        "sack", po::bool_switch(), "SACK_PERM option")("timestamps", po::bool_switch(),
+                                                       "timestamps option")(
+        "window", po::value<unsigned>()->default_value(64240), "window field")(
+        "ttl", po::value<unsigned>()->default_value(64), "IP TTL / hop limit")(
+        "timeout", po::value<double>()->default_value(3.0),
+        "seconds to wait (syn: per probe; handshake: whole exchange)");
 }
 
 std::uint16_t u16_flag(const po::variables_map& vm, const char* name) {
@@ -106,16 +107,19 @@ void print_lines(const std::vector<std::string>& lines) {
 int run_syn(const Args& args) {
     po::options_description d("syn options");
     add_syn_flags(d);
-    d.add_options()
-        ("count", po::value<unsigned>()->default_value(1), "number of probes (source port +1 each)")
-        ("flags", po::value<std::string>(), "flags instead of SYN, e.g. SYN,ECE,CWR")
-        ("option", po::value<std::vector<std::string>>(), "extra raw option KIND:HEXDATA (repeatable)");
+    d.add_options()("count", po::value<unsigned>()->default_value(1),
+                    "number of probes (source port +1 each)")(
+        "flags", po::value<std::string>(), "flags instead of SYN, e.g. SYN,ECE,CWR")(
+        "option", po::value<std::vector<std::string>>(),
+        "extra raw option KIND:HEXDATA (repeatable)");
     const auto vm = parse_command_line(
         {"tcplab gen syn --src ADDR --dst ADDR:PORT [options]",
-         "Sends SYN(s) with the requested options and prints the answer: SYN-ACK with its options,\n"
+         "Sends SYN(s) with the requested options and prints the answer: SYN-ACK with its "
+         "options,\n"
          "RST, or nothing within --timeout. Exit 0 if every probe was answered (SYN-ACK or RST),\n"
          "1 if one got no answer.",
-         "example: tcplab gen syn --src 198.18.1.2 --dst 198.19.1.2:80 --sack --timestamps --wscale 7"},
+         "example: tcplab gen syn --src 198.18.1.2 --dst 198.19.1.2:80 --sack --timestamps "
+         "--wscale 7"},
         d, args);
     if (!vm) {
         return kExitOk;
@@ -136,7 +140,8 @@ int run_syn(const Args& args) {
     print_lines(result.transcript);
     bool all_answered = true;
     for (const auto& a : result.answers) {
-        std::cout << o.dst.to_string() << " from port " << a.sport << ": " << gen::to_string(a.reply);
+        std::cout << o.dst.to_string() << " from port " << a.sport << ": "
+                  << gen::to_string(a.reply);
         if (a.header && a.reply == gen::ProbeReply::syn_ack) {
             std::cout << "  options: " << packet::options_summary(a.header->options);
         }
@@ -152,19 +157,22 @@ int run_syn(const Args& args) {
 int run_handshake_command(const Args& args) {
     po::options_description d("handshake options");
     add_syn_flags(d);
-    d.add_options()
-        ("data", po::value<std::uint64_t>()->default_value(0), "bytes to send after the handshake")
-        ("fin", po::bool_switch(), "close with FIN, wait for the peer's FIN, send the final ACK")
-        ("rst", po::bool_switch(), "abort with RST after the data is acknowledged")
-        ("retries", po::value<unsigned>()->default_value(8), "retransmissions of one segment before giving up")
-        ("no-suppress-rst", po::bool_switch(), "do not install the nftables rule that drops the kernel's RSTs");
+    d.add_options()("data", po::value<std::uint64_t>()->default_value(0),
+                    "bytes to send after the handshake")(
+        "fin", po::bool_switch(), "close with FIN, wait for the peer's FIN, send the final ACK")(
+        "rst", po::bool_switch(), "abort with RST after the data is acknowledged")(
+        "retries", po::value<unsigned>()->default_value(8),
+        "retransmissions of one segment before giving up")(
+        "no-suppress-rst", po::bool_switch(),
+        "do not install the nftables rule that drops the kernel's RSTs");
     const auto vm = parse_command_line(
         {"tcplab gen handshake --src ADDR --dst ADDR:PORT [--data N] [--fin|--rst] [options]",
          "A user-space TCP client on raw sockets: SYN, SYN-ACK, ACK, then N bytes in MSS-sized\n"
          "segments within the peer's window (own RTO timer, exponential backoff), then FIN both\n"
          "ways or RST. Prints a Wireshark-style transcript with relative seq/ack; own\n"
          "retransmissions are marked. Exit 0 when completed, 1 on RST or timeout.",
-         "example: tcplab gen handshake --src 198.18.1.2 --dst 198.19.1.2:8080 --data 3000 --fin --timeout 10"},
+         "example: tcplab gen handshake --src 198.18.1.2 --dst 198.19.1.2:8080 --data 3000 --fin "
+         "--timeout 10"},
         d, args);
     if (!vm) {
         return kExitOk;
@@ -183,7 +191,8 @@ int run_handshake_command(const Args& args) {
               << "\nbytes acked: " << result.bytes_acked << " of " << o.data_bytes
               << ", own retransmissions: " << result.retransmissions;
     if (result.handshake_rtt) {
-        std::cout << ", handshake rtt: " << static_cast<double>(result.handshake_rtt->count()) / 1000.0 << " ms";
+        std::cout << ", handshake rtt: "
+                  << static_cast<double>(result.handshake_rtt->count()) / 1000.0 << " ms";
     }
     std::cout << "\n";
     return result.completed ? kExitOk : kExitCheckFailed;
@@ -191,30 +200,31 @@ int run_handshake_command(const Args& args) {
 
 int run_single_segment(const std::string& kind, const Args& args) {
     po::options_description d(kind + " options");
-    d.add_options()
-        ("src", po::value<std::string>()->required(), "source address")
-        ("sport", po::value<unsigned>()->required(), "source port")
-        ("dst", po::value<std::string>()->required(), "destination ADDR:PORT")
-        ("seq", po::value<std::uint32_t>()->required(), "sequence number (raw)")
-        ("ack", po::value<std::uint32_t>()->default_value(0), "acknowledgment number (raw; sets ACK unless --flags)")
-        ("flags", po::value<std::string>(), "flags, e.g. FIN,ACK or 0x011 (default per kind)")
-        ("data", po::value<unsigned>()->default_value(0), "payload of N pattern bytes")
-        ("payload", po::value<std::string>(), "payload text (instead of --data)")
-        ("window", po::value<unsigned>()->default_value(64240), "window field")
-        ("urgent", po::value<unsigned>()->default_value(0), "urgent pointer")
-        ("mss", po::value<unsigned>(), "MSS option")
-        ("wscale", po::value<unsigned>(), "window-scale option")
-        ("sack-perm", po::bool_switch(), "SACK_PERM option")
-        ("sack-block", po::value<std::vector<std::string>>(), "SACK block LEFT-RIGHT (repeatable)")
-        ("ts", po::value<std::string>(), "timestamps option TSVAL:TSECR")
-        ("option", po::value<std::vector<std::string>>(), "raw option KIND:HEXDATA (repeatable)")
-        ("ttl", po::value<unsigned>()->default_value(64), "IP TTL / hop limit")
-        ("bad-checksum", po::bool_switch(), "send a deliberately wrong TCP checksum");
+    d.add_options()("src", po::value<std::string>()->required(), "source address")(
+        "sport", po::value<unsigned>()->required(), "source port")(
+        "dst", po::value<std::string>()->required(), "destination ADDR:PORT")(
+        "seq", po::value<std::uint32_t>()->required(), "sequence number (raw)")(
+        "ack", po::value<std::uint32_t>()->default_value(0),
+        "acknowledgment number (raw; sets ACK unless --flags)")(
+        "flags", po::value<std::string>(), "flags, e.g. FIN,ACK or 0x011 (default per kind)")(
+        "data", po::value<unsigned>()->default_value(0), "payload of N pattern bytes")(
+        "payload", po::value<std::string>(), "payload text (instead of --data)")(
+        "window", po::value<unsigned>()->default_value(64240), "window field")(
+        "urgent", po::value<unsigned>()->default_value(0), "urgent pointer")(
+        "mss", po::value<unsigned>(), "MSS option")(
+        "wscale", po::value<unsigned>(), "window-scale option")("sack-perm", po::bool_switch(),
+                                                                "SACK_PERM option")(
+        "sack-block", po::value<std::vector<std::string>>(), "SACK block LEFT-RIGHT (repeatable)")(
+        "ts", po::value<std::string>(), "timestamps option TSVAL:TSECR")(
+        "option", po::value<std::vector<std::string>>(), "raw option KIND:HEXDATA (repeatable)")(
+        "ttl", po::value<unsigned>()->default_value(64), "IP TTL / hop limit")(
+        "bad-checksum", po::bool_switch(), "send a deliberately wrong TCP checksum");
     const auto vm = parse_command_line(
         {"tcplab gen " + kind + " --src ADDR --sport P --dst ADDR:PORT --seq N [--ack N] [options]",
          "Sends exactly one crafted segment (default flags: data=PSH,ACK fin=FIN,ACK rst=RST or\n"
          "RST,ACK with --ack) and prints its info line with raw seq/ack.",
-         "example: tcplab gen fin --src 198.18.1.2 --sport 40000 --dst 198.19.1.2:80 --seq 1001 --ack 1 --data 10"},
+         "example: tcplab gen fin --src 198.18.1.2 --sport 40000 --dst 198.19.1.2:80 --seq 1001 "
+         "--ack 1 --data 10"},
         d, args);
     if (!vm) {
         return kExitOk;
@@ -284,28 +294,32 @@ int run_single_segment(const std::string& kind, const Args& args) {
 
 int run_flood_command(const Args& args) {
     po::options_description d("flood options");
-    d.add_options()
-        ("kind", po::value<std::string>()->default_value("syn"), "syn, ack or udp")
-        ("dst", po::value<std::string>()->required(), "destination ADDR:PORT")
-        ("count", po::value<std::uint64_t>(), "total packets to send")
-        ("duration", po::value<double>(), "seconds to send for")
-        ("rate", po::value<std::string>()->default_value("max"), "packets per second (all threads), or max")
-        ("src-range", po::value<std::string>(), "source addresses to cycle through, CIDR (default: route's source)")
-        ("sport-range", po::value<std::string>()->default_value("1024-65535"), "source ports to cycle through")
-        ("threads", po::value<unsigned>()->default_value(1), "sender threads (each its own socket)")
-        ("batch", po::value<unsigned>()->default_value(256), "frames per send call (ring kick or sendmmsg)")
-        ("tx", po::value<std::string>()->default_value("auto"),
-         "ring (PACKET_TX_RING), sendmmsg, or auto (the ring, sendmmsg if it cannot be set up)")
-        ("payload", po::value<unsigned>()->default_value(0), "UDP payload bytes")
-        ("ttl", po::value<unsigned>()->default_value(64), "IP TTL / hop limit")
-        ("quiet", po::bool_switch(), "no live progress line");
+    d.add_options()("kind", po::value<std::string>()->default_value("syn"), "syn, ack or udp")(
+        "dst", po::value<std::string>()->required(), "destination ADDR:PORT")(
+        "count", po::value<std::uint64_t>(), "total packets to send")(
+        "duration", po::value<double>(), "seconds to send for")(
+        "rate", po::value<std::string>()->default_value("max"),
+        "packets per second (all threads), or max")(
+        "src-range", po::value<std::string>(),
+        "source addresses to cycle through, CIDR (default: route's source)")(
+        "sport-range", po::value<std::string>()->default_value("1024-65535"),
+        "source ports to cycle through")("threads", po::value<unsigned>()->default_value(1),
+                                         "sender threads (each its own socket)")(
+        "batch", po::value<unsigned>()->default_value(256),
+        "frames per send call (ring kick or sendmmsg)")(
+        "tx", po::value<std::string>()->default_value("auto"),
+        "ring (PACKET_TX_RING), sendmmsg, or auto (the ring, sendmmsg if it cannot be set up)")(
+        "payload", po::value<unsigned>()->default_value(0), "UDP payload bytes")(
+        "ttl", po::value<unsigned>()->default_value(64), "IP TTL / hop limit")(
+        "quiet", po::bool_switch(), "no live progress line");
     const auto vm = parse_command_line(
         {"tcplab gen flood --kind syn|ack|udp --dst ADDR:PORT (--count N | --duration S) [options]",
          "Sends a bounded flood of crafted frames straight to the egress interface (AF_PACKET\n"
          "TX ring, sendmmsg as fallback; qdisc bypassed) at a precise rate or as fast as\n"
          "possible. Always bounded: --count, --duration, or both (whichever ends first). Live\n"
          "progress on stderr, summary on stdout.",
-         "example: tcplab gen flood --kind syn --dst 198.19.1.2:80 --rate max --duration 5 --threads 2"},
+         "example: tcplab gen flood --kind syn --dst 198.19.1.2:80 --rate max --duration 5 "
+         "--threads 2"},
         d, args);
     if (!vm) {
         return kExitOk;
@@ -360,11 +374,13 @@ int run_flood_command(const Args& args) {
         std::fprintf(stderr, "notice: sent with sendmmsg, the TX ring was unavailable (%s)\n",
                      result.fallback_reason.c_str());
     }
-    std::printf("flood %s to %s via %s: %llu packets in %.3f s = %.0f pps, %.1f Mbit/s "
-                "(%zu-byte frames), %llu errors, %u thread(s)\n",
-                gen::to_string(o.kind), o.dst.to_string().c_str(), result.interface.c_str(),
-                static_cast<unsigned long long>(result.packets), result.elapsed.count(), result.pps(),
-                result.mbps(), result.frame_size, static_cast<unsigned long long>(result.errors), o.threads);
+    std::printf(
+        "flood %s to %s via %s: %llu packets in %.3f s = %.0f pps, %.1f Mbit/s "
+        "(%zu-byte frames), %llu errors, %u thread(s)\n",
+        gen::to_string(o.kind), o.dst.to_string().c_str(), result.interface.c_str(),
+        static_cast<unsigned long long>(result.packets), result.elapsed.count(), result.pps(),
+        result.mbps(), result.frame_size, static_cast<unsigned long long>(result.errors),
+        o.threads);
     return kExitOk;
 }
 

@@ -1,13 +1,14 @@
-// tcplab scenario list | run NAME|FILE [--out DIR] [--seed N] [--backend auto|tc|userspace] [--vm] [--repeat N [--vary-seed]]
+// tcplab scenario list | run NAME|FILE [--out DIR] [--seed N] [--backend auto|tc|userspace] [--vm]
+// [--repeat N [--vary-seed]]
 //                 | compare RUN_DIR_A RUN_DIR_B
 #include <iomanip>
 #include <iostream>
 
 #include "app/cli.hpp"
-#include "packet/errors.hpp"
 #include "netem/backend_compare.hpp"
 #include "netem/scenario_runner.hpp"
 #include "netem/scenario_spec.hpp"
+#include "packet/errors.hpp"
 
 namespace tcplab::app {
 
@@ -30,28 +31,35 @@ int list_command(const Args& args) {
 int run_command(const Args& args) {
     const CommandSpec spec{
         "tcplab scenario run NAME|FILE.ini [options]   (needs root)",
-        "Builds the client-router-server namespaces, impairs the path, runs the scenario's traffic,\n"
+        "Builds the client-router-server namespaces, impairs the path, runs the scenario's "
+        "traffic,\n"
         "captures at both ends, analyzes both captures and checks the verdicts against the faults\n"
         "that were injected. Writes client.pcap, server.pcap, ledger.jsonl, analysis.json,\n"
         "report.json, report.txt and timeseq.svg to --out. Exit 0 iff every check passed, 1 if a\n"
         "check failed, 2 bad usage or scenario file, 3 environment (not root, tool missing).",
-        "examples:\n  sudo tcplab scenario run loss10\n  sudo tcplab scenario run synloss --seed 7 --out /tmp/syn\n"
-        "  sudo tcplab scenario run my.ini --repeat 5\n  sudo tcplab scenario run loss10 --backend tc --vm"};
+        "examples:\n  sudo tcplab scenario run loss10\n  sudo tcplab scenario run synloss --seed 7 "
+        "--out /tmp/syn\n"
+        "  sudo tcplab scenario run my.ini --repeat 5\n  sudo tcplab scenario run loss10 --backend "
+        "tc --vm"};
     po::options_description options("options");
     netem::RunOptions run;
     std::string out;
-    options.add_options()
-        ("scenario", po::value<std::string>(&run.scenario)->required(), "scenario name or .ini file")
-        ("out", po::value<std::string>(&out), "output directory (default ./tcplab-runs/NAME-TIMESTAMP)")
-        ("seed", po::value<std::uint64_t>(), "override the scenario's seed")
-        ("backend", po::value<std::string>(&run.backend)->default_value("auto"),
-         "impairment backend: auto (tc if the kernel has sch_netem, else userspace), tc, userspace")
-        ("vm", po::bool_switch(&run.vm), "run the whole scenario inside a User-Mode Linux guest (real netem)")
-        ("repeat", po::value<int>(&run.repeat)->default_value(1),
-         "run N times with the same seed: a table of retransmissions, RTOs, handshake time and goodput "
-         "(min/median/max/sd), and whether every run dropped the same segments (out dir: run-1..N, summary.txt)")
-        ("vary-seed", po::bool_switch(&run.vary_seed), "with --repeat: use seed, seed+1, ... (a sweep, not a replay)")
-        ("quiet,q", po::bool_switch(&run.quiet), "no progress lines, only the final result");
+    options.add_options()("scenario", po::value<std::string>(&run.scenario)->required(),
+                          "scenario name or .ini file")(
+        "out", po::value<std::string>(&out),
+        "output directory (default ./tcplab-runs/NAME-TIMESTAMP)")(
+        "seed", po::value<std::uint64_t>(), "override the scenario's seed")(
+        "backend", po::value<std::string>(&run.backend)->default_value("auto"),
+        "impairment backend: auto (tc if the kernel has sch_netem, else userspace), tc, userspace")(
+        "vm", po::bool_switch(&run.vm),
+        "run the whole scenario inside a User-Mode Linux guest (real netem)")(
+        "repeat", po::value<int>(&run.repeat)->default_value(1),
+        "run N times with the same seed: a table of retransmissions, RTOs, handshake time and "
+        "goodput "
+        "(min/median/max/sd), and whether every run dropped the same segments (out dir: run-1..N, "
+        "summary.txt)")("vary-seed", po::bool_switch(&run.vary_seed),
+                        "with --repeat: use seed, seed+1, ... (a sweep, not a replay)")(
+        "quiet,q", po::bool_switch(&run.quiet), "no progress lines, only the final result");
     po::positional_options_description positional;
     positional.add("scenario", 1);
     const auto vm = parse_command_line(spec, options, args, &positional);
@@ -76,10 +84,14 @@ int run_command(const Args& args) {
 int compare_command(const Args& args) {
     const CommandSpec spec{
         "tcplab scenario compare RUN_DIR_A RUN_DIR_B",
-        "Compares two runs of one scenario, typically the same seed on two backends (e.g. --backend tc\n"
-        "--vm and --backend userspace). From each run's two captures (the dual-vantage diff): loss\n"
-        "rates per direction must agree within a two-proportion test at 99.9% (independent loss only),\n"
-        "mean one-way delays within max(5 ms, 10%) when a delay is configured, and both runs must have\n"
+        "Compares two runs of one scenario, typically the same seed on two backends (e.g. "
+        "--backend tc\n"
+        "--vm and --backend userspace). From each run's two captures (the dual-vantage diff): "
+        "loss\n"
+        "rates per direction must agree within a two-proportion test at 99.9% (independent loss "
+        "only),\n"
+        "mean one-way delays within max(5 ms, 10%) when a delay is configured, and both runs must "
+        "have\n"
         "passed their own checks.\n"
         "Prints a Markdown table. Exit 0 if they agree, 1 if not, 2 if a directory is not a run.",
         "example:\n  sudo tcplab scenario run loss10 --backend tc --vm --out /tmp/tc\n"
@@ -88,9 +100,9 @@ int compare_command(const Args& args) {
     po::options_description options("options");
     std::string a;
     std::string b;
-    options.add_options()
-        ("run-a", po::value<std::string>(&a)->required(), "first run's --out directory")
-        ("run-b", po::value<std::string>(&b)->required(), "second run's --out directory");
+    options.add_options()("run-a", po::value<std::string>(&a)->required(),
+                          "first run's --out directory")(
+        "run-b", po::value<std::string>(&b)->required(), "second run's --out directory");
     po::positional_options_description positional;
     positional.add("run-a", 1).add("run-b", 1);
     if (!parse_command_line(spec, options, args, &positional)) {

@@ -50,15 +50,16 @@ int run_vm_run(const Args& args) {
     }
 
     po::options_description options("options");
-    options.add_options()                                                    //
+    options.add_options()  //
         ("rw", po::value<std::vector<std::string>>()->composing(),
          "host directory writable in the guest at the same path (repeatable)")  //
         ("timeout", po::value<long>()->default_value(600),
-         "seconds until the guest is killed, boot and poweroff included")  //
+         "seconds until the guest is killed, boot and poweroff included")                        //
         ("mem", po::value<std::string>()->default_value("512M"), "guest memory, e.g. 256M, 1G")  //
         ("env", po::value<std::vector<std::string>>()->composing(),
          "NAME=VALUE exported for CMD (repeatable)")  //
-        ("console", po::bool_switch(), "also show the guest console (kernel messages) on stderr")  //
+        ("console", po::bool_switch(),
+         "also show the guest console (kernel messages) on stderr")  //
         ("uml", po::value<std::string>()->default_value("/usr/bin/linux.uml"),
          "the UML kernel binary");
     const auto vm = parse_command_line(kSpec, options, own);
@@ -89,23 +90,23 @@ int run_vm_run(const Args& args) {
     }
     const bool show_console = (*vm)["console"].as<bool>();
 
-    const auto result = netem::run_in_vm(vm_options, [&](netem::VmStream stream,
-                                                         std::string_view chunk) {
-        switch (stream) {
-            case netem::VmStream::command_stdout:
-                std::cout.write(chunk.data(), static_cast<std::streamsize>(chunk.size()));
-                std::cout.flush();
-                break;
-            case netem::VmStream::command_stderr:
-                std::cerr.write(chunk.data(), static_cast<std::streamsize>(chunk.size()));
-                break;
-            case netem::VmStream::console:
-                if (show_console) {
+    const auto result =
+        netem::run_in_vm(vm_options, [&](netem::VmStream stream, std::string_view chunk) {
+            switch (stream) {
+                case netem::VmStream::command_stdout:
+                    std::cout.write(chunk.data(), static_cast<std::streamsize>(chunk.size()));
+                    std::cout.flush();
+                    break;
+                case netem::VmStream::command_stderr:
                     std::cerr.write(chunk.data(), static_cast<std::streamsize>(chunk.size()));
-                }
-                break;
-        }
-    });
+                    break;
+                case netem::VmStream::console:
+                    if (show_console) {
+                        std::cerr.write(chunk.data(), static_cast<std::streamsize>(chunk.size()));
+                    }
+                    break;
+            }
+        });
     if (result.timed_out) {
         std::cerr << "tcplab vm: timed out after " << timeout
                   << " s; the guest and all UML processes were killed\n";
@@ -119,8 +120,8 @@ int run_vm_run(const Args& args) {
 int run_vm(const Args& args) {
     if (args.empty() || args.front() == "--help" || args.front() == "-h") {
         (args.empty() ? std::cerr : std::cout)
-            << "usage: " << kSpec.usage << "\n\n" << kSpec.description
-            << "\n\n(tcplab vm run --help lists the options)\n";
+            << "usage: " << kSpec.usage << "\n\n"
+            << kSpec.description << "\n\n(tcplab vm run --help lists the options)\n";
         return args.empty() ? kExitUsage : kExitOk;
     }
     if (args.front() != "run") {

@@ -19,12 +19,16 @@ struct Subcommand {
 };
 
 constexpr Subcommand kSubcommands[] = {
-    {"analyze", tcplab::app::run_analyze, "TCP analysis of pcap/pcapng files (handshake, teardown, retransmissions, RTO)"},
-    {"ca", tcplab::app::run_ca, "certificate authority: init, issue server/client certificates, show"},
+    {"analyze", tcplab::app::run_analyze,
+     "TCP analysis of pcap/pcapng files (handshake, teardown, retransmissions, RTO)"},
+    {"ca", tcplab::app::run_ca,
+     "certificate authority: init, issue server/client certificates, show"},
     {"tls", tcplab::app::run_tls, "mTLS server and client (greeting, echo, sink; bulk transfer)"},
-    {"gen", tcplab::app::run_gen, "raw-socket packet crafting: syn, handshake, data, fin, rst, flood"},
+    {"gen", tcplab::app::run_gen,
+     "raw-socket packet crafting: syn, handshake, data, fin, rst, flood"},
     {"net", tcplab::app::run_net, "client-router-server namespaces: up, down, status, exec"},
-    {"scenario", tcplab::app::run_scenario, "run a loss experiment and check verdicts against injected faults"},
+    {"scenario", tcplab::app::run_scenario,
+     "run a loss experiment and check verdicts against injected faults"},
     {"vm", tcplab::app::run_vm, "run a command inside a User-Mode Linux guest with real sch_netem"},
 };
 

@@ -50,7 +50,8 @@ std::uint32_t sum16(const std::uint8_t* p, std::size_t n) {
 
 int main(int argc, char** argv) {
     if (argc != 8) {
-        std::fprintf(stderr, "usage: %s IFNAME SRC_MAC DST_MAC SRC_IP DST_IP DST_PORT SECONDS\n", argv[0]);
+        std::fprintf(stderr, "usage: %s IFNAME SRC_MAC DST_MAC SRC_IP DST_IP DST_PORT SECONDS\n",
+                     argv[0]);
         return 2;
     }
     std::uint8_t frame[54] = {};
@@ -66,8 +67,8 @@ int main(int argc, char** argv) {
     frame[12] = 0x08;  // IPv4
     std::uint8_t* ip = frame + 14;
     ip[0] = 0x45;
-    ip[3] = 40;        // total length
-    ip[6] = 0x40;      // DF
+    ip[3] = 40;    // total length
+    ip[6] = 0x40;  // DF
     ip[8] = 64;
     ip[9] = 6;
     std::memcpy(ip + 12, &src, 4);
@@ -77,13 +78,15 @@ int main(int argc, char** argv) {
     ip[11] = static_cast<std::uint8_t>(ip_sum);
     std::uint8_t* tcp = ip + 20;
     const int port = std::atoi(argv[6]);
-    tcp[0] = 0x9c; tcp[1] = 0x40;  // 40000
+    tcp[0] = 0x9c;
+    tcp[1] = 0x40;  // 40000
     tcp[2] = static_cast<std::uint8_t>(port >> 8);
     tcp[3] = static_cast<std::uint8_t>(port);
-    tcp[7] = 1;                    // seq 1
+    tcp[7] = 1;  // seq 1
     tcp[12] = 0x50;
-    tcp[13] = 0x02;                // SYN
-    tcp[14] = 0xfa; tcp[15] = 0xf0;  // window 64240
+    tcp[13] = 0x02;  // SYN
+    tcp[14] = 0xfa;
+    tcp[15] = 0xf0;  // window 64240
     std::uint32_t pseudo = sum16(ip + 12, 8) + 6 + 20;
     const std::uint16_t tcp_sum = fold(pseudo + sum16(tcp, 20));
     tcp[16] = static_cast<std::uint8_t>(tcp_sum >> 8);
@@ -121,7 +124,8 @@ int main(int argc, char** argv) {
             sent += static_cast<unsigned long long>(n);
         }
     }
-    const double took = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+    const double took =
+        std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
     std::printf("sendmmsg_loop: %llu packets in %.3f s = %.0f pps\n", sent, took, sent / took);
     close(fd);
     return 0;

@@ -14,7 +14,7 @@ namespace {
 
 using tcplab::packet::LinkType;
 
-constexpr std::array kLinks{LinkType::null_loopback, LinkType::ethernet, LinkType::raw,
+constexpr std::array kLinks{LinkType::null_loopback, LinkType::ethernet,  LinkType::raw,
                             LinkType::loop,          LinkType::linux_sll, LinkType::ipv4,
                             LinkType::ipv6,          LinkType::linux_sll2};
 

@@ -10,9 +10,8 @@
 #include <cstdint>
 #include <cstdio>
 #include <cstdlib>
-#include <string_view>
-
 #include <nlohmann/json.hpp>
+#include <string_view>
 
 #include "analyzer/output.hpp"
 #include "analyzer/pcap_reader.hpp"
@@ -55,8 +54,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     if (check_json) std::rewind(json.file);
     try {
         // fmemopen only reads here ("r"); it takes a non-const pointer for its write modes.
-        PcapReader reader(::fmemopen(const_cast<std::uint8_t*>(data), size - 1, "r"),
-                          "input.pcap");
+        PcapReader reader(::fmemopen(const_cast<std::uint8_t*>(data), size - 1, "r"), "input.pcap");
         (void)analyze_capture(reader, options, check_json ? json.out : discard);
     } catch (const tcplab::UsageError&) {
         return 0;  // rejected with a message (exit 2): nothing more to check

@@ -1,7 +1,7 @@
 // Replays every file under the directories given on the command line through
 // LLVMFuzzerTestOneInput (the normal, non-libFuzzer build): committed seeds and regression inputs
-// run on every ctest, so a fixed crash stays fixed. Exits 2 when nothing at all is found or a file is unreadable; a
-// crash is a crash (the test fails with the signal).
+// run on every ctest, so a fixed crash stays fixed. Exits 2 when nothing at all is found or a file
+// is unreadable; a crash is a crash (the test fails with the signal).
 #include <algorithm>
 #include <cstdint>
 #include <cstdio>

@@ -21,8 +21,10 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
         return 0;
     }
     const auto problems = tcplab::netem::validate(spec.impairment);
-    if (!problems.empty() || spec.traffic.empty() || !(spec.timeout_s > 0 && spec.timeout_s <= 3600)) {
-        std::fprintf(stderr, "parse_scenario accepted an invalid scenario (timeout %g)\n", spec.timeout_s);
+    if (!problems.empty() || spec.traffic.empty() ||
+        !(spec.timeout_s > 0 && spec.timeout_s <= 3600)) {
+        std::fprintf(stderr, "parse_scenario accepted an invalid scenario (timeout %g)\n",
+                     spec.timeout_s);
         std::abort();
     }
     return 0;

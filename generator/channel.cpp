@@ -25,12 +25,13 @@ std::uint32_t random_u32() {
 }
 
 SegmentChannel::SegmentChannel(const ChannelConfig& config)
-    : config_(config), sender_(config.src.family), ip_id_(static_cast<std::uint16_t>(random_u32())) {
+    : config_(config),
+      sender_(config.src.family),
+      ip_id_(static_cast<std::uint16_t>(random_u32())) {
     check_same_family(config.src, config.dst.address);
 }
 
-bool SegmentChannel::send(const packet::TcpHeader& tcp,
-                                               std::span<const std::uint8_t> payload) {
+bool SegmentChannel::send(const packet::TcpHeader& tcp, std::span<const std::uint8_t> payload) {
     packet::IpParams ip;
     ip.src = config_.src;
     ip.dst = config_.dst.address;

@@ -23,7 +23,7 @@ struct ChannelConfig {
 };
 
 struct IncomingSegment {
-    packet::Dissected packet;                 // packet.tcp is the header
+    packet::Dissected packet;  // packet.tcp is the header
     std::vector<std::uint8_t> payload;
     std::chrono::steady_clock::time_point at;
 };

@@ -1,8 +1,8 @@
 #include "generator/flood.hpp"
 
+#include <arpa/inet.h>
 #include <linux/if_ether.h>
 #include <linux/if_packet.h>
-#include <arpa/inet.h>
 #include <sys/socket.h>
 
 #include <algorithm>
@@ -10,8 +10,8 @@
 #include <cerrno>
 #include <cstring>
 #include <exception>
-#include <mutex>
 #include <memory>
+#include <mutex>
 #include <thread>
 #include <utility>
 
@@ -36,9 +36,12 @@ FloodKind parse_flood_kind(const std::string& text) {
 
 const char* to_string(FloodKind kind) {
     switch (kind) {
-        case FloodKind::syn: return "syn";
-        case FloodKind::ack: return "ack";
-        case FloodKind::udp: return "udp";
+        case FloodKind::syn:
+            return "syn";
+        case FloodKind::ack:
+            return "ack";
+        case FloodKind::udp:
+            return "udp";
     }
     return "?";
 }
@@ -52,9 +55,12 @@ FloodTx parse_flood_tx(const std::string& text) {
 
 const char* to_string(FloodTx tx) {
     switch (tx) {
-        case FloodTx::automatic: return "auto";
-        case FloodTx::ring: return "ring";
-        case FloodTx::sendmmsg: return "sendmmsg";
+        case FloodTx::automatic:
+            return "auto";
+        case FloodTx::ring:
+            return "ring";
+        case FloodTx::sendmmsg:
+            return "sendmmsg";
     }
     return "?";
 }
@@ -66,7 +72,8 @@ void validate(const FloodOptions& options) {
     if (options.count && *options.count == 0) {
         throw UsageError("--count must be positive");
     }
-    if (options.duration && (options.duration->count() <= 0 || *options.duration > std::chrono::hours(1))) {
+    if (options.duration &&
+        (options.duration->count() <= 0 || *options.duration > std::chrono::hours(1))) {
         throw UsageError("--duration must be in (0, 3600] seconds");
     }
     if (options.threads == 0 || options.threads > 64) {
@@ -98,7 +105,7 @@ void validate(const FloodOptions& options) {
 namespace {
 
 constexpr std::size_t kFramesPerThread = 1024;  // sendmmsg: the cycle of prebuilt frames
-constexpr std::size_t kRingSlots = 4096;        // ring: slots per thread (512 KiB of 128-byte slots)
+constexpr std::size_t kRingSlots = 4096;  // ring: slots per thread (512 KiB of 128-byte slots)
 constexpr auto kRingStall = std::chrono::seconds(1);  // no slot back for this long: give up
 
 struct SharedCounters {
@@ -157,7 +164,8 @@ public:
         }
         std::uint32_t want = plan_.batch;
         if (plan_.count) {
-            want = static_cast<std::uint32_t>(std::min<std::uint64_t>(want, *plan_.count - attempted_));
+            want = static_cast<std::uint32_t>(
+                std::min<std::uint64_t>(want, *plan_.count - attempted_));
         }
         const std::uint32_t n = pacer_.due(now, want);
         if (n == 0) {
@@ -236,7 +244,8 @@ void mmsg_sender(const SenderPlan& plan, int fd, SharedCounters& counters) {
         const int sent = ::sendmmsg(fd, &messages[next], n, 0);
         if (sent < 0) {
             const int err = errno;
-            if (err != ENOBUFS && err != EAGAIN && err != EINTR && err != ENETDOWN && err != ENXIO) {
+            if (err != ENOBUFS && err != EAGAIN && err != EINTR && err != ENETDOWN &&
+                err != ENXIO) {
                 throw SystemError(std::string("sendmmsg: ") + std::strerror(err));
             }
             tally.failed(n);
@@ -298,7 +307,8 @@ void ring_sender(const SenderPlan& plan, TxRing& ring, SharedCounters& counters)
                     break;
                 }
                 const auto limit = std::min<Clock::duration>(kRingStall, plan.end - now);
-                if (!ring.wait_writable(next, std::chrono::duration_cast<std::chrono::microseconds>(limit)) &&
+                if (!ring.wait_writable(
+                        next, std::chrono::duration_cast<std::chrono::microseconds>(limit)) &&
                     Clock::now() < plan.end) {
                     throw SystemError("flood: the tx ring sent nothing back for 1 s");
                 }
@@ -328,7 +338,8 @@ void ring_sender(const SenderPlan& plan, TxRing& ring, SharedCounters& counters)
         if (in_flight[slot] == 0) {
             continue;
         }
-        const auto left = std::max<Clock::duration>(Clock::duration::zero(), deadline - Clock::now());
+        const auto left =
+            std::max<Clock::duration>(Clock::duration::zero(), deadline - Clock::now());
         if (ring.wait_writable(slot, std::chrono::duration_cast<std::chrono::microseconds>(left))) {
             reclaim(slot);
         } else {
@@ -355,7 +366,8 @@ SenderSocket open_sender_socket(const FloodOptions& options, const SenderPlan& p
             if (plan.count) {
                 slots = std::min<std::uint64_t>(slots, std::max<std::uint64_t>(*plan.count, 64));
             }
-            socket.ring = std::make_unique<TxRing>(plan.ifindex, plan.ether_type, plan.frames->size(), slots);
+            socket.ring =
+                std::make_unique<TxRing>(plan.ifindex, plan.ether_type, plan.frames->size(), slots);
             return socket;
         } catch (const SystemError& e) {
             if (options.tx == FloodTx::ring) {
@@ -377,7 +389,8 @@ FloodResult run_flood(const FloodOptions& options,
     (void)open_flood_socket();
     const EgressPath path = resolve_egress(options.dst.address, std::chrono::seconds(3));
     if (!options.src_range && path.source.family != options.dst.address.family) {
-        throw UsageError("no source address for " + options.dst.address.to_string() + "; give --src-range");
+        throw UsageError("no source address for " + options.dst.address.to_string() +
+                         "; give --src-range");
     }
     const FloodFrames frames(options, path.source, path.source_mac, path.next_hop_mac);
     std::vector<SenderPlan> plans(options.threads);
@@ -389,7 +402,8 @@ FloodResult run_flood(const FloodOptions& options,
         plan.thread_index = t;
         plan.threads = options.threads;
         if (options.count) {
-            plan.count = *options.count / options.threads + (t < *options.count % options.threads ? 1 : 0);
+            plan.count =
+                *options.count / options.threads + (t < *options.count % options.threads ? 1 : 0);
         }
         plan.rate = options.rate / options.threads;
         plan.batch = options.batch;

@@ -31,16 +31,17 @@ const char* to_string(FloodTx tx);
 struct FloodOptions {
     FloodKind kind = FloodKind::syn;
     packet::Endpoint dst;
-    std::optional<AddressRange> src_range;   // default: the route's preferred source address
-    std::uint16_t sport_low = 1024;          // source ports cycle through [low, high]
+    std::optional<AddressRange> src_range;  // default: the route's preferred source address
+    std::uint16_t sport_low = 1024;         // source ports cycle through [low, high]
     std::uint16_t sport_high = 65535;
-    std::optional<std::uint64_t> count;      // total packets (over all threads)
+    std::optional<std::uint64_t> count;  // total packets (over all threads)
     std::optional<std::chrono::milliseconds> duration;
-    double rate = 0;                         // packets per second over all threads; 0 = max
+    double rate = 0;  // packets per second over all threads; 0 = max
     unsigned threads = 1;
-    unsigned batch = 256;                    // frames per sendto()/sendmmsg (256: fewer syscalls, measured ~5% over 64)
+    unsigned batch =
+        256;  // frames per sendto()/sendmmsg (256: fewer syscalls, measured ~5% over 64)
     FloodTx tx = FloodTx::automatic;
-    std::uint16_t payload = 0;               // UDP payload bytes (TCP floods carry none)
+    std::uint16_t payload = 0;  // UDP payload bytes (TCP floods carry none)
     std::uint8_t ttl = 64;
 };
 
@@ -51,27 +52,30 @@ struct FloodProgress {
 };
 
 struct FloodResult {
-    std::uint64_t packets = 0;     // frames the kernel accepted
-    std::uint64_t errors = 0;      // frames it refused (queue full, interface down)
-    std::uint64_t bytes = 0;       // link-layer bytes of the accepted frames
+    std::uint64_t packets = 0;  // frames the kernel accepted
+    std::uint64_t errors = 0;   // frames it refused (queue full, interface down)
+    std::uint64_t bytes = 0;    // link-layer bytes of the accepted frames
     std::chrono::duration<double> elapsed{0};
     std::string interface;
-    std::size_t frame_size = 0;    // bytes of one frame (Ethernet header included)
-    FloodTx tx = FloodTx::ring;    // the path actually used (ring or sendmmsg)
-    std::string fallback_reason;   // why the ring was not used (automatic mode), else empty
-    double pps() const { return elapsed.count() > 0 ? static_cast<double>(packets) / elapsed.count() : 0; }
-    double mbps() const { return elapsed.count() > 0 ? static_cast<double>(bytes) * 8 / elapsed.count() / 1e6 : 0; }
+    std::size_t frame_size = 0;   // bytes of one frame (Ethernet header included)
+    FloodTx tx = FloodTx::ring;   // the path actually used (ring or sendmmsg)
+    std::string fallback_reason;  // why the ring was not used (automatic mode), else empty
+    double pps() const {
+        return elapsed.count() > 0 ? static_cast<double>(packets) / elapsed.count() : 0;
+    }
+    double mbps() const {
+        return elapsed.count() > 0 ? static_cast<double>(bytes) * 8 / elapsed.count() / 1e6 : 0;
+    }
 };
 
 // Rejects an unbounded flood, zero threads, an empty port range... with UsageError.
 void validate(const FloodOptions& options);
 
 // The frames one sender thread cycles through (Ethernet + IP + TCP/UDP), for tests and benches.
-std::vector<std::vector<std::uint8_t>> build_flood_frames(const FloodOptions& options,
-                                                          const packet::IpAddress& default_src,
-                                                          const std::array<std::uint8_t, 6>& src_mac,
-                                                          const std::array<std::uint8_t, 6>& dst_mac,
-                                                          unsigned thread_index, std::size_t frames);
+std::vector<std::vector<std::uint8_t>> build_flood_frames(
+    const FloodOptions& options, const packet::IpAddress& default_src,
+    const std::array<std::uint8_t, 6>& src_mac, const std::array<std::uint8_t, 6>& dst_mac,
+    unsigned thread_index, std::size_t frames);
 
 // Runs the flood in the calling thread's network namespace. `progress` (may be empty) is called
 // from the calling thread about twice a second. Throws EnvironmentError without CAP_NET_RAW.

@@ -48,7 +48,8 @@ std::uint32_t words32(std::uint32_t v) { return (v >> 16) + (v & 0xffff); }
 }  // namespace
 
 FloodFrames::FloodFrames(const FloodOptions& options, const packet::IpAddress& default_src,
-                         const std::array<std::uint8_t, 6>& src_mac, const std::array<std::uint8_t, 6>& dst_mac)
+                         const std::array<std::uint8_t, 6>& src_mac,
+                         const std::array<std::uint8_t, 6>& dst_mac)
     : kind_(options.kind),
       v4_(options.dst.address.is_v4()),
       sport_low_(options.sport_low),
@@ -150,14 +151,13 @@ void FloodFrames::write(std::uint64_t k, std::uint8_t* frame) const {
     put16(l4 + 16, finish(sum));
 }
 
-std::vector<std::vector<std::uint8_t>> build_flood_frames(const FloodOptions& options,
-                                                          const packet::IpAddress& default_src,
-                                                          const std::array<std::uint8_t, 6>& src_mac,
-                                                          const std::array<std::uint8_t, 6>& dst_mac,
-                                                          unsigned thread_index, std::size_t frames) {
+std::vector<std::vector<std::uint8_t>> build_flood_frames(
+    const FloodOptions& options, const packet::IpAddress& default_src,
+    const std::array<std::uint8_t, 6>& src_mac, const std::array<std::uint8_t, 6>& dst_mac,
+    unsigned thread_index, std::size_t frames) {
     const FloodFrames model(options, default_src, src_mac, dst_mac);
-    std::vector<std::vector<std::uint8_t>> out(frames, std::vector<std::uint8_t>(model.bytes().begin(),
-                                                                                model.bytes().end()));
+    std::vector<std::vector<std::uint8_t>> out(
+        frames, std::vector<std::uint8_t>(model.bytes().begin(), model.bytes().end()));
     for (std::size_t i = 0; i < frames; ++i) {
         model.write(std::uint64_t{i} * options.threads + thread_index, out[i].data());
     }

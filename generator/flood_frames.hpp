@@ -17,7 +17,8 @@ namespace tcplab::gen {
 class FloodFrames {
 public:
     FloodFrames(const FloodOptions& options, const packet::IpAddress& default_src,
-                const std::array<std::uint8_t, 6>& src_mac, const std::array<std::uint8_t, 6>& dst_mac);
+                const std::array<std::uint8_t, 6>& src_mac,
+                const std::array<std::uint8_t, 6>& dst_mac);
 
     // The template (frame 0's constant bytes); copy it into a buffer once, then write() any k.
     std::span<const std::uint8_t> bytes() const { return template_; }
@@ -33,9 +34,9 @@ private:
     std::vector<std::uint32_t> source_sums_;  // one's-complement sum of each source address
     std::uint16_t sport_low_;
     std::uint64_t ports_;
-    std::size_t l4_;                          // offset of the TCP/UDP header in the frame
-    std::uint32_t ip_base_ = 0;               // folded sum: IPv4 header without id, source, checksum
-    std::uint32_t l4_base_ = 0;               // folded sum: pseudo-header + segment, no varying fields
+    std::size_t l4_;             // offset of the TCP/UDP header in the frame
+    std::uint32_t ip_base_ = 0;  // folded sum: IPv4 header without id, source, checksum
+    std::uint32_t l4_base_ = 0;  // folded sum: pseudo-header + segment, no varying fields
 };
 
 }  // namespace tcplab::gen

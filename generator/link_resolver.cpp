@@ -3,8 +3,8 @@
 #include <arpa/inet.h>
 #include <net/if.h>
 #include <net/if_arp.h>
-#include <sys/ioctl.h>
 #include <netinet/in.h>
+#include <sys/ioctl.h>
 #include <sys/socket.h>
 
 #include <cstdio>
@@ -37,7 +37,8 @@ RouteInfo parse_route_json(const std::string& json) {
 std::optional<MacAddress> parse_mac(const std::string& text) {
     MacAddress mac{};
     unsigned v[6];
-    if (std::sscanf(text.c_str(), "%2x:%2x:%2x:%2x:%2x:%2x", &v[0], &v[1], &v[2], &v[3], &v[4], &v[5]) != 6) {
+    if (std::sscanf(text.c_str(), "%2x:%2x:%2x:%2x:%2x:%2x", &v[0], &v[1], &v[2], &v[3], &v[4],
+                    &v[5]) != 6) {
         return std::nullopt;
     }
     for (int i = 0; i < 6; ++i) {
@@ -92,7 +93,8 @@ void trigger_neighbour_resolution(const packet::IpAddress& dst) {
         std::memcpy(&sin6->sin6_addr, dst.bytes.data(), 16);
         length = sizeof *sin6;
     }
-    (void)::sendto(fd.get(), "", 0, MSG_DONTWAIT, reinterpret_cast<const sockaddr*>(&storage), length);
+    (void)::sendto(fd.get(), "", 0, MSG_DONTWAIT, reinterpret_cast<const sockaddr*>(&storage),
+                   length);
 }
 
 std::optional<MacAddress> interface_mac(const std::string& name) {
@@ -102,7 +104,8 @@ std::optional<MacAddress> interface_mac(const std::string& name) {
         return std::nullopt;
     }
     std::memcpy(request.ifr_name, name.c_str(), name.size());
-    if (::ioctl(fd.get(), SIOCGIFHWADDR, &request) != 0 || request.ifr_hwaddr.sa_family != ARPHRD_ETHER) {
+    if (::ioctl(fd.get(), SIOCGIFHWADDR, &request) != 0 ||
+        request.ifr_hwaddr.sa_family != ARPHRD_ETHER) {
         return std::nullopt;
     }
     MacAddress mac{};
@@ -139,13 +142,15 @@ EgressPath resolve_egress(const packet::IpAddress& dst, std::chrono::millisecond
     // thread may have entered another one (ScopedNetns).
     const auto own = interface_mac(info.dev);
     if (!own) {
-        throw EnvironmentError("interface " + info.dev + " has no Ethernet address; flood needs one");
+        throw EnvironmentError("interface " + info.dev +
+                               " has no Ethernet address; flood needs one");
     }
     path.source_mac = *own;
     const auto deadline = std::chrono::steady_clock::now() + wait;
     bool triggered = false;
     for (;;) {
-        const auto neigh = run_command({"ip", "-j", "neigh", "show", "to", hop_text, "dev", info.dev});
+        const auto neigh =
+            run_command({"ip", "-j", "neigh", "show", "to", hop_text, "dev", info.dev});
         if (auto mac = parse_neigh_json(neigh.output, hop_text)) {
             path.next_hop_mac = *mac;
             return path;

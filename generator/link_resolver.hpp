@@ -16,12 +16,12 @@ namespace tcplab::gen {
 using MacAddress = std::array<std::uint8_t, 6>;
 
 struct EgressPath {
-    std::string interface;        // e.g. "veth0"
+    std::string interface;  // e.g. "veth0"
     int ifindex = 0;
-    packet::IpAddress source;     // the kernel's preferred source address for dst
-    packet::IpAddress next_hop;   // the gateway, or dst itself when on-link
+    packet::IpAddress source;    // the kernel's preferred source address for dst
+    packet::IpAddress next_hop;  // the gateway, or dst itself when on-link
     MacAddress source_mac{};
-    MacAddress next_hop_mac{};    // all zero on loopback
+    MacAddress next_hop_mac{};  // all zero on loopback
 };
 
 // Parses `ip -j route get` output (a JSON array with one route). Exposed for unit tests.

@@ -22,8 +22,9 @@ Pacer::Clock::duration Pacer::wait(Clock::time_point now) const {
     if (rate_ <= 0) {
         return Clock::duration::zero();
     }
-    const auto next_due = start_ + std::chrono::duration_cast<Clock::duration>(
-                                       std::chrono::duration<double>(static_cast<double>(sent_) / rate_));
+    const auto next_due =
+        start_ + std::chrono::duration_cast<Clock::duration>(
+                     std::chrono::duration<double>(static_cast<double>(sent_) / rate_));
     return next_due > now ? next_due - now : Clock::duration::zero();
 }
 

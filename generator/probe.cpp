@@ -11,16 +11,20 @@ using Clock = std::chrono::steady_clock;
 
 const char* to_string(ProbeReply reply) {
     switch (reply) {
-        case ProbeReply::syn_ack: return "open (SYN-ACK)";
-        case ProbeReply::rst: return "closed (RST)";
-        case ProbeReply::none: return "no answer (filtered or no host)";
+        case ProbeReply::syn_ack:
+            return "open (SYN-ACK)";
+        case ProbeReply::rst:
+            return "closed (RST)";
+        case ProbeReply::none:
+            return "no answer (filtered or no host)";
     }
     return "?";
 }
 
 namespace {
 
-SynProbeAnswer probe_once(const SynProbeOptions& options, std::uint16_t sport, Transcript& transcript) {
+SynProbeAnswer probe_once(const SynProbeOptions& options, std::uint16_t sport,
+                          Transcript& transcript) {
     SegmentChannel channel(ChannelConfig{options.src, sport, options.dst, options.ttl});
     RelativeBase base;
     base.local_isn = packet::SeqNum(options.isn.value_or(random_u32()));
@@ -40,12 +44,14 @@ SynProbeAnswer probe_once(const SynProbeOptions& options, std::uint16_t sport, T
         transcript.note(sent_at, "send failed: " + channel.last_error());
     }
     transcript.add(sent_at, Direction::sent,
-                   format_segment(channel.last_sent(), 0, Direction::sent, base, syn.window, false), false);
+                   format_segment(channel.last_sent(), 0, Direction::sent, base, syn.window, false),
+                   false);
     SynProbeAnswer answer;
     answer.sport = sport;
     const auto deadline = sent_at + options.timeout;
     while (Clock::now() < deadline) {
-        auto in = channel.receive(std::chrono::ceil<std::chrono::milliseconds>(deadline - Clock::now()));
+        auto in =
+            channel.receive(std::chrono::ceil<std::chrono::milliseconds>(deadline - Clock::now()));
         if (!in) {
             break;
         }
@@ -68,7 +74,8 @@ SynProbeAnswer probe_once(const SynProbeOptions& options, std::uint16_t sport, T
             return answer;
         }
     }
-    transcript.note(Clock::now(), "no answer within " + std::to_string(options.timeout.count()) + " ms");
+    transcript.note(Clock::now(),
+                    "no answer within " + std::to_string(options.timeout.count()) + " ms");
     return answer;
 }
 
@@ -83,7 +90,8 @@ SynProbeResult run_syn_probe(const SynProbeOptions& options) {
     Transcript transcript;
     const std::uint16_t first = options.sport.value_or(random_port());
     for (unsigned i = 0; i < options.count; ++i) {
-        result.answers.push_back(probe_once(options, static_cast<std::uint16_t>(first + i), transcript));
+        result.answers.push_back(
+            probe_once(options, static_cast<std::uint16_t>(first + i), transcript));
     }
     result.transcript = transcript.lines();
     return result;

@@ -20,7 +20,7 @@ struct SynProbeOptions : SynSettings {
     std::vector<packet::TcpOption> extra_options;  // appended after the Linux layout
     std::uint16_t flags = packet::tcp_flag::kSyn;  // e.g. SYN|ECE|CWR for an ECN setup
     unsigned count = 1;
-    std::chrono::milliseconds timeout{3000};       // per probe
+    std::chrono::milliseconds timeout{3000};  // per probe
 };
 
 enum class ProbeReply : std::uint8_t { syn_ack, rst, none };
@@ -29,13 +29,13 @@ const char* to_string(ProbeReply reply);
 struct SynProbeAnswer {
     ProbeReply reply = ProbeReply::none;
     std::uint16_t sport = 0;
-    std::optional<packet::TcpHeader> header;             // the answer, when there was one
+    std::optional<packet::TcpHeader> header;  // the answer, when there was one
     std::optional<std::chrono::microseconds> rtt;
 };
 
 struct SynProbeResult {
-    std::vector<SynProbeAnswer> answers;   // one per probe
-    std::vector<std::string> transcript;   // sent and received lines, Wireshark style
+    std::vector<SynProbeAnswer> answers;  // one per probe
+    std::vector<std::string> transcript;  // sent and received lines, Wireshark style
 };
 
 SynProbeResult run_syn_probe(const SynProbeOptions& options);

@@ -7,8 +7,8 @@
 namespace tcplab::gen {
 
 struct CommandResult {
-    int exit_code = -1;   // -1 when killed by a signal
-    std::string output;   // stdout and stderr interleaved
+    int exit_code = -1;  // -1 when killed by a signal
+    std::string output;  // stdout and stderr interleaved
 };
 
 // Throws EnvironmentError when argv[0] cannot be executed (tool missing).

@@ -53,10 +53,17 @@ bool RawSender::send(std::span<const std::uint8_t> ip_packet, const packet::IpAd
     if (n < 0) {
         last_errno_ = errno;
         switch (errno) {
-            case ENOBUFS: case EAGAIN: case EINTR: case EHOSTUNREACH: case ENETUNREACH:
-            case EHOSTDOWN: case ENETDOWN: case EINVAL:  // EINVAL: neighbour resolution failed
+            case ENOBUFS:
+            case EAGAIN:
+            case EINTR:
+            case EHOSTUNREACH:
+            case ENETUNREACH:
+            case EHOSTDOWN:
+            case ENETDOWN:
+            case EINVAL:  // EINVAL: neighbour resolution failed
                 return false;
-            default: break;
+            default:
+                break;
         }
         throw SystemError("sendto " + dst.to_string() + ": " + std::strerror(errno));
     }

@@ -18,7 +18,8 @@ void RtoEstimator::on_rtt_sample(Duration rtt) {
 }
 
 void RtoEstimator::reset_backoff() {
-    rto_ = has_sample_ ? std::clamp(srtt_ + std::max(kGranularity, rttvar_ * 4), kMin, kMax) : kInitial;
+    rto_ = has_sample_ ? std::clamp(srtt_ + std::max(kGranularity, rttvar_ * 4), kMin, kMax)
+                       : kInitial;
 }
 
 void RtoEstimator::back_off() { rto_ = std::min(rto_ * 2, kMax); }

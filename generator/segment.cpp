@@ -40,7 +40,8 @@ SegmentSent send_segment(const SegmentOptions& options) {
     sent.packet = build_segment(options);
     RawSender sender(options.src.family);
     if (!sender.send(sent.packet, options.dst.address)) {
-        throw SystemError("sending to " + options.dst.to_string() + " failed: " + sender.last_error());
+        throw SystemError("sending to " + options.dst.to_string() +
+                          " failed: " + sender.last_error());
     }
     packet::InfoLine shown;
     shown.seq = options.seq;

@@ -16,13 +16,13 @@ struct SegmentOptions {
     packet::Endpoint dst;
     std::uint32_t seq = 0;
     std::uint32_t ack = 0;
-    std::uint16_t flags = 0;                  // tcp_flag bits
+    std::uint16_t flags = 0;  // tcp_flag bits
     std::uint16_t window = 64240;
     std::uint16_t urgent_pointer = 0;
     std::vector<packet::TcpOption> options;  // in wire order (max 40 bytes encoded)
     std::vector<std::uint8_t> payload;
     std::uint8_t ttl = 64;
-    bool bad_checksum = false;               // deliberately wrong TCP checksum
+    bool bad_checksum = false;  // deliberately wrong TCP checksum
 };
 
 struct SegmentSent {

@@ -11,8 +11,8 @@ namespace tcplab::gen {
 namespace {
 
 [[noreturn]] void bad(std::string_view flag_name, std::string_view text, std::string_view why) {
-    throw UsageError("--" + std::string(flag_name) + " '" + std::string(text) + "': " +
-                     std::string(why));
+    throw UsageError("--" + std::string(flag_name) + " '" + std::string(text) +
+                     "': " + std::string(why));
 }
 
 template <class T>
@@ -54,12 +54,14 @@ std::uint16_t parse_tcp_flags(std::string_view text, std::string_view flag_name)
     std::size_t pos = 0;
     while (pos <= text.size()) {
         const auto next = text.find_first_of(",+|", pos);
-        const auto word = upper(text.substr(pos, next == std::string_view::npos ? text.npos : next - pos));
+        const auto word =
+            upper(text.substr(pos, next == std::string_view::npos ? text.npos : next - pos));
         if (!word.empty()) {
             const auto* it = std::find_if(std::begin(kNames), std::end(kNames),
                                           [&](const auto& n) { return n.first == word; });
             if (it == std::end(kNames)) {
-                bad(flag_name, text, "unknown flag '" + word + "' (FIN SYN RST PSH ACK URG ECE CWR AE)");
+                bad(flag_name, text,
+                    "unknown flag '" + word + "' (FIN SYN RST PSH ACK URG ECE CWR AE)");
             }
             flags |= it->second;
         }
@@ -145,8 +147,9 @@ AddressRange parse_cidr(std::string_view text, std::string_view flag_name) {
     AddressRange range;
     range.base = parse_address(text.substr(0, slash), flag_name);
     const unsigned bits = range.base.is_v4() ? 32 : 128;
-    range.prefix = slash == std::string_view::npos ? bits
-                                                   : parse_number<unsigned>(text.substr(slash + 1), flag_name);
+    range.prefix = slash == std::string_view::npos
+                       ? bits
+                       : parse_number<unsigned>(text.substr(slash + 1), flag_name);
     if (range.prefix > bits) {
         bad(flag_name, text, "prefix length too long for the address family");
     }

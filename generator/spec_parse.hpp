@@ -21,7 +21,8 @@ packet::SackBlock parse_sack_block(std::string_view text, std::string_view flag_
 // "VAL:ECR" -> timestamps.
 packet::TcpTimestamps parse_timestamps(std::string_view text, std::string_view flag_name);
 // "40000-40100" (or one port) -> inclusive range.
-std::pair<std::uint16_t, std::uint16_t> parse_port_range(std::string_view text, std::string_view flag_name);
+std::pair<std::uint16_t, std::uint16_t> parse_port_range(std::string_view text,
+                                                         std::string_view flag_name);
 // An IP address; the message names the flag.
 packet::IpAddress parse_address(std::string_view text, std::string_view flag_name);
 // "ADDR:PORT" / "[v6]:PORT".
@@ -32,8 +33,8 @@ packet::Endpoint parse_endpoint(std::string_view text, std::string_view flag_nam
 struct AddressRange {
     packet::IpAddress base;
     unsigned prefix = 32;
-    std::uint64_t size() const;                        // number of usable addresses, capped 65536
-    packet::IpAddress at(std::uint64_t index) const;   // index < size()
+    std::uint64_t size() const;                       // number of usable addresses, capped 65536
+    packet::IpAddress at(std::uint64_t index) const;  // index < size()
 };
 AddressRange parse_cidr(std::string_view text, std::string_view flag_name);
 

@@ -17,9 +17,12 @@ using packet::SeqNum;
 
 const char* to_string(HandshakeOutcome outcome) {
     switch (outcome) {
-        case HandshakeOutcome::completed: return "completed";
-        case HandshakeOutcome::reset: return "reset";
-        case HandshakeOutcome::timeout: return "timeout";
+        case HandshakeOutcome::completed:
+            return "completed";
+        case HandshakeOutcome::reset:
+            return "reset";
+        case HandshakeOutcome::timeout:
+            return "timeout";
     }
     return "?";
 }
@@ -30,7 +33,7 @@ std::uint8_t payload_byte(std::uint64_t offset) {
 
 namespace {
 
-constexpr std::uint16_t kDefaultPeerMss = 536;  // RFC 9293 3.7.1 when the SYN-ACK has no MSS
+constexpr std::uint16_t kDefaultPeerMss = 536;       // RFC 9293 3.7.1 when the SYN-ACK has no MSS
 constexpr std::uint32_t kTimestampOptionSpace = 12;  // NOP NOP TS(10) on every segment
 constexpr auto kNever = std::chrono::steady_clock::time_point::max();
 
@@ -78,8 +81,8 @@ private:
     }
 
     std::uint32_t ts_now() const {
-        const auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(
-            Clock::now().time_since_epoch());
+        const auto ms =
+            std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now().time_since_epoch());
         return ts_offset_ + static_cast<std::uint32_t>(ms.count());
     }
 
@@ -92,16 +95,17 @@ private:
         }
         const bool sent = channel_.send(tcp, payload);
         if (!sent) {
-            transcript_.note(Clock::now(), "send failed: " + channel_.last_error() +
-                                               " (treated as a loss)");
+            transcript_.note(Clock::now(),
+                             "send failed: " + channel_.last_error() + " (treated as a loss)");
         }
         if (retransmission) {
             ++result_.retransmissions;
         }
-        transcript_.add(Clock::now(), Direction::sent,
-                        format_segment(channel_.last_sent(), static_cast<std::uint32_t>(payload.size()),
-                                       Direction::sent, base_, tcp.window, retransmission),
-                        retransmission);
+        transcript_.add(
+            Clock::now(), Direction::sent,
+            format_segment(channel_.last_sent(), static_cast<std::uint32_t>(payload.size()),
+                           Direction::sent, base_, tcp.window, retransmission),
+            retransmission);
     }
 
     void send_syn(bool retransmission) {
@@ -113,7 +117,8 @@ private:
         if (options_.timestamps) {
             ts = packet::TcpTimestamps{ts_now(), 0};
         }
-        syn.option_list = packet::linux_syn_options(options_.mss, options_.sack, ts, options_.wscale);
+        syn.option_list =
+            packet::linux_syn_options(options_.mss, options_.sack, ts, options_.wscale);
         send(syn, {}, retransmission);
     }
 
@@ -126,7 +131,8 @@ private:
     }
 
     void send_data(SeqNum seq, std::uint32_t length) {
-        const auto offset = static_cast<std::uint64_t>(static_cast<std::uint32_t>(seq - (iss_ + 1)));
+        const auto offset =
+            static_cast<std::uint64_t>(static_cast<std::uint32_t>(seq - (iss_ + 1)));
         std::vector<std::uint8_t> payload(length);
         for (std::uint32_t i = 0; i < length; ++i) {
             payload[i] = payload_byte(offset + i);
@@ -232,7 +238,8 @@ private:
             base_.peer_isn_known = true;
             record(*in);
             if (tries == 0) {
-                const auto rtt = std::chrono::duration_cast<std::chrono::microseconds>(in->at - syn_sent_at);
+                const auto rtt =
+                    std::chrono::duration_cast<std::chrono::microseconds>(in->at - syn_sent_at);
                 result_.handshake_rtt = rtt;
                 rto_.on_rtt_sample(rtt);
             } else {
@@ -260,7 +267,8 @@ private:
         if (ts_enabled_) {
             ts_recent_ = tcp.options.timestamps->value;
         }
-        std::uint32_t mss = std::min<std::uint32_t>(tcp.options.mss.value_or(kDefaultPeerMss), options_.mss);
+        std::uint32_t mss =
+            std::min<std::uint32_t>(tcp.options.mss.value_or(kDefaultPeerMss), options_.mss);
         if (ts_enabled_) {
             mss -= std::min(mss - 1, kTimestampOptionSpace);
         }
@@ -325,25 +333,28 @@ private:
             if (linger_until && Clock::now() >= *linger_until) {
                 return;
             }
-            if (!linger_until && expired(snd_una_ == send_limit ? "FIN-WAIT-2 (waiting for the peer's FIN)"
-                                                                : "ESTABLISHED (data not acknowledged)")) {
+            if (!linger_until &&
+                expired(snd_una_ == send_limit ? "FIN-WAIT-2 (waiting for the peer's FIN)"
+                                               : "ESTABLISHED (data not acknowledged)")) {
                 return;
             }
             // 3. Timer.
             if (Clock::now() >= timer) {
                 if (tries >= options_.max_retransmissions) {
                     fail(HandshakeOutcome::timeout, "segment at relative seq " +
-                                                        std::to_string(snd_una_ - iss_) + " not acknowledged after " +
+                                                        std::to_string(snd_una_ - iss_) +
+                                                        " not acknowledged after " +
                                                         std::to_string(tries) + " retransmissions");
                     return;
                 }
                 ++tries;
                 rto_.back_off();
-                timed_ = false;  // Karn: nothing in flight may give a sample now
+                timed_ = false;       // Karn: nothing in flight may give a sample now
                 snd_nxt_ = snd_una_;  // go-back-N
                 if (snd_nxt_ < data_end_) {
                     // Send the oldest segment even into a closed window: it doubles as a probe.
-                    const std::uint32_t length = std::min(send_mss_, static_cast<std::uint32_t>(data_end_ - snd_nxt_));
+                    const std::uint32_t length =
+                        std::min(send_mss_, static_cast<std::uint32_t>(data_end_ - snd_nxt_));
                     send_data(snd_nxt_, length);
                     snd_nxt_ += length;
                 }
@@ -365,8 +376,8 @@ private:
                 if (linger_until) {
                     return;
                 }
-                fail(HandshakeOutcome::reset, "RST from " + options_.dst.to_string() +
-                                                  " during the transfer");
+                fail(HandshakeOutcome::reset,
+                     "RST from " + options_.dst.to_string() + " during the transfer");
                 return;
             }
             if (tcp.has(flag::kSyn)) {

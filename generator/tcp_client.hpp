@@ -22,13 +22,13 @@ namespace tcplab::gen {
 
 // The SYN's settings; timestamps, when agreed, go on every segment.
 struct HandshakeOptions : SynSettings {
-    std::uint64_t data_bytes = 0;          // bytes to send after the handshake
-    bool fin = false;                      // close with FIN and wait for the peer's FIN
-    bool rst = false;                      // abort with RST (after the data is acked)
+    std::uint64_t data_bytes = 0;              // bytes to send after the handshake
+    bool fin = false;                          // close with FIN and wait for the peer's FIN
+    bool rst = false;                          // abort with RST (after the data is acked)
     std::chrono::milliseconds timeout{10000};  // bound on the whole exchange
-    int max_retransmissions = 8;           // of one segment, before giving up
-    std::chrono::milliseconds linger{500}; // after the final ACK: re-ACK a retransmitted peer FIN
-    bool suppress_rst = true;              // install the nftables rule (tests may turn it off)
+    int max_retransmissions = 8;               // of one segment, before giving up
+    std::chrono::milliseconds linger{500};  // after the final ACK: re-ACK a retransmitted peer FIN
+    bool suppress_rst = true;               // install the nftables rule (tests may turn it off)
 };
 
 enum class HandshakeOutcome : std::uint8_t {
@@ -41,14 +41,14 @@ const char* to_string(HandshakeOutcome outcome);
 struct HandshakeResult {
     bool completed = false;
     HandshakeOutcome outcome = HandshakeOutcome::timeout;
-    std::string reason;                    // one human line: "completed", "RST from peer ...", ...
-    std::vector<std::string> transcript;   // Wireshark info-column style, see transcript.hpp
-    unsigned retransmissions = 0;          // segments we sent again
-    std::uint64_t bytes_acked = 0;         // payload bytes the peer acknowledged
+    std::string reason;                   // one human line: "completed", "RST from peer ...", ...
+    std::vector<std::string> transcript;  // Wireshark info-column style, see transcript.hpp
+    unsigned retransmissions = 0;         // segments we sent again
+    std::uint64_t bytes_acked = 0;        // payload bytes the peer acknowledged
     std::uint16_t sport = 0;
-    bool handshake_completed = false;      // SYN-ACK received and ACKed
+    bool handshake_completed = false;  // SYN-ACK received and ACKed
     bool peer_fin_received = false;
-    packet::TcpOptions peer_syn_options;   // options of the SYN-ACK
+    packet::TcpOptions peer_syn_options;                     // options of the SYN-ACK
     std::optional<std::chrono::microseconds> handshake_rtt;  // SYN -> SYN-ACK (first try only)
 };
 

@@ -16,9 +16,8 @@ std::string format_segment(const packet::TcpHeader& tcp, std::uint32_t payload_l
     const packet::SeqNum own_ack_base = sent ? peer_base : base.local_isn;
     packet::InfoLine shown;
     shown.seq = static_cast<std::uint32_t>(tcp.seq - own_seq_base);
-    shown.ack = tcp.has(packet::tcp_flag::kAck)
-                    ? static_cast<std::uint32_t>(tcp.ack - own_ack_base)
-                    : 0;
+    shown.ack =
+        tcp.has(packet::tcp_flag::kAck) ? static_cast<std::uint32_t>(tcp.ack - own_ack_base) : 0;
     shown.payload_length = payload_length;
     shown.window = window_shown;
     std::string line = packet::info_line(tcp, shown);

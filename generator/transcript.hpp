@@ -29,7 +29,7 @@ struct RelativeBase {
 struct TranscriptEntry {
     std::chrono::microseconds at{0};  // since the first segment
     Direction direction = Direction::sent;
-    std::string line;                 // formatted, without the time/direction prefix
+    std::string line;  // formatted, without the time/direction prefix
     bool retransmission = false;
 };
 

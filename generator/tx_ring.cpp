@@ -53,7 +53,8 @@ TxRing::TxRing(int ifindex, std::uint16_t ether_type, std::size_t max_frame, std
     }
 
     const auto page = static_cast<std::size_t>(::sysconf(_SC_PAGESIZE));
-    frame_size_ = std::max<std::size_t>(TPACKET_ALIGNMENT * 8, round_up_pow2(kDataOffset + kVnetHeaderLength + max_frame));
+    frame_size_ = std::max<std::size_t>(TPACKET_ALIGNMENT * 8,
+                                        round_up_pow2(kDataOffset + kVnetHeaderLength + max_frame));
     const std::size_t block_size = std::max(page * 4, frame_size_);
     const std::size_t per_block = block_size / frame_size_;
     const std::size_t blocks = (std::max<std::size_t>(slots, 1) + per_block - 1) / per_block;
@@ -67,7 +68,8 @@ TxRing::TxRing(int ifindex, std::uint16_t ether_type, std::size_t max_frame, std
         fail("PACKET_TX_RING");
     }
     map_length_ = block_size * blocks;
-    void* map = ::mmap(nullptr, map_length_, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_POPULATE, fd_.get(), 0);
+    void* map = ::mmap(nullptr, map_length_, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_POPULATE,
+                       fd_.get(), 0);
     if (map == MAP_FAILED) {
         fail("mmap");
     }
@@ -101,7 +103,8 @@ bool TxRing::writable(std::size_t i) const {
 }
 
 bool TxRing::rejected(std::size_t i) const {
-    return __atomic_load_n(&header_struct(i)->tp_status, __ATOMIC_ACQUIRE) == TP_STATUS_WRONG_FORMAT;
+    return __atomic_load_n(&header_struct(i)->tp_status, __ATOMIC_ACQUIRE) ==
+           TP_STATUS_WRONG_FORMAT;
 }
 
 void TxRing::submit(std::size_t i, std::size_t len) {

@@ -28,7 +28,7 @@ struct ComparisonRow {
 
 struct BackendComparison {
     std::string scenario;
-    std::string label_a;   // "userspace seed 10"
+    std::string label_a;  // "userspace seed 10"
     std::string label_b;
     std::vector<ComparisonRow> rows;
     bool pass() const;
@@ -36,7 +36,8 @@ struct BackendComparison {
 
 // Each directory is a `scenario run --out` directory (report.json, client.pcap, server.pcap).
 // Throws UsageError naming the file when one is missing or unreadable.
-BackendComparison compare_runs(const std::filesystem::path& run_a, const std::filesystem::path& run_b);
+BackendComparison compare_runs(const std::filesystem::path& run_a,
+                               const std::filesystem::path& run_b);
 
 // A Markdown table (readable as text, pasteable into README) and a final PASS/FAIL line.
 std::string render_comparison(const BackendComparison& comparison);

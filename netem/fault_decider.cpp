@@ -42,9 +42,7 @@ std::uint64_t mix64(std::uint64_t x) {
     return x ^ (x >> 31);
 }
 
-std::uint64_t hash_combine(std::uint64_t h, std::uint64_t v) {
-    return mix64(h ^ mix64(v));
-}
+std::uint64_t hash_combine(std::uint64_t h, std::uint64_t v) { return mix64(h ^ mix64(v)); }
 
 std::uint64_t hash_bytes(std::span<const std::uint8_t> bytes, std::uint64_t h) {
     // 8 bytes at a time through the mixer; good enough to tell payloads apart, not cryptographic.
@@ -82,7 +80,7 @@ double inverse_normal_cdf(double p) {
                                    -1.328068155288572e+01};
     static constexpr double c[] = {-7.784894002430293e-03, -3.223964580411365e-01,
                                    -2.400758277161838e+00, -2.549732539343734e+00,
-                                   4.374664141464968e+00, 2.938163982698783e+00};
+                                   4.374664141464968e+00,  2.938163982698783e+00};
     static constexpr double d[] = {7.784695709041462e-03, 3.224671290700398e-01,
                                    2.445134137142996e+00, 3.754408661907416e+00};
     p = std::clamp(p, 1e-12, 1.0 - 1e-12);
@@ -265,7 +263,8 @@ double FaultDecider::draw_delay(std::uint64_t identity, std::uint32_t occurrence
     }
     const double u = delay_cor_.next(fault_uniform(seed_, dir_, identity, occurrence, salt));
     const double u2 = fault_uniform(seed_, dir_, identity, occurrence, salt + 1);
-    const double d = model_.delay_ms + model_.jitter_ms * standard_sample(model_.distribution, u, u2);
+    const double d =
+        model_.delay_ms + model_.jitter_ms * standard_sample(model_.distribution, u, u2);
     return std::max(0.0, d);
 }
 
@@ -287,11 +286,13 @@ Decision FaultDecider::decide(const PacketFacts& p, double now_ms) {
         out.verdict = Verdict::drop;
         return out;
     }
-    if (model_.duplicate_percent > 0 && dup_cor_.next(u(kDuplicate)) < model_.duplicate_percent / 100) {
+    if (model_.duplicate_percent > 0 &&
+        dup_cor_.next(u(kDuplicate)) < model_.duplicate_percent / 100) {
         out.duplicate = true;
         out.duplicate_delay_ms = draw_delay(p.identity, occ, kDuplicateDelay);
     }
-    if (model_.corrupt_percent > 0 && corrupt_cor_.next(u(kCorrupt)) < model_.corrupt_percent / 100) {
+    if (model_.corrupt_percent > 0 &&
+        corrupt_cor_.next(u(kCorrupt)) < model_.corrupt_percent / 100) {
         out.corrupt = true;
         out.corrupt_bits = mix64(static_cast<std::uint64_t>(u(kCorruptBits) * 0x1.0p53));
     }

@@ -9,12 +9,12 @@
 // order and a hash of the payload — never ephemeral ports, ISNs, IP ids or timestamps, which
 // change from run to run; netem/packet_names.hpp computes it), how many times that identity was
 // already seen in this direction (so an identical retransmission gets a fresh draw), and what
-// the number is for (loss, duplicate, corrupt, ...). Nothing depends on wall-clock time or on a PRNG stream, so
-// the same seed drops the same segments even when timing shifts or unrelated packets (ARP, a
-// late duplicate ACK) come and go. The two exceptions are the stateful netem models, which by
-// definition depend on the previous packet of the direction: correlation
-// (next = (1-rho)*U + rho*last, netem's get_crandom) and the Gilbert-Elliott state; both are
-// still a pure function of the seed and the sequence of packet identities.
+// the number is for (loss, duplicate, corrupt, ...). Nothing depends on wall-clock time or on a
+// PRNG stream, so the same seed drops the same segments even when timing shifts or unrelated
+// packets (ARP, a late duplicate ACK) come and go. The two exceptions are the stateful netem
+// models, which by definition depend on the previous packet of the direction: correlation (next =
+// (1-rho)*U + rho*last, netem's get_crandom) and the Gilbert-Elliott state; both are still a pure
+// function of the seed and the sequence of packet identities.
 //
 // Semantics follow sch_netem: loss is decided first (Gilbert-Elliott replaces the random model),
 // then duplication (the copy is not lost again), corruption, and reordering with a gap (every
@@ -31,16 +31,16 @@ namespace tcplab::netem {
 
 // What the decider needs to know about one packet (built from packet::dissect by the caller).
 struct PacketFacts {
-    std::uint64_t identity = 0;       // see netem/packet_names.hpp; equal for identical retransmissions
+    std::uint64_t identity = 0;  // see netem/packet_names.hpp; equal for identical retransmissions
     bool is_tcp = false;
-    std::uint16_t tcp_flags = 0;      // packet::tcp_flag bits
-    std::uint32_t seq = 0;            // raw TCP sequence number
-    std::uint32_t payload_length = 0; // TCP payload bytes
-    std::uint64_t flow = 0;           // hash of the 4-tuple (direction-specific), for data counting
+    std::uint16_t tcp_flags = 0;       // packet::tcp_flag bits
+    std::uint32_t seq = 0;             // raw TCP sequence number
+    std::uint32_t payload_length = 0;  // TCP payload bytes
+    std::uint64_t flow = 0;  // hash of the 4-tuple (direction-specific), for data counting
 };
 
 // Hash helpers, exposed for tests and for the forwarder's identity computation.
-std::uint64_t mix64(std::uint64_t x);                                // splitmix64 finaliser
+std::uint64_t mix64(std::uint64_t x);  // splitmix64 finaliser
 std::uint64_t hash_combine(std::uint64_t h, std::uint64_t v);
 std::uint64_t hash_bytes(std::span<const std::uint8_t> bytes, std::uint64_t h = 0);
 // A uniform double in [0, 1) from the five inputs of the contract above.
@@ -58,13 +58,13 @@ enum class Verdict : std::uint8_t { forward, drop };
 
 struct Decision {
     Verdict verdict = Verdict::forward;
-    std::string reason;           // for a drop: "random loss 30%", "schedule drop-syn #1", ...
+    std::string reason;  // for a drop: "random loss 30%", "schedule drop-syn #1", ...
     bool duplicate = false;
     bool corrupt = false;
     std::uint64_t corrupt_bits = 0;  // uniform bits used to pick the byte and the bit to flip
-    bool reorder = false;         // sent at once, ahead of delayed packets (netem reorder)
-    double delay_ms = 0;          // extra delay (0 when reorder)
-    double duplicate_delay_ms = 0;  // the copy's own delay draw
+    bool reorder = false;            // sent at once, ahead of delayed packets (netem reorder)
+    double delay_ms = 0;             // extra delay (0 when reorder)
+    double duplicate_delay_ms = 0;   // the copy's own delay draw
     std::uint32_t transmission = 0;  // 1 for the first copy of this identity, 2 for the next, ...
 };
 
@@ -80,7 +80,7 @@ public:
 
 private:
     struct Correlated {
-        double rho = 0;   // 0..1
+        double rho = 0;  // 0..1
         double last = 0;
         double next(double u);
     };
@@ -95,8 +95,8 @@ private:
     bool pass_through_ = false;
 
     Correlated loss_cor_, dup_cor_, corrupt_cor_, reorder_cor_, delay_cor_;
-    bool ge_bad_ = false;                 // Gilbert-Elliott state
-    std::uint32_t reorder_counter_ = 0;   // packets since the last reordered one (netem counter)
+    bool ge_bad_ = false;                // Gilbert-Elliott state
+    std::uint32_t reorder_counter_ = 0;  // packets since the last reordered one (netem counter)
 
     // Occurrence counts by identity. Two generations bound memory on long runs: when the current
     // map is full it becomes the old one; a retransmission minutes later is then counted afresh,
@@ -106,7 +106,8 @@ private:
     // Schedule counters (per direction, across flows).
     std::uint32_t syns_ = 0, synacks_ = 0, fins_ = 0, pure_acks_ = 0, data_segments_ = 0;
     // Per flow, the end (seq + len) of the highest data sent so far: a segment ending beyond it
-    // carries new data, i.e. is a first transmission; one ending at or below it is a retransmission.
+    // carries new data, i.e. is a first transmission; one ending at or below it is a
+    // retransmission.
     std::unordered_map<std::uint64_t, std::uint32_t> flow_data_end_;
 };
 

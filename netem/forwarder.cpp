@@ -48,7 +48,8 @@ std::set<packet::IpAddress> local_addresses() {
     std::set<packet::IpAddress> out;
     ifaddrs* list = nullptr;
     if (::getifaddrs(&list) != 0) {
-        throw SystemError(std::string("getifaddrs in the router namespace: ") + std::strerror(errno));
+        throw SystemError(std::string("getifaddrs in the router namespace: ") +
+                          std::strerror(errno));
     }
     for (ifaddrs* a = list; a != nullptr; a = a->ifa_next) {
         if (a->ifa_addr == nullptr) {
@@ -82,7 +83,8 @@ void complete_checksum(std::span<std::uint8_t> frame, const packet::Dissected& d
     }
     packet::store_be16(&frame[field], 0);
     packet::PseudoHeader ph{d.src, d.dst, d.protocol, d.transport_length};
-    std::uint16_t sum = packet::transport_checksum(ph, frame.subspan(d.transport_offset, d.transport_length));
+    std::uint16_t sum =
+        packet::transport_checksum(ph, frame.subspan(d.transport_offset, d.transport_length));
     if (d.protocol == packet::kIpProtoUdp && sum == 0) {
         sum = 0xffff;
     }
@@ -149,9 +151,19 @@ class Engine {
 public:
     explicit Engine(const ForwarderConfig& config)
         : config_(config),
-          sides_{Side{FrameSocket(config.client_interface), config.client_mac, {}, {}, 0, nullptr,
+          sides_{Side{FrameSocket(config.client_interface),
+                      config.client_mac,
+                      {},
+                      {},
+                      0,
+                      nullptr,
                       interface_addresses(config.client_interface)},
-                 Side{FrameSocket(config.server_interface), config.server_mac, {}, {}, 0, nullptr,
+                 Side{FrameSocket(config.server_interface),
+                      config.server_mac,
+                      {},
+                      {},
+                      0,
+                      nullptr,
                       interface_addresses(config.server_interface)}},
           lanes_{make_lane(Direction::client_to_server, 0, 1),
                  make_lane(Direction::server_to_client, 1, 0)},
@@ -237,7 +249,8 @@ private:
             // Never let the queue be the bottleneck by accident: room for twice rate x delay.
             double bdp = 0;
             if (m.rate_bps > 0) {
-                bdp = static_cast<double>(m.rate_bps) / 8 * (m.delay_ms + 4 * m.jitter_ms) / 1000 / 1500;
+                bdp = static_cast<double>(m.rate_bps) / 8 * (m.delay_ms + 4 * m.jitter_ms) / 1000 /
+                      1500;
             }
             limit = std::max<std::uint32_t>(kDefaultLimit, static_cast<std::uint32_t>(2 * bdp + 1));
         }
@@ -245,7 +258,8 @@ private:
         if (m.rate_bps > 0) {
             bucket.emplace(m.rate_bps, 1514);
         }
-        return Lane{dir, in, out, m, FaultDecider(seed, dir, m), {}, {}, std::move(bucket), limit, {}};
+        return Lane{dir,   in, out, m, FaultDecider(seed, dir, m), {}, {}, std::move(bucket),
+                    limit, {}};
     }
 
     bool queues_empty() const { return lanes_[0].queue.empty() && lanes_[1].queue.empty(); }
@@ -262,7 +276,8 @@ private:
             return;
         }
         pollfd fds[2] = {{sides_[0].socket.fd(), POLLIN, 0}, {sides_[1].socket.fd(), POLLIN, 0}};
-        timespec ts{static_cast<time_t>(timeout / 1'000'000'000), static_cast<long>(timeout % 1'000'000'000)};
+        timespec ts{static_cast<time_t>(timeout / 1'000'000'000),
+                    static_cast<long>(timeout % 1'000'000'000)};
         if (::ppoll(fds, 2, &ts, nullptr) < 0 && errno != EINTR) {
             throw SystemError(std::string("ppoll in the forwarder: ") + std::strerror(errno));
         }
@@ -323,7 +338,8 @@ private:
         if (f.truncated) {
             record(lane, frame, "queue_drop",
                    "frame longer than " + std::to_string(in.socket.max_frame()) +
-                       " bytes (GSO/TSO on at the sender?)", now);
+                       " bytes (GSO/TSO on at the sender?)",
+                   now);
             ++lane.stats.queue_drops;
             return;
         }
@@ -346,8 +362,8 @@ private:
         rewrite_macs(lane, frame);
         // netem order: the copy is taken before corruption, so only the original is damaged.
         if (decision.duplicate) {
-            record(lane, frame, "duplicate", "duplicate " + percent(lane.model.duplicate_percent), now,
-                   decision.transmission);
+            record(lane, frame, "duplicate", "duplicate " + percent(lane.model.duplicate_percent),
+                   now, decision.transmission);
             ++lane.stats.duplicated;
             enqueue(lane, frame, now + to_ns(decision.duplicate_delay_ms), now, false);
         }
@@ -358,17 +374,19 @@ private:
             ++lane.stats.corrupted;
         }
         if (decision.reorder) {
-            record(lane, frame, "reorder", "reorder " + percent(lane.model.reorder_percent) +
-                                               " gap " + std::to_string(std::max<std::uint32_t>(1, lane.model.reorder_gap)), now,
-                   decision.transmission);
+            record(lane, frame, "reorder",
+                   "reorder " + percent(lane.model.reorder_percent) + " gap " +
+                       std::to_string(std::max<std::uint32_t>(1, lane.model.reorder_gap)),
+                   now, decision.transmission);
             ++lane.stats.reordered;
             direct_.push_back(frame);  // netem: a reordered packet goes out at once
             return;
         }
         if (decision.delay_ms > 0) {
             ++lane.stats.delayed;
-            LedgerEntry* e = record(lane, frame, "delay", delay_reason(lane.model, decision.delay_ms), now,
-                                    decision.transmission);
+            LedgerEntry* e =
+                record(lane, frame, "delay", delay_reason(lane.model, decision.delay_ms), now,
+                       decision.transmission);
             if (e != nullptr) {
                 e->delay_ms = decision.delay_ms;
                 flush_pending();
@@ -392,7 +410,8 @@ private:
             ++lane.stats.queue_drops;
             record(lane, frame, "queue_drop",
                    std::string("queue limit ") + std::to_string(lane.limit) + " packets reached" +
-                       (original ? "" : " (duplicate)"), now);
+                       (original ? "" : " (duplicate)"),
+                   now);
             return;
         }
         lane.queue.push(release, std::vector<std::uint8_t>(frame.begin(), frame.end()));
@@ -426,7 +445,8 @@ private:
             for (const auto& f : frames) {
                 if (out.unresolved.size() >= kMaxUnresolved) {
                     ++lane.stats.queue_drops;
-                    record(lane, f, "queue_drop", "no neighbour MAC on " + out.socket.interface() + " yet", now_ns());
+                    record(lane, f, "queue_drop",
+                           "no neighbour MAC on " + out.socket.interface() + " yet", now_ns());
                     continue;
                 }
                 out.unresolved.emplace_back(f.begin(), f.end());
@@ -442,7 +462,8 @@ private:
         for (std::size_t i : failed_) {
             ++lane.stats.queue_drops;
             record(lane, frames[i], "queue_drop",
-                   "egress " + sides_[lane.out].socket.interface() + " refused the frame", now_ns());
+                   "egress " + sides_[lane.out].socket.interface() + " refused the frame",
+                   now_ns());
         }
         frames.clear();
     }
@@ -471,7 +492,8 @@ private:
             return;
         }
         side.last_question_ns = now;
-        const auto question = solicitation_for(side.unresolved.front(), side.socket.mac(), side.own);
+        const auto question =
+            solicitation_for(side.unresolved.front(), side.socket.mac(), side.own);
         if (!question) {
             return;
         }
@@ -500,8 +522,13 @@ private:
         if (!summary) {
             return nullptr;
         }
-        pending_ = LedgerEntry{seconds_since_start(now), lane.dir, std::move(*summary), action,
-                               reason, std::nullopt, std::nullopt};
+        pending_ = LedgerEntry{seconds_since_start(now),
+                               lane.dir,
+                               std::move(*summary),
+                               action,
+                               reason,
+                               std::nullopt,
+                               std::nullopt};
         if (transmission != 0) {
             pending_->transmission = transmission;
         }
@@ -519,9 +546,15 @@ private:
         pending_.reset();
     }
 
-    double ms_since_start(std::int64_t now) const { return static_cast<double>(now - start_ns_) / 1e6; }
-    double seconds_since_start(std::int64_t now) const { return static_cast<double>(now - start_ns_) / 1e9; }
-    static std::int64_t to_ns(double ms) { return static_cast<std::int64_t>(std::llround(ms * 1e6)); }
+    double ms_since_start(std::int64_t now) const {
+        return static_cast<double>(now - start_ns_) / 1e6;
+    }
+    double seconds_since_start(std::int64_t now) const {
+        return static_cast<double>(now - start_ns_) / 1e9;
+    }
+    static std::int64_t to_ns(double ms) {
+        return static_cast<std::int64_t>(std::llround(ms * 1e6));
+    }
     static std::string percent(double v) {
         char buf[32];
         std::snprintf(buf, sizeof buf, "%g%%", v);

@@ -41,15 +41,15 @@
 namespace tcplab::netem {
 
 struct ForwarderConfig {
-    std::string router_netns;         // e.g. tl7-rtr (must exist under /run/netns)
-    std::string client_interface;     // in the router namespace, toward the client
-    std::string server_interface;     // in the router namespace, toward the server
+    std::string router_netns;      // e.g. tl7-rtr (must exist under /run/netns)
+    std::string client_interface;  // in the router namespace, toward the client
+    std::string server_interface;  // in the router namespace, toward the server
     Impairment impairment;
-    std::filesystem::path ledger_path;  // empty: no ledger
-    std::optional<std::uint64_t> seed;  // overrides impairment.seed when set
+    std::filesystem::path ledger_path;     // empty: no ledger
+    std::optional<std::uint64_t> seed;     // overrides impairment.seed when set
     std::optional<MacAddress> client_mac;  // neighbour MACs when known; learned otherwise
     std::optional<MacAddress> server_mac;
-    double drain_timeout_s = 5;       // stop(): longest wait for delayed frames to leave
+    double drain_timeout_s = 5;  // stop(): longest wait for delayed frames to leave
 };
 
 struct DirectionStats {
@@ -62,7 +62,7 @@ struct DirectionStats {
     std::uint64_t corrupted = 0;
     std::uint64_t reordered = 0;
     std::uint64_t ttl_expired = 0;
-    std::uint64_t ring_drops = 0;   // lost before the forwarder saw them: its receive ring was full
+    std::uint64_t ring_drops = 0;  // lost before the forwarder saw them: its receive ring was full
 };
 
 struct ForwarderStats {

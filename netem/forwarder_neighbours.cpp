@@ -16,13 +16,16 @@ namespace {
 
 constexpr std::uint8_t kIcmpv6 = 58;
 
-void put_ethernet(std::uint8_t* p, const std::uint8_t* dst, const MacAddress& src, std::uint16_t type) {
+void put_ethernet(std::uint8_t* p, const std::uint8_t* dst, const MacAddress& src,
+                  std::uint16_t type) {
     std::memcpy(p, dst, 6);
     std::memcpy(p + 6, src.data(), 6);
     packet::store_be16(p + 12, type);
 }
 
-bool is_link_local(const packet::IpAddress& a) { return a.bytes[0] == 0xfe && (a.bytes[1] & 0xc0) == 0x80; }
+bool is_link_local(const packet::IpAddress& a) {
+    return a.bytes[0] == 0xfe && (a.bytes[1] & 0xc0) == 0x80;
+}
 
 }  // namespace
 
@@ -37,9 +40,11 @@ InterfaceAddresses interface_addresses(const std::string& interface) {
             continue;
         }
         if (a->ifa_addr->sa_family == AF_INET && !out.ipv4) {
-            out.ipv4 = packet::IpAddress::v4(ntohl(reinterpret_cast<const sockaddr_in*>(a->ifa_addr)->sin_addr.s_addr));
+            out.ipv4 = packet::IpAddress::v4(
+                ntohl(reinterpret_cast<const sockaddr_in*>(a->ifa_addr)->sin_addr.s_addr));
         } else if (a->ifa_addr->sa_family == AF_INET6) {
-            const auto v6 = packet::IpAddress::v6_bytes(reinterpret_cast<const sockaddr_in6*>(a->ifa_addr)->sin6_addr.s6_addr);
+            const auto v6 = packet::IpAddress::v6_bytes(
+                reinterpret_cast<const sockaddr_in6*>(a->ifa_addr)->sin6_addr.s6_addr);
             if (!out.ipv6 || (is_link_local(v6) && !is_link_local(*out.ipv6))) {
                 out.ipv6 = v6;
             }
@@ -58,7 +63,7 @@ std::vector<std::uint8_t> arp_request(const MacAddress& own_mac, const packet::I
     packet::store_be16(&arp[16], 0x0800);  // protocol: IPv4
     arp[18] = 6;
     arp[19] = 4;
-    packet::store_be16(&arp[20], 1);       // request
+    packet::store_be16(&arp[20], 1);  // request
     std::memcpy(&arp[22], own_mac.data(), 6);
     std::memcpy(&arp[28], own_ipv4.bytes.data(), 4);
     // target hardware address (32..37) stays zero: that is the question
@@ -79,7 +84,8 @@ std::vector<std::uint8_t> neighbour_solicitation(const MacAddress& own_mac,
     group.bytes[11] = 0x01;
     group.bytes[12] = 0xff;
     std::memcpy(&group.bytes[13], &target.bytes[13], 3);
-    const std::uint8_t group_mac[6] = {0x33, 0x33, 0xff, target.bytes[13], target.bytes[14], target.bytes[15]};
+    const std::uint8_t group_mac[6] = {
+        0x33, 0x33, 0xff, target.bytes[13], target.bytes[14], target.bytes[15]};
     put_ethernet(f.data(), group_mac, own_mac, packet::kEtherTypeIpv6);
 
     std::uint8_t* ip = &f[packet::kEthernetHeaderLength];
@@ -113,8 +119,11 @@ std::optional<std::vector<std::uint8_t>> solicitation_for(std::span<const std::u
         return arp_request(own_mac, own.ipv4.value_or(packet::IpAddress::v4(0)),
                            packet::IpAddress::v4_bytes(&held[packet::kEthernetHeaderLength + 16]));
     }
-    if (type == packet::kEtherTypeIpv6 && held.size() >= packet::kEthernetHeaderLength + 40 && own.ipv6) {
-        return neighbour_solicitation(own_mac, *own.ipv6, packet::IpAddress::v6_bytes(&held[packet::kEthernetHeaderLength + 24]));
+    if (type == packet::kEtherTypeIpv6 && held.size() >= packet::kEthernetHeaderLength + 40 &&
+        own.ipv6) {
+        return neighbour_solicitation(
+            own_mac, *own.ipv6,
+            packet::IpAddress::v6_bytes(&held[packet::kEthernetHeaderLength + 24]));
     }
     return std::nullopt;
 }

@@ -64,8 +64,10 @@ RxRing::~RxRing() {
 }
 
 RxRing::RxRing(RxRing&& other) noexcept
-    : base_(std::exchange(other.base_, nullptr)), bytes_(other.bytes_),
-      frame_size_(other.frame_size_), frames_(other.frames_) {}
+    : base_(std::exchange(other.base_, nullptr)),
+      bytes_(other.bytes_),
+      frame_size_(other.frame_size_),
+      frames_(other.frames_) {}
 
 RxRing& RxRing::operator=(RxRing&& other) noexcept {
     if (this != &other) {
@@ -98,8 +100,8 @@ FrameSocket::FrameSocket(const std::string& interface) : interface_(interface) {
     }
     std::memcpy(req.ifr_name, interface.c_str(), interface.size() + 1);
     if (::ioctl(fd_.get(), SIOCGIFINDEX, &req) != 0) {
-        throw EnvironmentError("no interface " + interface + " in this namespace: " +
-                               std::strerror(errno));
+        throw EnvironmentError("no interface " + interface +
+                               " in this namespace: " + std::strerror(errno));
     }
     ifindex_ = req.ifr_ifindex;
     if (::ioctl(fd_.get(), SIOCGIFHWADDR, &req) != 0) {
@@ -120,8 +122,10 @@ FrameSocket::FrameSocket(const std::string& interface) : interface_(interface) {
     set_int_option(fd_.get(), SOL_PACKET, PACKET_QDISC_BYPASS, 1, "PACKET_QDISC_BYPASS", interface,
                    false);
     constexpr int kSendBuffer = 8 << 20;
-    if (::setsockopt(fd_.get(), SOL_SOCKET, SO_SNDBUFFORCE, &kSendBuffer, sizeof kSendBuffer) != 0) {
-        set_int_option(fd_.get(), SOL_SOCKET, SO_SNDBUF, kSendBuffer, "SO_SNDBUF", interface, false);
+    if (::setsockopt(fd_.get(), SOL_SOCKET, SO_SNDBUFFORCE, &kSendBuffer, sizeof kSendBuffer) !=
+        0) {
+        set_int_option(fd_.get(), SOL_SOCKET, SO_SNDBUF, kSendBuffer, "SO_SNDBUF", interface,
+                       false);
     }
     // TPACKET_V2, not V3: V3 hands frames over a block at a time, which holds a lone frame back
     // until the block's timer fires (milliseconds) and would distort delay and RTT experiments.
@@ -131,10 +135,12 @@ FrameSocket::FrameSocket(const std::string& interface) : interface_(interface) {
     ring.tp_frame_size = static_cast<unsigned>(frame_size);
     ring.tp_frame_nr = ring.tp_block_nr * (ring.tp_block_size / ring.tp_frame_size);
     if (::setsockopt(fd_.get(), SOL_PACKET, PACKET_RX_RING, &ring, sizeof ring) != 0) {
-        throw SystemError("setsockopt(PACKET_RX_RING) on " + interface + ": " + std::strerror(errno));
+        throw SystemError("setsockopt(PACKET_RX_RING) on " + interface + ": " +
+                          std::strerror(errno));
     }
     const std::size_t bytes = std::size_t{ring.tp_block_size} * ring.tp_block_nr;
-    void* base = ::mmap(nullptr, bytes, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_POPULATE, fd_.get(), 0);
+    void* base =
+        ::mmap(nullptr, bytes, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_POPULATE, fd_.get(), 0);
     if (base == MAP_FAILED) {
         throw SystemError("mmap of the receive ring of " + interface + ": " + std::strerror(errno));
     }

@@ -22,11 +22,11 @@ using MacAddress = std::array<std::uint8_t, 6>;
 std::string to_string(const MacAddress& mac);
 
 struct RxFrame {
-    std::uint8_t* data = nullptr;  // inside the receive ring: valid until FrameSocket::release
-    std::size_t length = 0;        // bytes in data (the frame, cut at the slot size if truncated)
-    bool truncated = false;        // longer than a slot (a GSO/TSO super-frame): cannot be sent on
-    std::uint8_t packet_type = 0;  // PACKET_HOST, PACKET_BROADCAST, ... (linux/if_packet.h)
-    bool checksum_partial = false; // TP_STATUS_CSUMNOTREADY: the L4 checksum is not filled in
+    std::uint8_t* data = nullptr;   // inside the receive ring: valid until FrameSocket::release
+    std::size_t length = 0;         // bytes in data (the frame, cut at the slot size if truncated)
+    bool truncated = false;         // longer than a slot (a GSO/TSO super-frame): cannot be sent on
+    std::uint8_t packet_type = 0;   // PACKET_HOST, PACKET_BROADCAST, ... (linux/if_packet.h)
+    bool checksum_partial = false;  // TP_STATUS_CSUMNOTREADY: the L4 checksum is not filled in
 };
 
 // The frames of one receive() call. They stay in the ring (the kernel does not overwrite them)
@@ -48,7 +48,10 @@ class RxRing {
 public:
     RxRing() = default;
     RxRing(void* base, std::size_t bytes, std::size_t frame_size, std::size_t frames)
-        : base_(static_cast<std::uint8_t*>(base)), bytes_(bytes), frame_size_(frame_size), frames_(frames) {}
+        : base_(static_cast<std::uint8_t*>(base)),
+          bytes_(bytes),
+          frame_size_(frame_size),
+          frames_(frames) {}
     ~RxRing();
     RxRing(RxRing&& other) noexcept;
     RxRing& operator=(RxRing&& other) noexcept;

@@ -27,17 +27,18 @@ std::string to_string(DelayDistribution d);  // "none", "uniform", "normal", ...
 
 // Faults netem cannot express: exact packets chosen by their identity, not by chance.
 struct FaultSchedule {
-    std::vector<std::uint32_t> drop_data_segments;  // drop the Nth (1-based) data segment, first transmission
-    std::uint32_t drop_first_syns = 0;              // pure SYNs
+    std::vector<std::uint32_t>
+        drop_data_segments;             // drop the Nth (1-based) data segment, first transmission
+    std::uint32_t drop_first_syns = 0;  // pure SYNs
     std::uint32_t drop_first_synacks = 0;
     std::uint32_t drop_first_fins = 0;
-    std::uint32_t drop_first_pure_acks = 0;         // ACK flag only, no payload, no SYN/FIN/RST
+    std::uint32_t drop_first_pure_acks = 0;  // ACK flag only, no payload, no SYN/FIN/RST
     struct Window {
         double start_ms = 0;  // relative to the backend's start
         double end_ms = 0;
         friend bool operator==(const Window&, const Window&) = default;
     };
-    std::vector<Window> drop_windows;               // drop every packet in [start, end)
+    std::vector<Window> drop_windows;  // drop every packet in [start, end)
 
     bool empty() const;
     friend bool operator==(const FaultSchedule&, const FaultSchedule&) = default;
@@ -46,21 +47,21 @@ struct FaultSchedule {
 struct DirectionImpairment {
     double loss_percent = 0;
     double loss_correlation = 0;
-    std::optional<GilbertElliott> loss_gemodel;     // replaces loss_percent when set
+    std::optional<GilbertElliott> loss_gemodel;  // replaces loss_percent when set
     double delay_ms = 0;
     double jitter_ms = 0;
     double delay_correlation = 0;
     DelayDistribution distribution = DelayDistribution::none;
-    double reorder_percent = 0;                      // needs delay_ms > 0 (netem semantics)
+    double reorder_percent = 0;  // needs delay_ms > 0 (netem semantics)
     double reorder_correlation = 0;
     std::uint32_t reorder_gap = 0;
     double duplicate_percent = 0;
     double corrupt_percent = 0;
-    std::uint64_t rate_bps = 0;                      // 0 = unlimited
-    std::uint32_t limit_packets = 0;                 // 0 = sized automatically from rate x delay
+    std::uint64_t rate_bps = 0;       // 0 = unlimited
+    std::uint32_t limit_packets = 0;  // 0 = sized automatically from rate x delay
     FaultSchedule schedule;
 
-    bool is_identity() const;                        // nothing to do
+    bool is_identity() const;  // nothing to do
     friend bool operator==(const DirectionImpairment&, const DirectionImpairment&) = default;
 };
 

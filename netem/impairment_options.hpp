@@ -4,9 +4,9 @@
 // both directions; `c2s.KEY` / `s2c.KEY` (or an [c2s] / [s2c] section in a file) to one:
 //
 //   loss=10  loss-correlation=25  loss-gemodel=p,r,1-h,1-k
-//   delay=100 (ms)  jitter=10 (ms)  delay-correlation=25  distribution=normal|pareto|paretonormal|uniform
-//   reorder=25  reorder-correlation=50  reorder-gap=5
-//   duplicate=1  corrupt=0.5  rate=10mbit|1gbit|500kbit|<bits/s>  limit=<packets>
+//   delay=100 (ms)  jitter=10 (ms)  delay-correlation=25
+//   distribution=normal|pareto|paretonormal|uniform reorder=25  reorder-correlation=50
+//   reorder-gap=5 duplicate=1  corrupt=0.5  rate=10mbit|1gbit|500kbit|<bits/s>  limit=<packets>
 //   drop-data-segment=3 (repeatable)  drop-syn=1  drop-synack=2  drop-fin=1  drop-pure-ack=3
 //   drop-window=START_MS:END_MS (repeatable)
 //   seed=<n>

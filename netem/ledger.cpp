@@ -14,11 +14,16 @@ namespace {
 
 std::string proto_name(std::uint8_t proto) {
     switch (proto) {
-        case 6: return "tcp";
-        case 17: return "udp";
-        case 1: return "icmp";
-        case 58: return "icmpv6";
-        default: return std::to_string(proto);
+        case 6:
+            return "tcp";
+        case 17:
+            return "udp";
+        case 1:
+            return "icmp";
+        case 58:
+            return "icmpv6";
+        default:
+            return std::to_string(proto);
     }
 }
 
@@ -159,7 +164,8 @@ std::vector<LedgerEntry> read_ledger(const std::filesystem::path& path) {
         try {
             out.push_back(ledger_entry_from_json(nlohmann::json::parse(line)));
         } catch (const nlohmann::json::exception& ex) {
-            throw UsageError(path.string() + ":" + std::to_string(number) + ": not JSON: " + ex.what());
+            throw UsageError(path.string() + ":" + std::to_string(number) +
+                             ": not JSON: " + ex.what());
         } catch (const UsageError& ex) {
             throw UsageError(path.string() + ":" + std::to_string(number) + ": " + ex.what());
         }

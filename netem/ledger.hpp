@@ -12,12 +12,11 @@
 #include <cstdint>
 #include <filesystem>
 #include <fstream>
+#include <nlohmann/json.hpp>
 #include <optional>
 #include <span>
 #include <string>
 #include <vector>
-
-#include <nlohmann/json.hpp>
 
 #include "netem/impairment.hpp"
 
@@ -29,11 +28,11 @@ struct PacketSummary {
     std::string dst;
     std::uint16_t sport = 0;
     std::uint16_t dport = 0;
-    std::string proto;              // "tcp", "udp", "icmp", "icmpv6" or the protocol number
+    std::string proto;  // "tcp", "udp", "icmp", "icmpv6" or the protocol number
     std::uint16_t tcp_flags = 0;
     std::uint32_t seq = 0;
     std::uint32_t ack = 0;
-    std::uint32_t len = 0;          // transport payload length (per the IP header)
+    std::uint32_t len = 0;               // transport payload length (per the IP header)
     std::optional<std::uint16_t> ip_id;  // IPv4 only
 };
 

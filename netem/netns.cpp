@@ -31,7 +31,8 @@ ScopedNetns::ScopedNetns(const std::string& name) {
     ::close(target);
     if (rc != 0) {
         ::close(original_fd_);
-        throw EnvironmentError("cannot enter network namespace " + name + ": " + std::strerror(err) +
+        throw EnvironmentError("cannot enter network namespace " + name + ": " +
+                               std::strerror(err) +
                                (err == EPERM ? " (needs root / CAP_SYS_ADMIN)" : ""));
     }
 }

@@ -30,7 +30,8 @@ public:
         std::string out;
         for (std::size_t i = 0; i < text.size();) {
             const auto end = text[i] == '%' ? text.find('%', i + 1) : std::string::npos;
-            const auto it = end == std::string::npos ? values.end() : values.find(text.substr(i + 1, end - i - 1));
+            const auto it = end == std::string::npos ? values.end()
+                                                     : values.find(text.substr(i + 1, end - i - 1));
             if (it == values.end()) {
                 out += text[i++];
                 continue;

@@ -22,8 +22,9 @@ PacketFacts PacketNames::facts_of(const packet::Dissected& d, std::span<const st
     if (d.is_tcp) {
         key = hash_combine(key, (std::uint64_t{d.tcp.src_port} << 16) | d.tcp.dst_port);
     } else if (d.protocol == packet::kIpProtoUdp && d.transport_offset + 4 <= frame.size()) {
-        key = hash_combine(key, (std::uint64_t{packet::load_be16(&frame[d.transport_offset])} << 16) |
-                                    packet::load_be16(&frame[d.transport_offset + 2]));
+        key =
+            hash_combine(key, (std::uint64_t{packet::load_be16(&frame[d.transport_offset])} << 16) |
+                                  packet::load_be16(&frame[d.transport_offset + 2]));
     }
     auto [it, fresh] = flows_.try_emplace(key);
     if (fresh) {
@@ -54,7 +55,8 @@ PacketFacts PacketNames::facts_of(const packet::Dissected& d, std::span<const st
     // segment this is: left out, so a re-run with other PSH placement draws the same.
     constexpr std::uint16_t kIdentityFlags = tf::kSyn | tf::kFin | tf::kRst | tf::kAck;
     const std::uint16_t flags = p.tcp_flags & kIdentityFlags;
-    p.identity = hash_combine(hash_combine(name, p.seq), (static_cast<std::uint64_t>(flags) << 32) | p.payload_length);
+    p.identity = hash_combine(hash_combine(name, p.seq),
+                              (static_cast<std::uint64_t>(flags) << 32) | p.payload_length);
     if (flags == tf::kAck && p.payload_length == 0) {
         p.identity = hash_combine(p.identity, d.tcp.ack.raw() - *flow.base_ack);
     }

@@ -13,8 +13,8 @@
 #include "packet/checksum.hpp"
 #include "packet/dissect.hpp"
 #include "packet/errors.hpp"
-#include "packet/ipv4.hpp"
 #include "packet/format.hpp"
+#include "packet/ipv4.hpp"
 
 namespace tcplab::netem {
 
@@ -34,13 +34,15 @@ struct PcapCloser {
     void operator()(pcap_t* p) const { pcap_close(p); }
 };
 
-std::optional<bool> verify_checksum(std::span<const std::uint8_t> frame, const packet::Dissected& d) {
+std::optional<bool> verify_checksum(std::span<const std::uint8_t> frame,
+                                    const packet::Dissected& d) {
     if ((d.protocol != packet::kIpProtoTcp && d.protocol != packet::kIpProtoUdp) || d.is_fragment ||
         d.transport_offset + d.transport_length > frame.size()) {
         return std::nullopt;
     }
     packet::PseudoHeader ph{d.src, d.dst, d.protocol, d.transport_length};
-    return packet::transport_checksum(ph, frame.subspan(d.transport_offset, d.transport_length)) == 0;
+    return packet::transport_checksum(ph, frame.subspan(d.transport_offset, d.transport_length)) ==
+           0;
 }
 
 std::vector<Record> read_capture(const std::filesystem::path& path) {
@@ -331,21 +333,22 @@ PathDiff diff_captures(const std::filesystem::path& client_pcap,
 }
 
 std::string render_diff_text(const PathDiff& diff, const DiffOptions& options) {
-    std::string out = "path diff: " + diff.client_file + " (client) <-> " + diff.server_file +
-                      " (server)\n";
+    std::string out =
+        "path diff: " + diff.client_file + " (client) <-> " + diff.server_file + " (server)\n";
     for (Direction dir : {Direction::client_to_server, Direction::server_to_client}) {
         const DirectionDiff& d = diff.get(dir);
         char buf[400];
-        std::snprintf(buf, sizeof buf,
-                      "%s: sent %llu, received %llu, dropped %llu, duplicated %llu, reordered %llu, "
-                      "corrupted %llu, unexpected %llu",
-                      dir == Direction::client_to_server ? "c2s" : "s2c",
-                      static_cast<unsigned long long>(d.sent), static_cast<unsigned long long>(d.received),
-                      static_cast<unsigned long long>(d.dropped),
-                      static_cast<unsigned long long>(d.duplicated),
-                      static_cast<unsigned long long>(d.reordered),
-                      static_cast<unsigned long long>(d.corrupted),
-                      static_cast<unsigned long long>(d.unexpected));
+        std::snprintf(
+            buf, sizeof buf,
+            "%s: sent %llu, received %llu, dropped %llu, duplicated %llu, reordered %llu, "
+            "corrupted %llu, unexpected %llu",
+            dir == Direction::client_to_server ? "c2s" : "s2c",
+            static_cast<unsigned long long>(d.sent), static_cast<unsigned long long>(d.received),
+            static_cast<unsigned long long>(d.dropped),
+            static_cast<unsigned long long>(d.duplicated),
+            static_cast<unsigned long long>(d.reordered),
+            static_cast<unsigned long long>(d.corrupted),
+            static_cast<unsigned long long>(d.unexpected));
         out += buf;
         if (d.delay_mean_ms) {
             std::snprintf(buf, sizeof buf, "; one-way delay min/mean/max %.3f/%.3f/%.3f ms",
@@ -387,7 +390,8 @@ nlohmann::json render_diff_json(const PathDiff& diff, const DiffOptions& options
         x["corrupted"] = d.corrupted;
         x["unexpected"] = d.unexpected;
         if (d.delay_mean_ms) {
-            x["delay_ms"] = {{"min", *d.delay_min_ms}, {"mean", *d.delay_mean_ms}, {"max", *d.delay_max_ms}};
+            x["delay_ms"] = {
+                {"min", *d.delay_min_ms}, {"mean", *d.delay_mean_ms}, {"max", *d.delay_max_ms}};
         }
         auto list = [&](const std::vector<DiffPacket>& packets) {
             nlohmann::json a = nlohmann::json::array();

@@ -19,11 +19,10 @@
 // appear first. DiffOptions::client_addresses overrides this.
 #include <cstdint>
 #include <filesystem>
+#include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
 #include <vector>
-
-#include <nlohmann/json.hpp>
 
 #include "netem/impairment.hpp"
 #include "netem/ledger.hpp"
@@ -37,15 +36,15 @@ struct DiffOptions {
 
 struct DiffPacket {
     PacketSummary packet;
-    std::uint32_t sent_frame = 0;                // 1-based record number in the sender's capture
-    double sent_time = 0;                        // capture timestamp, seconds (epoch)
-    std::optional<std::uint32_t> received_frame; // in the receiver's capture
+    std::uint32_t sent_frame = 0;                 // 1-based record number in the sender's capture
+    double sent_time = 0;                         // capture timestamp, seconds (epoch)
+    std::optional<std::uint32_t> received_frame;  // in the receiver's capture
     std::optional<double> received_time;
 };
 
 struct DirectionDiff {
-    std::uint64_t sent = 0;        // IP packets of this direction at the sending vantage
-    std::uint64_t received = 0;    // ... at the receiving vantage
+    std::uint64_t sent = 0;      // IP packets of this direction at the sending vantage
+    std::uint64_t received = 0;  // ... at the receiving vantage
     std::uint64_t dropped = 0;
     std::uint64_t duplicated = 0;
     std::uint64_t reordered = 0;

@@ -11,9 +11,11 @@ namespace tcplab::netem {
 
 namespace tf = packet::tcp_flag;
 
-std::optional<std::uint32_t> main_stream(const Vantage& client, const packet::IpAddress& client_address) {
+std::optional<std::uint32_t> main_stream(const Vantage& client,
+                                         const packet::IpAddress& client_address) {
     for (const auto& f : client.frames) {
-        if (f.src.address == client_address && (f.tcp_flags & tf::kSyn) != 0 && (f.tcp_flags & tf::kAck) == 0) {
+        if (f.src.address == client_address && (f.tcp_flags & tf::kSyn) != 0 &&
+            (f.tcp_flags & tf::kAck) == 0) {
             return f.stream;
         }
     }
@@ -22,7 +24,8 @@ std::optional<std::uint32_t> main_stream(const Vantage& client, const packet::Ip
 
 namespace {
 
-void count_resends(const Vantage& v, const packet::IpAddress& sender, bool is_sender, RunMetrics& out) {
+void count_resends(const Vantage& v, const packet::IpAddress& sender, bool is_sender,
+                   RunMetrics& out) {
     for (const auto& f : v.frames) {
         if ((f.src.address == sender) == is_sender && flagged_as_resend(f.verdicts)) {
             ++out.retransmissions;
@@ -34,7 +37,8 @@ void count_resends(const Vantage& v, const packet::IpAddress& sender, bool is_se
 }
 
 // Handshake time and goodput of the main stream, from the client's capture.
-void measure_main_stream(const Vantage& client, const packet::IpAddress& client_address, RunMetrics& out) {
+void measure_main_stream(const Vantage& client, const packet::IpAddress& client_address,
+                         RunMetrics& out) {
     const auto stream = main_stream(client, client_address);
     if (!stream) {
         return;
@@ -91,8 +95,9 @@ void measure_main_stream(const Vantage& client, const packet::IpAddress& client_
 
 }  // namespace
 
-RunMetrics measure_run(const Vantage& client, const Vantage& server, const packet::IpAddress& client_address,
-                       const nlohmann::json& injected, bool have_ledger) {
+RunMetrics measure_run(const Vantage& client, const Vantage& server,
+                       const packet::IpAddress& client_address, const nlohmann::json& injected,
+                       bool have_ledger) {
     RunMetrics out;
     count_resends(client, client_address, true, out);
     count_resends(server, client_address, false, out);
@@ -100,29 +105,32 @@ RunMetrics measure_run(const Vantage& client, const Vantage& server, const packe
     out.have_ledger = have_ledger;
     for (const auto& f : injected) {
         const std::string action = f.value("action", "");
-        if (f.value("len", 0U) == 0 || !(action == "drop" || action == "queue_drop" || action == "corrupt")) {
+        if (f.value("len", 0U) == 0 ||
+            !(action == "drop" || action == "queue_drop" || action == "corrupt")) {
             continue;
         }
         // Ephemeral ports and ISNs differ run to run: a segment is named by the direction, the
         // server's port (each traffic run has its own), its relative seq and length.
         const std::string direction = f.value("direction", "");
         const std::string server = direction == "c2s" ? f.value("dst", "") : f.value("src", "");
-        out.dropped.push_back(direction + " " + server.substr(server.rfind(':') + 1) + " seq " +
-                              std::to_string(f.value("relative_seq", 0U)) + " len " +
-                              std::to_string(f.value("len", 0U)) + " " + action +
-                              (f.contains("transmission") ? " #" + std::to_string(f.value("transmission", 0U)) : ""));
+        out.dropped.push_back(
+            direction + " " + server.substr(server.rfind(':') + 1) + " seq " +
+            std::to_string(f.value("relative_seq", 0U)) + " len " +
+            std::to_string(f.value("len", 0U)) + " " + action +
+            (f.contains("transmission") ? " #" + std::to_string(f.value("transmission", 0U)) : ""));
     }
     std::sort(out.dropped.begin(), out.dropped.end());
     return out;
 }
 
 nlohmann::json to_json(const RunMetrics& m) {
-    nlohmann::json j = {{"seed", m.seed},
-                        {"pass", m.pass},
-                        {"retransmissions", m.retransmissions},
-                        {"rto_s", m.rtos},
-                        {"handshake_s", m.handshake_s ? nlohmann::json(*m.handshake_s) : nlohmann::json()},
-                        {"goodput_mbps", m.goodput_mbps ? nlohmann::json(*m.goodput_mbps) : nlohmann::json()}};
+    nlohmann::json j = {
+        {"seed", m.seed},
+        {"pass", m.pass},
+        {"retransmissions", m.retransmissions},
+        {"rto_s", m.rtos},
+        {"handshake_s", m.handshake_s ? nlohmann::json(*m.handshake_s) : nlohmann::json()},
+        {"goodput_mbps", m.goodput_mbps ? nlohmann::json(*m.goodput_mbps) : nlohmann::json()}};
     if (m.have_ledger) {
         j["data_segments_dropped"] = m.dropped;
     }
@@ -166,8 +174,9 @@ std::string row(const char* label, const char* unit, const Spread& s, int precis
         std::snprintf(buf, sizeof buf, "  %-30s %s\n", label, "n/a");
         return buf;
     }
-    std::snprintf(buf, sizeof buf, "  %-30s %10.*f %10.*f %10.*f %10.*f  %-8s n=%zu\n", label, precision, s.min,
-                  precision, s.median, precision, s.max, precision, s.sd, unit, s.n);
+    std::snprintf(buf, sizeof buf, "  %-30s %10.*f %10.*f %10.*f %10.*f  %-8s n=%zu\n", label,
+                  precision, s.min, precision, s.median, precision, s.max, precision, s.sd, unit,
+                  s.n);
     return buf;
 }
 
@@ -190,10 +199,11 @@ std::string statistics_table(const std::string& scenario, const std::vector<RunM
             drops.push_back(static_cast<double>(r.dropped.size()));
         }
     }
-    std::string out = scenario + ": " + std::to_string(runs.size()) + " runs, " + std::to_string(passed) +
-                      " passed\n";
+    std::string out = scenario + ": " + std::to_string(runs.size()) + " runs, " +
+                      std::to_string(passed) + " passed\n";
     char head[200];
-    std::snprintf(head, sizeof head, "  %-30s %10s %10s %10s %10s\n", "", "min", "median", "max", "sd");
+    std::snprintf(head, sizeof head, "  %-30s %10s %10s %10s %10s\n", "", "min", "median", "max",
+                  "sd");
     out += head;
     out += row("retransmissions per run", "", spread_of(resends), 0);
     out += row("RTO of retransmissions", "s", spread_of(rtos), 3);
@@ -217,7 +227,8 @@ std::string statistics_table(const std::string& scenario, const std::vector<RunM
             same += i != indices.front() && runs[i].dropped == first ? 1 : 0;
         }
         out += "  seed " + std::to_string(seed) + ": " + std::to_string(same) + " of " +
-               std::to_string(indices.size() - 1) + " later runs dropped exactly the data segments run " +
+               std::to_string(indices.size() - 1) +
+               " later runs dropped exactly the data segments run " +
                std::to_string(indices.front() + 1) + " dropped\n";
     }
     return out;

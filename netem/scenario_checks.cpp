@@ -29,10 +29,13 @@ std::string frame_list(const std::vector<std::uint64_t>& frames, std::size_t max
     return out.str();
 }
 
-bool from_client(const FrameFacts& f, const CheckInputs& in) { return f.src.address == in.client_address; }
+bool from_client(const FrameFacts& f, const CheckInputs& in) {
+    return f.src.address == in.client_address;
+}
 
 // Frames of `vantage` sent by the side that owns it (the client's own packets at the client...).
-std::vector<const FrameFacts*> own_frames(const Vantage& vantage, bool client_side, const CheckInputs& in) {
+std::vector<const FrameFacts*> own_frames(const Vantage& vantage, bool client_side,
+                                          const CheckInputs& in) {
     std::vector<const FrameFacts*> out;
     for (const auto& f : vantage.frames) {
         if (from_client(f, in) == client_side) {
@@ -94,8 +97,9 @@ Check resend_verdicts(const Vantage& vantage, bool client_side, const CheckInput
     Check c;
     const std::string side = client_side ? "client" : "server";
     c.name = "resend_verdicts_" + side;
-    c.expected = "each of the " + side + "'s " + std::to_string(truth.size()) +
-                 " re-sends flagged as a retransmission (or fast/spurious/out-of-order), no other frame";
+    c.expected =
+        "each of the " + side + "'s " + std::to_string(truth.size()) +
+        " re-sends flagged as a retransmission (or fast/spurious/out-of-order), no other frame";
     c.observed = std::to_string(flagged) + " flagged";
     c.pass = missed.empty() && extra.empty();
     if (!missed.empty()) {
@@ -104,8 +108,10 @@ Check resend_verdicts(const Vantage& vantage, bool client_side, const CheckInput
     if (!extra.empty()) {
         c.observed += "; flagged without a re-send: frames " + frame_list(extra);
     }
-    c.reason = "ground truth at the " + side + "'s own capture: a frame re-sends when it carries sequence "
-               "space the " + side + " already sent on that stream";
+    c.reason = "ground truth at the " + side +
+               "'s own capture: a frame re-sends when it carries sequence "
+               "space the " +
+               side + " already sent on that stream";
     return c;
 }
 
@@ -144,7 +150,8 @@ const FrameFacts* reset_after(const InjectedFault& fault, const Vantage& sender)
         if (!sent && same_way && f.seq == fault.seq && f.len == fault.len) {
             sent = f.t;
         }
-        if (sent && (f.tcp_flags & tf::kRst) != 0 && (same_way || (f.src == fault.dst && f.dst == fault.src))) {
+        if (sent && (f.tcp_flags & tf::kRst) != 0 &&
+            (same_way || (f.src == fault.dst && f.dst == fault.src))) {
             return &f;
         }
     }
@@ -182,8 +189,8 @@ Check drops_retransmitted(const CheckInputs& in) {
                  " segments the path lost is re-sent and the re-send is flagged at the sender "
                  "(unless an RST aborted its connection first)";
     c.pass = missing.empty() && unflagged.empty();
-    c.observed = std::to_string(lost - missing.size() - unflagged.size() - aborted.size()) + " of " +
-                 std::to_string(lost) + " re-sent and flagged";
+    c.observed = std::to_string(lost - missing.size() - unflagged.size() - aborted.size()) +
+                 " of " + std::to_string(lost) + " re-sent and flagged";
     auto join = [](const std::vector<std::string>& items) {
         std::string out;
         for (std::size_t i = 0; i < items.size() && i < 5; ++i) {
@@ -192,7 +199,8 @@ Check drops_retransmitted(const CheckInputs& in) {
         return out + (items.size() > 5 ? "; ..." : "");
     };
     if (!aborted.empty()) {
-        c.observed += "; " + std::to_string(aborted.size()) + " not re-sent, connection reset: " + join(aborted);
+        c.observed += "; " + std::to_string(aborted.size()) +
+                      " not re-sent, connection reset: " + join(aborted);
     }
     if (!missing.empty()) {
         c.observed += "; never re-sent: " + join(missing);
@@ -206,22 +214,25 @@ Check drops_retransmitted(const CheckInputs& in) {
 }
 
 std::size_t count_flagged(const Vantage& v, std::uint32_t bits) {
-    return static_cast<std::size_t>(std::count_if(v.frames.begin(), v.frames.end(),
-                                                  [&](const FrameFacts& f) { return (f.verdicts & bits) != 0; }));
+    return static_cast<std::size_t>(
+        std::count_if(v.frames.begin(), v.frames.end(),
+                      [&](const FrameFacts& f) { return (f.verdicts & bits) != 0; }));
 }
 
 std::size_t count_resends(const Vantage& v) {
-    return static_cast<std::size_t>(std::count_if(v.frames.begin(), v.frames.end(),
-                                                  [](const FrameFacts& f) { return flagged_as_resend(f.verdicts); }));
+    return static_cast<std::size_t>(
+        std::count_if(v.frames.begin(), v.frames.end(),
+                      [](const FrameFacts& f) { return flagged_as_resend(f.verdicts); }));
 }
 
 // Copies of one segment (same 4-tuple, seq, length and SYN/FIN) in a capture.
 std::size_t copies_in(const Vantage& v, const FrameFacts& f) {
     constexpr std::uint16_t kSynFin = tf::kSyn | tf::kFin;
-    return static_cast<std::size_t>(std::count_if(v.frames.begin(), v.frames.end(), [&](const FrameFacts& g) {
-        return g.src == f.src && g.dst == f.dst && g.seq == f.seq && g.len == f.len &&
-               (g.tcp_flags & kSynFin) == (f.tcp_flags & kSynFin);
-    }));
+    return static_cast<std::size_t>(
+        std::count_if(v.frames.begin(), v.frames.end(), [&](const FrameFacts& g) {
+            return g.src == f.src && g.dst == f.dst && g.seq == f.seq && g.len == f.len &&
+                   (g.tcp_flags & kSynFin) == (f.tcp_flags & kSynFin);
+        }));
 }
 
 Check retransmission_expectation(const CheckInputs& in) {
@@ -230,8 +241,10 @@ Check retransmission_expectation(const CheckInputs& in) {
     const std::size_t at_server = count_resends(*in.server);
     Check c;
     c.name = "retransmissions";
-    c.observed = std::to_string(at_client) + " at the client, " + std::to_string(at_server) + " at the server";
-    c.reason = "frames the analyzer flagged retransmission, fast/spurious retransmission or out-of-order";
+    c.observed = std::to_string(at_client) + " at the client, " + std::to_string(at_server) +
+                 " at the server";
+    c.reason =
+        "frames the analyzer flagged retransmission, fast/spurious retransmission or out-of-order";
     if (want == Expectations::Retransmissions::some) {
         c.expected = "at least one";
         c.pass = at_client + at_server > 0;
@@ -240,8 +253,9 @@ Check retransmission_expectation(const CheckInputs& in) {
     // None needed: the path lost nothing, so every re-send a sender made must be a timer re-send
     // (TLP/RTO firing on a loaded host) of a segment whose first copy reached the other end — the
     // receiver's capture then holds two copies. A re-send whose original never arrived fails.
-    c.expected = "no retransmission caused by the path (a timer re-send of a segment that had arrived is "
-                 "reported, not counted)";
+    c.expected =
+        "no retransmission caused by the path (a timer re-send of a segment that had arrived is "
+        "reported, not counted)";
     std::size_t timer_resends = 0;
     std::vector<std::uint64_t> caused_by_path;
     for (const bool client_side : {true, false}) {
@@ -264,7 +278,8 @@ Check retransmission_expectation(const CheckInputs& in) {
                       " timer re-sends of segments that had arrived (spurious, host latency)";
     }
     if (!caused_by_path.empty()) {
-        c.observed += "; re-sends of segments the path lost: sender frames " + frame_list(caused_by_path);
+        c.observed +=
+            "; re-sends of segments the path lost: sender frames " + frame_list(caused_by_path);
     }
     return c;
 }
@@ -272,13 +287,15 @@ Check retransmission_expectation(const CheckInputs& in) {
 Check syn_rto(const CheckInputs& in, double expected_s) {
     Check c;
     c.name = "syn_retransmission_rto";
-    c.expected = "a SYN retransmission with RTO within 25% of " + std::to_string(expected_s).substr(0, 4) + " s";
+    c.expected = "a SYN retransmission with RTO within 25% of " +
+                 std::to_string(expected_s).substr(0, 4) + " s";
     c.observed = "no SYN retransmission at the client";
     for (const auto& f : in.client->frames) {
         const bool pure_syn = (f.tcp_flags & (tf::kSyn | tf::kAck)) == tf::kSyn;
         if (pure_syn && flagged_as_resend(f.verdicts)) {
             char buf[128];
-            std::snprintf(buf, sizeof buf, "frame %llu: SYN retransmission, RTO %.6f s based on frame %llu",
+            std::snprintf(buf, sizeof buf,
+                          "frame %llu: SYN retransmission, RTO %.6f s based on frame %llu",
                           static_cast<unsigned long long>(f.frame), f.rto,
                           static_cast<unsigned long long>(f.rto_frame));
             c.observed = buf;
@@ -290,14 +307,16 @@ Check syn_rto(const CheckInputs& in, double expected_s) {
     return c;
 }
 
-Check receiver_shows(const CheckInputs& in, const std::string& name, std::uint32_t bits, const std::string& what) {
+Check receiver_shows(const CheckInputs& in, const std::string& name, std::uint32_t bits,
+                     const std::string& what) {
     Check c;
     c.name = name;
     const std::size_t n = count_flagged(*in.server, bits);
     c.expected = "at least one " + what + " at the server (the receiver)";
     c.observed = std::to_string(n) + " frames";
     c.pass = n > 0;
-    c.reason = "the path " + std::string(name == "receiver_out_of_order" ? "reordered" : "duplicated") +
+    c.reason = "the path " +
+               std::string(name == "receiver_out_of_order" ? "reordered" : "duplicated") +
                " client->server packets";
     return c;
 }
@@ -334,7 +353,8 @@ std::vector<InjectedFault> read_ledger(const std::string& path) {
             const auto j = nlohmann::json::parse(line);
             InjectedFault f;
             f.t = j.value("t", 0.0);
-            f.direction = j.value("dir", "c2s") == "c2s" ? Direction::client_to_server : Direction::server_to_client;
+            f.direction = j.value("dir", "c2s") == "c2s" ? Direction::client_to_server
+                                                         : Direction::server_to_client;
             const auto src = packet::IpAddress::parse(j.value("src", ""));
             const auto dst = packet::IpAddress::parse(j.value("dst", ""));
             if (src) {
@@ -354,7 +374,8 @@ std::vector<InjectedFault> read_ledger(const std::string& path) {
                 out.push_back(f);
             }
         } catch (const nlohmann::json::exception& e) {
-            throw UsageError(path + ":" + std::to_string(number) + ": not a ledger line: " + e.what());
+            throw UsageError(path + ":" + std::to_string(number) +
+                             ": not a ledger line: " + e.what());
         }
     }
     return out;
@@ -367,8 +388,10 @@ std::vector<Check> run_checks(const CheckInputs& in) {
         const auto& t = in.traffic[i];
         Check c;
         c.name = "traffic_" + std::to_string(i + 1) + "_" + to_string(t.spec.kind);
-        c.expected = spec.expect.handshake_fails ? "fails (the path blocks the handshake)" : "completes";
-        c.observed = (t.completed ? "completed" : "failed") + (t.detail.empty() ? "" : ": " + t.detail);
+        c.expected =
+            spec.expect.handshake_fails ? "fails (the path blocks the handshake)" : "completes";
+        c.observed =
+            (t.completed ? "completed" : "failed") + (t.detail.empty() ? "" : ": " + t.detail);
         c.pass = t.completed != spec.expect.handshake_fails;
         c.reason = "as reported by the traffic's own endpoints";
         checks.push_back(c);
@@ -405,11 +428,13 @@ std::vector<Check> run_checks(const CheckInputs& in) {
         checks.push_back(syn_rto(in, *spec.expect.syn_rto_s));
     }
     if (spec.expect.out_of_order) {
-        checks.push_back(receiver_shows(in, "receiver_out_of_order", analyzer::flag::kOutOfOrder, "out-of-order segment"));
+        checks.push_back(receiver_shows(in, "receiver_out_of_order", analyzer::flag::kOutOfOrder,
+                                        "out-of-order segment"));
     }
     if (spec.expect.duplicate_ack) {
         checks.push_back(receiver_shows(in, "receiver_duplicates",
-                                        analyzer::flag::kDuplicateAck | analyzer::flag::kSpuriousRetransmission |
+                                        analyzer::flag::kDuplicateAck |
+                                            analyzer::flag::kSpuriousRetransmission |
                                             analyzer::flag::kRetransmission,
                                         "duplicate ACK or spurious retransmission"));
     }
@@ -425,14 +450,18 @@ std::vector<Check> run_checks(const CheckInputs& in) {
 }
 
 nlohmann::json to_json(const Check& check) {
-    return {{"name", check.name}, {"expected", check.expected}, {"observed", check.observed},
-            {"pass", check.pass}, {"reason", check.reason}};
+    return {{"name", check.name},
+            {"expected", check.expected},
+            {"observed", check.observed},
+            {"pass", check.pass},
+            {"reason", check.reason}};
 }
 
 nlohmann::json to_json(const InjectedFault& fault, const CheckInputs& inputs) {
     // Relative sequence (and, for a pure ACK, acknowledgement) number and transmission number as
     // the sender's capture shows them.
-    const Vantage& sender = fault.direction == Direction::client_to_server ? *inputs.client : *inputs.server;
+    const Vantage& sender =
+        fault.direction == Direction::client_to_server ? *inputs.client : *inputs.server;
     std::optional<std::uint32_t> isn;
     std::optional<std::uint32_t> peer_isn;
     int transmission = 0;
@@ -444,14 +473,20 @@ nlohmann::json to_json(const InjectedFault& fault, const CheckInputs& inputs) {
             if (f.seq == fault.seq && f.len == fault.len) {
                 ++transmission;
             }
-        } else if (f.src == fault.dst && f.dst == fault.src && (f.tcp_flags & tf::kSyn) != 0 && !peer_isn) {
+        } else if (f.src == fault.dst && f.dst == fault.src && (f.tcp_flags & tf::kSyn) != 0 &&
+                   !peer_isn) {
             peer_isn = f.seq;
         }
     }
-    nlohmann::json j = {{"t", fault.t}, {"direction", to_string(fault.direction)},
-                        {"src", fault.src.to_string()}, {"dst", fault.dst.to_string()},
-                        {"flags", fault.flags}, {"seq", fault.seq}, {"len", fault.len},
-                        {"action", fault.action}, {"reason", fault.reason}};
+    nlohmann::json j = {{"t", fault.t},
+                        {"direction", to_string(fault.direction)},
+                        {"src", fault.src.to_string()},
+                        {"dst", fault.dst.to_string()},
+                        {"flags", fault.flags},
+                        {"seq", fault.seq},
+                        {"len", fault.len},
+                        {"action", fault.action},
+                        {"reason", fault.reason}};
     if (isn) {
         j["relative_seq"] = fault.seq - *isn;
     }

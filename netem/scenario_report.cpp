@@ -49,7 +49,8 @@ void write_file(const fs::path& path, const std::string& text) {
     std::error_code ec;
     fs::rename(tmp, path, ec);
     if (ec) {
-        throw SystemError("cannot rename " + tmp.string() + " to " + path.string() + ": " + ec.message());
+        throw SystemError("cannot rename " + tmp.string() + " to " + path.string() + ": " +
+                          ec.message());
     }
 }
 
@@ -99,8 +100,8 @@ std::string report_text(const RunReport& r) {
     char seconds[32];
     std::snprintf(seconds, sizeof seconds, "%.1f s", r.seconds);
     out << "scenario  " << r.scenario << " — " << r.description << "\n"
-        << "backend   " << r.backend << "   seed " << r.seed << "   run tl" << r.run_id << "   " << seconds
-        << "\n";
+        << "backend   " << r.backend << "   seed " << r.seed << "   run tl" << r.run_id << "   "
+        << seconds << "\n";
     if (r.setup.contains("impairment")) {
         out << "path      ";
         bool first = true;
@@ -113,9 +114,11 @@ std::string report_text(const RunReport& r) {
     if (r.backend == "userspace" && r.injected.is_array()) {
         std::size_t drops = 0;
         for (const auto& f : r.injected) {
-            drops += (f.value("action", "") == "drop" || f.value("action", "") == "queue_drop") ? 1 : 0;
+            drops +=
+                (f.value("action", "") == "drop" || f.value("action", "") == "queue_drop") ? 1 : 0;
         }
-        out << "injected  " << r.injected.size() << " actions in the ledger (" << drops << " drops)\n";
+        out << "injected  " << r.injected.size() << " actions in the ledger (" << drops
+            << " drops)\n";
     }
     if (r.traffic.is_array()) {
         for (const auto& t : r.traffic) {
@@ -128,14 +131,15 @@ std::string report_text(const RunReport& r) {
     for (const auto& c : r.checks) {
         name_width = std::max(name_width, c.name.size());
     }
-    out << "  result  " << std::string("check") << std::string(name_width - 5 + 2, ' ') << "observed\n";
+    out << "  result  " << std::string("check") << std::string(name_width - 5 + 2, ' ')
+        << "observed\n";
     for (const auto& c : r.checks) {
         out << "  " << (c.pass ? "pass  " : "FAIL  ") << "  " << c.name
             << std::string(name_width - c.name.size() + 2, ' ')
             << wrap(c.observed, 100, 10 + name_width + 2) << "\n";
         if (!c.pass) {
-            out << std::string(10 + name_width + 2, ' ') << wrap("expected: " + c.expected, 100, 10 + name_width + 2)
-                << "\n";
+            out << std::string(10 + name_width + 2, ' ')
+                << wrap("expected: " + c.expected, 100, 10 + name_width + 2) << "\n";
         }
     }
     out << "\n" << verdict_line(r) << "\n";
@@ -146,8 +150,8 @@ std::string verdict_line(const RunReport& r) {
     char seconds[32];
     std::snprintf(seconds, sizeof seconds, "%.1f s", r.seconds);
     if (r.pass()) {
-        return "PASS " + r.scenario + " (" + std::to_string(r.checks.size()) + " checks, " + seconds + ") — " +
-               (r.out_dir / "report.txt").string();
+        return "PASS " + r.scenario + " (" + std::to_string(r.checks.size()) + " checks, " +
+               seconds + ") — " + (r.out_dir / "report.txt").string();
     }
     std::string failing;
     for (const auto& name : r.failing()) {
@@ -163,11 +167,21 @@ void write_report_files(const RunReport& r) {
         checks.push_back(to_json(c));
     }
     const nlohmann::json doc = {
-        {"scenario", r.scenario}, {"description", r.description}, {"backend", r.backend},
-        {"seed", r.seed},         {"run_id", r.run_id},           {"seconds", r.seconds},
-        {"setup", r.setup},       {"captures", r.captures},       {"backend_stats", r.backend_stats},
-        {"injected", r.injected}, {"verdicts", r.verdicts},       {"traffic", r.traffic},
-        {"checks", checks},       {"metrics", to_json(r.metrics)}, {"pass", r.pass()},
+        {"scenario", r.scenario},
+        {"description", r.description},
+        {"backend", r.backend},
+        {"seed", r.seed},
+        {"run_id", r.run_id},
+        {"seconds", r.seconds},
+        {"setup", r.setup},
+        {"captures", r.captures},
+        {"backend_stats", r.backend_stats},
+        {"injected", r.injected},
+        {"verdicts", r.verdicts},
+        {"traffic", r.traffic},
+        {"checks", checks},
+        {"metrics", to_json(r.metrics)},
+        {"pass", r.pass()},
     };
     // report.json last: its presence means the run finished (captures drained, checks done).
     write_file(r.out_dir / "report.txt", report_text(r));

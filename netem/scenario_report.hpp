@@ -2,10 +2,9 @@
 // The record of one scenario run: report.json (everything needed to replay and audit it) and
 // report.txt (the same as a readable table), plus the one-line verdict printed at the end.
 #include <filesystem>
+#include <nlohmann/json.hpp>
 #include <string>
 #include <vector>
-
-#include <nlohmann/json.hpp>
 
 #include "netem/run_metrics.hpp"
 #include "netem/scenario_checks.hpp"
@@ -20,14 +19,14 @@ struct RunReport {
     int run_id = 0;
     std::filesystem::path out_dir;
     double seconds = 0;
-    nlohmann::json setup;             // impairment keys, topology, commands, versions
-    nlohmann::json captures;          // per vantage: file, records, kernel drops
-    nlohmann::json backend_stats;     // forwarder counters or netem's own
-    nlohmann::json injected;          // faults from the ledger
-    nlohmann::json verdicts;          // analyzer counts per vantage
-    nlohmann::json traffic;           // what each traffic run reported
+    nlohmann::json setup;          // impairment keys, topology, commands, versions
+    nlohmann::json captures;       // per vantage: file, records, kernel drops
+    nlohmann::json backend_stats;  // forwarder counters or netem's own
+    nlohmann::json injected;       // faults from the ledger
+    nlohmann::json verdicts;       // analyzer counts per vantage
+    nlohmann::json traffic;        // what each traffic run reported
     std::vector<Check> checks;
-    RunMetrics metrics;               // retransmissions, RTOs, handshake time, goodput
+    RunMetrics metrics;  // retransmissions, RTOs, handshake time, goodput
 
     bool pass() const;
     std::vector<std::string> failing() const;

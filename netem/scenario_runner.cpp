@@ -84,8 +84,9 @@ BackendChoice choose_backend(const std::string& wanted, const Progress& progress
         return {"tc", support.features};
     }
     if (wanted == "tc") {
-        throw EnvironmentError("--backend tc: this kernel has no sch_netem (" + support.reason +
-                               "); run it inside User-Mode Linux with --vm, or use --backend userspace");
+        throw EnvironmentError(
+            "--backend tc: this kernel has no sch_netem (" + support.reason +
+            "); run it inside User-Mode Linux with --vm, or use --backend userspace");
     }
     progress.step("sch_netem is not available here (" + support.reason +
                   "): using the userspace backend (for real netem: --backend tc --vm)");
@@ -103,45 +104,52 @@ nlohmann::json capture_json(const fs::path& file, const CaptureStats& stats) {
 // The MAC of an interface inside a namespace. The forwarder must address the neighbours by their
 // own MACs from the first frame on: a TCP stack discards unicast IP sent to the broadcast MAC.
 MacAddress interface_mac(const std::string& netns, const std::string& interface) {
-    const CommandResult r = system_runner().run({"ip", "-n", netns, "-j", "link", "show", "dev", interface});
+    const CommandResult r =
+        system_runner().run({"ip", "-n", netns, "-j", "link", "show", "dev", interface});
     const auto doc = nlohmann::json::parse(r.out, nullptr, false);
     MacAddress mac{};
     unsigned v[6] = {};
     if (doc.is_array() && !doc.empty() &&
-        std::sscanf(doc[0].value("address", "").c_str(), "%x:%x:%x:%x:%x:%x", &v[0], &v[1], &v[2], &v[3], &v[4],
-                    &v[5]) == 6) {
+        std::sscanf(doc[0].value("address", "").c_str(), "%x:%x:%x:%x:%x:%x", &v[0], &v[1], &v[2],
+                    &v[3], &v[4], &v[5]) == 6) {
         for (int i = 0; i < 6; ++i) {
             mac[static_cast<std::size_t>(i)] = static_cast<std::uint8_t>(v[i]);
         }
         return mac;
     }
-    throw SystemError("cannot read the MAC address of " + interface + " in " + netns + ": " + r.out);
+    throw SystemError("cannot read the MAC address of " + interface + " in " + netns + ": " +
+                      r.out);
 }
 
 CaptureOptions capture_options(const Topology& topology, Role role, const fs::path& file) {
     CaptureOptions options;
     options.netns = topology.namespace_name(role);
-    options.interface = role == Role::client ? topology.client_interface() : topology.server_interface();
+    options.interface =
+        role == Role::client ? topology.client_interface() : topology.server_interface();
     options.file = file;
     return options;
 }
 
 nlohmann::json to_json(const DirectionStats& d) {
-    return {{"received", d.received},   {"forwarded", d.forwarded},   {"dropped", d.dropped},
-            {"queue_drops", d.queue_drops}, {"delayed", d.delayed},   {"duplicated", d.duplicated},
-            {"corrupted", d.corrupted}, {"reordered", d.reordered},   {"ttl_expired", d.ttl_expired}};
+    return {
+        {"received", d.received},       {"forwarded", d.forwarded}, {"dropped", d.dropped},
+        {"queue_drops", d.queue_drops}, {"delayed", d.delayed},     {"duplicated", d.duplicated},
+        {"corrupted", d.corrupted},     {"reordered", d.reordered}, {"ttl_expired", d.ttl_expired}};
 }
 
 nlohmann::json to_json(const ForwarderStats& s) {
-    return {{"c2s", to_json(s.client_to_server)}, {"s2c", to_json(s.server_to_client)},
-            {"not_forwarded", s.not_forwarded}, {"ledger_lines", s.ledger_lines}};
+    return {{"c2s", to_json(s.client_to_server)},
+            {"s2c", to_json(s.server_to_client)},
+            {"not_forwarded", s.not_forwarded},
+            {"ledger_lines", s.ledger_lines}};
 }
 
 nlohmann::json to_json(const TcDirectionStats& d) {
-    return {{"netem_present", d.netem.present}, {"sent_packets", d.netem.sent_packets},
-            {"netem_drops", d.netem.drops},     {"injected_loss", d.injected_loss},
-            {"queue_drops", d.queue_drops},     {"queue_drops_separable", d.queue_drops_separable},
-            {"schedule_drops", d.schedule_drops}, {"limit", d.netem.limit}};
+    return {
+        {"netem_present", d.netem.present},   {"sent_packets", d.netem.sent_packets},
+        {"netem_drops", d.netem.drops},       {"injected_loss", d.injected_loss},
+        {"queue_drops", d.queue_drops},       {"queue_drops_separable", d.queue_drops_separable},
+        {"schedule_drops", d.schedule_drops}, {"limit", d.netem.limit}};
 }
 
 nlohmann::json to_json(const TcRunStats& s) {
@@ -162,7 +170,8 @@ nlohmann::json verdict_counts(const Vantage& v) {
 }
 
 // The time-sequence graph of the first stream carrying client data, seen from the client.
-void write_time_sequence(const RunReport& report, const Vantage& client, const packet::IpAddress& client_addr,
+void write_time_sequence(const RunReport& report, const Vantage& client,
+                         const packet::IpAddress& client_addr,
                          const std::vector<InjectedFault>& faults) {
     const std::optional<std::uint32_t> stream = main_stream(client, client_addr);
     std::optional<std::uint32_t> isn;
@@ -186,13 +195,15 @@ void write_time_sequence(const RunReport& report, const Vantage& client, const p
         SeqPoint p;
         p.t = f.t - *t0;
         if (from_client) {
-            const bool syn_fin = (f.tcp_flags & (packet::tcp_flag::kSyn | packet::tcp_flag::kFin)) != 0;
+            const bool syn_fin =
+                (f.tcp_flags & (packet::tcp_flag::kSyn | packet::tcp_flag::kFin)) != 0;
             if (f.len == 0 && !syn_fin) {
                 continue;
             }
             p.seq = f.seq - *isn;
             p.len = std::max<std::uint32_t>(f.len, 1);
-            p.kind = flagged_as_resend(f.verdicts) ? SeqPoint::Kind::retransmission : SeqPoint::Kind::data;
+            p.kind = flagged_as_resend(f.verdicts) ? SeqPoint::Kind::retransmission
+                                                   : SeqPoint::Kind::data;
         } else if ((f.tcp_flags & packet::tcp_flag::kAck) != 0) {
             p.seq = f.ack - *isn;
             p.kind = SeqPoint::Kind::ack;
@@ -208,9 +219,10 @@ void write_time_sequence(const RunReport& report, const Vantage& client, const p
                 continue;
             }
             for (const auto& f : client.frames) {
-                if (f.stream == *stream && f.src == fault.src && f.seq == fault.seq && f.len == fault.len) {
-                    points.push_back({f.t - *t0, static_cast<std::uint64_t>(fault.seq - *isn), fault.len,
-                                      SeqPoint::Kind::drop});
+                if (f.stream == *stream && f.src == fault.src && f.seq == fault.seq &&
+                    f.len == fault.len) {
+                    points.push_back({f.t - *t0, static_cast<std::uint64_t>(fault.seq - *isn),
+                                      fault.len, SeqPoint::Kind::drop});
                     break;
                 }
             }
@@ -275,14 +287,16 @@ RunReport run_once(const ScenarioSpec& spec, const RunOptions& options, const fs
         topology_options.kernel_forwarding = !userspace;
         Topology topology = Topology::up(topology_options);
         report.run_id = topology.run_id();
-        client_address = *packet::IpAddress::parse(spec.ipv6 ? topology.client_ipv6() : topology.client_ipv4());
+        client_address =
+            *packet::IpAddress::parse(spec.ipv6 ? topology.client_ipv6() : topology.client_ipv4());
         progress.step("topology tl" + std::to_string(topology.run_id()) + "-{cli,rtr,srv} up (" +
                       topology.client_ipv4() + " -> " + topology.server_ipv4() + ")");
         report.setup = {{"impairment", describe(spec.impairment)},
-                        {"topology", {{"run_id", topology.run_id()},
-                                      {"client", spec.ipv6 ? topology.client_ipv6() : topology.client_ipv4()},
-                                      {"server", spec.ipv6 ? topology.server_ipv6() : topology.server_ipv4()},
-                                      {"kernel_forwarding", !userspace}}},
+                        {"topology",
+                         {{"run_id", topology.run_id()},
+                          {"client", spec.ipv6 ? topology.client_ipv6() : topology.client_ipv4()},
+                          {"server", spec.ipv6 ? topology.server_ipv6() : topology.server_ipv4()},
+                          {"kernel_forwarding", !userspace}}},
                         {"kernel", kernel_release()},
                         {"tcplab", TCPLAB_VERSION_STRING}};
 
@@ -295,8 +309,10 @@ RunReport run_once(const ScenarioSpec& spec, const RunOptions& options, const fs
             config.server_interface = topology.router_server_interface();
             config.impairment = spec.impairment;
             config.ledger_path = ledger_path;
-            config.client_mac = interface_mac(topology.namespace_name(Role::client), topology.client_interface());
-            config.server_mac = interface_mac(topology.namespace_name(Role::server), topology.server_interface());
+            config.client_mac =
+                interface_mac(topology.namespace_name(Role::client), topology.client_interface());
+            config.server_mac =
+                interface_mac(topology.namespace_name(Role::server), topology.server_interface());
             forwarder.emplace(config);
             forwarder->start();
         } else {
@@ -309,12 +325,11 @@ RunReport run_once(const ScenarioSpec& spec, const RunOptions& options, const fs
             report.setup["commands"] = commands;
             report.setup["notes"] = tc->notes();
         }
-        progress.step("impairment applied (" + report.backend + "): " +
-                      [&] {
-                          std::string s;
-                          for (const auto& kv : describe(spec.impairment)) s += (s.empty() ? "" : " ") + kv;
-                          return s;
-                      }());
+        progress.step("impairment applied (" + report.backend + "): " + [&] {
+            std::string s;
+            for (const auto& kv : describe(spec.impairment)) s += (s.empty() ? "" : " ") + kv;
+            return s;
+        }());
 
         Capture client_capture(capture_options(topology, Role::client, out_dir / "client.pcap"));
         Capture server_capture(capture_options(topology, Role::server, out_dir / "server.pcap"));
@@ -331,11 +346,14 @@ RunReport run_once(const ScenarioSpec& spec, const RunOptions& options, const fs
         for (std::size_t i = 0; i < spec.traffic.size(); ++i) {
             throw_if_stop_requested();
             context.port = static_cast<std::uint16_t>(5001 + i);
-            progress.step("traffic " + std::to_string(i + 1) + "/" + std::to_string(spec.traffic.size()) + ": " +
-                          to_string(spec.traffic[i].kind) +
-                          (spec.traffic[i].bytes != 0 ? " " + std::to_string(spec.traffic[i].bytes) + " bytes" : ""));
+            progress.step(
+                "traffic " + std::to_string(i + 1) + "/" + std::to_string(spec.traffic.size()) +
+                ": " + to_string(spec.traffic[i].kind) +
+                (spec.traffic[i].bytes != 0 ? " " + std::to_string(spec.traffic[i].bytes) + " bytes"
+                                            : ""));
             outcomes.push_back(run_traffic(spec.traffic[i], context));
-            progress.step(std::string("  ") + (outcomes.back().completed ? "completed: " : "FAILED: ") +
+            progress.step(std::string("  ") +
+                          (outcomes.back().completed ? "completed: " : "FAILED: ") +
                           outcomes.back().detail);
         }
         fs::remove_all(context.work_dir);
@@ -349,8 +367,8 @@ RunReport run_once(const ScenarioSpec& spec, const RunOptions& options, const fs
         if (tc) {
             report.backend_stats = to_json(tc->read_stats());
         }
-        progress.step("captures stopped: client " + std::to_string(client_stats.written) + ", server " +
-                      std::to_string(server_stats.written) + " packets");
+        progress.step("captures stopped: client " + std::to_string(client_stats.written) +
+                      ", server " + std::to_string(server_stats.written) + " packets");
     }  // topology removed here, also on an exception
     progress.step("topology removed; analyzing");
 
@@ -376,8 +394,8 @@ RunReport run_once(const ScenarioSpec& spec, const RunOptions& options, const fs
         const CaptureStats& stats = v == &client ? client_stats : server_stats;
         c.name = v == &client ? "client_capture_complete" : "server_capture_complete";
         c.expected = "no packet dropped by the capture (kernel or interface)";
-        c.observed = std::to_string(stats.dropped) + " kernel drops, " + std::to_string(stats.if_dropped) +
-                     " interface drops";
+        c.observed = std::to_string(stats.dropped) + " kernel drops, " +
+                     std::to_string(stats.if_dropped) + " interface drops";
         c.pass = stats.dropped == 0 && stats.if_dropped == 0;
         c.reason = "pcap_stats() after the capture was drained";
         report.checks.push_back(c);
@@ -400,19 +418,30 @@ RunReport run_once(const ScenarioSpec& spec, const RunOptions& options, const fs
     return report;
 }
 
-fs::path default_out_dir(const std::string& name) { return fs::path("tcplab-runs") / (name + "-" + utc_stamp()); }
+fs::path default_out_dir(const std::string& name) {
+    return fs::path("tcplab-runs") / (name + "-" + utc_stamp());
+}
 
 // --vm: the whole scenario (topology, real netem, traffic, captures, analysis) runs inside a
 // User-Mode Linux guest; --out is a host directory mounted writable in the guest.
 int run_in_guest(const RunOptions& options, const ScenarioSpec& spec) {
     if (options.backend == "userspace") {
-        throw UsageError("--vm is for the tc backend (real netem in the guest); drop --backend userspace");
+        throw UsageError(
+            "--vm is for the tc backend (real netem in the guest); drop --backend userspace");
     }
     const fs::path out = fs::absolute(options.out_dir.value_or(default_out_dir(spec.name)));
     fs::create_directories(out);
-    std::vector<std::string> args = {"scenario", "run", spec.file.string(), "--backend", "tc", "--out",
-                                     out.string(), "--seed", std::to_string(spec.impairment.seed),
-                                     "--repeat", std::to_string(options.repeat)};
+    std::vector<std::string> args = {"scenario",
+                                     "run",
+                                     spec.file.string(),
+                                     "--backend",
+                                     "tc",
+                                     "--out",
+                                     out.string(),
+                                     "--seed",
+                                     std::to_string(spec.impairment.seed),
+                                     "--repeat",
+                                     std::to_string(options.repeat)};
     if (options.vary_seed) {
         args.emplace_back("--vary-seed");
     }
@@ -425,7 +454,8 @@ int run_in_guest(const RunOptions& options, const ScenarioSpec& spec) {
     vm.timeout = std::chrono::seconds(static_cast<long>(120 + spec.timeout_s * options.repeat));
     vm.env = {{"TCPLAB_REQUIRE_NETEM", "1"}};
     if (!options.quiet) {
-        std::fprintf(stderr, "booting a User-Mode Linux guest (real sch_netem); the scenario runs inside\n");
+        std::fprintf(
+            stderr, "booting a User-Mode Linux guest (real sch_netem); the scenario runs inside\n");
     }
     const VmResult result = run_in_vm(vm, [](VmStream stream, std::string_view text) {
         if (stream != VmStream::console) {
@@ -433,8 +463,8 @@ int run_in_guest(const RunOptions& options, const ScenarioSpec& spec) {
         }
     });
     if (result.timed_out) {
-        throw SystemError("the User-Mode Linux guest did not finish within " + std::to_string(vm.timeout.count()) +
-                          " s and was killed");
+        throw SystemError("the User-Mode Linux guest did not finish within " +
+                          std::to_string(vm.timeout.count()) + " s and was killed");
     }
     return result.exit_code;
 }
@@ -450,7 +480,8 @@ int run_scenario_command(const RunOptions& options) {
         return run_in_guest(options, spec);
     }
     if (::geteuid() != 0) {
-        throw EnvironmentError("scenario run needs root (network namespaces, raw sockets): run it with sudo");
+        throw EnvironmentError(
+            "scenario run needs root (network namespaces, raw sockets): run it with sudo");
     }
     const fs::path base = options.out_dir.value_or(default_out_dir(spec.name));
     if (options.repeat == 1) {
@@ -469,18 +500,21 @@ int run_scenario_command(const RunOptions& options) {
             round.impairment.seed = spec.impairment.seed + static_cast<std::uint64_t>(i - 1);
         }
         const RunReport report = run_once(round, options, base / ("run-" + std::to_string(i)));
-        std::cout << "run " << i << "/" << options.repeat << ": " << verdict_line(report) << "\n" << std::flush;
+        std::cout << "run " << i << "/" << options.repeat << ": " << verdict_line(report) << "\n"
+                  << std::flush;
         failures += report.pass() ? 0 : 1;
         runs.push_back(report.metrics);
         summary.push_back(to_json(report.metrics));
     }
     const std::string table = statistics_table(spec.name, runs);
     std::ofstream(base / "summary.txt") << table;
-    std::ofstream(base / "summary.json") << nlohmann::json{{"scenario", spec.name}, {"runs", summary}}.dump(2)
-                                         << "\n";
-    std::cout << "\n" << table << "\n"
-              << (failures == 0 ? "PASS" : "FAIL") << " " << spec.name << ": " << options.repeat - failures << "/"
-              << options.repeat << " runs passed — " << (base / "summary.txt").string() << "\n";
+    std::ofstream(base / "summary.json")
+        << nlohmann::json{{"scenario", spec.name}, {"runs", summary}}.dump(2) << "\n";
+    std::cout << "\n"
+              << table << "\n"
+              << (failures == 0 ? "PASS" : "FAIL") << " " << spec.name << ": "
+              << options.repeat - failures << "/" << options.repeat << " runs passed — "
+              << (base / "summary.txt").string() << "\n";
     return failures == 0 ? kExitOk : kExitCheckFailed;
 }
 

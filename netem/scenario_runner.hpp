@@ -10,13 +10,13 @@
 namespace tcplab::netem {
 
 struct RunOptions {
-    std::string scenario;                    // NAME or FILE.ini
+    std::string scenario;  // NAME or FILE.ini
     std::optional<std::filesystem::path> out_dir;
-    std::optional<std::uint64_t> seed;       // overrides the file's seed
-    std::string backend = "auto";            // auto | tc | userspace
-    bool vm = false;                         // run inside User-Mode Linux
+    std::optional<std::uint64_t> seed;  // overrides the file's seed
+    std::string backend = "auto";       // auto | tc | userspace
+    bool vm = false;                    // run inside User-Mode Linux
     int repeat = 1;
-    bool vary_seed = false;                  // with repeat: seed, seed+1, ... instead of one seed
+    bool vary_seed = false;  // with repeat: seed, seed+1, ... instead of one seed
     bool quiet = false;
 };
 

@@ -20,10 +20,14 @@ namespace fs = std::filesystem;
 
 std::string to_string(TrafficSpec::Kind kind) {
     switch (kind) {
-        case TrafficSpec::Kind::kernel_bulk: return "kernel-bulk";
-        case TrafficSpec::Kind::tls_greeting: return "tls-greeting";
-        case TrafficSpec::Kind::tls_bulk: return "tls-bulk";
-        case TrafficSpec::Kind::crafted_handshake: return "crafted-handshake";
+        case TrafficSpec::Kind::kernel_bulk:
+            return "kernel-bulk";
+        case TrafficSpec::Kind::tls_greeting:
+            return "tls-greeting";
+        case TrafficSpec::Kind::tls_bulk:
+            return "tls-bulk";
+        case TrafficSpec::Kind::crafted_handshake:
+            return "crafted-handshake";
     }
     return "?";
 }
@@ -39,17 +43,20 @@ namespace {
 
 po::options_description make_scenario_options() {
     po::options_description desc("scenario file keys");
-    desc.add_options()
-        ("description", po::value<std::string>()->default_value(""), "one line shown by `scenario list`")
-        ("traffic", po::value<std::vector<std::string>>()->composing(),
-         "repeatable: kernel-bulk BYTES | tls-greeting | tls-bulk BYTES | crafted-handshake BYTES")
-        ("ipv6", po::value<bool>()->default_value(false), "run the traffic over IPv6")
-        ("timeout", po::value<double>()->default_value(60), "seconds the traffic phase may take")
-        ("expect-retransmissions", po::value<std::string>()->default_value("any"), "none | some | any")
-        ("expect-handshake", po::value<std::string>()->default_value("completed"), "completed | failed")
-        ("expect-out-of-order", po::value<bool>()->default_value(false), "receiver shows out-of-order")
-        ("expect-duplicate-ack", po::value<bool>()->default_value(false), "receiver shows duplicate ACKs")
-        ("expect-syn-rto", po::value<double>(), "RTO in seconds of a dropped SYN's retransmission");
+    desc.add_options()("description", po::value<std::string>()->default_value(""),
+                       "one line shown by `scenario list`")(
+        "traffic", po::value<std::vector<std::string>>()->composing(),
+        "repeatable: kernel-bulk BYTES | tls-greeting | tls-bulk BYTES | crafted-handshake BYTES")(
+        "ipv6", po::value<bool>()->default_value(false), "run the traffic over IPv6")(
+        "timeout", po::value<double>()->default_value(60), "seconds the traffic phase may take")(
+        "expect-retransmissions", po::value<std::string>()->default_value("any"),
+        "none | some | any")(
+        "expect-handshake", po::value<std::string>()->default_value("completed"),
+        "completed | failed")("expect-out-of-order", po::value<bool>()->default_value(false),
+                              "receiver shows out-of-order")(
+        "expect-duplicate-ack", po::value<bool>()->default_value(false),
+        "receiver shows duplicate ACKs")("expect-syn-rto", po::value<double>(),
+                                         "RTO in seconds of a dropped SYN's retransmission");
     add_impairment_options(desc);
     return desc;
 }
@@ -61,7 +68,9 @@ const po::options_description& scenario_options() {
     return desc;
 }
 
-bool is_blank(char c) { return c == ' ' || c == '\t' || c == '\n' || c == '\v' || c == '\f' || c == '\r'; }
+bool is_blank(char c) {
+    return c == ' ' || c == '\t' || c == '\n' || c == '\v' || c == '\f' || c == '\r';
+}
 
 std::string_view skip_blanks(std::string_view s) {
     while (!s.empty() && is_blank(s.front())) s.remove_prefix(1);
@@ -100,7 +109,8 @@ int line_of_key(const std::string& text, const std::string& dotted_key) {
         if (const auto name = section_of(line)) {
             section = *name;
         } else if (const std::string_view key = key_of(line); !key.empty()) {
-            if ((section == want_section && key == want_key) || (section.empty() && key == dotted_key)) {
+            if ((section == want_section && key == want_key) ||
+                (section.empty() && key == dotted_key)) {
                 return number;
             }
         }
@@ -141,14 +151,16 @@ TrafficSpec parse_traffic(const Source& source, const std::string& text) {
     } else if (kind == "crafted-handshake") {
         spec.kind = TrafficSpec::Kind::crafted_handshake;
     } else {
-        fail_at(source, "traffic", "unknown traffic kind '" + kind +
-                                     "' (kernel-bulk BYTES, tls-greeting, tls-bulk BYTES, crafted-handshake BYTES)");
+        fail_at(source, "traffic",
+                "unknown traffic kind '" + kind +
+                    "' (kernel-bulk BYTES, tls-greeting, tls-bulk BYTES, crafted-handshake BYTES)");
     }
     if (needs_bytes) {
         char* end = nullptr;
         const unsigned long long bytes = std::strtoull(bytes_text.c_str(), &end, 10);
         if (bytes_text.empty() || *end != '\0' || bytes > (1ULL << 34)) {
-            fail_at(source, "traffic", "'" + text + "' needs a byte count (0 .. 16 GiB), e.g. '" + kind + " 300000'");
+            fail_at(source, "traffic",
+                    "'" + text + "' needs a byte count (0 .. 16 GiB), e.g. '" + kind + " 300000'");
         }
         spec.bytes = bytes;
     } else if (!bytes_text.empty()) {
@@ -208,8 +220,8 @@ ScenarioSpec spec_from(const Source& source, const po::variables_map& vm) {
 
 ScenarioSpec load_scenario(const std::string& name_or_file) {
     fs::path file = name_or_file;
-    const bool looks_like_path = name_or_file.find('/') != std::string::npos ||
-                                 file.extension() == ".ini";
+    const bool looks_like_path =
+        name_or_file.find('/') != std::string::npos || file.extension() == ".ini";
     if (!looks_like_path) {
         file = scenario_directory() / (name_or_file + ".ini");
         if (!fs::exists(file)) {
@@ -236,7 +248,8 @@ ScenarioSpec parse_scenario(const std::string& text, const fs::path& file) {
         po::store(po::parse_config_file(in, scenario_options(), /*allow_unregistered=*/false), vm);
         po::notify(vm);
     } catch (const po::unknown_option& e) {
-        fail_at(source, e.get_option_name(), "unknown key (see `tcplab scenario run --help` for the keys)");
+        fail_at(source, e.get_option_name(),
+                "unknown key (see `tcplab scenario run --help` for the keys)");
     } catch (const po::error_with_option_name& e) {
         std::string key = e.get_option_name();
         key.erase(0, key.find_first_not_of('-'));
@@ -251,14 +264,16 @@ std::vector<ScenarioSpec> list_scenarios() {
     std::vector<ScenarioSpec> specs;
     const fs::path dir = scenario_directory();
     if (!fs::is_directory(dir)) {
-        throw EnvironmentError("scenario directory " + dir.string() + " does not exist (set TCPLAB_SCENARIOS)");
+        throw EnvironmentError("scenario directory " + dir.string() +
+                               " does not exist (set TCPLAB_SCENARIOS)");
     }
     for (const auto& entry : fs::directory_iterator(dir)) {
         if (entry.path().extension() == ".ini") {
             specs.push_back(load_scenario(entry.path().string()));
         }
     }
-    std::sort(specs.begin(), specs.end(), [](const auto& a, const auto& b) { return a.name < b.name; });
+    std::sort(specs.begin(), specs.end(),
+              [](const auto& a, const auto& b) { return a.name < b.name; });
     return specs;
 }
 

@@ -23,21 +23,21 @@ std::string to_string(TrafficSpec::Kind kind);  // "kernel-bulk", "tls-greeting"
 struct Expectations {
     enum class Retransmissions : std::uint8_t { any, none, some };
     Retransmissions retransmissions = Retransmissions::any;
-    bool handshake_fails = false;       // the scenario is built so the handshake cannot complete
-    bool out_of_order = false;          // the receiver's analysis must show out-of-order / reordering
-    bool duplicate_ack = false;         // ... must show duplicate ACKs (or spurious retransmissions)
-    std::optional<double> syn_rto_s;    // a dropped SYN's retransmission RTO (Linux: 1 s)
+    bool handshake_fails = false;     // the scenario is built so the handshake cannot complete
+    bool out_of_order = false;        // the receiver's analysis must show out-of-order / reordering
+    bool duplicate_ack = false;       // ... must show duplicate ACKs (or spurious retransmissions)
+    std::optional<double> syn_rto_s;  // a dropped SYN's retransmission RTO (Linux: 1 s)
 };
 
 struct ScenarioSpec {
-    std::string name;                   // file stem
+    std::string name;  // file stem
     std::filesystem::path file;
     std::string description;
-    Impairment impairment;              // includes the seed
+    Impairment impairment;  // includes the seed
     std::vector<TrafficSpec> traffic;
     Expectations expect;
-    bool ipv6 = false;                  // traffic over fd7c:: instead of 198.18/15
-    double timeout_s = 60;              // whole traffic phase
+    bool ipv6 = false;      // traffic over fd7c:: instead of 198.18/15
+    double timeout_s = 60;  // whole traffic phase
 };
 
 // Directory holding the shipped scenarios: $TCPLAB_SCENARIOS, else <source>/scenarios.

@@ -6,8 +6,8 @@
 
 #include "generator/tcp_client.hpp"
 #include "netem/netns.hpp"
-#include "packet/errors.hpp"
 #include "netem/traffic_kernel_bulk.hpp"
+#include "packet/errors.hpp"
 #include "tls/ca.hpp"
 #include "tls/client.hpp"
 #include "tls/server.hpp"
@@ -43,15 +43,22 @@ TrafficOutcome kernel_bulk(const TrafficSpec& spec, const TrafficContext& contex
     out.integrity_checked = true;
     out.integrity_ok = r.completed && r.sha256_sent == r.sha256_received;
     char rate[64];
-    std::snprintf(rate, sizeof rate, "%.3f s, %.2f Mbit/s", r.seconds,
-                  r.seconds > 0 ? static_cast<double>(r.bytes_received) * 8 / r.seconds / 1e6 : 0.0);
-    out.detail = std::to_string(r.bytes_received) + " of " + std::to_string(spec.bytes) + " bytes in " + rate +
-                 (r.error.empty() ? "" : "; " + r.error);
-    out.json = {{"kind", to_string(spec.kind)}, {"bytes", spec.bytes}, {"bytes_sent", r.bytes_sent},
-                {"bytes_received", r.bytes_received}, {"sha256_sent", r.sha256_sent},
-                {"sha256_received", r.sha256_received}, {"client_port", r.client_port},
-                {"server", options.server.to_string()}, {"seconds", r.seconds},
-                {"completed", r.completed}, {"error", r.error}};
+    std::snprintf(
+        rate, sizeof rate, "%.3f s, %.2f Mbit/s", r.seconds,
+        r.seconds > 0 ? static_cast<double>(r.bytes_received) * 8 / r.seconds / 1e6 : 0.0);
+    out.detail = std::to_string(r.bytes_received) + " of " + std::to_string(spec.bytes) +
+                 " bytes in " + rate + (r.error.empty() ? "" : "; " + r.error);
+    out.json = {{"kind", to_string(spec.kind)},
+                {"bytes", spec.bytes},
+                {"bytes_sent", r.bytes_sent},
+                {"bytes_received", r.bytes_received},
+                {"sha256_sent", r.sha256_sent},
+                {"sha256_received", r.sha256_received},
+                {"client_port", r.client_port},
+                {"server", options.server.to_string()},
+                {"seconds", r.seconds},
+                {"completed", r.completed},
+                {"error", r.error}};
     return out;
 }
 
@@ -75,7 +82,8 @@ void make_pki(const TrafficContext& context) {
     server.dir = context.work_dir;
     server.name = "server";
     server.role = tls::CertRole::server;
-    server.sans = {"IP:" + context.topology->server_ipv4(), "IP:" + context.topology->server_ipv6()};
+    server.sans = {"IP:" + context.topology->server_ipv4(),
+                   "IP:" + context.topology->server_ipv6()};
     server.key = fixed_length_signatures;
     tls::issue_certificate(server);
     tls::IssueOptions client;
@@ -104,7 +112,8 @@ TrafficOutcome tls_traffic(const TrafficSpec& spec, const TrafficContext& contex
     // ones: a receive window that fills up makes Linux send a short segment up to its edge, and
     // a full send buffer pushes out a partial segment despite TCP_CORK. Both ends get room for
     // the whole transfer (up to 64 MiB), so only cwnd and loss decide what is sent.
-    const int socket_buffer = static_cast<int>(std::min<std::uint64_t>(2 * spec.bytes + (1 << 20), 64 << 20));
+    const int socket_buffer =
+        static_cast<int>(std::min<std::uint64_t>(2 * spec.bytes + (1 << 20), 64 << 20));
     server_config.receive_buffer = socket_buffer;
     tls::ConnectionLog server_log;
     server_config.on_connection = [&](const tls::ConnectionLog& log) { server_log = log; };
@@ -137,7 +146,8 @@ TrafficOutcome tls_traffic(const TrafficSpec& spec, const TrafficContext& contex
         config.send_bytes = bulk ? spec.bytes : 0;
         config.timeout = timeout;
         config.send_buffer = socket_buffer;
-        run_in_netns(context.topology->namespace_name(Role::client), [&] { client = tls::run_client(config); });
+        run_in_netns(context.topology->namespace_name(Role::client),
+                     [&] { client = tls::run_client(config); });
     } catch (const std::exception& e) {
         client.ok = false;
         client.error = e.what();
@@ -154,29 +164,33 @@ TrafficOutcome tls_traffic(const TrafficSpec& spec, const TrafficContext& contex
     char summary[160];
     std::snprintf(summary, sizeof summary, "%s %s, handshake %.1f ms", client.version.c_str(),
                   client.cipher.c_str(), client.handshake_ms);
-    out.detail = std::string(summary) +
-                 (bulk ? ", " + std::to_string(client.bytes_sent) + " bytes, sink: " + client.sink_reply
-                       : greeted ? ", greeting received" : ", no greeting") +
-                 (client.error.empty() ? "" : "; client: " + client.error) +
-                 (client.alert.empty() ? "" : " (alert: " + client.alert + ")") +
-                 (server_log.error.empty() ? "" : "; server: " + server_log.error);
-    out.json = {{"kind", to_string(spec.kind)},
-                {"server", server_at.to_string()},
-                {"completed", out.completed},
-                {"handshake", {{"ok", client.ok},
-                               {"version", client.version},
-                               {"cipher", client.cipher},
-                               {"handshake_ms", client.handshake_ms},
-                               {"alert", client.alert},
-                               {"failing_side", client.ok ? "" : (server_log.error.empty() ? "client" : "server")},
-                               {"client_error", client.error},
-                               {"server_error", server_log.error}}},
-                {"server_log", tls::format_log(server_log)},
-                {"bytes_sent", client.bytes_sent},
-                {"sha256_sent", client.sha256},
-                {"sink_reply", client.sink_reply},
-                {"sink_verified", client.sink_verified},
-                {"clean_close", client.clean_close}};
+    out.detail =
+        std::string(summary) +
+        (bulk      ? ", " + std::to_string(client.bytes_sent) + " bytes, sink: " + client.sink_reply
+         : greeted ? ", greeting received"
+                   : ", no greeting") +
+        (client.error.empty() ? "" : "; client: " + client.error) +
+        (client.alert.empty() ? "" : " (alert: " + client.alert + ")") +
+        (server_log.error.empty() ? "" : "; server: " + server_log.error);
+    out.json = {
+        {"kind", to_string(spec.kind)},
+        {"server", server_at.to_string()},
+        {"completed", out.completed},
+        {"handshake",
+         {{"ok", client.ok},
+          {"version", client.version},
+          {"cipher", client.cipher},
+          {"handshake_ms", client.handshake_ms},
+          {"alert", client.alert},
+          {"failing_side", client.ok ? "" : (server_log.error.empty() ? "client" : "server")},
+          {"client_error", client.error},
+          {"server_error", server_log.error}}},
+        {"server_log", tls::format_log(server_log)},
+        {"bytes_sent", client.bytes_sent},
+        {"sha256_sent", client.sha256},
+        {"sink_reply", client.sink_reply},
+        {"sink_verified", client.sink_verified},
+        {"clean_close", client.clean_close}};
     if (!bulk) {
         out.json["received"] = client.received;
     }
@@ -199,7 +213,8 @@ TrafficOutcome crafted_handshake(const TrafficSpec& spec, const TrafficContext& 
         h.timestamps = true;
         h.wscale = 7;
         h.max_retransmissions = 12;
-        h.timeout = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now());
+        h.timeout = std::chrono::duration_cast<std::chrono::milliseconds>(
+            deadline - std::chrono::steady_clock::now());
         crafted = gen::run_handshake(h);
         return crafted.completed ? std::string() : crafted.reason;
     });
@@ -213,14 +228,20 @@ TrafficOutcome crafted_handshake(const TrafficSpec& spec, const TrafficContext& 
     out.integrity_checked = true;
     out.integrity_ok = sink.received == spec.bytes && sink.sha256 == sha256_hex(expected);
     out.detail = std::string(gen::to_string(crafted.outcome)) + ": " + crafted.reason + "; " +
-                 std::to_string(crafted.retransmissions) + " own retransmissions; the server application received " +
+                 std::to_string(crafted.retransmissions) +
+                 " own retransmissions; the server application received " +
                  std::to_string(sink.received) + " of " + std::to_string(spec.bytes) + " bytes" +
                  (sink.server_error.empty() ? "" : "; server: " + sink.server_error);
-    out.json = {{"kind", to_string(spec.kind)}, {"server", options.server.to_string()},
-                {"completed", out.completed}, {"outcome", gen::to_string(crafted.outcome)},
-                {"reason", crafted.reason}, {"retransmissions", crafted.retransmissions},
-                {"bytes_acked", crafted.bytes_acked}, {"bytes_received", sink.received},
-                {"sport", crafted.sport}, {"transcript", crafted.transcript}};
+    out.json = {{"kind", to_string(spec.kind)},
+                {"server", options.server.to_string()},
+                {"completed", out.completed},
+                {"outcome", gen::to_string(crafted.outcome)},
+                {"reason", crafted.reason},
+                {"retransmissions", crafted.retransmissions},
+                {"bytes_acked", crafted.bytes_acked},
+                {"bytes_received", sink.received},
+                {"sport", crafted.sport},
+                {"transcript", crafted.transcript}};
     return out;
 }
 

@@ -13,8 +13,8 @@ struct TrafficContext {
     bool ipv6 = false;
     std::uint64_t seed = 1;
     double timeout_s = 60;
-    std::filesystem::path work_dir;   // CA and keys for TLS traffic (mode 0700, removed after)
-    std::uint16_t port = 5001;        // each traffic run uses its own port
+    std::filesystem::path work_dir;  // CA and keys for TLS traffic (mode 0700, removed after)
+    std::uint16_t port = 5001;       // each traffic run uses its own port
 };
 
 TrafficOutcome run_traffic(const TrafficSpec& spec, const TrafficContext& context);

@@ -10,8 +10,8 @@ namespace tcplab::netem {
 
 struct SeqPoint {
     enum class Kind : std::uint8_t { data, retransmission, ack, drop };
-    double t = 0;             // seconds from the first point
-    std::uint64_t seq = 0;    // relative sequence (ack number for Kind::ack)
+    double t = 0;           // seconds from the first point
+    std::uint64_t seq = 0;  // relative sequence (ack number for Kind::ack)
     std::uint32_t len = 0;
     Kind kind = Kind::data;
 };

@@ -23,7 +23,7 @@ private:
 
     std::uint64_t rate_bps_;
     double burst_;
-    double tokens_;           // bytes; negative = frames already scheduled ahead
+    double tokens_;  // bytes; negative = frames already scheduled ahead
     std::int64_t last_ns_ = 0;
     bool started_ = false;
 };

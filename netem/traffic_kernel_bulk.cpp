@@ -13,8 +13,8 @@
 #include <cstring>
 #include <functional>
 #include <future>
-#include <span>
 #include <memory>
+#include <span>
 #include <thread>
 #include <vector>
 
@@ -70,9 +70,11 @@ socklen_t to_sockaddr(const packet::Endpoint& ep, sockaddr_storage& ss) {
 std::string errno_text(const char* what) { return std::string(what) + ": " + std::strerror(errno); }
 
 // Waits until fd is ready for `events`, the deadline passes or `cancel` is set. False unless ready.
-bool wait_for(int fd, short events, Clock::time_point deadline, const std::atomic<bool>* cancel = nullptr) {
+bool wait_for(int fd, short events, Clock::time_point deadline,
+              const std::atomic<bool>* cancel = nullptr) {
     for (;;) {
-        const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - Clock::now());
+        const auto left =
+            std::chrono::duration_cast<std::chrono::milliseconds>(deadline - Clock::now());
         if (left.count() <= 0 || (cancel != nullptr && cancel->load())) {
             return false;
         }
@@ -120,7 +122,8 @@ ServerOutcome serve_one(int listener, Clock::time_point deadline, const std::ato
     std::vector<std::uint8_t> buf(256 * 1024);
     for (;;) {
         if (!wait_for(conn.get(), POLLIN, deadline, &cancel)) {
-            out.error = "server: timed out after receiving " + std::to_string(out.received) + " bytes";
+            out.error =
+                "server: timed out after receiving " + std::to_string(out.received) + " bytes";
             return out;
         }
         const ssize_t n = ::recv(conn.get(), buf.data(), buf.size(), 0);
@@ -154,12 +157,14 @@ ServerOutcome serve_one(int listener, Clock::time_point deadline, const std::ato
     }
     ::shutdown(conn.get(), SHUT_WR);
     // Wait for the client's close so our FIN is acknowledged before the socket goes away.
-    while (wait_for(conn.get(), POLLIN, deadline) && ::recv(conn.get(), buf.data(), buf.size(), 0) > 0) {
+    while (wait_for(conn.get(), POLLIN, deadline) &&
+           ::recv(conn.get(), buf.data(), buf.size(), 0) > 0) {
     }
     return out;
 }
 
-void run_client(const KernelBulkOptions& options, Clock::time_point deadline, KernelBulkResult& result) {
+void run_client(const KernelBulkOptions& options, Clock::time_point deadline,
+                KernelBulkResult& result) {
     UniqueFd fd = make_socket(options.server);
     sockaddr_storage ss{};
     const socklen_t len = to_sockaddr(options.server, ss);
@@ -181,9 +186,9 @@ void run_client(const KernelBulkOptions& options, Clock::time_point deadline, Ke
     sockaddr_storage local{};
     socklen_t local_len = sizeof local;
     ::getsockname(fd.get(), reinterpret_cast<sockaddr*>(&local), &local_len);
-    result.client_port = ntohs(local.ss_family == AF_INET
-                                   ? reinterpret_cast<sockaddr_in*>(&local)->sin_port
-                                   : reinterpret_cast<sockaddr_in6*>(&local)->sin6_port);
+    result.client_port =
+        ntohs(local.ss_family == AF_INET ? reinterpret_cast<sockaddr_in*>(&local)->sin_port
+                                         : reinterpret_cast<sockaddr_in6*>(&local)->sin6_port);
 
     // The fault decider names a segment by its relative seq and length, so the same seed drops the
     // same segments only if segment boundaries do not depend on timing. Corked, the kernel sends
@@ -210,7 +215,8 @@ void run_client(const KernelBulkOptions& options, Clock::time_point deadline, Ke
         std::size_t off = 0;
         while (off < n) {
             if (!wait_for(fd.get(), POLLOUT, deadline)) {
-                result.error = "client: timed out after sending " + std::to_string(result.bytes_sent) + " bytes";
+                result.error = "client: timed out after sending " +
+                               std::to_string(result.bytes_sent) + " bytes";
                 return;
             }
             const std::size_t one_segment = std::min(n - off, static_cast<std::size_t>(mss));
@@ -261,7 +267,8 @@ SinkOutcome run_with_sink(const KernelBulkOptions& options, bool reply_digest,
                           const std::function<std::string(Clock::time_point deadline)>& client) {
     SinkOutcome result;
     const auto start = Clock::now();
-    const auto deadline = start + std::chrono::milliseconds(static_cast<long>(options.timeout_s * 1000));
+    const auto deadline =
+        start + std::chrono::milliseconds(static_cast<long>(options.timeout_s * 1000));
 
     std::promise<void> listening;
     auto listening_future = listening.get_future();
@@ -277,7 +284,8 @@ SinkOutcome run_with_sink(const KernelBulkOptions& options, bool reply_digest,
             const socklen_t len = to_sockaddr(options.server, ss);
             if (::bind(listener.get(), reinterpret_cast<sockaddr*>(&ss), len) != 0 ||
                 ::listen(listener.get(), 4) != 0) {
-                throw SystemError(errno_text(("server: bind/listen on " + options.server.to_string()).c_str()));
+                throw SystemError(
+                    errno_text(("server: bind/listen on " + options.server.to_string()).c_str()));
             }
             listening.set_value();
             server = serve_one(listener.get(), deadline, client_done, reply_digest);
@@ -308,10 +316,11 @@ SinkOutcome run_with_sink(const KernelBulkOptions& options, bool reply_digest,
 
 KernelBulkResult run_kernel_bulk(const KernelBulkOptions& options) {
     KernelBulkResult result;
-    const SinkOutcome sink = run_with_sink(options, /*reply_digest=*/true, [&](Clock::time_point deadline) {
-        run_client(options, deadline, result);
-        return result.error;
-    });
+    const SinkOutcome sink =
+        run_with_sink(options, /*reply_digest=*/true, [&](Clock::time_point deadline) {
+            run_client(options, deadline, result);
+            return result.error;
+        });
     result.bytes_received = sink.received;
     if (result.error.empty() && !sink.server_error.empty()) {
         result.error = sink.server_error;

@@ -15,21 +15,21 @@ namespace tcplab::netem {
 struct KernelBulkOptions {
     std::string client_netns;
     std::string server_netns;
-    packet::Endpoint server;        // where the listener binds and the client connects
+    packet::Endpoint server;  // where the listener binds and the client connects
     std::uint64_t bytes = 0;
-    std::uint64_t seed = 1;         // the payload is a function of the seed
-    double timeout_s = 60;          // whole exchange
+    std::uint64_t seed = 1;  // the payload is a function of the seed
+    double timeout_s = 60;   // whole exchange
 };
 
 struct KernelBulkResult {
-    bool completed = false;         // connected, sent everything, got the digest back
+    bool completed = false;  // connected, sent everything, got the digest back
     std::uint64_t bytes_sent = 0;
     std::uint64_t bytes_received = 0;  // as counted by the server
     std::string sha256_sent;
-    std::string sha256_received;    // as reported by the server
+    std::string sha256_received;  // as reported by the server
     std::uint16_t client_port = 0;
     double seconds = 0;
-    std::string error;              // why it did not complete
+    std::string error;  // why it did not complete
 };
 
 KernelBulkResult run_kernel_bulk(const KernelBulkOptions& options);
@@ -44,8 +44,9 @@ struct SinkOutcome {
     std::string client_error;
     double seconds = 0;
 };
-SinkOutcome run_with_sink(const KernelBulkOptions& options, bool reply_digest,
-                          const std::function<std::string(std::chrono::steady_clock::time_point)>& client);
+SinkOutcome run_with_sink(
+    const KernelBulkOptions& options, bool reply_digest,
+    const std::function<std::string(std::chrono::steady_clock::time_point)>& client);
 
 std::string sha256_hex(std::span<const std::uint8_t> bytes);
 

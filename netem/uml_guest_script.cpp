@@ -27,16 +27,19 @@ void write_prologue(std::ostream& out, const std::string& ctl_host) {
            "off() { sync; echo o > /proc/sysrq-trigger; sleep 60; }\n"
            "fail() {\n"
            "    echo \"tcplab-vm: guest set-up failed: $*\" >&2\n"
-           "    [ -d " << ctl << "/. ] && echo \"$*\" > " << shell_quote(guest_file(kSetupErrorFile))
+           "    [ -d "
+        << ctl << "/. ] && echo \"$*\" > " << shell_quote(guest_file(kSetupErrorFile))
         << " 2>/dev/null\n"
            "    off\n"
            "}\n"
            "mount -t proc proc /proc || { echo 'tcplab-vm: cannot mount /proc' >&2; exit 1; }\n"
            "mount -t sysfs sysfs /sys || fail 'mount sysfs on /sys'\n"
            // The kernel may already have mounted devtmpfs (CONFIG_DEVTMPFS_MOUNT).
-           "mountpoint -q /dev || mount -t devtmpfs devtmpfs /dev || fail 'mount devtmpfs on /dev'\n"
+           "mountpoint -q /dev || mount -t devtmpfs devtmpfs /dev || fail 'mount devtmpfs on "
+           "/dev'\n"
            "mount -t tmpfs -o mode=0755 tmpfs /run || fail 'mount tmpfs on /run'\n"
-           "mkdir -p " << ctl << " && mount -t hostfs none " << ctl << " -o " << ctl_host
+           "mkdir -p "
+        << ctl << " && mount -t hostfs none " << ctl << " -o " << ctl_host
         << " || fail 'mount the control directory'\n"
            "for d in /tmp /var/tmp; do mount -t tmpfs -o mode=1777 tmpfs \"$d\" || "
            "fail \"mount tmpfs on $d\"; done\n"
@@ -71,16 +74,16 @@ std::string guest_init_script(const GuestPlan& plan) {
     for (const auto& dir : rw_dirs) {
         const std::string q = shell_quote(dir.string());
         // mkdir: a directory below a guest tmpfs (/tmp, /root, ...) has to be created first.
-        out << "mkdir -p " << q << " && mount -t hostfs none " << q << " -o " << q
-            << " || fail " << shell_quote("mount --rw directory " + dir.string()) << "\n";
+        out << "mkdir -p " << q << " && mount -t hostfs none " << q << " -o " << q << " || fail "
+            << shell_quote("mount --rw directory " + dir.string()) << "\n";
     }
 
     // UML's modules live in <module_dir>/<version>/, not /lib/modules/<version>/ (which does not
     // exist on the read-only host root): give modprobe a root dir whose lib/modules points there,
     // and route the kernel's on-demand loading (tc qdisc netem, ip link add type veth, nft) to it.
     const std::string modroot = shell_quote(kModuleRoot);
-    out << "mkdir -p " << modroot << "/lib && ln -s " << shell_quote(plan.module_dir.string()) << " "
-        << modroot << "/lib/modules || fail 'link the UML module tree'\n"
+    out << "mkdir -p " << modroot << "/lib && ln -s " << shell_quote(plan.module_dir.string())
+        << " " << modroot << "/lib/modules || fail 'link the UML module tree'\n"
         << "echo " << shell_quote(guest_file(kModprobeFile))
         << " > /proc/sys/kernel/modprobe || fail 'set /proc/sys/kernel/modprobe'\n";
     if (!plan.modules.empty()) {
@@ -90,16 +93,18 @@ std::string guest_init_script(const GuestPlan& plan) {
             out << " " << shell_quote(module);
             names += (names.empty() ? "" : " ") + module;
         }
-        out << " || fail " << shell_quote("modprobe " + names + " (from " +
-                                          plan.module_dir.string() + ")")
+        out << " || fail "
+            << shell_quote("modprobe " + names + " (from " + plan.module_dir.string() + ")")
             << "\n";
     }
     out << "ip link set lo up 2>/dev/null\n";
 
     // tty1/tty2 are host pipes; -opost keeps "\n" from becoming "\r\n". stty's tcsetattr uses
     // TCSADRAIN, so the second round after the command waits until every byte reached the host.
-    out << "stty -opost < /dev/tty1 && stty -opost < /dev/tty2 || fail 'set up /dev/tty1, /dev/tty2'\n"
-        << ": > " << shell_quote(guest_file(kStartedFile)) << " || fail 'write the started marker'\n";
+    out << "stty -opost < /dev/tty1 && stty -opost < /dev/tty2 || fail 'set up /dev/tty1, "
+           "/dev/tty2'\n"
+        << ": > " << shell_quote(guest_file(kStartedFile))
+        << " || fail 'write the started marker'\n";
 
     out << "(\n"
         << "    cd " << shell_quote(plan.working_dir.string()) << " 2>/dev/null || cd /\n"

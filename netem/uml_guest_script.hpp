@@ -30,8 +30,8 @@ struct GuestPlan {
     std::filesystem::path control_dir;  // host path of the per-run directory
     std::filesystem::path module_dir;   // host dir holding <kernel-version>/modules.dep
     std::vector<std::string> modules;   // loaded before the command (fail loudly if missing)
-    std::vector<std::filesystem::path> rw_dirs;  // absolute, canonical, validated
-    std::vector<std::string> command;            // argv, non-empty
+    std::vector<std::filesystem::path> rw_dirs;            // absolute, canonical, validated
+    std::vector<std::string> command;                      // argv, non-empty
     std::vector<std::pair<std::string, std::string>> env;  // exported for the command
     std::filesystem::path working_dir;  // cd'd into when it exists in the guest, else /
 };

@@ -168,7 +168,7 @@ public:
         // The helpers, now init's children, take a moment to die and be reaped: return only
         // when the group is gone (bounded), so "nothing left behind" holds on return.
         for (int i = 0; i < 300 && ::kill(-pid_, 0) == 0; ++i) {
-            const struct timespec tick {0, 10'000'000};
+            const struct timespec tick { 0, 10'000'000 };
             ::nanosleep(&tick, nullptr);
         }
     }
@@ -225,7 +225,7 @@ public:
             }
             ::kill(-uml_pgid, SIGKILL);
             ::kill(uml_pgid, SIGKILL);
-            const struct timespec settle {0, 300'000'000};
+            const struct timespec settle { 0, 300'000'000 };
             ::nanosleep(&settle, nullptr);
             ::execve("/bin/rm", const_cast<char* const*>(rm_argv),
                      const_cast<char* const*>(no_env));
@@ -397,7 +397,8 @@ void validate_vm_options(const VmOptions& options) {
         }
         // hostfs takes the host path as a comma-separated mount option.
         if (resolved.string().find_first_of(",\n") != std::string::npos) {
-            throw UsageError("--rw " + dir.string() + ": a path with ',' or a newline cannot be "
+            throw UsageError("--rw " + dir.string() +
+                             ": a path with ',' or a newline cannot be "
                              "mounted through hostfs");
         }
     }
@@ -407,7 +408,8 @@ void validate_vm_options(const VmOptions& options) {
     }
     const fs::path program = options.command.front();
     if (program.is_absolute() && !visible_in_guest(program, rw_resolved)) {
-        throw UsageError(program.string() + " is below a directory the guest replaces with a "
+        throw UsageError(program.string() +
+                         " is below a directory the guest replaces with a "
                          "fresh tmpfs; add --rw with its directory to make it visible");
     }
     if (!options.working_dir.empty() && !visible_in_guest(options.working_dir, rw_resolved)) {
@@ -415,8 +417,8 @@ void validate_vm_options(const VmOptions& options) {
                          " is not visible in the guest; add --rw with it");
     }
     if (::access(options.uml_binary.c_str(), X_OK) != 0) {
-        throw EnvironmentError("User-Mode Linux kernel not found at " + options.uml_binary.string() +
-                               " (" + errno_text(errno) +
+        throw EnvironmentError("User-Mode Linux kernel not found at " +
+                               options.uml_binary.string() + " (" + errno_text(errno) +
                                "): install Debian's user-mode-linux package (scripts/setup.sh "
                                "does)");
     }
@@ -464,12 +466,24 @@ VmResult run_in_vm(const VmOptions& options, const VmOutput& output) {
     const ExecArgs uml_argv({
         // pty.legacy_count=0: the guest needs no BSD ptys, and creating Debian's 256 of them
         // took 2.5 s of a ~7 s boot (initcall_debug: pty_init).
-        options.uml_binary.string(), "mem=" + options.memory, "quiet", "pty.legacy_count=0",
-        "uml_dir=" + uml_dir.string(), "umid=tcplab", "root=/dev/root", "rootfstype=hostfs", "rootflags=/", "ro",
+        options.uml_binary.string(),
+        "mem=" + options.memory,
+        "quiet",
+        "pty.legacy_count=0",
+        "uml_dir=" + uml_dir.string(),
+        "umid=tcplab",
+        "root=/dev/root",
+        "rootfstype=hostfs",
+        "rootflags=/",
+        "ro",
         "init=" + (ctl / kInitFile).string(),
         // Every console and serial line to null except our three pipes; no host tty is ever
         // handed to UML (its SIGWINCH helper would setsid() out of our process group).
-        "con=null", "ssl=null", "con0=null,fd:1", "con1=null,fd:3", "con2=null,fd:4",
+        "con=null",
+        "ssl=null",
+        "con0=null,fd:1",
+        "con1=null,fd:3",
+        "con2=null,fd:4",
     });
     const ExecArgs uml_env({
         "PATH=/usr/sbin:/usr/bin:/sbin:/bin",
@@ -574,8 +588,8 @@ VmResult run_in_vm(const VmOptions& options, const VmOutput& output) {
 
         const auto deadline = started + options.timeout;
         while (!uml.poll_exit()) {
-            const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
-                deadline - Clock::now());
+            const auto left =
+                std::chrono::duration_cast<std::chrono::milliseconds>(deadline - Clock::now());
             if (left.count() <= 0) {
                 result.timed_out = true;
                 break;

@@ -41,11 +41,11 @@ enum class VmStream { command_stdout, command_stderr, console };
 using VmOutput = std::function<void(VmStream, std::string_view)>;
 
 struct VmResult {
-    int exit_code = -1;    // the command's exit status (sh: 128+N if killed by signal N)
+    int exit_code = -1;      // the command's exit status (sh: 128+N if killed by signal N)
     bool timed_out = false;  // the guest was killed at the deadline; exit_code is -1
     std::chrono::milliseconds elapsed{};  // UML start to UML exit
-    std::string vm_id;     // TCPLAB_VM_ID in every UML process's environment (for leak checks)
-    pid_t uml_pid = -1;    // the UML kernel process, also the id of its process group
+    std::string vm_id;   // TCPLAB_VM_ID in every UML process's environment (for leak checks)
+    pid_t uml_pid = -1;  // the UML kernel process, also the id of its process group
 };
 
 // The checks run_in_vm does before booting. Throws UsageError for bad options (empty command,

@@ -23,7 +23,8 @@ public:
         double rto = 0;
         std::uint64_t rto_frame = 0;
     };
-    void tcp_frame(std::uint64_t frame, std::uint32_t stream, const analyzer::Verdict* verdict) override {
+    void tcp_frame(std::uint64_t frame, std::uint32_t stream,
+                   const analyzer::Verdict* verdict) override {
         Row row;
         row.stream = stream;
         if (verdict != nullptr) {
@@ -44,7 +45,8 @@ public:
 
 bool flagged_as_resend(std::uint32_t verdicts) {
     return (verdicts & (analyzer::flag::kRetransmission | analyzer::flag::kFastRetransmission |
-                        analyzer::flag::kSpuriousRetransmission | analyzer::flag::kOutOfOrder)) != 0;
+                        analyzer::flag::kSpuriousRetransmission | analyzer::flag::kOutOfOrder)) !=
+           0;
 }
 
 Vantage read_vantage(const std::filesystem::path& pcap) {
@@ -52,7 +54,8 @@ Vantage read_vantage(const std::filesystem::path& pcap) {
     out.file = pcap;
     char errbuf[PCAP_ERRBUF_SIZE] = {};
     std::unique_ptr<pcap_t, decltype(&pcap_close)> handle(
-        pcap_open_offline_with_tstamp_precision(pcap.c_str(), PCAP_TSTAMP_PRECISION_NANO, errbuf), pcap_close);
+        pcap_open_offline_with_tstamp_precision(pcap.c_str(), PCAP_TSTAMP_PRECISION_NANO, errbuf),
+        pcap_close);
     if (!handle) {
         throw UsageError(pcap.string() + ": " + errbuf);
     }
@@ -64,8 +67,8 @@ Vantage read_vantage(const std::filesystem::path& pcap) {
     int rc = 0;
     while ((rc = pcap_next_ex(handle.get(), &header, &data)) == 1) {
         ++out.records;
-        const analyzer::Nanos ns = static_cast<analyzer::Nanos>(header->ts.tv_sec) * 1'000'000'000 +
-                                   header->ts.tv_usec;
+        const analyzer::Nanos ns =
+            static_cast<analyzer::Nanos>(header->ts.tv_sec) * 1'000'000'000 + header->ts.tv_usec;
         const std::span<const std::uint8_t> bytes(data, header->caplen);
         engine.process({out.records, ns, bytes});
         const auto d = packet::dissect(link, bytes);
@@ -84,8 +87,8 @@ Vantage read_vantage(const std::filesystem::path& pcap) {
         out.frames.push_back(f);
     }
     if (rc == PCAP_ERROR) {
-        out.warning = pcap.string() + ": damaged after record " + std::to_string(out.records) + ": " +
-                      pcap_geterr(handle.get());
+        out.warning = pcap.string() + ": damaged after record " + std::to_string(out.records) +
+                      ": " + pcap_geterr(handle.get());
     }
     engine.finish();
     for (auto& f : out.frames) {

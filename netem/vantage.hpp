@@ -11,17 +11,17 @@
 namespace tcplab::netem {
 
 struct FrameFacts {
-    std::uint64_t frame = 0;        // 1-based record number
-    double t = 0;                   // seconds since the epoch
+    std::uint64_t frame = 0;  // 1-based record number
+    double t = 0;             // seconds since the epoch
     packet::Endpoint src;
     packet::Endpoint dst;
     std::uint16_t tcp_flags = 0;
-    std::uint32_t seq = 0;          // absolute
+    std::uint32_t seq = 0;  // absolute
     std::uint32_t ack = 0;
-    std::uint32_t len = 0;          // TCP payload length from the IP header
-    std::uint32_t stream = 0;       // tcp.stream
-    std::uint32_t verdicts = 0;     // analyzer::flag bits
-    double rto = 0;                 // seconds; 0 unless a retransmission with an RTO
+    std::uint32_t len = 0;       // TCP payload length from the IP header
+    std::uint32_t stream = 0;    // tcp.stream
+    std::uint32_t verdicts = 0;  // analyzer::flag bits
+    double rto = 0;              // seconds; 0 unless a retransmission with an RTO
     std::uint64_t rto_frame = 0;
 };
 
@@ -29,7 +29,7 @@ struct Vantage {
     std::filesystem::path file;
     std::vector<FrameFacts> frames;  // TCP frames only
     std::uint64_t records = 0;
-    std::string warning;             // damage found while reading (empty when clean)
+    std::string warning;  // damage found while reading (empty when clean)
 };
 
 Vantage read_vantage(const std::filesystem::path& pcap);

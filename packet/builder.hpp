@@ -17,10 +17,10 @@ namespace tcplab::packet {
 struct IpParams {
     IpAddress src;
     IpAddress dst;
-    std::uint8_t ttl = 64;                 // hop limit for IPv6
-    std::uint16_t identification = 0;      // IPv4 only
-    bool dont_fragment = true;             // IPv4 only
-    std::uint8_t tos = 0;                  // TOS / traffic class
+    std::uint8_t ttl = 64;             // hop limit for IPv6
+    std::uint16_t identification = 0;  // IPv4 only
+    bool dont_fragment = true;         // IPv4 only
+    std::uint8_t tos = 0;              // TOS / traffic class
 };
 
 // Returns an IPv4 or IPv6 packet (family from params.src) carrying the TCP segment.

@@ -11,7 +11,9 @@ namespace tcplab::packet {
 
 // A 16-bit big-endian field read or rewritten in place, for code that edits a frame it has
 // already bounds-checked (the forwarder's checksum fix-ups, the ARP/ND frames it builds).
-inline std::uint16_t load_be16(const std::uint8_t* p) { return static_cast<std::uint16_t>((p[0] << 8) | p[1]); }
+inline std::uint16_t load_be16(const std::uint8_t* p) {
+    return static_cast<std::uint16_t>((p[0] << 8) | p[1]);
+}
 inline void store_be16(std::uint8_t* p, std::uint16_t v) {
     p[0] = static_cast<std::uint8_t>(v >> 8);
     p[1] = static_cast<std::uint8_t>(v);
@@ -55,7 +57,8 @@ public:
     void skip(std::size_t n) {
         if (!need(n)) {
             fail();
-            pos_ = bytes_.size();  // a failed skip leaves nothing readable, never a partial position
+            pos_ =
+                bytes_.size();  // a failed skip leaves nothing readable, never a partial position
             return;
         }
         pos_ += n;

@@ -24,7 +24,7 @@ struct Dissected {
     std::uint32_t transport_length = 0;
     bool is_fragment = false;
     bool is_first_fragment = true;
-    bool is_tcp = false;               // true when tcp below is valid
+    bool is_tcp = false;  // true when tcp below is valid
     TcpHeader tcp;
     std::uint32_t tcp_payload_length = 0;  // transport_length - tcp.header_length() (0 if negative)
     std::size_t tcp_payload_offset = 0;    // offset of the payload in the frame

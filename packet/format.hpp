@@ -17,10 +17,10 @@ std::string flags_hex(std::uint16_t flags);
 std::string options_summary(const TcpOptions& options);
 
 struct InfoLine {
-    std::uint32_t seq = 0;      // relative or raw, as the caller wants shown
+    std::uint32_t seq = 0;  // relative or raw, as the caller wants shown
     std::uint32_t ack = 0;
     std::uint32_t payload_length = 0;
-    std::uint32_t window = 0;   // as the caller wants shown (raw or scaled)
+    std::uint32_t window = 0;  // as the caller wants shown (raw or scaled)
 };
 // "35258 → 80 [SYN, ACK] Seq=0 Ack=1 Win=65160 Len=0 MSS=1460 SACK_PERM TSval=.. TSecr=.. WS=128"
 std::string info_line(const TcpHeader& tcp, const InfoLine& shown);

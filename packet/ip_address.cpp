@@ -63,11 +63,13 @@ std::optional<std::uint16_t> parse_port(std::string_view text) {
 
 bool IpAddress::is_scoped_or_group() const {
     if (is_v4()) {
-        return bytes[0] >= 224 || bytes[0] == 127 || bytes[0] == 0 || (bytes[0] == 169 && bytes[1] == 254);
+        return bytes[0] >= 224 || bytes[0] == 127 || bytes[0] == 0 ||
+               (bytes[0] == 169 && bytes[1] == 254);
     }
-    static constexpr std::array<std::uint8_t, 16> kLoopback{0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1};
-    return bytes[0] == 0xff || (bytes[0] == 0xfe && (bytes[1] & 0xc0) == 0x80) || bytes == kLoopback ||
-           bytes == std::array<std::uint8_t, 16>{};
+    static constexpr std::array<std::uint8_t, 16> kLoopback{0, 0, 0, 0, 0, 0, 0, 0,
+                                                            0, 0, 0, 0, 0, 0, 0, 1};
+    return bytes[0] == 0xff || (bytes[0] == 0xfe && (bytes[1] & 0xc0) == 0x80) ||
+           bytes == kLoopback || bytes == std::array<std::uint8_t, 16>{};
 }
 
 std::optional<Endpoint> Endpoint::parse(std::string_view text) {

@@ -13,8 +13,8 @@ namespace tcplab::packet {
 struct Ipv6Header {
     std::uint8_t traffic_class = 0;
     std::uint32_t flow_label = 0;
-    std::uint16_t payload_length = 0;   // 0 when building: filled in by write_ipv6
-    std::uint8_t next_header = 6;       // first next-header field (may be an extension)
+    std::uint16_t payload_length = 0;  // 0 when building: filled in by write_ipv6
+    std::uint8_t next_header = 6;      // first next-header field (may be an extension)
     std::uint8_t hop_limit = 64;
     IpAddress src = IpAddress::v6_bytes(kZero16);
     IpAddress dst = IpAddress::v6_bytes(kZero16);
@@ -25,14 +25,15 @@ struct Ipv6Header {
 // The result of walking the extension headers after the fixed 40 bytes.
 struct Ipv6Chain {
     Ipv6Header header;
-    std::uint8_t upper_protocol = 0;     // e.g. 6 for TCP
-    std::size_t upper_offset = 0;        // offset of the upper-layer header from the IPv6 header
-    bool is_fragment = false;            // a fragment header was present
-    bool is_first_fragment = true;       // fragment offset == 0
+    std::uint8_t upper_protocol = 0;  // e.g. 6 for TCP
+    std::size_t upper_offset = 0;     // offset of the upper-layer header from the IPv6 header
+    bool is_fragment = false;         // a fragment header was present
+    bool is_first_fragment = true;    // fragment offset == 0
 };
 
 // Errors: truncated, bad_version, bad_header_length (extension chain past the end).
 Result<Ipv6Chain> parse_ipv6(std::span<const std::uint8_t> bytes);
-void write_ipv6(const Ipv6Header& header, std::size_t payload_length, std::vector<std::uint8_t>& out);
+void write_ipv6(const Ipv6Header& header, std::size_t payload_length,
+                std::vector<std::uint8_t>& out);
 
 }  // namespace tcplab::packet

@@ -12,10 +12,10 @@ namespace tcplab::packet {
 
 // pcap LINKTYPE_* values we decode.
 enum class LinkType : std::uint32_t {
-    null_loopback = 0,   // BSD loopback: 4-byte host-order AF_ value
+    null_loopback = 0,  // BSD loopback: 4-byte host-order AF_ value
     ethernet = 1,
-    raw = 101,           // raw IPv4/IPv6 (version nibble decides)
-    loop = 108,          // OpenBSD loopback: 4-byte network-order AF_ value
+    raw = 101,   // raw IPv4/IPv6 (version nibble decides)
+    loop = 108,  // OpenBSD loopback: 4-byte network-order AF_ value
     linux_sll = 113,
     ipv4 = 228,
     ipv6 = 229,
@@ -31,8 +31,8 @@ constexpr std::uint16_t kEtherTypeVlan = 0x8100;
 constexpr std::uint16_t kEtherTypeQinQ = 0x88A8;
 
 struct LinkView {
-    std::uint16_t ether_type = 0;     // kEtherTypeIpv4 / kEtherTypeIpv6 / other
-    std::size_t network_offset = 0;   // where the network header starts in the frame
+    std::uint16_t ether_type = 0;    // kEtherTypeIpv4 / kEtherTypeIpv6 / other
+    std::size_t network_offset = 0;  // where the network header starts in the frame
     std::uint8_t vlan_count = 0;
 };
 

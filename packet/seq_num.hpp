@@ -15,15 +15,16 @@ public:
 
     constexpr SeqNum operator+(std::uint32_t n) const { return SeqNum(raw_ + n); }
     constexpr SeqNum operator-(std::uint32_t n) const { return SeqNum(raw_ - n); }
-    constexpr SeqNum& operator+=(std::uint32_t n) { raw_ += n; return *this; }
+    constexpr SeqNum& operator+=(std::uint32_t n) {
+        raw_ += n;
+        return *this;
+    }
     // Signed distance b -> a, correct across the 2^32 wrap as long as |a-b| < 2^31.
     friend constexpr std::int32_t operator-(SeqNum a, SeqNum b) {
         return static_cast<std::int32_t>(a.raw_ - b.raw_);
     }
     friend constexpr bool operator==(SeqNum a, SeqNum b) = default;
-    friend constexpr std::strong_ordering operator<=>(SeqNum a, SeqNum b) {
-        return (a - b) <=> 0;
-    }
+    friend constexpr std::strong_ordering operator<=>(SeqNum a, SeqNum b) { return (a - b) <=> 0; }
 
 private:
     std::uint32_t raw_ = 0;

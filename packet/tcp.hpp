@@ -54,7 +54,16 @@ struct RawTcpOption {
 
 // One option as it appears on the wire, in order. Building uses a list of these.
 struct TcpOption {
-    enum class Kind : std::uint8_t { eol, nop, mss, window_scale, sack_permitted, sack, timestamps, raw };
+    enum class Kind : std::uint8_t {
+        eol,
+        nop,
+        mss,
+        window_scale,
+        sack_permitted,
+        sack,
+        timestamps,
+        raw
+    };
     Kind kind = Kind::nop;
     std::uint16_t mss = 0;
     std::uint8_t window_scale = 0;
@@ -91,13 +100,14 @@ struct TcpHeader {
     std::uint16_t dst_port = 0;
     SeqNum seq;
     SeqNum ack;
-    std::uint8_t data_offset = 5;     // in 32-bit words; computed from options when writing
-    std::uint16_t flags = 0;          // tcp_flag bits; parse keeps all 12 (3 reserved too, as tshark)
-    std::uint16_t window = 0;         // raw, unscaled
-    std::uint16_t checksum = 0;       // as read; write_tcp computes it
+    std::uint8_t data_offset = 5;  // in 32-bit words; computed from options when writing
+    std::uint16_t flags = 0;       // tcp_flag bits; parse keeps all 12 (3 reserved too, as tshark)
+    std::uint16_t window = 0;      // raw, unscaled
+    std::uint16_t checksum = 0;    // as read; write_tcp computes it
     std::uint16_t urgent_pointer = 0;
-    TcpOptions options;               // filled by parse_tcp
-    std::vector<TcpOption> option_list;  // used by write_tcp (in wire order); parse_tcp leaves it empty
+    TcpOptions options;  // filled by parse_tcp
+    std::vector<TcpOption>
+        option_list;  // used by write_tcp (in wire order); parse_tcp leaves it empty
 
     bool has(std::uint16_t flag) const { return (flags & flag) != 0; }
     std::size_t header_length() const { return std::size_t{data_offset} * 4; }
@@ -106,8 +116,10 @@ struct TcpHeader {
 // Errors: truncated, bad_header_length (data offset < 5 or past the end), bad_option_length.
 Result<TcpHeader> parse_tcp(std::span<const std::uint8_t> bytes);
 // Parses just the options area (header_length - 20 bytes).
-Result<TcpOptions> parse_tcp_options(std::span<const std::uint8_t> options, std::size_t base_offset = 20);
-// Encodes options in order, padded with EOL to a multiple of 4 (max 40 bytes, else throws UsageError).
+Result<TcpOptions> parse_tcp_options(std::span<const std::uint8_t> options,
+                                     std::size_t base_offset = 20);
+// Encodes options in order, padded with EOL to a multiple of 4 (max 40 bytes, else throws
+// UsageError).
 std::vector<std::uint8_t> encode_tcp_options(const std::vector<TcpOption>& options);
 // The option layout Linux puts on a SYN: MSS, SACK_PERM, TS, NOP, WS (20 bytes when all present).
 std::vector<TcpOption> linux_syn_options(std::optional<std::uint16_t> mss, bool sack_permitted,

@@ -10,7 +10,7 @@ namespace tcplab::packet {
 struct UdpHeader {
     std::uint16_t src_port = 0;
     std::uint16_t dst_port = 0;
-    std::uint16_t length = 0;    // header + payload; computed when building
+    std::uint16_t length = 0;  // header + payload; computed when building
     std::uint16_t checksum = 0;
 };
 

@@ -2,7 +2,8 @@
 # Installs everything tcplab's build, tests and harness need on Debian 12, then builds into build/.
 # Idempotent: when every package is present and the build is current it is a fast no-op.
 # Environment: TCPLAB_WERROR=ON|OFF (default OFF), TCPLAB_SANITIZE=address,undefined,
-#              TCPLAB_BUILD_DIR (default build), TCPLAB_SKIP_INSTALL=1 (build only).
+#              TCPLAB_BUILD_DIR (default build), TCPLAB_SKIP_INSTALL=1 (build only),
+#              TCPLAB_INSTALL_ONLY=1 (packages only, no build).
 set -euo pipefail
 
 repo=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
@@ -19,7 +20,7 @@ packages=(
     build-essential cmake pkg-config git ca-certificates
     libpcap-dev libssl-dev libboost-program-options-dev nlohmann-json3-dev
     googletest libgtest-dev libgmock-dev libbenchmark-dev
-    clang libclang-rt-14-dev
+    clang libclang-rt-14-dev clang-format
     iproute2 nftables ethtool tcpdump tshark openssl kmod procps psmisc
     user-mode-linux iputils-ping iperf3 hping3 netsniff-ng tcptrace
     python3-minimal wireshark-common time
@@ -52,6 +53,8 @@ if [ "${TCPLAB_SKIP_INSTALL:-0}" != 1 ]; then
         [ ${#still[@]} -eq 0 ] || die "packages still missing after install: ${still[*]}"
     fi
 fi
+
+[ "${TCPLAB_INSTALL_ONLY:-0}" = 1 ] && exit 0
 
 # Configure when there is no build yet, or when an option was asked for that differs from the
 # cache; otherwise cmake --build re-runs cmake itself when a CMakeLists.txt changed.

@@ -45,9 +45,10 @@ X509NamePtr make_name(const std::string& common_name) {
     X509NamePtr name(checked(X509NamePtr(X509_NAME_new()), "allocating a name"));
     const auto add = [&](const char* field, const std::string& value) {
         if (X509_NAME_add_entry_by_txt(name.get(), field, MBSTRING_UTF8,
-                                       reinterpret_cast<const unsigned char*>(value.c_str()), -1, -1,
-                                       0) != 1) {
-            throw UsageError(with_errors(std::string("subject ") + field + "='" + value + "' is not valid"));
+                                       reinterpret_cast<const unsigned char*>(value.c_str()), -1,
+                                       -1, 0) != 1) {
+            throw UsageError(
+                with_errors(std::string("subject ") + field + "='" + value + "' is not valid"));
         }
     };
     add("O", "tcplab");
@@ -63,7 +64,8 @@ void sign(X509& cert, EVP_PKEY& key) {
     }
 }
 
-X509Ptr new_cert(const X509_NAME& subject, EVP_PKEY& public_key, SysTime not_before, SysTime not_after) {
+X509Ptr new_cert(const X509_NAME& subject, EVP_PKEY& public_key, SysTime not_before,
+                 SysTime not_after) {
     X509Ptr cert(checked(X509Ptr(X509_new()), "allocating a certificate"));
     if (X509_set_version(cert.get(), X509_VERSION_3) != 1 ||
         X509_set_subject_name(cert.get(), &subject) != 1 ||
@@ -79,7 +81,8 @@ X509Ptr new_cert(const X509_NAME& subject, EVP_PKEY& public_key, SysTime not_bef
 void check_plain_name(const std::string& name) {
     if (name.empty() || name == "." || name == ".." || name == "ca" ||
         name.find_first_of("/\\") != std::string::npos || name.front() == '-') {
-        throw UsageError("--name '" + name + "': must be a plain file name (not 'ca', no '/'), e.g. server1");
+        throw UsageError("--name '" + name +
+                         "': must be a plain file name (not 'ca', no '/'), e.g. server1");
     }
 }
 
@@ -128,16 +131,19 @@ std::vector<std::string> parse_san_list(const std::string& text) {
         const std::string type = colon == std::string::npos ? "" : entry.substr(0, colon);
         const std::string value = colon == std::string::npos ? "" : entry.substr(colon + 1);
         if (type == "DNS" || type == "dns") {
-            const bool ok = !value.empty() && value.size() <= 253 &&
-                            value.find_first_not_of("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-.*") ==
-                                std::string::npos;
+            const bool ok =
+                !value.empty() && value.size() <= 253 &&
+                value.find_first_not_of(
+                    "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-.*") ==
+                    std::string::npos;
             if (!ok) {
                 throw UsageError("--san entry '" + entry + "': not a valid DNS name");
             }
             out.push_back("DNS:" + value);
         } else if (type == "IP" || type == "ip") {
             unsigned char buf[16];
-            if (inet_pton(AF_INET, value.c_str(), buf) != 1 && inet_pton(AF_INET6, value.c_str(), buf) != 1) {
+            if (inet_pton(AF_INET, value.c_str(), buf) != 1 &&
+                inet_pton(AF_INET6, value.c_str(), buf) != 1) {
                 throw UsageError("--san entry '" + entry + "': not an IPv4 or IPv6 address");
             }
             out.push_back("IP:" + value);
@@ -151,18 +157,21 @@ std::vector<std::string> parse_san_list(const std::string& text) {
 SysTime parse_utc_time(const std::string& text, const std::string& flag) {
     std::tm tm{};
     int consumed = 0;
-    const bool date_only = std::sscanf(text.c_str(), "%4d-%2d-%2d%n", &tm.tm_year, &tm.tm_mon, &tm.tm_mday, &consumed) == 3 &&
+    const bool date_only = std::sscanf(text.c_str(), "%4d-%2d-%2d%n", &tm.tm_year, &tm.tm_mon,
+                                       &tm.tm_mday, &consumed) == 3 &&
                            static_cast<std::size_t>(consumed) == text.size();
     bool ok = date_only;
     if (!ok) {
         consumed = 0;
-        ok = std::sscanf(text.c_str(), "%4d-%2d-%2dT%2d:%2d:%2dZ%n", &tm.tm_year, &tm.tm_mon, &tm.tm_mday,
-                         &tm.tm_hour, &tm.tm_min, &tm.tm_sec, &consumed) == 6 &&
+        ok = std::sscanf(text.c_str(), "%4d-%2d-%2dT%2d:%2d:%2dZ%n", &tm.tm_year, &tm.tm_mon,
+                         &tm.tm_mday, &tm.tm_hour, &tm.tm_min, &tm.tm_sec, &consumed) == 6 &&
              static_cast<std::size_t>(consumed) == text.size();
     }
-    if (!ok || tm.tm_mon < 1 || tm.tm_mon > 12 || tm.tm_mday < 1 || tm.tm_mday > 31 || tm.tm_hour > 23 ||
-        tm.tm_min > 59 || tm.tm_sec > 60 || tm.tm_year < 1950 || tm.tm_year > 9999) {
-        throw UsageError(flag + " '" + text + "': expected YYYY-MM-DD or YYYY-MM-DDTHH:MM:SSZ (UTC)");
+    if (!ok || tm.tm_mon < 1 || tm.tm_mon > 12 || tm.tm_mday < 1 || tm.tm_mday > 31 ||
+        tm.tm_hour > 23 || tm.tm_min > 59 || tm.tm_sec > 60 || tm.tm_year < 1950 ||
+        tm.tm_year > 9999) {
+        throw UsageError(flag + " '" + text +
+                         "': expected YYYY-MM-DD or YYYY-MM-DDTHH:MM:SSZ (UTC)");
     }
     tm.tm_year -= 1900;
     tm.tm_mon -= 1;
@@ -177,12 +186,14 @@ IssuedFiles init_ca(const CaInitOptions& options) {
     const IssuedFiles files{options.dir / "ca.pem", options.dir / "ca.key"};
     std::error_code ec;
     if (fs::exists(files.cert, ec) || fs::exists(files.key, ec)) {
-        throw UsageError(options.dir.string() + " already holds a CA (ca.pem/ca.key); refusing to overwrite");
+        throw UsageError(options.dir.string() +
+                         " already holds a CA (ca.pem/ca.key); refusing to overwrite");
     }
     PkeyPtr key = generate_key(options.key);
     X509NamePtr name = make_name(options.common_name);
     const auto now = std::chrono::system_clock::now();
-    X509Ptr cert = new_cert(*name, *key, now - std::chrono::minutes(5), now + std::chrono::days(options.days));
+    X509Ptr cert =
+        new_cert(*name, *key, now - std::chrono::minutes(5), now + std::chrono::days(options.days));
     if (X509_set_issuer_name(cert.get(), name.get()) != 1) {
         throw_openssl("setting the issuer");
     }
@@ -200,7 +211,8 @@ IssuedFiles init_ca(const CaInitOptions& options) {
 
 IssuedFiles issue_certificate(const IssueOptions& options) {
     check_plain_name(options.name);
-    const IssuedFiles files{options.dir / (options.name + ".pem"), options.dir / (options.name + ".key")};
+    const IssuedFiles files{options.dir / (options.name + ".pem"),
+                            options.dir / (options.name + ".key")};
     std::error_code ec;
     if (fs::exists(files.cert, ec) || fs::exists(files.key, ec)) {
         throw UsageError(files.cert.string() + " or " + files.key.string() +
@@ -214,11 +226,12 @@ IssuedFiles issue_certificate(const IssueOptions& options) {
 
     const auto now = std::chrono::system_clock::now();
     if (options.days <= 0 && !options.not_after) {
-        throw UsageError("--days " + std::to_string(options.days) + ": must be positive (use --not-after for an expired certificate)");
+        throw UsageError("--days " + std::to_string(options.days) +
+                         ": must be positive (use --not-after for an expired certificate)");
     }
     const SysTime not_before = options.not_before.value_or(now - std::chrono::minutes(5));
-    const SysTime not_after = options.not_after.value_or(
-        std::max(now, not_before) + std::chrono::days(options.days));
+    const SysTime not_after =
+        options.not_after.value_or(std::max(now, not_before) + std::chrono::days(options.days));
     if (not_after <= not_before) {
         throw UsageError("--not-after must be later than --not-before");
     }
@@ -239,8 +252,10 @@ IssuedFiles issue_certificate(const IssueOptions& options) {
     add_extension(*cert, ctx, NID_basic_constraints, "critical,CA:FALSE");
     // RSA key exchange (TLS 1.2 kRSA) needs keyEncipherment; EC/Ed25519 keys only sign.
     const bool rsa = options.key.kind == KeySpec::Kind::rsa;
-    add_extension(*cert, ctx, NID_key_usage, rsa ? "critical,digitalSignature,keyEncipherment" : "critical,digitalSignature");
-    add_extension(*cert, ctx, NID_ext_key_usage, options.role == CertRole::server ? "serverAuth" : "clientAuth");
+    add_extension(*cert, ctx, NID_key_usage,
+                  rsa ? "critical,digitalSignature,keyEncipherment" : "critical,digitalSignature");
+    add_extension(*cert, ctx, NID_ext_key_usage,
+                  options.role == CertRole::server ? "serverAuth" : "clientAuth");
     add_extension(*cert, ctx, NID_subject_key_identifier, "hash");
     add_extension(*cert, ctx, NID_authority_key_identifier, "keyid:always");
     if (!sans.empty()) {

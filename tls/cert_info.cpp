@@ -46,8 +46,8 @@ std::string time_to_string(const ASN1_TIME* t) {
         return "?";
     }
     char buf[96];
-    std::snprintf(buf, sizeof buf, "%04d-%02d-%02dT%02d:%02d:%02dZ", tm.tm_year + 1900, tm.tm_mon + 1,
-                  tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec);
+    std::snprintf(buf, sizeof buf, "%04d-%02d-%02dT%02d:%02d:%02dZ", tm.tm_year + 1900,
+                  tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec);
     return buf;
 }
 
@@ -76,7 +76,8 @@ std::string ip_to_string(const ASN1_OCTET_STRING* ip) {
 
 std::vector<std::string> sans_of(X509& cert) {
     std::vector<std::string> out;
-    GeneralNamesPtr names(static_cast<GENERAL_NAMES*>(X509_get_ext_d2i(&cert, NID_subject_alt_name, nullptr, nullptr)));
+    GeneralNamesPtr names(static_cast<GENERAL_NAMES*>(
+        X509_get_ext_d2i(&cert, NID_subject_alt_name, nullptr, nullptr)));
     if (!names) {
         return out;
     }
@@ -84,14 +85,16 @@ std::vector<std::string> sans_of(X509& cert) {
         const GENERAL_NAME* gn = sk_GENERAL_NAME_value(names.get(), i);
         if (gn->type == GEN_DNS) {
             const ASN1_STRING* s = gn->d.dNSName;
-            out.push_back("DNS:" + std::string(reinterpret_cast<const char*>(ASN1_STRING_get0_data(s)),
-                                               static_cast<std::size_t>(ASN1_STRING_length(s))));
+            out.push_back("DNS:" +
+                          std::string(reinterpret_cast<const char*>(ASN1_STRING_get0_data(s)),
+                                      static_cast<std::size_t>(ASN1_STRING_length(s))));
         } else if (gn->type == GEN_IPADD) {
             out.push_back("IP:" + ip_to_string(gn->d.iPAddress));
         } else if (gn->type == GEN_EMAIL) {
             const ASN1_STRING* s = gn->d.rfc822Name;
-            out.push_back("email:" + std::string(reinterpret_cast<const char*>(ASN1_STRING_get0_data(s)),
-                                                 static_cast<std::size_t>(ASN1_STRING_length(s))));
+            out.push_back("email:" +
+                          std::string(reinterpret_cast<const char*>(ASN1_STRING_get0_data(s)),
+                                      static_cast<std::size_t>(ASN1_STRING_length(s))));
         } else {
             out.push_back("other:<type " + std::to_string(gn->type) + ">");
         }
@@ -133,11 +136,15 @@ CertSummary summarize(X509& cert) {
 
     if (const EVP_PKEY* key = X509_get0_pubkey(&cert)) {
         const int id = EVP_PKEY_get_base_id(key);
-        s.key_type = id == EVP_PKEY_EC ? "EC" : id == EVP_PKEY_RSA ? "RSA" : id == EVP_PKEY_ED25519 ? "ED25519" : OBJ_nid2sn(id);
+        s.key_type = id == EVP_PKEY_EC        ? "EC"
+                     : id == EVP_PKEY_RSA     ? "RSA"
+                     : id == EVP_PKEY_ED25519 ? "ED25519"
+                                              : OBJ_nid2sn(id);
         s.key_bits = EVP_PKEY_get_bits(key);
         char group[64] = {};
         if (id == EVP_PKEY_EC &&
-            EVP_PKEY_get_utf8_string_param(key, OSSL_PKEY_PARAM_GROUP_NAME, group, sizeof group, nullptr) == 1) {
+            EVP_PKEY_get_utf8_string_param(key, OSSL_PKEY_PARAM_GROUP_NAME, group, sizeof group,
+                                           nullptr) == 1) {
             s.key_detail = group;
         }
     }
@@ -192,8 +199,9 @@ std::string format_summary(const CertSummary& s) {
 }
 
 std::string one_line(const CertSummary& s) {
-    return s.subject + " (issuer " + s.issuer + "; " + s.key_type + " " + std::to_string(s.key_bits) +
-           "; valid until " + s.not_after + (s.sans.empty() ? "" : "; san " + join(s.sans, ",")) + ")";
+    return s.subject + " (issuer " + s.issuer + "; " + s.key_type + " " +
+           std::to_string(s.key_bits) + "; valid until " + s.not_after +
+           (s.sans.empty() ? "" : "; san " + join(s.sans, ",")) + ")";
 }
 
 }  // namespace tcplab::tls

@@ -10,20 +10,21 @@
 namespace tcplab::tls {
 
 struct CertSummary {
-    std::string subject;             // "CN = s1, O = tcplab" (openssl's default one-line form)
+    std::string subject;  // "CN = s1, O = tcplab" (openssl's default one-line form)
     std::string issuer;
-    std::string common_name;         // the subject CN alone (empty if none)
-    std::vector<std::string> sans;   // "DNS:localhost", "IP:127.0.0.1", "IP:::1"
-    std::string not_before;          // "2026-11-26T05:10:00Z"
+    std::string common_name;        // the subject CN alone (empty if none)
+    std::vector<std::string> sans;  // "DNS:localhost", "IP:127.0.0.1", "IP:::1"
+    std::string not_before;         // "2026-11-26T05:10:00Z"
     std::string not_after;
-    std::string validity_state;      // "valid", "expired", "not yet valid"
-    std::string serial;              // uppercase hex, as `openssl x509 -serial` prints it
-    std::string key_type;            // "EC", "RSA", "ED25519"
+    std::string validity_state;  // "valid", "expired", "not yet valid"
+    std::string serial;          // uppercase hex, as `openssl x509 -serial` prints it
+    std::string key_type;        // "EC", "RSA", "ED25519"
     int key_bits = 0;
-    std::string key_detail;          // curve name for EC ("prime256v1"), empty otherwise
+    std::string key_detail;  // curve name for EC ("prime256v1"), empty otherwise
     bool is_ca = false;
     std::vector<std::string> ext_key_usage;  // "serverAuth", "clientAuth"
-    std::string sha256_fingerprint;  // "AB:CD:..." uppercase, as `openssl x509 -fingerprint -sha256`
+    std::string
+        sha256_fingerprint;  // "AB:CD:..." uppercase, as `openssl x509 -fingerprint -sha256`
 };
 
 CertSummary summarize(X509& cert);

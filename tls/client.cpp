@@ -3,8 +3,8 @@
 #include <arpa/inet.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
-#include <sys/socket.h>
 #include <openssl/rand.h>
+#include <sys/socket.h>
 
 #include <cstring>
 #include <vector>
@@ -29,12 +29,14 @@ void set_cork(int fd, bool on) {
 
 bool is_ip_literal(const std::string& host) {
     unsigned char buf[16];
-    return inet_pton(AF_INET, host.c_str(), buf) == 1 || inet_pton(AF_INET6, host.c_str(), buf) == 1;
+    return inet_pton(AF_INET, host.c_str(), buf) == 1 ||
+           inet_pton(AF_INET6, host.c_str(), buf) == 1;
 }
 
 // The reason a connection failed, preferring what the server told us (an alert) and what our
 // own verification found over OpenSSL's generic reason.
-std::string explain(Tls& tls, IoStatus status, const std::string& verify_name, ClientResult& result) {
+std::string explain(Tls& tls, IoStatus status, const std::string& verify_name,
+                    ClientResult& result) {
     if (tls.alert_received() >= 0) {
         result.alert = alert_name(tls.alert_received());
         return describe_alert_from_server(tls.alert_received());
@@ -47,7 +49,8 @@ std::string explain(Tls& tls, IoStatus status, const std::string& verify_name, C
         return "timed out";
     }
     if (status == IoStatus::eof) {
-        return "server closed the connection" + (tls.error().empty() ? std::string() : " (" + tls.error() + ")");
+        return "server closed the connection" +
+               (tls.error().empty() ? std::string() : " (" + tls.error() + ")");
     }
     return tls.error().empty() ? to_string(status) : tls.error();
 }
@@ -72,11 +75,21 @@ std::string unescape(std::string_view text) {
         }
         const char c = text[++i];
         switch (c) {
-            case 'r': out += '\r'; break;
-            case 'n': out += '\n'; break;
-            case 't': out += '\t'; break;
-            case '0': out += '\0'; break;
-            case '\\': out += '\\'; break;
+            case 'r':
+                out += '\r';
+                break;
+            case 'n':
+                out += '\n';
+                break;
+            case 't':
+                out += '\t';
+                break;
+            case '0':
+                out += '\0';
+                break;
+            case '\\':
+                out += '\\';
+                break;
             case 'x': {
                 const auto hexval = [&](char h) -> int {
                     if (h >= '0' && h <= '9') return h - '0';
@@ -84,15 +97,18 @@ std::string unescape(std::string_view text) {
                     if (h >= 'A' && h <= 'F') return h - 'A' + 10;
                     return -1;
                 };
-                if (i + 2 >= text.size() + 0 || hexval(text[i + 1]) < 0 || hexval(text[i + 2]) < 0) {
-                    throw UsageError("--message: \\x needs two hex digits at offset " + std::to_string(i - 1));
+                if (i + 2 >= text.size() + 0 || hexval(text[i + 1]) < 0 ||
+                    hexval(text[i + 2]) < 0) {
+                    throw UsageError("--message: \\x needs two hex digits at offset " +
+                                     std::to_string(i - 1));
                 }
                 out += static_cast<char>(hexval(text[i + 1]) * 16 + hexval(text[i + 2]));
                 i += 2;
                 break;
             }
             default:
-                throw UsageError(std::string("--message: unknown escape \\") + c + " at offset " + std::to_string(i - 1));
+                throw UsageError(std::string("--message: unknown escape \\") + c + " at offset " +
+                                 std::to_string(i - 1));
         }
     }
     return out;
@@ -128,7 +144,8 @@ ClientResult run_client(const ClientConfig& config) {
     const auto deadline = [&] { return Clock::now() + config.timeout; };
     IoStatus status = tls.connect(start + config.timeout);
     if (status != IoStatus::ok) {
-        result.error = "TLS handshake with " + config.connect + " failed: " + explain(tls, status, verify_name, result);
+        result.error = "TLS handshake with " + config.connect +
+                       " failed: " + explain(tls, status, verify_name, result);
         return result;
     }
     result.handshake_ms = std::chrono::duration<double, std::milli>(Clock::now() - start).count();
@@ -174,7 +191,8 @@ ClientResult run_client(const ClientConfig& config) {
         std::uint64_t left = config.send_bytes;
         std::size_t offset = 0;
         while (left > 0 && status == IoStatus::ok) {
-            const std::size_t n = static_cast<std::size_t>(std::min<std::uint64_t>({left, kChunk, kPatternSize - offset}));
+            const std::size_t n = static_cast<std::size_t>(
+                std::min<std::uint64_t>({left, kChunk, kPatternSize - offset}));
             sha.update(pattern.data() + offset, n);
             status = tls.write_all(pattern.data() + offset, n, deadline());
             if (status == IoStatus::ok) {
@@ -207,11 +225,13 @@ ClientResult run_client(const ClientConfig& config) {
     while (status == IoStatus::ok) {
         std::size_t n = 0;
         const bool replying = config.reply_wait.count() > 0 && result.bytes_received > 0;
-        status = tls.read(buffer.data(), buffer.size(), n,
-                          replying ? Clock::now() + std::min(config.reply_wait, config.timeout) : deadline());
+        status = tls.read(
+            buffer.data(), buffer.size(), n,
+            replying ? Clock::now() + std::min(config.reply_wait, config.timeout) : deadline());
         if (status == IoStatus::timeout && replying) {
             // The server answered and went quiet: we end the session, cleanly.
-            we_closed = tls.shutdown(Clock::now() + std::chrono::milliseconds(500), false) == IoStatus::ok;
+            we_closed =
+                tls.shutdown(Clock::now() + std::chrono::milliseconds(500), false) == IoStatus::ok;
             status = we_closed ? IoStatus::closed : status;
             break;
         }
@@ -226,13 +246,17 @@ ClientResult run_client(const ClientConfig& config) {
     }
     if (config.send_bytes > 0 && bulk_start != Clock::time_point{}) {
         result.seconds = std::chrono::duration<double>(Clock::now() - bulk_start).count();
-        result.mbytes_per_s = result.seconds > 0 ? static_cast<double>(result.bytes_sent - first.size()) / 1e6 / result.seconds : 0;
+        result.mbytes_per_s =
+            result.seconds > 0
+                ? static_cast<double>(result.bytes_sent - first.size()) / 1e6 / result.seconds
+                : 0;
     }
 
     if (status == IoStatus::closed) {
         result.clean_close = true;
         if (config.send_bytes == 0 && !we_closed) {
-            tls.shutdown(Clock::now() + std::chrono::milliseconds(500), false);  // answer close_notify
+            tls.shutdown(Clock::now() + std::chrono::milliseconds(500),
+                         false);  // answer close_notify
         }
         result.ok = true;
     } else if (status == IoStatus::eof && tls.alert_received() < 0 && wrote_ok) {
@@ -245,15 +269,17 @@ ClientResult run_client(const ClientConfig& config) {
         return result;
     }
     if (config.send_bytes > 0) {
-        while (!result.sink_reply.empty() && (result.sink_reply.back() == '\n' || result.sink_reply.back() == '\r')) {
+        while (!result.sink_reply.empty() &&
+               (result.sink_reply.back() == '\n' || result.sink_reply.back() == '\r')) {
             result.sink_reply.pop_back();
         }
         result.sink_verified = sink_matches(result.sink_reply, config.send_bytes, result.sha256);
         if (!result.sink_verified) {
             result.ok = false;
-            result.error = result.sink_reply.empty()
-                               ? "the server sent no sink reply (is it running --mode sink?)"
-                               : "the sink's reply does not match what we sent: " + result.sink_reply;
+            result.error =
+                result.sink_reply.empty()
+                    ? "the server sent no sink reply (is it running --mode sink?)"
+                    : "the sink's reply does not match what we sent: " + result.sink_reply;
         }
     }
     return result;

@@ -49,16 +49,16 @@ struct ClientConfig {
 
 struct ClientResult {
     bool ok = false;
-    std::string error;       // plain words; empty when ok
-    std::string alert;       // alert the server sent, e.g. "certificate required" (empty if none)
-    std::string version;     // "TLSv1.3"
+    std::string error;    // plain words; empty when ok
+    std::string alert;    // alert the server sent, e.g. "certificate required" (empty if none)
+    std::string version;  // "TLSv1.3"
     std::string cipher;
     std::optional<CertSummary> server_certificate;
     double handshake_ms = 0;
     std::uint64_t bytes_sent = 0;
     std::uint64_t bytes_received = 0;
-    std::string sha256;      // of the bytes sent (send_bytes mode)
-    double seconds = 0;      // send_bytes: first byte to the sink's reply
+    std::string sha256;  // of the bytes sent (send_bytes mode)
+    double seconds = 0;  // send_bytes: first byte to the sink's reply
     double mbytes_per_s = 0;
     std::string received;    // when no on_data callback
     std::string sink_reply;  // the sink's "bytes=N sha256=... seconds=... mbytes_per_s=..." line

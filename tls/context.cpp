@@ -56,7 +56,8 @@ void require_file(const std::filesystem::path& path, const char* flag) {
     }
 }
 
-SslCtxPtr make_context(const SSL_METHOD* method, const Credentials& c, const ContextOptions& options, int purpose) {
+SslCtxPtr make_context(const SSL_METHOD* method, const Credentials& c,
+                       const ContextOptions& options, int purpose) {
     require_file(c.cert, "--cert");
     require_file(c.key, "--key");
     require_file(c.ca, "--ca");
@@ -67,21 +68,25 @@ SslCtxPtr make_context(const SSL_METHOD* method, const Credentials& c, const Con
         throw_openssl("setting the TLS versions");
     }
     if (SSL_CTX_use_certificate_chain_file(ctx.get(), c.cert.c_str()) != 1) {
-        throw UsageError(with_errors("--cert " + c.cert.string() + ": not a usable PEM certificate"));
+        throw UsageError(
+            with_errors("--cert " + c.cert.string() + ": not a usable PEM certificate"));
     }
     if (SSL_CTX_use_PrivateKey_file(ctx.get(), c.key.c_str(), SSL_FILETYPE_PEM) != 1) {
         const std::string why = drain_errors();
         if (why.find("key values mismatch") != std::string::npos) {
-            throw UsageError("--key " + c.key.string() + " does not match the certificate " + c.cert.string());
+            throw UsageError("--key " + c.key.string() + " does not match the certificate " +
+                             c.cert.string());
         }
         throw UsageError("--key " + c.key.string() + ": not a usable PEM private key: " + why);
     }
     if (SSL_CTX_check_private_key(ctx.get()) != 1) {
         drain_errors();
-        throw UsageError("--key " + c.key.string() + " does not match the certificate " + c.cert.string());
+        throw UsageError("--key " + c.key.string() + " does not match the certificate " +
+                         c.cert.string());
     }
     if (SSL_CTX_load_verify_file(ctx.get(), c.ca.c_str()) != 1) {
-        throw UsageError(with_errors("--ca " + c.ca.string() + ": not a usable PEM CA certificate"));
+        throw UsageError(
+            with_errors("--ca " + c.ca.string() + ": not a usable PEM CA certificate"));
     }
     // The peer's certificate must carry the EKU for its role: a client certificate cannot
     // serve, a server certificate cannot log in.
@@ -112,12 +117,14 @@ Credentials Credentials::from_dir(const std::filesystem::path& dir, const std::s
 }
 
 SslCtxPtr make_server_context(const Credentials& credentials, const ContextOptions& options) {
-    SslCtxPtr ctx = make_context(TLS_server_method(), credentials, options, X509_PURPOSE_SSL_CLIENT);
+    SslCtxPtr ctx =
+        make_context(TLS_server_method(), credentials, options, X509_PURPOSE_SSL_CLIENT);
     SSL_CTX_set_verify(ctx.get(), SSL_VERIFY_PEER | SSL_VERIFY_FAIL_IF_NO_PEER_CERT, nullptr);
     // Tell clients which CA we accept (the CertificateRequest's certificate_authorities).
     STACK_OF(X509_NAME)* names = SSL_load_client_CA_file(credentials.ca.c_str());
     if (names == nullptr) {
-        throw UsageError(with_errors("--ca " + credentials.ca.string() + ": no CA certificate in it"));
+        throw UsageError(
+            with_errors("--ca " + credentials.ca.string() + ": no CA certificate in it"));
     }
     SSL_CTX_set_client_CA_list(ctx.get(), names);  // takes ownership
     // Client-initiated renegotiation (TLS 1.2) is refused with a no_renegotiation warning: it
@@ -140,7 +147,8 @@ SslCtxPtr make_server_context(const Credentials& credentials, const ContextOptio
 }
 
 SslCtxPtr make_client_context(const Credentials& credentials, const ContextOptions& options) {
-    SslCtxPtr ctx = make_context(TLS_client_method(), credentials, options, X509_PURPOSE_SSL_SERVER);
+    SslCtxPtr ctx =
+        make_context(TLS_client_method(), credentials, options, X509_PURPOSE_SSL_SERVER);
     SSL_CTX_set_verify(ctx.get(), SSL_VERIFY_PEER, nullptr);
     return ctx;
 }

@@ -28,12 +28,18 @@ std::string verify_text(long result) {
 std::string alert_name(int description) {
     // OpenSSL 3.0 names only the TLS 1.2 alerts; these are TLS 1.3's (RFC 8446 section 6).
     switch (description) {
-        case 109: return "missing extension";
-        case 112: return "unrecognized name";
-        case 115: return "unknown PSK identity";
-        case kCertificateRequired: return "certificate required";
-        case 120: return "no application protocol";
-        default: return SSL_alert_desc_string_long(description);
+        case 109:
+            return "missing extension";
+        case 112:
+            return "unrecognized name";
+        case 115:
+            return "unknown PSK identity";
+        case kCertificateRequired:
+            return "certificate required";
+        case 120:
+            return "no application protocol";
+        default:
+            return SSL_alert_desc_string_long(description);
     }
 }
 
@@ -94,15 +100,18 @@ std::string describe_alert_from_server(int description) {
     const std::string base = "server sent alert '" + alert_name(description) + "'";
     switch (description) {
         case kCertificateRequired:
-            return "server requires a client certificate (" + base + "; pass --cert/--key or --dir/--name)";
+            return "server requires a client certificate (" + base +
+                   "; pass --cert/--key or --dir/--name)";
         case kHandshakeFailure:
             return base + " (no client certificate sent, or no common cipher/version)";
         case kUnknownCa:
-            return "server does not trust our certificate (" + base + "; was --cert issued by the server's CA?)";
+            return "server does not trust our certificate (" + base +
+                   "; was --cert issued by the server's CA?)";
         case kCertificateExpired:
             return "server says our certificate has expired (" + base + ")";
         case kUnsupportedCertificate:
-            return "server rejected our certificate's purpose (" + base + "; issue it with --role client)";
+            return "server rejected our certificate's purpose (" + base +
+                   "; issue it with --role client)";
         case kBadCertificate:
         case kCertificateUnknown:
         case kCertificateRevoked:

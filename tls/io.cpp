@@ -19,9 +19,9 @@
 namespace tcplab::tls {
 
 void ignore_sigpipe() {
-    struct sigaction current{};
+    struct sigaction current {};
     if (::sigaction(SIGPIPE, nullptr, &current) == 0 && current.sa_handler == SIG_DFL) {
-        struct sigaction ignore{};
+        struct sigaction ignore {};
         ignore.sa_handler = SIG_IGN;
         ::sigaction(SIGPIPE, &ignore, nullptr);
     }
@@ -48,12 +48,14 @@ namespace {
 // Waits until fd is ready for `events`, the deadline passes, or stop_fd is readable.
 IoStatus wait_for(int fd, short events, Clock::time_point deadline, int stop_fd) {
     for (;;) {
-        const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - Clock::now()).count();
+        const auto left =
+            std::chrono::duration_cast<std::chrono::milliseconds>(deadline - Clock::now()).count();
         if (left <= 0) {
             return IoStatus::timeout;
         }
         pollfd fds[2] = {{fd, events, 0}, {stop_fd, POLLIN, 0}};
-        const int n = ::poll(fds, stop_fd >= 0 ? 2 : 1, static_cast<int>(std::min<long long>(left, 1000 * 3600)));
+        const int n = ::poll(fds, stop_fd >= 0 ? 2 : 1,
+                             static_cast<int>(std::min<long long>(left, 1000 * 3600)));
         if (n < 0 && errno == EINTR) {
             continue;
         }
@@ -157,7 +159,8 @@ Fd listen_on(const HostPort& where, int backlog, int receive_buffer) {
     set_buffer(fd.get(), SO_RCVBUFFORCE, SO_RCVBUF, receive_buffer);
     if (::bind(fd.get(), reinterpret_cast<sockaddr*>(&ss), len) != 0) {
         const int err = errno;
-        const std::string what = "--listen " + sockaddr_to_string(ss) + ": cannot bind: " + std::strerror(err);
+        const std::string what =
+            "--listen " + sockaddr_to_string(ss) + ": cannot bind: " + std::strerror(err);
         if (err == EADDRINUSE || err == EADDRNOTAVAIL) {
             throw UsageError(what);
         }
@@ -181,7 +184,8 @@ Fd connect_to(const HostPort& where, Clock::time_point deadline, int send_buffer
     std::unique_ptr<addrinfo, void (*)(addrinfo*)> guard(list, ::freeaddrinfo);
     std::string last_error = "no address";
     for (const addrinfo* ai = list; ai != nullptr; ai = ai->ai_next) {
-        Fd fd(::socket(ai->ai_family, ai->ai_socktype | SOCK_NONBLOCK | SOCK_CLOEXEC, ai->ai_protocol));
+        Fd fd(::socket(ai->ai_family, ai->ai_socktype | SOCK_NONBLOCK | SOCK_CLOEXEC,
+                       ai->ai_protocol));
         if (!fd) {
             last_error = std::strerror(errno);
             continue;
@@ -247,12 +251,18 @@ std::uint16_t local_port(int fd) {
 
 const char* to_string(IoStatus status) {
     switch (status) {
-        case IoStatus::ok: return "ok";
-        case IoStatus::closed: return "closed by peer (close_notify)";
-        case IoStatus::eof: return "connection closed without close_notify";
-        case IoStatus::timeout: return "timed out";
-        case IoStatus::stopped: return "stopped";
-        case IoStatus::failed: return "failed";
+        case IoStatus::ok:
+            return "ok";
+        case IoStatus::closed:
+            return "closed by peer (close_notify)";
+        case IoStatus::eof:
+            return "connection closed without close_notify";
+        case IoStatus::timeout:
+            return "timed out";
+        case IoStatus::stopped:
+            return "stopped";
+        case IoStatus::failed:
+            return "failed";
     }
     return "?";
 }
@@ -309,7 +319,8 @@ IoStatus Tls::run(Op op, Clock::time_point deadline) {
                     return IoStatus::eof;
                 }
                 error_ = std::strerror(saved_errno);
-                return saved_errno == ECONNRESET || saved_errno == EPIPE ? IoStatus::eof : IoStatus::failed;
+                return saved_errno == ECONNRESET || saved_errno == EPIPE ? IoStatus::eof
+                                                                         : IoStatus::failed;
             }
             case SSL_ERROR_SSL: {
                 error_ = drain_errors();
@@ -350,7 +361,8 @@ IoStatus Tls::write_all(const void* data, std::size_t size, Clock::time_point de
     std::size_t done = 0;
     while (done < size) {
         std::size_t n = 0;
-        const IoStatus status = run([&] { return SSL_write_ex(ssl_.get(), bytes + done, size - done, &n); }, deadline);
+        const IoStatus status =
+            run([&] { return SSL_write_ex(ssl_.get(), bytes + done, size - done, &n); }, deadline);
         if (status != IoStatus::ok) {
             return status;
         }
@@ -360,7 +372,8 @@ IoStatus Tls::write_all(const void* data, std::size_t size, Clock::time_point de
 }
 
 IoStatus Tls::shutdown(Clock::time_point deadline, bool wait_for_peer) {
-    // First call sends close_notify (returns 0 while the peer's is outstanding, 1 when both are done).
+    // First call sends close_notify (returns 0 while the peer's is outstanding, 1 when both are
+    // done).
     ERR_clear_error();
     int rc = SSL_shutdown(ssl_.get());
     if (rc == 1 || !wait_for_peer) {

@@ -59,12 +59,12 @@ std::uint16_t local_port(int fd);
 
 // What happened to one TLS operation.
 enum class IoStatus {
-    ok,         // done (n bytes for read/write)
-    closed,     // the peer sent close_notify
-    eof,        // the TCP connection ended without close_notify
-    timeout,    // deadline passed
-    stopped,    // the stop fd fired (server shutting down)
-    failed,     // TLS or socket error: see Tls::error()
+    ok,       // done (n bytes for read/write)
+    closed,   // the peer sent close_notify
+    eof,      // the TCP connection ended without close_notify
+    timeout,  // deadline passed
+    stopped,  // the stop fd fired (server shutting down)
+    failed,   // TLS or socket error: see Tls::error()
 };
 
 const char* to_string(IoStatus status);

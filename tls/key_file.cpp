@@ -38,7 +38,9 @@ void write_new_file(const std::filesystem::path& path, const std::string& text, 
     if (fd < 0) {
         const int err = errno;
         if (err == EEXIST) {
-            throw UsageError(path.string() + " already exists (refusing to overwrite; delete it or choose another name)");
+            throw UsageError(
+                path.string() +
+                " already exists (refusing to overwrite; delete it or choose another name)");
         }
         throw UsageError("cannot create " + path.string() + ": " + std::strerror(err));
     }
@@ -69,7 +71,8 @@ BioPtr open_for_reading(const std::filesystem::path& path, std::string_view what
     BioPtr bio(BIO_new_file(path.c_str(), "r"));
     if (!bio) {
         drain_errors();
-        throw UsageError(std::string(what) + " " + path.string() + ": cannot open: " + std::strerror(errno));
+        throw UsageError(std::string(what) + " " + path.string() +
+                         ": cannot open: " + std::strerror(errno));
     }
     return bio;
 }
@@ -105,9 +108,12 @@ KeySpec KeySpec::parse(std::string_view text, std::string_view flag) {
 
 std::string KeySpec::to_string() const {
     switch (kind) {
-        case Kind::ec: return bits == 384 ? "ec:p384" : "ec:p256";
-        case Kind::rsa: return "rsa:" + std::to_string(bits);
-        case Kind::ed25519: return "ed25519";
+        case Kind::ec:
+            return bits == 384 ? "ec:p384" : "ec:p256";
+        case Kind::rsa:
+            return "rsa:" + std::to_string(bits);
+        case Kind::ed25519:
+            return "ed25519";
     }
     return "?";
 }

@@ -15,7 +15,7 @@ namespace tcplab::tls {
 struct KeySpec {
     enum class Kind { ec, rsa, ed25519 };
     Kind kind = Kind::ec;
-    int bits = 256;          // RSA modulus bits, or the EC curve size
+    int bits = 256;  // RSA modulus bits, or the EC curve size
     std::string curve = "P-256";
 
     // Throws UsageError naming `flag` for anything else.

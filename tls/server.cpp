@@ -27,7 +27,8 @@ constexpr std::size_t kBufferSize = 64 * 1024;
 constexpr std::size_t kMaxNameBytes = 256;
 
 std::string trim(std::string s) {
-    while (!s.empty() && (s.back() == '\n' || s.back() == '\r' || s.back() == ' ' || s.back() == '\0')) {
+    while (!s.empty() &&
+           (s.back() == '\n' || s.back() == '\r' || s.back() == ' ' || s.back() == '\0')) {
         s.pop_back();
     }
     // A name is for a log line: keep it printable.
@@ -77,9 +78,12 @@ ServerMode parse_server_mode(const std::string& text) {
 
 const char* to_string(ServerMode mode) {
     switch (mode) {
-        case ServerMode::greeting: return "greeting";
-        case ServerMode::echo: return "echo";
-        case ServerMode::sink: return "sink";
+        case ServerMode::greeting:
+            return "greeting";
+        case ServerMode::echo:
+            return "echo";
+        case ServerMode::sink:
+            return "sink";
     }
     return "?";
 }
@@ -90,13 +94,14 @@ std::string format_log(const ConnectionLog& log) {
         out << "client " << log.peer << " " << log.error;
         return out.str();
     }
-    out << "Certificate of client " << log.peer << " received: " << log.client_subject << "; " << log.version
-        << " " << log.cipher << (log.resumed ? " resumed" : "");
+    out << "Certificate of client " << log.peer << " received: " << log.client_subject << "; "
+        << log.version << " " << log.cipher << (log.resumed ? " resumed" : "");
     if (!log.client_name.empty()) {
         out << "; Client name: " << log.client_name;
     }
     if (!log.sha256.empty()) {
-        out << "; sink " << log.bytes_in << " bytes sha256=" << log.sha256 << " " << log.mbytes_per_s << " MB/s";
+        out << "; sink " << log.bytes_in << " bytes sha256=" << log.sha256 << " "
+            << log.mbytes_per_s << " MB/s";
     } else if (log.bytes_in != 0 || log.bytes_out != 0) {
         out << "; " << log.bytes_in << " bytes in, " << log.bytes_out << " out";
     }
@@ -112,7 +117,8 @@ Server::Server(ServerConfig config) : config_(std::move(config)) {
     }
     ignore_sigpipe();
     ctx_ = make_server_context(config_.credentials, config_.tls);
-    listener_ = listen_on(HostPort::parse(config_.listen, "--listen"), SOMAXCONN, config_.receive_buffer);
+    listener_ =
+        listen_on(HostPort::parse(config_.listen, "--listen"), SOMAXCONN, config_.receive_buffer);
     stop_fd_ = Fd(::eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK));
     if (!stop_fd_) {
         throw SystemError(std::string("eventfd: ") + std::strerror(errno));
@@ -139,7 +145,8 @@ ServerStats Server::run(std::stop_token stop) {
         {
             // At max_conns, leave further clients in the kernel's backlog until a slot frees.
             std::unique_lock lock(mutex_);
-            changed_.wait(lock, [&] { return active_ < config_.max_conns || stop.stop_requested(); });
+            changed_.wait(lock,
+                          [&] { return active_ < config_.max_conns || stop.stop_requested(); });
         }
         if (stop.stop_requested()) {
             break;
@@ -176,7 +183,8 @@ ServerStats Server::run(std::stop_token stop) {
         changed_.wait(lock, [this] { return active_ == 0; });
     }
     stop_workers();
-    return ServerStats{accepted_.load(), completed_.load(), refused_.load(), timed_out_.load(), failed_.load()};
+    return ServerStats{accepted_.load(), completed_.load(), refused_.load(), timed_out_.load(),
+                       failed_.load()};
 }
 
 void Server::hand_over(Fd fd) {
@@ -272,9 +280,11 @@ void Server::serve(Fd fd, std::span<unsigned char> buffer) {
                         name.append(reinterpret_cast<const char*>(buffer.data()), n);
                         log.bytes_in += n;
                     }
-                    log.client_name = trim(name.substr(0, std::min(name.find('\n'), kMaxNameBytes)));
+                    log.client_name =
+                        trim(name.substr(0, std::min(name.find('\n'), kMaxNameBytes)));
                     // Not hearing a name is fine (openssl s_client sends none).
-                    if (status == IoStatus::timeout || status == IoStatus::closed || status == IoStatus::ok) {
+                    if (status == IoStatus::timeout || status == IoStatus::closed ||
+                        status == IoStatus::ok) {
                         status = IoStatus::ok;
                     }
                     break;
@@ -314,18 +324,23 @@ void Server::serve(Fd fd, std::span<unsigned char> buffer) {
                         log.bytes_in += n;
                     }
                     log.sha256 = sha.hex_digest();
-                    log.seconds = log.bytes_in == 0 ? 0.0 : std::chrono::duration<double>(Clock::now() - first).count();
-                    log.mbytes_per_s = log.seconds > 0 ? static_cast<double>(log.bytes_in) / 1e6 / log.seconds : 0.0;
+                    log.seconds = log.bytes_in == 0
+                                      ? 0.0
+                                      : std::chrono::duration<double>(Clock::now() - first).count();
+                    log.mbytes_per_s = log.seconds > 0
+                                           ? static_cast<double>(log.bytes_in) / 1e6 / log.seconds
+                                           : 0.0;
                     if (status == IoStatus::closed || status == IoStatus::eof) {
                         // Fixed width (zero-padded): the reply's length does not depend on how
                         // fast this run was, so the close_notify after it has the same sequence
                         // number in every rerun of a scenario (and the same seed drops it or not).
                         // Widths hold up to 11 days and 10 TB/s.
                         char timing[96];
-                        std::snprintf(timing, sizeof timing, " seconds=%013.6f mbytes_per_s=%011.3f\n", log.seconds,
+                        std::snprintf(timing, sizeof timing,
+                                      " seconds=%013.6f mbytes_per_s=%011.3f\n", log.seconds,
                                       log.mbytes_per_s);
-                        const std::string text =
-                            "bytes=" + std::to_string(log.bytes_in) + " sha256=" + log.sha256 + timing;
+                        const std::string text = "bytes=" + std::to_string(log.bytes_in) +
+                                                 " sha256=" + log.sha256 + timing;
                         // After the client's close_notify we may still write (TLS half-close).
                         status = tls.write_all(text.data(), text.size(), idle());
                         log.bytes_out = text.size();
@@ -336,12 +351,14 @@ void Server::serve(Fd fd, std::span<unsigned char> buffer) {
             if (status == IoStatus::ok) {
                 // close_notify, then give the client a moment to answer with its own so the
                 // socket closes cleanly (no RST on unread data).
-                tls.shutdown(Clock::now() + std::min(config_.name_wait, config_.idle_timeout), true);
+                tls.shutdown(Clock::now() + std::min(config_.name_wait, config_.idle_timeout),
+                             true);
                 log.ok = true;
                 ++completed_;
             } else {
-                log.error = std::string(status == IoStatus::timeout ? "idle timeout" : to_string(status)) +
-                            (tls.error().empty() ? "" : ": " + tls.error());
+                log.error =
+                    std::string(status == IoStatus::timeout ? "idle timeout" : to_string(status)) +
+                    (tls.error().empty() ? "" : ": " + tls.error());
                 (status == IoStatus::timeout ? timed_out_ : failed_)++;
                 if (status == IoStatus::stopped) {
                     tls.shutdown(Clock::now() + std::chrono::milliseconds(200), false);

@@ -21,11 +21,11 @@
 // certificate_expired, unsupported_certificate).
 #include <atomic>
 #include <chrono>
+#include <condition_variable>
 #include <cstdint>
+#include <deque>
 #include <functional>
 #include <mutex>
-#include <condition_variable>
-#include <deque>
 #include <span>
 #include <stop_token>
 #include <string>
@@ -55,14 +55,14 @@ struct ConnectionLog {
     std::string client_subject;  // "O = tcplab, CN = c1"
     std::string version;         // "TLSv1.3"
     std::string cipher;
-    bool resumed = false;        // an abbreviated handshake on a session this server issued
-    std::string client_name;     // greeting mode: what the client sent (trimmed), if anything
-    std::string error;           // why it failed / was refused (plain words)
+    bool resumed = false;     // an abbreviated handshake on a session this server issued
+    std::string client_name;  // greeting mode: what the client sent (trimmed), if anything
+    std::string error;        // why it failed / was refused (plain words)
     std::uint64_t bytes_in = 0;
     std::uint64_t bytes_out = 0;
-    std::string sha256;          // sink: of everything received
-    double seconds = 0;          // sink: first byte to close_notify
-    double mbytes_per_s = 0;     // sink
+    std::string sha256;       // sink: of everything received
+    double seconds = 0;       // sink: first byte to close_notify
+    double mbytes_per_s = 0;  // sink
 };
 
 // "Certificate of client 127.0.0.1:62488 received: O = tcplab, CN = c1; TLSv1.3
@@ -79,7 +79,7 @@ struct ServerConfig {
     std::chrono::milliseconds idle_timeout{30'000};
     std::chrono::milliseconds name_wait{1'000};  // greeting: how long to wait for a client name
     ContextOptions tls;
-    std::uint64_t max_connections_total = 0;     // stop after this many connections (0 = never)
+    std::uint64_t max_connections_total = 0;  // stop after this many connections (0 = never)
     int receive_buffer = 0;  // bytes of SO_RCVBUF per connection; 0 = the kernel's autotuning
     std::function<void(const ConnectionLog&)> on_connection;  // may be empty; must be thread-safe
 };
@@ -107,8 +107,8 @@ public:
 
 private:
     void serve(Fd fd, std::span<unsigned char> buffer);  // buffer: the worker's, for reads
-    void work();                 // a worker: serve queued connections until stopping_
-    void hand_over(Fd fd);       // queue an accepted connection, starting a worker if none is idle
+    void work();            // a worker: serve queued connections until stopping_
+    void hand_over(Fd fd);  // queue an accepted connection, starting a worker if none is idle
     void stop_workers() noexcept;  // signal the stop fd, wake and join every worker
 
     ServerConfig config_;
@@ -117,11 +117,11 @@ private:
     Fd stop_fd_;  // eventfd: readable once stopping; every poll() in every worker watches it
 
     std::mutex mutex_;
-    std::condition_variable changed_;      // active_ went down (the accept loop waits at max_conns)
-    std::condition_variable work_ready_;   // queue_ gained a connection, or stopping_
-    std::size_t active_ = 0;               // queued + being served; never above max_conns
+    std::condition_variable changed_;     // active_ went down (the accept loop waits at max_conns)
+    std::condition_variable work_ready_;  // queue_ gained a connection, or stopping_
+    std::size_t active_ = 0;              // queued + being served; never above max_conns
     std::deque<Fd> queue_;
-    std::vector<std::thread> workers_;     // at most max_conns
+    std::vector<std::thread> workers_;  // at most max_conns
     std::size_t idle_workers_ = 0;
     bool stopping_ = false;
     std::atomic<std::uint64_t> accepted_{0}, completed_{0}, refused_{0}, timed_out_{0}, failed_{0};

@@ -1,10 +1,10 @@
 #pragma once
 // Incremental SHA-256 (EVP) for verifying bulk transfers end to end.
+#include <openssl/evp.h>
+
 #include <cstddef>
 #include <memory>
 #include <string>
-
-#include <openssl/evp.h>
 
 namespace tcplab::tls {
 

@@ -302,7 +302,8 @@ TEST_P(ScenarioKill, LeftoversAreReportedCleanedByTheNextRunAndNothingLooksCompl
         std::ifstream in(killed_out / "report.json");
         const auto report = nlohmann::json::parse(in, nullptr, /*allow_exceptions=*/false);
         ASSERT_FALSE(report.is_discarded()) << "report.json is not whole JSON";
-        EXPECT_TRUE(report.contains("pass") && report.contains("checks")) << report.dump().substr(0, 300);
+        EXPECT_TRUE(report.contains("pass") && report.contains("checks"))
+            << report.dump().substr(0, 300);
         for (const char* file : {"report.txt", "analysis.json", "client.pcap", "server.pcap"}) {
             EXPECT_TRUE(fs::exists(killed_out / file)) << file << " missing next to report.json";
         }
@@ -369,9 +370,11 @@ TEST_P(ScenarioKill, LeftoversAreReportedCleanedByTheNextRunAndNothingLooksCompl
     for (const auto& [pid, ticks] : kill.children) {
         if (process_start_ticks(pid) == std::optional<std::uint64_t>(ticks)) {
             std::ifstream cmdline("/proc/" + std::to_string(pid) + "/cmdline");
-            std::string argv((std::istreambuf_iterator<char>(cmdline)), std::istreambuf_iterator<char>());
+            std::string argv((std::istreambuf_iterator<char>(cmdline)),
+                             std::istreambuf_iterator<char>());
             std::replace(argv.begin(), argv.end(), '\0', ' ');
-            ADD_FAILURE() << "child process " << pid << " of the killed run is still alive: " << argv;
+            ADD_FAILURE() << "child process " << pid
+                          << " of the killed run is still alive: " << argv;
         }
     }
     const auto links = SystemRunner().run({"ip", "-o", "link", "show"}).out;

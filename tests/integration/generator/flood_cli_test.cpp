@@ -1,7 +1,6 @@
 // Floods are bounded and rate-controlled, counted at the receiver's interface; and the CLI maps
 // a missing capability to exit 3 with the documented message.
 #include <gtest/gtest.h>
-
 #include <sys/wait.h>
 
 #include <set>
@@ -47,7 +46,7 @@ TEST_P(FloodBothPaths, CountBoundAndRateAreHonoured) {
     EXPECT_EQ(result.tx, GetParam());
     EXPECT_EQ(result.packets + result.errors, 3000u);
     EXPECT_EQ(result.errors, 0u);
-    EXPECT_GE(received, 3000u);       // every frame arrived (plus address resolution)
+    EXPECT_GE(received, 3000u);  // every frame arrived (plus address resolution)
     EXPECT_LE(received, 3000u + 10);
     EXPECT_NEAR(result.elapsed.count(), 0.3, 0.05) << "10000 pps for 3000 packets";
     EXPECT_EQ(result.frame_size, 54u);
@@ -83,7 +82,8 @@ TEST_P(FloodBothPaths, DurationBoundsAMaxRateFlood) {
     EXPECT_LT(result.elapsed.count(), 0.6);
 }
 
-INSTANTIATE_TEST_SUITE_P(TxPaths, FloodBothPaths, ::testing::Values(FloodTx::ring, FloodTx::sendmmsg),
+INSTANTIATE_TEST_SUITE_P(TxPaths, FloodBothPaths,
+                         ::testing::Values(FloodTx::ring, FloodTx::sendmmsg),
                          [](const auto& info) { return std::string(to_string(info.param)); });
 
 // What the ring actually put on the wire, captured at the receiver: tshark (checksum validation
@@ -111,10 +111,12 @@ TEST_F(FloodNetns, RingFramesOnTheWireAreClean) {
     }
     EXPECT_EQ(result.tx, FloodTx::ring);
     EXPECT_EQ(result.packets, 500u);
-    const auto bad = tshark_fields(pcap, {"frame.number"}, "_ws.malformed || _ws.expert.severity >= error");
+    const auto bad =
+        tshark_fields(pcap, {"frame.number"}, "_ws.malformed || _ws.expert.severity >= error");
     EXPECT_TRUE(bad.empty()) << bad.size() << " bad frames, first: " << bad.front();
-    const auto rows = tshark_fields(pcap, {"ip.checksum.status", "tcp.checksum.status", "ip.src", "tcp.srcport"},
-                                    "tcp.flags.syn == 1 && tcp.dstport == 80");
+    const auto rows =
+        tshark_fields(pcap, {"ip.checksum.status", "tcp.checksum.status", "ip.src", "tcp.srcport"},
+                      "tcp.flags.syn == 1 && tcp.dstport == 80");
     ASSERT_EQ(rows.size(), 500u);
     std::set<std::string> sources;
     std::set<std::string> ports;
@@ -162,8 +164,9 @@ TEST(GenCli, WithoutCapNetRawExitsThreeWithTheReason) {
     }
     const std::string out = "/tmp/tcplab_gen_cli_" + std::to_string(::getpid());
     // setpriv drops to nobody with no capabilities at all.
-    const int code = run_cli("setpriv --reuid=65534 --regid=65534 --clear-groups --inh-caps=-all " +
-                             std::string(TCPLAB_BINARY) + " gen syn --src 127.0.0.1 --dst 127.0.0.1:9 2>" + out);
+    const int code =
+        run_cli("setpriv --reuid=65534 --regid=65534 --clear-groups --inh-caps=-all " +
+                std::string(TCPLAB_BINARY) + " gen syn --src 127.0.0.1 --dst 127.0.0.1:9 2>" + out);
     std::ifstream in(out);
     std::stringstream text;
     text << in.rdbuf();
@@ -174,12 +177,20 @@ TEST(GenCli, WithoutCapNetRawExitsThreeWithTheReason) {
 
 TEST(GenCli, UnboundedFloodAndBadFlagsAreUsageErrors) {
     EXPECT_EQ(run_cli(std::string(TCPLAB_BINARY) + " gen flood --dst 127.0.0.1:9 2>/dev/null"), 2);
-    EXPECT_EQ(run_cli(std::string(TCPLAB_BINARY) + " gen syn --src 127.0.0.1 --dst 127.0.0.1 2>/dev/null"), 2);
-    EXPECT_EQ(run_cli(std::string(TCPLAB_BINARY) + " gen handshake --src 127.0.0.1 --dst [::1]:9 2>/dev/null"), 2);
-    EXPECT_EQ(run_cli(std::string(TCPLAB_BINARY) + " gen fin --src 127.0.0.1 --sport 1 --dst 127.0.0.1:9 "
-                                                   "--seq 1 --flags SYN,BOGUS 2>/dev/null"), 2);
+    EXPECT_EQ(run_cli(std::string(TCPLAB_BINARY) +
+                      " gen syn --src 127.0.0.1 --dst 127.0.0.1 2>/dev/null"),
+              2);
+    EXPECT_EQ(run_cli(std::string(TCPLAB_BINARY) +
+                      " gen handshake --src 127.0.0.1 --dst [::1]:9 2>/dev/null"),
+              2);
+    EXPECT_EQ(
+        run_cli(std::string(TCPLAB_BINARY) + " gen fin --src 127.0.0.1 --sport 1 --dst 127.0.0.1:9 "
+                                             "--seq 1 --flags SYN,BOGUS 2>/dev/null"),
+        2);
     EXPECT_EQ(run_cli(std::string(TCPLAB_BINARY) + " gen bogus 2>/dev/null"), 2);
-    EXPECT_EQ(run_cli(std::string(TCPLAB_BINARY) + " gen flood --dst 127.0.0.1:9 --count 1 --tx bogus 2>/dev/null"), 2);
+    EXPECT_EQ(run_cli(std::string(TCPLAB_BINARY) +
+                      " gen flood --dst 127.0.0.1:9 --count 1 --tx bogus 2>/dev/null"),
+              2);
     EXPECT_EQ(run_cli(std::string(TCPLAB_BINARY) + " gen syn --help >/dev/null"), 0);
 }
 

@@ -53,7 +53,8 @@ public:
             }
         }
         const std::vector<std::vector<std::string>> setup = {
-            {"ip", "link", "add", if_a_, "netns", a_, "type", "veth", "peer", "name", if_b_, "netns", b_},
+            {"ip", "link", "add", if_a_, "netns", a_, "type", "veth", "peer", "name", if_b_,
+             "netns", b_},
             {"ip", "-n", a_, "addr", "add", "198.18." + N + ".1/24", "dev", if_a_},
             {"ip", "-n", b_, "addr", "add", "198.18." + N + ".2/24", "dev", if_b_},
             {"ip", "-n", a_, "addr", "add", "fd7c:3" + N + "::1/64", "dev", if_a_, "nodad"},
@@ -72,8 +73,10 @@ public:
         }
         // One wire packet = one capture record, and checksums computed in software so the
         // capture shows the real ones (veth would otherwise leave them partial).
-        (void)sh({"ip", "netns", "exec", a_, "ethtool", "-K", if_a_, "tso", "off", "gso", "off", "gro", "off", "tx", "off"});
-        (void)sh({"ip", "netns", "exec", b_, "ethtool", "-K", if_b_, "tso", "off", "gso", "off", "gro", "off", "tx", "off"});
+        (void)sh({"ip", "netns", "exec", a_, "ethtool", "-K", if_a_, "tso", "off", "gso", "off",
+                  "gro", "off", "tx", "off"});
+        (void)sh({"ip", "netns", "exec", b_, "ethtool", "-K", if_b_, "tso", "off", "gso", "off",
+                  "gro", "off", "tx", "off"});
     }
     ~NetnsPair() {
         for (const pid_t pid : holders_) {
@@ -90,8 +93,12 @@ public:
     const std::string& a() const { return a_; }
     const std::string& b() const { return b_; }
     const std::string& if_b() const { return if_b_; }
-    std::string v4(int host) const { return "198.18." + std::to_string(n_) + "." + std::to_string(host); }
-    std::string v6(int host) const { return "fd7c:3" + std::to_string(n_) + "::" + std::to_string(host); }
+    std::string v4(int host) const {
+        return "198.18." + std::to_string(n_) + "." + std::to_string(host);
+    }
+    std::string v6(int host) const {
+        return "fd7c:3" + std::to_string(n_) + "::" + std::to_string(host);
+    }
 
     // Drops every Nth packet to and from `port` (nftables, at each end's input). Deterministic on
     // purpose: a random 20% left all ~25 segments of a short exchange untouched 0.8^25 = 0.4% of
@@ -99,12 +106,14 @@ public:
     void drop_every(std::uint16_t port, int nth) {
         const std::string p = std::to_string(port);
         const std::string n = std::to_string(nth);
-        for (const auto& [ns, match] : {std::pair{b_, std::string("dport")}, std::pair{a_, std::string("sport")}}) {
+        for (const auto& [ns, match] :
+             {std::pair{b_, std::string("dport")}, std::pair{a_, std::string("sport")}}) {
             (void)sh({"ip", "netns", "exec", ns, "nft", "add", "table", "inet", "tl_loss"});
             (void)sh({"ip", "netns", "exec", ns, "nft", "add", "chain", "inet", "tl_loss", "in",
                       "{ type filter hook input priority -10 ; policy accept ; }"});
-            const auto r = sh({"ip", "netns", "exec", ns, "nft", "add", "rule", "inet", "tl_loss", "in", "tcp",
-                               match, p, "numgen", "inc", "mod", n, "==", "0", "drop"});
+            const auto r = sh({"ip",   "netns",   "exec", ns,    "nft", "add", "rule",
+                               "inet", "tl_loss", "in",   "tcp", match, p,     "numgen",
+                               "inc",  "mod",     n,      "==",  "0",   "drop"});
             if (r.exit_code != 0) {
                 error_ = "nft loss rule: " + r.output;
             }
@@ -112,7 +121,8 @@ public:
     }
 
     std::uint64_t rx_packets_b() const {
-        const auto r = sh({"ip", "netns", "exec", b_, "cat", "/sys/class/net/" + if_b_ + "/statistics/rx_packets"});
+        const auto r = sh({"ip", "netns", "exec", b_, "cat",
+                           "/sys/class/net/" + if_b_ + "/statistics/rx_packets"});
         return r.exit_code == 0 ? std::stoull(r.output) : 0;
     }
 
@@ -153,64 +163,68 @@ private:
 // (counting bytes and checking the generator's payload pattern), then closes (its FIN).
 class KernelListener {
 public:
-    KernelListener(const std::string& ns, bool ipv6, std::uint16_t port, int accept_timeout_ms = 30000) {
+    KernelListener(const std::string& ns, bool ipv6, std::uint16_t port,
+                   int accept_timeout_ms = 30000) {
         std::promise<void> ready;
         auto ready_future = ready.get_future();
-        thread_ = std::thread([this, ns, ipv6, port, accept_timeout_ms, ready = std::move(ready)]() mutable {
-            try {
-                netem::ScopedNetns inside(ns);
-                UniqueFd fd(::socket(ipv6 ? AF_INET6 : AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0));
-                const int one = 1;
-                ::setsockopt(fd.get(), SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
-                sockaddr_storage addr{};
-                socklen_t len = 0;
-                if (ipv6) {
-                    auto* a6 = reinterpret_cast<sockaddr_in6*>(&addr);
-                    a6->sin6_family = AF_INET6;
-                    a6->sin6_port = htons(port);
-                    len = sizeof *a6;
-                } else {
-                    auto* a4 = reinterpret_cast<sockaddr_in*>(&addr);
-                    a4->sin_family = AF_INET;
-                    a4->sin_port = htons(port);
-                    len = sizeof *a4;
-                }
-                if (::bind(fd.get(), reinterpret_cast<sockaddr*>(&addr), len) != 0 || ::listen(fd.get(), 8) != 0) {
-                    error_ = "bind/listen failed";
-                    ready.set_value();
-                    return;
-                }
-                ready.set_value();
-                pollfd p{fd.get(), POLLIN, 0};
-                if (::poll(&p, 1, accept_timeout_ms) <= 0) {
-                    return;  // nobody came
-                }
-                UniqueFd conn(::accept4(fd.get(), nullptr, nullptr, SOCK_CLOEXEC));
-                accepted_ = true;
-                std::vector<std::uint8_t> buffer(65536);
-                for (;;) {
-                    pollfd c{conn.get(), POLLIN, 0};
-                    if (::poll(&c, 1, 30000) <= 0) {
-                        error_ = "listener: no EOF within 30 s";
+        thread_ = std::thread(
+            [this, ns, ipv6, port, accept_timeout_ms, ready = std::move(ready)]() mutable {
+                try {
+                    netem::ScopedNetns inside(ns);
+                    UniqueFd fd(::socket(ipv6 ? AF_INET6 : AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0));
+                    const int one = 1;
+                    ::setsockopt(fd.get(), SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
+                    sockaddr_storage addr{};
+                    socklen_t len = 0;
+                    if (ipv6) {
+                        auto* a6 = reinterpret_cast<sockaddr_in6*>(&addr);
+                        a6->sin6_family = AF_INET6;
+                        a6->sin6_port = htons(port);
+                        len = sizeof *a6;
+                    } else {
+                        auto* a4 = reinterpret_cast<sockaddr_in*>(&addr);
+                        a4->sin_family = AF_INET;
+                        a4->sin_port = htons(port);
+                        len = sizeof *a4;
+                    }
+                    if (::bind(fd.get(), reinterpret_cast<sockaddr*>(&addr), len) != 0 ||
+                        ::listen(fd.get(), 8) != 0) {
+                        error_ = "bind/listen failed";
+                        ready.set_value();
                         return;
                     }
-                    const ssize_t n = ::recv(conn.get(), buffer.data(), buffer.size(), 0);
-                    if (n <= 0) {
-                        eof_ = n == 0;
-                        break;
+                    ready.set_value();
+                    pollfd p{fd.get(), POLLIN, 0};
+                    if (::poll(&p, 1, accept_timeout_ms) <= 0) {
+                        return;  // nobody came
                     }
-                    for (ssize_t i = 0; i < n; ++i) {
-                        if (buffer[static_cast<std::size_t>(i)] != payload_byte(bytes_ + static_cast<std::uint64_t>(i))) {
-                            pattern_ok_ = false;
+                    UniqueFd conn(::accept4(fd.get(), nullptr, nullptr, SOCK_CLOEXEC));
+                    accepted_ = true;
+                    std::vector<std::uint8_t> buffer(65536);
+                    for (;;) {
+                        pollfd c{conn.get(), POLLIN, 0};
+                        if (::poll(&c, 1, 30000) <= 0) {
+                            error_ = "listener: no EOF within 30 s";
+                            return;
                         }
+                        const ssize_t n = ::recv(conn.get(), buffer.data(), buffer.size(), 0);
+                        if (n <= 0) {
+                            eof_ = n == 0;
+                            break;
+                        }
+                        for (ssize_t i = 0; i < n; ++i) {
+                            if (buffer[static_cast<std::size_t>(i)] !=
+                                payload_byte(bytes_ + static_cast<std::uint64_t>(i))) {
+                                pattern_ok_ = false;
+                            }
+                        }
+                        bytes_ += static_cast<std::uint64_t>(n);
                     }
-                    bytes_ += static_cast<std::uint64_t>(n);
+                } catch (const std::exception& e) {
+                    error_ = e.what();
+                    ready.set_value();
                 }
-            } catch (const std::exception& e) {
-                error_ = e.what();
-                ready.set_value();
-            }
-        });
+            });
         ready_future.wait();
     }
     ~KernelListener() {
@@ -241,15 +255,17 @@ private:
 // tcpdump in a namespace, started before and stopped (SIGINT, flushed) after the traffic.
 class Capture {
 public:
-    Capture(const std::string& ns, const std::string& interface, const std::string& path) : path_(path) {
+    Capture(const std::string& ns, const std::string& interface, const std::string& path)
+        : path_(path) {
         const std::string log = path + ".log";
         pid_ = ::fork();
         if (pid_ == 0) {
             const int fd = ::open(log.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
             ::dup2(fd, STDERR_FILENO);
             ::dup2(fd, STDOUT_FILENO);
-            ::execlp("ip", "ip", "netns", "exec", ns.c_str(), "tcpdump", "-i", interface.c_str(), "-n",
-                     "-U", "--immediate-mode", "-w", path.c_str(), static_cast<char*>(nullptr));
+            ::execlp("ip", "ip", "netns", "exec", ns.c_str(), "tcpdump", "-i", interface.c_str(),
+                     "-n", "-U", "--immediate-mode", "-w", path.c_str(),
+                     static_cast<char*>(nullptr));
             ::_exit(127);
         }
         // Ready when tcpdump says it is listening (bounded wait).
@@ -284,11 +300,15 @@ private:
 };
 
 // tshark over a capture, one line per packet with the given fields (checksum validation on).
-inline std::vector<std::string> tshark_fields(const std::string& pcap, const std::vector<std::string>& fields,
+inline std::vector<std::string> tshark_fields(const std::string& pcap,
+                                              const std::vector<std::string>& fields,
                                               const std::string& filter = "", bool two_pass = false,
                                               bool relative = true) {
-    std::vector<std::string> argv = {"tshark", "-n", "-r", pcap, "-o", "tcp.check_checksum:TRUE",
-                                     "-o", "ip.check_checksum:TRUE", "-T", "fields"};
+    std::vector<std::string> argv = {"tshark", "-n",
+                                     "-r",     pcap,
+                                     "-o",     "tcp.check_checksum:TRUE",
+                                     "-o",     "ip.check_checksum:TRUE",
+                                     "-T",     "fields"};
     if (!relative) {
         argv.insert(argv.end(), {"-o", "tcp.relative_sequence_numbers:FALSE"});
     }
@@ -308,7 +328,8 @@ inline std::vector<std::string> tshark_fields(const std::string& pcap, const std
     std::istringstream in(r.output);
     std::string line;
     while (std::getline(in, line)) {
-        if (line.find("Running as user") != std::string::npos || line.find("dangerous") != std::string::npos) {
+        if (line.find("Running as user") != std::string::npos ||
+            line.find("dangerous") != std::string::npos) {
             continue;
         }
         lines.push_back(line);
@@ -317,7 +338,8 @@ inline std::vector<std::string> tshark_fields(const std::string& pcap, const std
 }
 
 inline std::filesystem::path scratch_dir(const std::string& name) {
-    auto dir = std::filesystem::temp_directory_path() / ("tcplab_gen_it_" + std::to_string(::getpid()) + "_" + name);
+    auto dir = std::filesystem::temp_directory_path() /
+               ("tcplab_gen_it_" + std::to_string(::getpid()) + "_" + name);
     std::filesystem::create_directories(dir);
     return dir;
 }

@@ -54,7 +54,9 @@ protected:
 
     // Every packet in the capture: no malformed or error-level expert mark, checksums good.
     void expect_clean(const std::string& pcap, bool ipv6) {
-        EXPECT_TRUE(tshark_fields(pcap, {"frame.number"}, "_ws.malformed || _ws.expert.severity >= error").empty());
+        EXPECT_TRUE(
+            tshark_fields(pcap, {"frame.number"}, "_ws.malformed || _ws.expert.severity >= error")
+                .empty());
         const auto rows = tshark_fields(pcap, {"ip.checksum.status", "tcp.checksum.status"}, "tcp");
         EXPECT_FALSE(rows.empty());
         for (const auto& row : rows) {
@@ -99,13 +101,19 @@ protected:
         const auto completeness = tshark_fields(pcap, {"tcp.completeness"}, "tcp", true);
         ASSERT_FALSE(completeness.empty());
         EXPECT_EQ(completeness.back(), "31") << "tcp.completeness";
-        EXPECT_TRUE(tshark_fields(pcap, {"frame.number"}, "tcp.flags.reset == 1").empty()) << "no RST";
-        EXPECT_EQ(tshark_fields(pcap, {"frame.number"}, "tcp.flags.fin == 1 && tcp.srcport == " + std::to_string(kPort)).size() >= 1, true);
+        EXPECT_TRUE(tshark_fields(pcap, {"frame.number"}, "tcp.flags.reset == 1").empty())
+            << "no RST";
+        EXPECT_EQ(tshark_fields(pcap, {"frame.number"},
+                                "tcp.flags.fin == 1 && tcp.srcport == " + std::to_string(kPort))
+                          .size() >= 1,
+                  true);
         if (lossy) {
             EXPECT_GT(result.retransmissions, 0u) << transcript;
             const auto retransmitted = tshark_fields(
-                pcap, {"frame.number"}, "tcp.analysis.retransmission && tcp.dstport == " + std::to_string(kPort));
-            EXPECT_FALSE(retransmitted.empty()) << "the generator's retransmissions are in the capture";
+                pcap, {"frame.number"},
+                "tcp.analysis.retransmission && tcp.dstport == " + std::to_string(kPort));
+            EXPECT_FALSE(retransmitted.empty())
+                << "the generator's retransmissions are in the capture";
             EXPECT_NE(transcript.find("[TCP Retransmission]"), std::string::npos);
         }
     }
@@ -119,7 +127,9 @@ TEST_F(GenNetns, HandshakeDataFinOverIpv4) { run_complete_exchange(false, 0, 300
 TEST_F(GenNetns, HandshakeDataFinOverIpv6) { run_complete_exchange(true, 0, 3000); }
 
 // 20 segments with every 5th packet dropped each way (20% loss): completion must still come.
-TEST_F(GenNetns, HandshakeDataFinSurvivesTwentyPercentLoss) { run_complete_exchange(false, 5, 28000); }
+TEST_F(GenNetns, HandshakeDataFinSurvivesTwentyPercentLoss) {
+    run_complete_exchange(false, 5, 28000);
+}
 
 TEST_F(GenNetns, ClosedPortIsReportedAsReset) {
     auto o = options(false);
@@ -142,9 +152,11 @@ TEST_F(GenNetns, NoHostIsReportedAsTimeout) {
     EXPECT_NE(result.reason.find("timed out"), std::string::npos) << result.reason;
     EXPECT_LT(took, std::chrono::seconds(6)) << "bounded by --timeout";
     // SYN at 0, retransmissions after 1 s and 3 s (1 s initial RTO, doubled).
-    const auto retransmitted = std::count_if(result.transcript.begin(), result.transcript.end(), [](const auto& l) {
-        return l.find("[TCP Retransmission]") != std::string::npos && l.find("[SYN]") != std::string::npos;
-    });
+    const auto retransmitted =
+        std::count_if(result.transcript.begin(), result.transcript.end(), [](const auto& l) {
+            return l.find("[TCP Retransmission]") != std::string::npos &&
+                   l.find("[SYN]") != std::string::npos;
+        });
     EXPECT_EQ(retransmitted, 2);
 }
 
@@ -170,7 +182,8 @@ TEST_F(GenNetns, RstAbortInsteadOfFin) {
 TEST_F(GenNetns, SynProbeOptionsAppearAsRequested) {
     Capture capture(pair_->b(), pair_->if_b(), (dir_ / "server.pcap").string());
     ASSERT_TRUE(capture.ready());
-    KernelListener listener(pair_->b(), false, kPort, 2000);  // our kernel RSTs the SYN-ACK: no accept
+    KernelListener listener(pair_->b(), false, kPort,
+                            2000);  // our kernel RSTs the SYN-ACK: no accept
     SynProbeOptions o;
     o.src = *packet::IpAddress::parse(pair_->v4(1));
     o.dst = *packet::Endpoint::parse(pair_->v4(2) + ":" + std::to_string(kPort));
@@ -197,15 +210,17 @@ TEST_F(GenNetns, SynProbeOptionsAppearAsRequested) {
     ASSERT_EQ(result.answers.size(), 1u);
     EXPECT_EQ(result.answers[0].reply, ProbeReply::syn_ack);
     expect_clean(capture.path(), false);
-    const auto syn = tshark_fields(capture.path(),
-                                   {"tcp.options.mss_val", "tcp.options.wscale.shift", "tcp.options.sack_perm",
-                                    "tcp.options.timestamp.tsval", "tcp.option_kind"},
-                                   "tcp.flags.syn == 1 && tcp.flags.ack == 0");
+    const auto syn =
+        tshark_fields(capture.path(),
+                      {"tcp.options.mss_val", "tcp.options.wscale.shift", "tcp.options.sack_perm",
+                       "tcp.options.timestamp.tsval", "tcp.option_kind"},
+                      "tcp.flags.syn == 1 && tcp.flags.ack == 0");
     ASSERT_EQ(syn.size(), 1u);
     EXPECT_EQ(syn[0].substr(0, syn[0].find('\t')), "1200");
     EXPECT_NE(syn[0].find("\t5\t"), std::string::npos) << syn[0];
     EXPECT_NE(syn[0].find("253"), std::string::npos) << syn[0];
-    const auto sack = tshark_fields(capture.path(), {"tcp.options.sack_le", "tcp.len"}, "tcp.srcport == 40001", false,
+    const auto sack = tshark_fields(capture.path(), {"tcp.options.sack_le", "tcp.len"},
+                                    "tcp.srcport == 40001", false,
                                     /*relative=*/false);
     ASSERT_EQ(sack.size(), 1u);
     EXPECT_EQ(sack[0], "10\t2");  // the raw SACK left edge and 2 payload bytes

@@ -18,17 +18,18 @@ namespace {
 
 using namespace testing;
 
-#define REQUIRE_ROOT()                                                        \
-    if (!is_root()) {                                                         \
-        GTEST_SKIP() << "needs root: creates network namespaces and veths";  \
+#define REQUIRE_ROOT()                                                      \
+    if (!is_root()) {                                                       \
+        GTEST_SKIP() << "needs root: creates network namespaces and veths"; \
     }
 
 // What both sources can name: the packet's identity fields.
 using Key = std::tuple<std::string, std::string, std::uint16_t, std::uint16_t, std::uint32_t,
                        std::uint32_t, std::uint16_t, std::uint32_t, int>;
 Key key_of(const PacketSummary& p) {
-    return {p.src, p.dst, p.sport, p.dport, p.seq, p.ack, p.tcp_flags, p.len,
-            p.ip_id ? int{*p.ip_id} : -1};
+    return {p.src,       p.dst, p.sport,
+            p.dport,     p.seq, p.ack,
+            p.tcp_flags, p.len, p.ip_id ? int{*p.ip_id} : -1};
 }
 
 std::multiset<Key> ledger_keys(const std::vector<LedgerEntry>& ledger, Direction dir,
@@ -72,7 +73,8 @@ BulkRun run_bulk(int salt, const Impairment& imp, std::uint64_t bytes, const std
         ScopedCapture at_server(topo.server_ns(), "veth-s", dir / "server.pcap");
         Forwarder fwd(c);
         fwd.start();
-        const BulkResult b = tcp_bulk(topo.client_ns(), topo.server_ns(), topo.server_ip(), 5003, bytes);
+        const BulkResult b =
+            tcp_bulk(topo.client_ns(), topo.server_ns(), topo.server_ip(), 5003, bytes);
         EXPECT_EQ(b.bytes, bytes);
         std::this_thread::sleep_for(std::chrono::milliseconds(300));  // last ACKs and FINs
         r.stats = fwd.stop();
@@ -100,19 +102,23 @@ TEST(PathDiffIntegration, LedgerDropsEqualDiffDropsUnderLossDuplicateCorrupt) {
         const auto ledger_drops = ledger_keys(r.ledger, dir, {"drop", "queue_drop"});
         EXPECT_FALSE(ledger_drops.empty());
         EXPECT_EQ(ledger_drops, diff_keys(d.drops)) << to_string(dir);
-        EXPECT_EQ(ledger_keys(r.ledger, dir, {"duplicate"}), diff_keys(d.duplicates)) << to_string(dir);
-        EXPECT_EQ(ledger_keys(r.ledger, dir, {"corrupt"}), diff_keys(d.corruptions)) << to_string(dir);
+        EXPECT_EQ(ledger_keys(r.ledger, dir, {"duplicate"}), diff_keys(d.duplicates))
+            << to_string(dir);
+        EXPECT_EQ(ledger_keys(r.ledger, dir, {"corrupt"}), diff_keys(d.corruptions))
+            << to_string(dir);
         EXPECT_EQ(d.unexpected, 0u) << to_string(dir);
         EXPECT_EQ(d.dropped, r.stats.get(dir).dropped + r.stats.get(dir).queue_drops);
     }
     EXPECT_GT(r.diff.client_to_server.duplicated, 0u);
     EXPECT_GT(r.diff.client_to_server.corrupted, 0u);
-    EXPECT_EQ(r.diff.client_addresses, std::vector<std::string>{r.ledger.front().dir == Direction::client_to_server
-                                                                     ? r.ledger.front().packet.src
-                                                                     : r.ledger.front().packet.dst});
+    EXPECT_EQ(r.diff.client_addresses,
+              std::vector<std::string>{r.ledger.front().dir == Direction::client_to_server
+                                           ? r.ledger.front().packet.src
+                                           : r.ledger.front().packet.dst});
     // Rendering names the counts the test just checked.
     const std::string text = render_diff_text(r.diff);
-    EXPECT_NE(text.find("dropped " + std::to_string(r.diff.client_to_server.dropped)), std::string::npos);
+    EXPECT_NE(text.find("dropped " + std::to_string(r.diff.client_to_server.dropped)),
+              std::string::npos);
     const auto json = render_diff_json(r.diff);
     EXPECT_EQ(json["c2s"]["dropped"], r.diff.client_to_server.dropped);
 }
@@ -148,7 +154,8 @@ TEST(PathDiffIntegration, SchedulesHitExactlyTheNamedPackets) {
     const auto& syn = by_reason["schedule drop-syn #1"][0].packet;
     const auto& seg = by_reason["schedule drop-data-segment #3"][0].packet;
     EXPECT_GT(seg.len, 0u);
-    EXPECT_EQ(seg.seq - (syn.seq + 1), 2 * seg.len) << "equal-sized segments: the 3rd starts at 2*MSS";
+    EXPECT_EQ(seg.seq - (syn.seq + 1), 2 * seg.len)
+        << "equal-sized segments: the 3rd starts at 2*MSS";
     // Each of them was dropped exactly once: its retransmission passed (the transfer completed),
     // and the capture diff names the same five packets.
     EXPECT_EQ(ledger_keys(r.ledger, Direction::client_to_server, {"drop"}),

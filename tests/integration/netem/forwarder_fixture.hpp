@@ -25,9 +25,9 @@
 
 #include "netem/capture.hpp"
 #include "netem/netns.hpp"
+#include "packet/unique_fd.hpp"
 #include "tests/integration/netem/topology_test_util.hpp"
 #include "tests/scratch_dir.hpp"
-#include "packet/unique_fd.hpp"
 
 extern char** environ;
 
@@ -98,10 +98,10 @@ private:
             run({"ip", "netns", "add", ns});
             run({"ip", "-n", ns, "link", "set", "lo", "up"});
         }
-        run({"ip", "link", "add", "veth-c", "netns", cli_, "type", "veth", "peer", "name", "veth-rc",
-             "netns", rtr_});
-        run({"ip", "link", "add", "veth-s", "netns", srv_, "type", "veth", "peer", "name", "veth-rs",
-             "netns", rtr_});
+        run({"ip", "link", "add", "veth-c", "netns", cli_, "type", "veth", "peer", "name",
+             "veth-rc", "netns", rtr_});
+        run({"ip", "link", "add", "veth-s", "netns", srv_, "type", "veth", "peer", "name",
+             "veth-rs", "netns", rtr_});
         const std::string n = std::to_string(id_);
         run({"ip", "-n", cli_, "addr", "add", "198.18." + n + ".2/24", "dev", "veth-c"});
         run({"ip", "-n", rtr_, "addr", "add", "198.18." + n + ".1/24", "dev", "veth-rc"});
@@ -112,9 +112,11 @@ private:
             // No IPv6 chatter (DAD, RS) in the captures unless IPv6 is asked for; one wire
             // packet = one frame.
             run({"ip", "netns", "exec", ns, "sysctl", "-q", "-w",
-                 std::string("net.ipv6.conf.") + dev + ".disable_ipv6=" + (ipv6_ ? "0" : "1")}, false);
+                 std::string("net.ipv6.conf.") + dev + ".disable_ipv6=" + (ipv6_ ? "0" : "1")},
+                false);
             run({"ip", "netns", "exec", ns, "ethtool", "-K", dev, "tso", "off", "gso", "off", "gro",
-                 "off", "tx", "off", "rx", "off", "sg", "off"}, false);
+                 "off", "tx", "off", "rx", "off", "sg", "off"},
+                false);
             run({"ip", "-n", ns, "link", "set", dev, "up"});
         }
         run({"ip", "netns", "exec", rtr_, "sysctl", "-q", "-w", "net.ipv4.ip_forward=0"});
@@ -122,7 +124,8 @@ private:
         run({"ip", "-n", srv_, "route", "add", "default", "via", "198.19." + n + ".1"});
         if (ipv6_) {
             const std::string p = "fd7c:" + n + ":";
-            run({"ip", "netns", "exec", rtr_, "sysctl", "-q", "-w", "net.ipv6.conf.all.forwarding=0"});
+            run({"ip", "netns", "exec", rtr_, "sysctl", "-q", "-w",
+                 "net.ipv6.conf.all.forwarding=0"});
             run({"ip", "-n", cli_, "addr", "add", p + "1::2/64", "dev", "veth-c", "nodad"});
             run({"ip", "-n", rtr_, "addr", "add", p + "1::1/64", "dev", "veth-rc", "nodad"});
             run({"ip", "-n", rtr_, "addr", "add", p + "2::1/64", "dev", "veth-rs", "nodad"});
@@ -175,7 +178,8 @@ inline SocketAddress make_socket_address(const std::string& ip, std::uint16_t po
 }
 
 inline void set_timeout(int fd, double seconds) {
-    timeval tv{static_cast<time_t>(seconds), static_cast<suseconds_t>((seconds - static_cast<long>(seconds)) * 1e6)};
+    timeval tv{static_cast<time_t>(seconds),
+               static_cast<suseconds_t>((seconds - static_cast<long>(seconds)) * 1e6)};
     ::setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
     ::setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof tv);
 }
@@ -184,12 +188,9 @@ using Clock = std::chrono::steady_clock;
 
 // A UDP receiver in the server namespace: returns the sequence numbers it got, in arrival order.
 // Stops `idle_s` after the last datagram or at `deadline_s`.
-inline std::future<std::vector<std::uint32_t>> udp_receiver(const std::string& ns,
-                                                            const std::string& ip,
-                                                            std::uint16_t port,
-                                                            std::promise<void>& ready,
-                                                            double idle_s = 1.0,
-                                                            double deadline_s = 30) {
+inline std::future<std::vector<std::uint32_t>> udp_receiver(
+    const std::string& ns, const std::string& ip, std::uint16_t port, std::promise<void>& ready,
+    double idle_s = 1.0, double deadline_s = 30) {
     return std::async(std::launch::async, [ns, ip, port, &ready, idle_s, deadline_s] {
         std::vector<std::uint32_t> got;
         ScopedNetns inside(ns);
@@ -232,7 +233,8 @@ inline void udp_send(const std::string& ns, const std::string& dst, std::uint16_
         std::vector<std::uint8_t> buf(size, 0x5a);
         for (std::uint32_t i = 0; i < count; ++i) {
             std::memcpy(buf.data(), &i, 4);
-            ::sendto(fd.get(), buf.data(), buf.size(), 0, reinterpret_cast<sockaddr*>(&a), sizeof a);
+            ::sendto(fd.get(), buf.data(), buf.size(), 0, reinterpret_cast<sockaddr*>(&a),
+                     sizeof a);
             std::this_thread::sleep_for(gap);
         }
     });
@@ -255,8 +257,7 @@ inline BulkResult tcp_bulk(const std::string& client_ns, const std::string& serv
         UniqueFd ls(::socket(a.family(), SOCK_STREAM, 0));
         const int one = 1;
         ::setsockopt(ls.get(), SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
-        if (::bind(ls.get(), a.get(), a.length) != 0 ||
-            ::listen(ls.get(), 1) != 0) {
+        if (::bind(ls.get(), a.get(), a.length) != 0 || ::listen(ls.get(), 1) != 0) {
             throw std::runtime_error("tcp listen failed");
         }
         listening.set_value();
@@ -294,7 +295,8 @@ inline BulkResult tcp_bulk(const std::string& client_ns, const std::string& serv
         std::vector<std::uint8_t> buf(1 << 16, 0xab);
         std::uint64_t left = bytes;
         while (left > 0) {
-            const ssize_t n = ::send(fd.get(), buf.data(), std::min<std::uint64_t>(left, buf.size()), 0);
+            const ssize_t n =
+                ::send(fd.get(), buf.data(), std::min<std::uint64_t>(left, buf.size()), 0);
             if (n <= 0) {
                 throw std::runtime_error(std::string("tcp send: ") + std::strerror(errno));
             }

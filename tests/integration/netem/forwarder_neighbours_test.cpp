@@ -66,9 +66,12 @@ Resolution how_resolved(const std::filesystem::path& file, const packet::IpAddre
         if (n < 14) {
             continue;
         }
-        const bool from_server = server_mac && std::equal(server_mac->begin(), server_mac->end(), f.begin() + 6);
+        const bool from_server =
+            server_mac && std::equal(server_mac->begin(), server_mac->end(), f.begin() + 6);
         if (!from_server) {
-            forwarded_yet = forwarded_yet || (server_mac && std::equal(server_mac->begin(), server_mac->end(), f.begin()));
+            forwarded_yet =
+                forwarded_yet ||
+                (server_mac && std::equal(server_mac->begin(), server_mac->end(), f.begin()));
         } else if (!forwarded_yet) {
             out.server_spoke_first = true;
         }
@@ -76,8 +79,8 @@ Resolution how_resolved(const std::filesystem::path& file, const packet::IpAddre
         if (target.is_v4() && type == 0x0806 && n >= 42 && f[21] == 1 &&
             std::memcmp(f.data() + 38, target.bytes.data(), 4) == 0) {
             ++out.questions;
-        } else if (!target.is_v4() && type == 0x86dd && n >= 14 + 40 + 24 && f[20] == 58 && f[54] == 135 &&
-                   std::memcmp(f.data() + 62, target.bytes.data(), 16) == 0) {
+        } else if (!target.is_v4() && type == 0x86dd && n >= 14 + 40 + 24 && f[20] == 58 &&
+                   f[54] == 135 && std::memcmp(f.data() + 62, target.bytes.data(), 16) == 0) {
             ++out.questions;
         }
     }
@@ -114,13 +117,15 @@ TEST_P(ForwarderNeighbours, TcpThroughTheForwarderWithoutGivenNeighbours) {
     EXPECT_GT(stats.server_to_client.forwarded, 0u);
     EXPECT_EQ(stats.client_to_server.queue_drops, 0u);
     EXPECT_EQ(stats.server_to_client.queue_drops, 0u);
-    const Resolution resolved = how_resolved(dir / "server.pcap", *packet::IpAddress::parse(server));
+    const Resolution resolved =
+        how_resolved(dir / "server.pcap", *packet::IpAddress::parse(server));
     EXPECT_TRUE(resolved.questions >= 1 || resolved.server_spoke_first)
         << "no " << (ipv6 ? "Neighbour Solicitation" : "ARP request") << " for " << server
         << " in the server capture, and the server sent nothing it could have been learned from";
     // Without a question, an answer cannot be what the server sent first: it spoke on its own.
-    std::printf("[ resolved ] %s\n", resolved.questions >= 1 ? "the forwarder asked"
-                                                             : "learned from a frame the server sent first");
+    std::printf("[ resolved ] %s\n", resolved.questions >= 1
+                                         ? "the forwarder asked"
+                                         : "learned from a frame the server sent first");
 }
 
 INSTANTIATE_TEST_SUITE_P(Family, ForwarderNeighbours, ::testing::Values(false, true),

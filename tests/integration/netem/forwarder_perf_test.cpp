@@ -41,9 +41,12 @@ TEST(ForwarderPerf, NoImpairmentThroughputAgainstKernelForwarding) {
     std::uint16_t port = 5010;
 
     auto kernel_round = [&] {
-        run({"ip", "netns", "exec", topo.router_ns(), "sysctl", "-q", "-w", "net.ipv4.ip_forward=1"});
-        const BulkResult r = tcp_bulk(topo.client_ns(), topo.server_ns(), topo.server_ip(), port++, bytes, 180);
-        run({"ip", "netns", "exec", topo.router_ns(), "sysctl", "-q", "-w", "net.ipv4.ip_forward=0"});
+        run({"ip", "netns", "exec", topo.router_ns(), "sysctl", "-q", "-w",
+             "net.ipv4.ip_forward=1"});
+        const BulkResult r =
+            tcp_bulk(topo.client_ns(), topo.server_ns(), topo.server_ip(), port++, bytes, 180);
+        run({"ip", "netns", "exec", topo.router_ns(), "sysctl", "-q", "-w",
+             "net.ipv4.ip_forward=0"});
         EXPECT_EQ(r.bytes, bytes);
         return gbit(r);
     };
@@ -54,7 +57,8 @@ TEST(ForwarderPerf, NoImpairmentThroughputAgainstKernelForwarding) {
         c.server_interface = "veth-rs";
         Forwarder fwd(c);
         fwd.start();
-        const BulkResult r = tcp_bulk(topo.client_ns(), topo.server_ns(), topo.server_ip(), port++, bytes, 180);
+        const BulkResult r =
+            tcp_bulk(topo.client_ns(), topo.server_ns(), topo.server_ip(), port++, bytes, 180);
         const ForwarderStats stats = fwd.stop();
         EXPECT_EQ(r.bytes, bytes);
         EXPECT_EQ(stats.client_to_server.queue_drops, 0u);

@@ -1,5 +1,7 @@
 // The userspace forwarder between real namespaces, against the kernel's own UDP and TCP:
 // what arrives at the far side is what the model and the ledger say.
+#include "netem/forwarder.hpp"
+
 #include <gtest/gtest.h>
 
 #include <algorithm>
@@ -7,7 +9,6 @@
 #include <map>
 
 #include "forwarder_fixture.hpp"
-#include "netem/forwarder.hpp"
 #include "netem/ledger.hpp"
 
 namespace tcplab::netem {
@@ -15,9 +16,9 @@ namespace {
 
 using namespace testing;
 
-#define REQUIRE_ROOT()                                                        \
-    if (!is_root()) {                                                         \
-        GTEST_SKIP() << "needs root: creates network namespaces and veths";  \
+#define REQUIRE_ROOT()                                                      \
+    if (!is_root()) {                                                       \
+        GTEST_SKIP() << "needs root: creates network namespaces and veths"; \
     }
 
 ForwarderConfig config_for(const TestTopology& topo, const Impairment& imp,
@@ -33,9 +34,9 @@ ForwarderConfig config_for(const TestTopology& topo, const Impairment& imp,
 
 std::size_t count_action(const std::vector<LedgerEntry>& ledger, const std::string& action,
                          Direction dir) {
-    return static_cast<std::size_t>(std::count_if(ledger.begin(), ledger.end(), [&](const LedgerEntry& e) {
-        return e.action == action && e.dir == dir;
-    }));
+    return static_cast<std::size_t>(
+        std::count_if(ledger.begin(), ledger.end(),
+                      [&](const LedgerEntry& e) { return e.action == action && e.dir == dir; }));
 }
 
 TEST(ForwarderIntegration, NoImpairmentForwardsEverything) {
@@ -50,7 +51,8 @@ TEST(ForwarderIntegration, NoImpairmentForwardsEverything) {
     ready.get_future().wait();
     udp_send(topo.client_ns(), topo.server_ip(), 9000, 2000);
     const auto got = received.get();
-    const BulkResult bulk = tcp_bulk(topo.client_ns(), topo.server_ns(), topo.server_ip(), 5001, 2 << 20);
+    const BulkResult bulk =
+        tcp_bulk(topo.client_ns(), topo.server_ns(), topo.server_ip(), 5001, 2 << 20);
     const ForwarderStats stats = fwd.stop();
     EXPECT_EQ(got.size(), 2000u);
     EXPECT_EQ(bulk.bytes, 2u << 20);
@@ -138,9 +140,11 @@ TEST(ForwarderIntegration, Delay50msEachWayGivesRtt100ms) {
         while (!done) {
             sockaddr_in from{};
             socklen_t len = sizeof from;
-            const ssize_t n = ::recvfrom(fd.get(), buf, sizeof buf, 0, reinterpret_cast<sockaddr*>(&from), &len);
+            const ssize_t n =
+                ::recvfrom(fd.get(), buf, sizeof buf, 0, reinterpret_cast<sockaddr*>(&from), &len);
             if (n > 0) {
-                ::sendto(fd.get(), buf, static_cast<size_t>(n), 0, reinterpret_cast<sockaddr*>(&from), len);
+                ::sendto(fd.get(), buf, static_cast<size_t>(n), 0,
+                         reinterpret_cast<sockaddr*>(&from), len);
             }
         }
     });
@@ -156,7 +160,8 @@ TEST(ForwarderIntegration, Delay50msEachWayGivesRtt100ms) {
             const auto t0 = Clock::now();
             ::send(fd.get(), buf, sizeof buf, 0);
             if (::recv(fd.get(), buf, sizeof buf, 0) > 0) {
-                rtts.push_back(std::chrono::duration<double, std::milli>(Clock::now() - t0).count());
+                rtts.push_back(
+                    std::chrono::duration<double, std::milli>(Clock::now() - t0).count());
             }
         }
     });
@@ -230,8 +235,10 @@ TEST(ForwarderIntegration, DuplicateAndCorruptAreObservedAtTheFarSide) {
     EXPECT_GT(stats.client_to_server.duplicated, 50u);
     EXPECT_GT(stats.client_to_server.corrupted, 50u);
     const auto ledger = read_ledger(dir / "ledger.jsonl");
-    EXPECT_EQ(count_action(ledger, "duplicate", Direction::client_to_server), stats.client_to_server.duplicated);
-    EXPECT_EQ(count_action(ledger, "corrupt", Direction::client_to_server), stats.client_to_server.corrupted);
+    EXPECT_EQ(count_action(ledger, "duplicate", Direction::client_to_server),
+              stats.client_to_server.duplicated);
+    EXPECT_EQ(count_action(ledger, "corrupt", Direction::client_to_server),
+              stats.client_to_server.corrupted);
     // netem order: the copy is taken before the original is corrupted, so every duplicate
     // arrives and every corrupted original is refused by the receiver's UDP checksum.
     EXPECT_EQ(got.size(), n + stats.client_to_server.duplicated - stats.client_to_server.corrupted);
@@ -245,7 +252,8 @@ TEST(ForwarderIntegration, Rate10MbitGivesTcpGoodputWithin10Percent) {
     imp.client_to_server.rate_bps = 10'000'000;
     Forwarder fwd(config_for(topo, imp, {}));
     fwd.start();
-    const BulkResult r = tcp_bulk(topo.client_ns(), topo.server_ns(), topo.server_ip(), 5002, 4 << 20);
+    const BulkResult r =
+        tcp_bulk(topo.client_ns(), topo.server_ns(), topo.server_ip(), 5002, 4 << 20);
     const ForwarderStats stats = fwd.stop();
     ASSERT_EQ(r.bytes, 4u << 20);
     const double mbit = static_cast<double>(r.bytes) * 8 / r.seconds / 1e6;

@@ -21,11 +21,10 @@
 #include <fstream>
 #include <iterator>
 #include <map>
+#include <nlohmann/json.hpp>
 #include <set>
 #include <string>
 #include <vector>
-
-#include <nlohmann/json.hpp>
 
 #include "netem/vantage.hpp"
 #include "packet/ip_address.hpp"
@@ -45,16 +44,16 @@ struct RunFaults {
     std::set<std::string> pure_ack_drops;
 };
 
-std::string pure_ack_name(const std::string& direction, std::uint16_t server_port, std::uint32_t rel_seq,
-                          std::uint32_t rel_ack, std::uint32_t occurrence) {
-    return direction + " " + std::to_string(server_port) + " seq " + std::to_string(rel_seq) + " ack " +
-           std::to_string(rel_ack) + " #" + std::to_string(occurrence);
+std::string pure_ack_name(const std::string& direction, std::uint16_t server_port,
+                          std::uint32_t rel_seq, std::uint32_t rel_ack, std::uint32_t occurrence) {
+    return direction + " " + std::to_string(server_port) + " seq " + std::to_string(rel_seq) +
+           " ack " + std::to_string(rel_ack) + " #" + std::to_string(occurrence);
 }
 
 // Every pure ACK the side at `vantage` sent: relative numbers from the ISNs in that capture, and
 // the occurrence of the same (connection, seq, ack), as the path's decider counts them.
-void collect_pure_acks(const fs::path& pcap, const std::string& own_address, const std::string& direction,
-                       std::set<std::string>& out) {
+void collect_pure_acks(const fs::path& pcap, const std::string& own_address,
+                       const std::string& direction, std::set<std::string>& out) {
     const tcplab::netem::Vantage vantage = tcplab::netem::read_vantage(pcap);
     std::map<std::string, std::uint32_t> isn;  // "src>dst" endpoint text -> ISN of that side
     std::map<std::string, std::uint32_t> occurrences;
@@ -68,13 +67,15 @@ void collect_pure_acks(const fs::path& pcap, const std::string& own_address, con
                               (f.tcp_flags & (tf::kSyn | tf::kFin | tf::kRst)) == 0;
         const auto own = isn.find(from + ">" + to);
         const auto peer = isn.find(to + ">" + from);
-        if (!pure_ack || f.src.address.to_string() != own_address || own == isn.end() || peer == isn.end()) {
+        if (!pure_ack || f.src.address.to_string() != own_address || own == isn.end() ||
+            peer == isn.end()) {
             continue;
         }
         const std::uint16_t server_port = direction == "c2s" ? f.dst.port : f.src.port;
         const std::uint32_t rel_seq = f.seq - own->second;
         const std::uint32_t rel_ack = f.ack - peer->second;
-        const std::uint32_t n = ++occurrences[from + ">" + to + " " + std::to_string(rel_seq) + " " + std::to_string(rel_ack)];
+        const std::uint32_t n = ++occurrences[from + ">" + to + " " + std::to_string(rel_seq) +
+                                              " " + std::to_string(rel_ack)];
         out.insert(pure_ack_name(direction, server_port, rel_seq, rel_ack, n));
     }
 }
@@ -83,30 +84,35 @@ RunFaults read_run(const fs::path& dir) {
     std::ifstream in(dir / "report.json");
     const auto report = nlohmann::json::parse(in);
     RunFaults run;
-    run.data_drops = report.at("metrics").at("data_segments_dropped").get<std::vector<std::string>>();
+    run.data_drops =
+        report.at("metrics").at("data_segments_dropped").get<std::vector<std::string>>();
     const auto& topology = report.at("setup").at("topology");
-    collect_pure_acks(dir / "client.pcap", topology.at("client").get<std::string>(), "c2s", run.pure_acks_sent);
-    collect_pure_acks(dir / "server.pcap", topology.at("server").get<std::string>(), "s2c", run.pure_acks_sent);
+    collect_pure_acks(dir / "client.pcap", topology.at("client").get<std::string>(), "c2s",
+                      run.pure_acks_sent);
+    collect_pure_acks(dir / "server.pcap", topology.at("server").get<std::string>(), "s2c",
+                      run.pure_acks_sent);
     for (const auto& fault : report.at("injected")) {
         if (fault.contains("relative_ack") && fault.value("action", "") == "drop") {
             const std::string direction = fault.value("direction", "");
-            const std::string server = direction == "c2s" ? fault.value("dst", "") : fault.value("src", "");
+            const std::string server =
+                direction == "c2s" ? fault.value("dst", "") : fault.value("src", "");
             const auto server_at = tcplab::packet::Endpoint::parse(server);
             if (!server_at) {
                 ADD_FAILURE() << "an injected fault with no server endpoint: '" << server << "'";
                 continue;
             }
-            run.pure_ack_drops.insert(pure_ack_name(direction, server_at->port,
-                                                    fault.value("relative_seq", 0U), fault.value("relative_ack", 0U),
-                                                    fault.value("transmission", 0U)));
+            run.pure_ack_drops.insert(
+                pure_ack_name(direction, server_at->port, fault.value("relative_seq", 0U),
+                              fault.value("relative_ack", 0U), fault.value("transmission", 0U)));
         }
         std::string flags = fault.value("flags", "");
         if (const auto psh = flags.find("PSH, "); psh != std::string::npos) flags.erase(psh, 5);
-        run.injected.insert(fault.value("direction", "") + " " + fault.value("action", "") + " seq " +
-                            std::to_string(fault.value("relative_seq", 0L)) +
-                            (fault.contains("relative_ack") ? " ack " + std::to_string(fault.value("relative_ack", 0L)) : "") +
-                            " " + flags + " len " +
-                            std::to_string(fault.value("len", 0)) + " #" +
+        run.injected.insert(fault.value("direction", "") + " " + fault.value("action", "") +
+                            " seq " + std::to_string(fault.value("relative_seq", 0L)) +
+                            (fault.contains("relative_ack")
+                                 ? " ack " + std::to_string(fault.value("relative_ack", 0L))
+                                 : "") +
+                            " " + flags + " len " + std::to_string(fault.value("len", 0)) + " #" +
                             std::to_string(fault.value("transmission", 0)));
     }
     return run;
@@ -126,8 +132,8 @@ TEST_P(SameSeed, DropsTheSameDataSegmentsInEveryRun) {
     if (::geteuid() != 0) GTEST_SKIP() << "needs root (scenario run creates namespaces)";
     const tcplab::test_support::ScratchDir scratch("same-seed");
     const fs::path& out = scratch.path();
-    const std::string command = std::string(TCPLAB_BINARY) + " scenario run " + GetParam() + " --repeat 2 --quiet --out " +
-                                out.string() + "/runs 2>&1";
+    const std::string command = std::string(TCPLAB_BINARY) + " scenario run " + GetParam() +
+                                " --repeat 2 --quiet --out " + out.string() + "/runs 2>&1";
     std::FILE* pipe = ::popen(command.c_str(), "r");
     ASSERT_NE(pipe, nullptr);
     std::string output;
@@ -138,14 +144,17 @@ TEST_P(SameSeed, DropsTheSameDataSegmentsInEveryRun) {
 
     const RunFaults first = read_run(out / "runs" / "run-1");
     const RunFaults second = read_run(out / "runs" / "run-2");
-    EXPECT_GE(first.data_drops.size(), 5U) << "10% loss over a transfer of 300-500 kB drops a few dozen segments";
+    EXPECT_GE(first.data_drops.size(), 5U)
+        << "10% loss over a transfer of 300-500 kB drops a few dozen segments";
     EXPECT_EQ(first.data_drops, second.data_drops) << output;
-    EXPECT_NE(output.find("1 of 1 later runs dropped exactly the data segments run 1 dropped"), std::string::npos)
+    EXPECT_NE(output.find("1 of 1 later runs dropped exactly the data segments run 1 dropped"),
+              std::string::npos)
         << output;
     // The pure ACKs both runs sent got the same verdict in both.
     std::set<std::string> sent_by_both;
-    std::set_intersection(first.pure_acks_sent.begin(), first.pure_acks_sent.end(), second.pure_acks_sent.begin(),
-                          second.pure_acks_sent.end(), std::inserter(sent_by_both, sent_by_both.begin()));
+    std::set_intersection(first.pure_acks_sent.begin(), first.pure_acks_sent.end(),
+                          second.pure_acks_sent.begin(), second.pure_acks_sent.end(),
+                          std::inserter(sent_by_both, sent_by_both.begin()));
     EXPECT_GE(sent_by_both.size(), 20U) << "both runs acknowledge many of the same bytes";
     std::size_t dropped_in_both = 0;
     for (const auto& ack : sent_by_both) {
@@ -155,18 +164,23 @@ TEST_P(SameSeed, DropsTheSameDataSegmentsInEveryRun) {
     }
     for (const RunFaults* run : {&first, &second}) {
         for (const auto& drop : run->pure_ack_drops) {
-            EXPECT_EQ(run->pure_acks_sent.count(drop), 1U) << "a dropped pure ACK the sender's capture does not show: " << drop;
+            EXPECT_EQ(run->pure_acks_sent.count(drop), 1U)
+                << "a dropped pure ACK the sender's capture does not show: " << drop;
         }
     }
-    std::cout << "pure ACKs sent in both runs: " << sent_by_both.size() << " (run 1 " << first.pure_acks_sent.size()
-              << ", run 2 " << second.pure_acks_sent.size() << "), dropped in both: " << dropped_in_both << "\n";
+    std::cout << "pure ACKs sent in both runs: " << sent_by_both.size() << " (run 1 "
+              << first.pure_acks_sent.size() << ", run 2 " << second.pure_acks_sent.size()
+              << "), dropped in both: " << dropped_in_both << "\n";
     std::cout << "data segments dropped in both runs: " << first.data_drops.size() << "\n"
-              << "injected faults: run 1 " << first.injected.size() << ", run 2 " << second.injected.size()
-              << "\n  only in run 1:\n" << difference(first.injected, second.injected)
-              << "  only in run 2:\n" << difference(second.injected, first.injected);
+              << "injected faults: run 1 " << first.injected.size() << ", run 2 "
+              << second.injected.size() << "\n  only in run 1:\n"
+              << difference(first.injected, second.injected) << "  only in run 2:\n"
+              << difference(second.injected, first.injected);
 }
 
 INSTANTIATE_TEST_SUITE_P(Scenario, SameSeed, ::testing::Values("loss10", "tls-loss10"),
-                         [](const auto& info) { return std::string(info.param) == "loss10" ? "Loss10" : "TlsLoss10"; });
+                         [](const auto& info) {
+                             return std::string(info.param) == "loss10" ? "Loss10" : "TlsLoss10";
+                         });
 
 }  // namespace

@@ -8,13 +8,12 @@
 // then read the JSON: tests > 0, no "result": "SKIPPED", no failures. TCPLAB_REQUIRE_NETEM=1 asks
 // netem tests to fail instead of skipping when sch_netem is missing; TCPLAB_IN_VM=1 is set in
 // every guest.
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
 #include <unistd.h>
 
 #include <cstdlib>
 #include <fstream>
-
-#include <gmock/gmock.h>
-#include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
 
 #include "vm_test_support.hpp"
@@ -37,9 +36,11 @@ GuestGtest run_gtest_in_guest(const fs::path& binary, const std::string& filter,
                               const std::vector<std::string>& extra_env = {}) {
     const ScratchDir results;
     const fs::path report = results.path() / "report.json";
-    std::vector<std::string> args{"vm",    "run", "--timeout", "900", "--rw",
-                                  results.path().string(), "--rw", binary.parent_path().string(),
-                                  "--env", "TCPLAB_REQUIRE_NETEM=1"};
+    std::vector<std::string> args{"vm",        "run",
+                                  "--timeout", "900",
+                                  "--rw",      results.path().string(),
+                                  "--rw",      binary.parent_path().string(),
+                                  "--env",     "TCPLAB_REQUIRE_NETEM=1"};
     for (const auto& env : extra_env) {
         args.insert(args.end(), {"--env", env});
     }
@@ -118,8 +119,8 @@ TEST_F(VmCi, TcBackendTestsPassInGuest) {
     const char* env_filter = std::getenv("TCPLAB_VM_TC_FILTER");
     const std::string filter = env_filter != nullptr ? env_filter : "TcNetem*:NetemSupport*";
     // Ask the binary itself what matches: zero matches means the tc tests do not exist yet.
-    const ProcessRun listing = run_process({binary.string(), "--gtest_list_tests",
-                                     "--gtest_filter=" + filter});
+    const ProcessRun listing =
+        run_process({binary.string(), "--gtest_list_tests", "--gtest_filter=" + filter});
     if (listing.out.find("\n  ") == std::string::npos) {
         GTEST_SKIP() << "no test in " << binary << " matches " << filter;
     }
@@ -129,7 +130,8 @@ TEST_F(VmCi, TcBackendTestsPassInGuest) {
     EXPECT_GT(guest.tests, 0);
     EXPECT_EQ(guest.failures, 0) << guest.run.out;
     EXPECT_THAT(guest.skipped, ::testing::IsEmpty())
-        << "skipped inside the guest, so real netem was not exercised:\n" << guest.run.out;
+        << "skipped inside the guest, so real netem was not exercised:\n"
+        << guest.run.out;
 }
 
 // The scenarios of issue 9 item 3 with the tc backend inside the guest, each cross-checked
@@ -141,16 +143,16 @@ TEST_P(VmScenario, PassesWithTcBackendInGuestAndAgreesWithUserspace) {
     const ScratchDir tc_out;
     // The guest mounts a fresh tmpfs over /tmp (and other scratch directories): a checkout or
     // build under one of them (a CI clone in /tmp) must be passed in to be visible.
-    const ProcessRun tc = run_tcplab({"vm", "run", "--timeout", "900", "--rw", tc_out.path().string(),
-                                      "--rw", TCPLAB_SOURCE_DIR, "--rw", fs::path(TCPLAB_BINARY).parent_path().string(),
-                                      "--", TCPLAB_BINARY, "scenario", "run", GetParam(), "--backend", "tc",
-                                      "--out", tc_out.path().string()});
+    const ProcessRun tc = run_tcplab(
+        {"vm", "run", "--timeout", "900", "--rw", tc_out.path().string(), "--rw", TCPLAB_SOURCE_DIR,
+         "--rw", fs::path(TCPLAB_BINARY).parent_path().string(), "--", TCPLAB_BINARY, "scenario",
+         "run", GetParam(), "--backend", "tc", "--out", tc_out.path().string()});
     ASSERT_EQ(tc.exit_code, 0) << tc.out << tc.err;
     ASSERT_TRUE(fs::exists(tc_out.path() / "report.json")) << tc.out << tc.err;
 
     const ScratchDir us_out;
-    const ProcessRun us = run_tcplab({"scenario", "run", GetParam(), "--backend", "userspace", "--quiet",
-                                      "--out", us_out.path().string()});
+    const ProcessRun us = run_tcplab({"scenario", "run", GetParam(), "--backend", "userspace",
+                                      "--quiet", "--out", us_out.path().string()});
     ASSERT_EQ(us.exit_code, 0) << us.out << us.err;
 
     const ProcessRun compare =

@@ -1,13 +1,12 @@
 // Real sch_netem inside the User-Mode Linux guest: the proof that `tcplab vm run` gives the tc
 // backend a real netem on hosts whose kernel has none. Two namespaces joined by a veth inside the
 // guest, netem on one end, the kernel's own ICMP echo as the peer, ping as the meter.
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
 #include <unistd.h>
 
 #include <cmath>
 #include <regex>
-
-#include <gmock/gmock.h>
-#include <gtest/gtest.h>
 
 #include "vm_test_support.hpp"
 
@@ -145,8 +144,8 @@ TEST_F(VmNetem, ModulesLoadOnDemand) {
     const ProcessRun run = run_tcplab({"vm", "run", "--", "sh", "-c", script});
     ASSERT_EQ(run.exit_code, 0) << run.out << run.err;
     EXPECT_THAT(run.out, HasSubstr("table bridge tlvm"));
-    for (const char* module : {"ifb", "dummy", "sch_ingress", "sch_tbf", "nf_tables", "sch_netem",
-                               "veth", "ipv6"}) {
+    for (const char* module :
+         {"ifb", "dummy", "sch_ingress", "sch_tbf", "nf_tables", "sch_netem", "veth", "ipv6"}) {
         EXPECT_THAT(run.out, HasSubstr(std::string(module) + " ")) << module;
     }
 }

@@ -1,13 +1,12 @@
 // `tcplab vm run` against the real User-Mode Linux kernel: exit codes, streaming, --rw, timeout
 // and leftovers. Needs /usr/bin/linux.uml, not root (UML is an ordinary process); skips without it.
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
 #include <signal.h>
 
 #include <cerrno>
 #include <fstream>
 #include <sstream>
-
-#include <gmock/gmock.h>
-#include <gtest/gtest.h>
 
 #include "netem/uml_vm.hpp"
 #include "packet/errors.hpp"
@@ -44,8 +43,8 @@ TEST_F(VmRun, TrueExitsZero) {
 }
 
 TEST_F(VmRun, PassesTheCommandsExitCodeAndSeparatesStdoutFromStderr) {
-    const ProcessRun run = run_tcplab(
-        {"vm", "run", "--", "sh", "-c", "echo to-stdout; echo to-stderr >&2; exit 7"});
+    const ProcessRun run =
+        run_tcplab({"vm", "run", "--", "sh", "-c", "echo to-stdout; echo to-stderr >&2; exit 7"});
     EXPECT_EQ(run.exit_code, 7) << run.err;
     EXPECT_EQ(run.out, "to-stdout\n");  // no "\r\n" from the guest tty, no kernel messages
     EXPECT_THAT(run.err, HasSubstr("to-stderr\n"));
@@ -53,10 +52,11 @@ TEST_F(VmRun, PassesTheCommandsExitCodeAndSeparatesStdoutFromStderr) {
 }
 
 TEST_F(VmRun, ArgumentsReachTheGuestUnchangedAndTheGuestIsRoot) {
-    const ProcessRun run = run_tcplab({"vm", "run", "--env", "GREETING=it's a \"test\"", "--", "sh", "-c",
-                                "printf '%s|' \"$0\" \"$1\" \"$GREETING\" \"$(id -u)\" "
-                                "\"$TCPLAB_IN_VM\"",
-                                "a b", "$HOME;`x`"});
+    const ProcessRun run =
+        run_tcplab({"vm", "run", "--env", "GREETING=it's a \"test\"", "--", "sh", "-c",
+                    "printf '%s|' \"$0\" \"$1\" \"$GREETING\" \"$(id -u)\" "
+                    "\"$TCPLAB_IN_VM\"",
+                    "a b", "$HOME;`x`"});
     EXPECT_EQ(run.exit_code, 0) << run.err;
     EXPECT_EQ(run.out, "a b|$HOME;`x`|it's a \"test\"|0|1|");
 }
@@ -64,11 +64,11 @@ TEST_F(VmRun, ArgumentsReachTheGuestUnchangedAndTheGuestIsRoot) {
 TEST_F(VmRun, RwDirectoryIsWritableAndOtherHostPathsAreNot) {
     const ScratchDir writable;
     const ScratchDir read_only;
-    const ProcessRun run = run_tcplab(
-        {"vm", "run", "--rw", writable.path().string(), "--", "sh", "-c",
-         "echo written-in-guest > \"$0/from-guest.txt\" && "
-         "if touch \"$1/must-not-exist\" 2>/dev/null; then exit 9; fi",
-         writable.path().string(), read_only.path().string()});
+    const ProcessRun run =
+        run_tcplab({"vm", "run", "--rw", writable.path().string(), "--", "sh", "-c",
+                    "echo written-in-guest > \"$0/from-guest.txt\" && "
+                    "if touch \"$1/must-not-exist\" 2>/dev/null; then exit 9; fi",
+                    writable.path().string(), read_only.path().string()});
     EXPECT_EQ(run.exit_code, 0) << run.err;
     EXPECT_EQ(read_text(writable.path() / "from-guest.txt"), "written-in-guest\n");
     EXPECT_FALSE(fs::exists(read_only.path() / "must-not-exist"));
@@ -81,13 +81,15 @@ TEST_F(VmRun, MissingCommandIsAUsageError) {
 }
 
 TEST_F(VmRun, MissingRwDirectoryIsAUsageErrorNamingIt) {
-    const ProcessRun run = run_tcplab({"vm", "run", "--rw", "/nonexistent/tcplab-dir", "--", "true"});
+    const ProcessRun run =
+        run_tcplab({"vm", "run", "--rw", "/nonexistent/tcplab-dir", "--", "true"});
     EXPECT_EQ(run.exit_code, 2);
     EXPECT_THAT(run.err, HasSubstr("/nonexistent/tcplab-dir"));
 }
 
 TEST(VmRunWithoutUml, MissingUmlIsAnEnvironmentError) {
-    const ProcessRun run = run_tcplab({"vm", "run", "--uml", "/nonexistent/linux.uml", "--", "true"});
+    const ProcessRun run =
+        run_tcplab({"vm", "run", "--uml", "/nonexistent/linux.uml", "--", "true"});
     EXPECT_EQ(run.exit_code, 3);
     EXPECT_THAT(run.err, HasSubstr("user-mode-linux"));
     EXPECT_THAT(run.err, HasSubstr("/nonexistent/linux.uml"));
@@ -96,7 +98,8 @@ TEST(VmRunWithoutUml, MissingUmlIsAnEnvironmentError) {
 // A guest that cannot come up (far too little memory) is an environment error that quotes the
 // console, not a hang and not a made-up exit code.
 TEST_F(VmRun, BootFailureIsAnEnvironmentErrorQuotingTheConsole) {
-    const ProcessRun run = run_tcplab({"vm", "run", "--mem", "2M", "--timeout", "300", "--", "true"});
+    const ProcessRun run =
+        run_tcplab({"vm", "run", "--mem", "2M", "--timeout", "300", "--", "true"});
     EXPECT_EQ(run.exit_code, 3) << run.out << run.err;
     EXPECT_THAT(run.err, HasSubstr("UML guest"));
     EXPECT_THAT(run.err, HasSubstr("console"));
@@ -144,8 +147,8 @@ TEST_F(VmRun, OutputIsStreamedWhileTheCommandRuns) {
 }
 
 TEST_F(VmRun, LargeOutputArrivesComplete) {
-    const ProcessRun run = run_tcplab({"vm", "run", "--", "sh", "-c",
-                                "head -c 1000000 /dev/zero | tr '\\0' x; echo; echo end"});
+    const ProcessRun run = run_tcplab(
+        {"vm", "run", "--", "sh", "-c", "head -c 1000000 /dev/zero | tr '\\0' x; echo; echo end"});
     EXPECT_EQ(run.exit_code, 0) << run.err;
     EXPECT_EQ(run.out.size(), 1000000U + 1U + 4U);
     EXPECT_EQ(run.out.substr(run.out.size() - 4), "end\n");
@@ -156,8 +159,8 @@ TEST_F(VmRun, LargeOutputArrivesComplete) {
 TEST_F(VmRun, TimeoutKillsTheGuestAndLeavesNothingBehind) {
     netem::VmOptions options;
     options.command = {"sh", "-c", "echo sleeping; exec sleep 1000"};
-    // 10 s: the guest boots in ~2 s on an idle host, so the deadline usually hits the command; under
-    // heavy load it may hit the boot instead, which must clean up just the same.
+    // 10 s: the guest boots in ~2 s on an idle host, so the deadline usually hits the command;
+    // under heavy load it may hit the boot instead, which must clean up just the same.
     options.timeout = std::chrono::seconds(10);
     bool saw_sleeping = false;
     const auto result = netem::run_in_vm(options, [&](netem::VmStream stream, std::string_view s) {

@@ -123,7 +123,8 @@ std::vector<int> uml_processes() {
 
 int parent_pid(int pid) {
     const std::string stat = slurp("/proc/" + std::to_string(pid) + "/stat");
-    // "pid (comm) state ppid ...": comm may hold spaces and parentheses, so parse after the last ')'.
+    // "pid (comm) state ppid ...": comm may hold spaces and parentheses, so parse after the last
+    // ')'.
     const auto close = stat.rfind(')');
     if (close == std::string::npos) {
         return -1;

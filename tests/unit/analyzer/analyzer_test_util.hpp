@@ -33,7 +33,8 @@ struct Row {
 };
 
 inline std::string to_string(const Row& r) {
-    return std::to_string(r.frame) + "\t" + r.stream + "\t" + r.flags + "\t" + r.rto + "\t" + r.rto_frame;
+    return std::to_string(r.frame) + "\t" + r.stream + "\t" + r.flags + "\t" + r.rto + "\t" +
+           r.rto_frame;
 }
 
 struct Frame {
@@ -86,10 +87,9 @@ public:
     // SYN, SYN-ACK, ACK at t, t+rtt/2, t+rtt (window scale 0 both ways, so windows are bytes).
     Script& handshake(double t = 0, double rtt_ms = 1.0, std::uint8_t ws = 0) {
         const auto opts = [ws] {
-            return std::vector<packet::TcpOption>{packet::TcpOption::make_mss(1460),
-                                                  packet::TcpOption::make_sack_permitted(),
-                                                  packet::TcpOption::make_nop(),
-                                                  packet::TcpOption::make_window_scale(ws)};
+            return std::vector<packet::TcpOption>{
+                packet::TcpOption::make_mss(1460), packet::TcpOption::make_sack_permitted(),
+                packet::TcpOption::make_nop(), packet::TcpOption::make_window_scale(ws)};
         };
         seg(0, t, tf::kSyn, 0, 0, 0, 64240, opts());
         seg(1, t + rtt_ms / 2, tf::kSyn | tf::kAck, 0, 1, 0, 65160, opts());
@@ -204,16 +204,17 @@ inline std::string run_command(const std::string& command, int* rc = nullptr) {
 inline std::optional<std::vector<Row>> tshark_rows(const std::filesystem::path& pcap) {
     if (!have_tshark()) return std::nullopt;
     int rc = 0;
-    const std::string out = run_command("bash '" + std::string(TCPLAB_SOURCE_DIR) +
-                                            "/scripts/tshark_expected.sh' '" + pcap.string() + "' 2>/dev/null",
-                                        &rc);
+    const std::string out =
+        run_command("bash '" + std::string(TCPLAB_SOURCE_DIR) + "/scripts/tshark_expected.sh' '" +
+                        pcap.string() + "' 2>/dev/null",
+                    &rc);
     if (rc != 0) return std::nullopt;
     return parse_tsv(out);
 }
 
 // Runs the library exactly as `tcplab analyze FILE` does with these options; returns stdout.
-inline std::string analyse_file_output(const std::filesystem::path& capture, const AnalyzeOptions& o,
-                                       FileOutcome* outcome = nullptr) {
+inline std::string analyse_file_output(const std::filesystem::path& capture,
+                                       const AnalyzeOptions& o, FileOutcome* outcome = nullptr) {
     char* data = nullptr;
     std::size_t size = 0;
     FILE* mem = open_memstream(&data, &size);

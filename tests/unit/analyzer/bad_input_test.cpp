@@ -3,7 +3,6 @@
 #include <gtest/gtest.h>
 
 #include <fstream>
-
 #include <nlohmann/json.hpp>
 
 #include "analyzer_test_util.hpp"
@@ -22,7 +21,8 @@ struct CliRun {
 CliRun tcplab(const std::string& args, const fs::path& dir) {
     CliRun r;
     const fs::path err = dir / "stderr.txt";
-    r.out = run_command(std::string(TCPLAB_BINARY) + " " + args + " 2>'" + err.string() + "'", &r.rc);
+    r.out =
+        run_command(std::string(TCPLAB_BINARY) + " " + args + " 2>'" + err.string() + "'", &r.rc);
     std::ifstream in(err);
     r.err.assign(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
     return r;
@@ -30,7 +30,8 @@ CliRun tcplab(const std::string& args, const fs::path& dir) {
 
 void write_bytes(const fs::path& p, const std::vector<std::uint8_t>& bytes) {
     std::ofstream out(p, std::ios::binary);
-    out.write(reinterpret_cast<const char*>(bytes.data()), static_cast<std::streamsize>(bytes.size()));
+    out.write(reinterpret_cast<const char*>(bytes.data()),
+              static_cast<std::streamsize>(bytes.size()));
 }
 
 std::vector<std::uint8_t> read_bytes(const fs::path& p) {
@@ -40,8 +41,8 @@ std::vector<std::uint8_t> read_bytes(const fs::path& p) {
 
 // Classic pcap file header (little endian, microseconds) with the given link type.
 std::vector<std::uint8_t> pcap_header(std::uint32_t linktype) {
-    std::vector<std::uint8_t> h = {0xd4, 0xc3, 0xb2, 0xa1, 2, 0, 4, 0, 0, 0, 0, 0, 0, 0, 0, 0,
-                                   0xff, 0xff, 0, 0};
+    std::vector<std::uint8_t> h = {0xd4, 0xc3, 0xb2, 0xa1, 2, 0, 4,    0,    0, 0,
+                                   0,    0,    0,    0,    0, 0, 0xff, 0xff, 0, 0};
     for (int i = 0; i < 4; ++i) h.push_back(static_cast<std::uint8_t>(linktype >> (8 * i)));
     return h;
 }
@@ -141,7 +142,8 @@ TEST_F(BadInput, OneBadFileAmongGoodOnesStillReportsTheGoodOnes) {
     write_pcap(good, small_conversation());
     const auto bad = dir_ / "bad.pcap";
     write_bytes(bad, std::vector<std::uint8_t>(64, 0x11));
-    const CliRun r = tcplab("analyze --format json '" + good.string() + "' '" + bad.string() + "'", dir_);
+    const CliRun r =
+        tcplab("analyze --format json '" + good.string() + "' '" + bad.string() + "'", dir_);
     EXPECT_EQ(r.rc, 2);
     const auto doc = nlohmann::json::parse(r.out);  // still one valid document
     ASSERT_EQ(doc["files"].size(), 1u);
@@ -177,13 +179,14 @@ TEST_F(BadInput, BadFlagsAreUsageErrors) {
 TEST_F(BadInput, FlagValueLookingLikeABoostPlaceholderIsAUsageError) {
     const fs::path err = dir_ / "stderr.txt";
     int rc = -1;
-    run_command("timeout 20 " + std::string(TCPLAB_BINARY) + " analyze --stream %value% x.pcap 2>'" +
-                    err.string() + "'",
+    run_command("timeout 20 " + std::string(TCPLAB_BINARY) +
+                    " analyze --stream %value% x.pcap 2>'" + err.string() + "'",
                 &rc);
     std::ifstream in(err);
     const std::string message(std::istreambuf_iterator<char>(in), {});
     EXPECT_EQ(rc, 2) << message;
-    EXPECT_NE(message.find("the argument ('%value%') for option '--stream' is invalid"), std::string::npos)
+    EXPECT_NE(message.find("the argument ('%value%') for option '--stream' is invalid"),
+              std::string::npos)
         << message;
 }
 

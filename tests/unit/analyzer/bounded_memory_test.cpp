@@ -213,7 +213,7 @@ TEST(StreamTableRevival, SavedStateWithinTheBudgetNumberingOnlyBeyondIt) {
         EXPECT_FALSE(late.is_new);
         EXPECT_EQ(late.conversation->stream, 0u);
         EXPECT_EQ(late.conversation->direction(a, 40000), 0);  // roles kept
-        EXPECT_EQ(late.conversation->summary, nullptr);      // reported already: no second block
+        EXPECT_EQ(late.conversation->summary, nullptr);        // reported already: no second block
         EXPECT_TRUE(late.conversation->closed());
         if (budget != 0) {
             EXPECT_EQ(late.conversation->flow[0].nextseq, SeqNum(1234));

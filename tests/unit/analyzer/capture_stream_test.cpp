@@ -109,7 +109,8 @@ TEST_F(CaptureStream, CommittedCapturesWholeAndCut) {
         const fs::path copy = dir_ / entry.path().filename();
         expect_same(copy, bytes);
         // Cut in the middle of a record: the same warning, naming the same byte offset.
-        expect_same(copy, {bytes.begin(), bytes.begin() + static_cast<std::ptrdiff_t>(bytes.size() * 2 / 3)});
+        expect_same(copy, {bytes.begin(),
+                           bytes.begin() + static_cast<std::ptrdiff_t>(bytes.size() * 2 / 3)});
     }
     EXPECT_GE(captures, 10u);
 }

@@ -35,7 +35,8 @@ std::vector<Pair> corpus() {
             }
         }
     }
-    std::sort(pairs.begin(), pairs.end(), [](const Pair& a, const Pair& b) { return a.capture < b.capture; });
+    std::sort(pairs.begin(), pairs.end(),
+              [](const Pair& a, const Pair& b) { return a.capture < b.capture; });
     return pairs;
 }
 
@@ -67,7 +68,8 @@ std::vector<std::string> split_flags(const std::string& s) {
 TEST(Golden, CorpusIsPresent) {
     // The corpus has landed (scripts/make_analyzer_corpus.sh); an empty directory means it was
     // lost, which must not pass silently.
-    EXPECT_GE(corpus().size(), 1u) << "no NAME.pcap + NAME.tsv pairs in " << TCPLAB_TEST_DATA << "/analyzer";
+    EXPECT_GE(corpus().size(), 1u)
+        << "no NAME.pcap + NAME.tsv pairs in " << TCPLAB_TEST_DATA << "/analyzer";
 }
 
 TEST(Golden, EveryFrameMatchesTshark) {
@@ -80,9 +82,9 @@ TEST(Golden, EveryFrameMatchesTshark) {
         SCOPED_TRACE(pair.capture.filename().string());
         const auto expected = parse_tsv(slurp(pair.expected));
         const auto actual = parse_tsv(analyse_to_tsv(pair.capture));
-        EXPECT_EQ(expected, actual) << pair.capture.filename() << " differs from "
-                                    << pair.expected.filename() << ":\n"
-                                    << describe_diff(expected, actual);
+        EXPECT_EQ(expected, actual)
+            << pair.capture.filename() << " differs from " << pair.expected.filename() << ":\n"
+            << describe_diff(expected, actual);
         const std::size_t n = std::min(expected.size(), actual.size());
         frames += expected.size();
         for (std::size_t i = 0; i < n; ++i) {
@@ -95,8 +97,8 @@ TEST(Golden, EveryFrameMatchesTshark) {
             }
         }
     }
-    std::cout << "[ golden ] " << pairs.size() << " captures, " << frames << " TCP frames, " << exact
-              << " rows exactly equal (frame, stream, flags, rto, rto_frame)\n";
+    std::cout << "[ golden ] " << pairs.size() << " captures, " << frames << " TCP frames, "
+              << exact << " rows exactly equal (frame, stream, flags, rto, rto_frame)\n";
     for (const auto& [name, c] : per_flag) {
         std::cout << "[ golden ]   " << name << ": tshark " << c[0] << ", analyzer " << c[1]
                   << ", agreeing " << c[2] << "\n";

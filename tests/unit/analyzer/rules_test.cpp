@@ -19,7 +19,8 @@ protected:
         if (auto oracle = tshark_rows(pcap)) {
             EXPECT_EQ(*oracle, rows) << "tshark disagrees:\n" << describe_diff(*oracle, rows);
         } else {
-            std::cerr << "[ note ] tshark not available: checked against the written expectations only\n";
+            std::cerr
+                << "[ note ] tshark not available: checked against the written expectations only\n";
         }
         return rows;
     }
@@ -29,10 +30,10 @@ protected:
 TEST_F(RuleTest, RetransmissionCarriesRtoFromOldestUnackedSegment) {
     Script s;
     s.handshake()
-        .b(10, kPshAck, 1, 1, 100)     // 4
-        .b(11, kPshAck, 101, 1, 100)   // 5
-        .a(12, kAck, 1, 101)           // 6 acks frame 4 only
-        .b(212, kPshAck, 101, 1, 100); // 7 re-sends frame 5's bytes 201 ms later
+        .b(10, kPshAck, 1, 1, 100)      // 4
+        .b(11, kPshAck, 101, 1, 100)    // 5
+        .a(12, kAck, 1, 101)            // 6 acks frame 4 only
+        .b(212, kPshAck, 101, 1, 100);  // 7 re-sends frame 5's bytes 201 ms later
     const auto rows = analyse(s.frames());
     ASSERT_EQ(rows.size(), 7u);
     for (std::size_t i = 1; i <= 6; ++i) EXPECT_EQ(frame(rows, i).flags, "") << i;
@@ -44,15 +45,15 @@ TEST_F(RuleTest, RetransmissionCarriesRtoFromOldestUnackedSegment) {
 TEST_F(RuleTest, FastRetransmissionAfterThreeDuplicateAcks) {
     Script s;
     s.handshake()
-        .b(10.0, kPshAck, 1, 1, 100)    // 4
-        .b(10.1, kPshAck, 101, 1, 100)  // 5 (lost on the way)
-        .b(10.2, kPshAck, 201, 1, 100)  // 6
-        .b(10.3, kPshAck, 301, 1, 100)  // 7
-        .a(11.0, kAck, 1, 101)          // 8
-        .a(11.1, kAck, 1, 101)          // 9  dup #1
-        .a(11.2, kAck, 1, 101)          // 10 dup #2
-        .a(11.3, kAck, 1, 101)          // 11 dup #3
-        .b(11.4, kPshAck, 101, 1, 100); // 12 within 20 ms of the last dup ACK
+        .b(10.0, kPshAck, 1, 1, 100)     // 4
+        .b(10.1, kPshAck, 101, 1, 100)   // 5 (lost on the way)
+        .b(10.2, kPshAck, 201, 1, 100)   // 6
+        .b(10.3, kPshAck, 301, 1, 100)   // 7
+        .a(11.0, kAck, 1, 101)           // 8
+        .a(11.1, kAck, 1, 101)           // 9  dup #1
+        .a(11.2, kAck, 1, 101)           // 10 dup #2
+        .a(11.3, kAck, 1, 101)           // 11 dup #3
+        .b(11.4, kPshAck, 101, 1, 100);  // 12 within 20 ms of the last dup ACK
     const auto rows = analyse(s.frames());
     ASSERT_EQ(rows.size(), 12u);
     EXPECT_EQ(frame(rows, 8).flags, "");
@@ -101,9 +102,9 @@ TEST_F(RuleTest, AckedUnseenSegment) {
 }
 
 // The same gap is reported once (Wireshark 4.0.17): a's data+FIN 101..201 is not captured, b's
-// ACK of it is flagged and marks a's gap as reported (a.dupacknum = -1 as a guint32), so b's FIN with the
-// same ACK is not flagged again. a's duplicate ACK turns the mark into dup ACK #1. Once a sends
-// past its last in-order byte (the lost_segment ACK at 202), an ACK beyond the mark moves it
+// ACK of it is flagged and marks a's gap as reported (a.dupacknum = -1 as a guint32), so b's FIN
+// with the same ACK is not flagged again. a's duplicate ACK turns the mark into dup ACK #1. Once a
+// sends past its last in-order byte (the lost_segment ACK at 202), an ACK beyond the mark moves it
 // to a's nextseq and is flagged once more; the next is not.
 TEST_F(RuleTest, AckedUnseenSegmentIsReportedOncePerGap) {
     Script s;
@@ -141,10 +142,10 @@ TEST_F(RuleTest, AckedUnseenMarkCountsAsDuplicateAcksForFastRetransmission) {
     Script s;
     s.handshake()
         .a(2, kPshAck, 1, 1, 293)
-        .b(2.1, kAck, 1, 294)         // 5
-        .a(3.5, kAck, 294, 1442)      // 6: b's 1..1441 was not captured
-        .a(5, kPshAck, 1415, 1442, 25)  // 7: a's 294..1414 not captured either
-        .b(5.01, kAck, 1442, 294)     // 8
+        .b(2.1, kAck, 1, 294)                // 5
+        .a(3.5, kAck, 294, 1442)             // 6: b's 1..1441 was not captured
+        .a(5, kPshAck, 1415, 1442, 25)       // 7: a's 294..1414 not captured either
+        .b(5.01, kAck, 1442, 294)            // 8
         .a(5.05, kPshAck, 294, 1442, 1121);  // 9
     const auto rows = analyse(s.frames());
     ASSERT_EQ(rows.size(), 9u);
@@ -159,8 +160,8 @@ TEST_F(RuleTest, KeepAliveAndItsAck) {
     s.handshake()
         .b(10, kPshAck, 1, 1, 100)
         .a(11, kAck, 1, 101)
-        .a(5000, kAck, 0, 101)      // 6: seq = next expected - 1, no data
-        .b(5000.1, kAck, 101, 1);   // 7: repeats its last ACK
+        .a(5000, kAck, 0, 101)     // 6: seq = next expected - 1, no data
+        .b(5000.1, kAck, 101, 1);  // 7: repeats its last ACK
     const auto rows = analyse(s.frames());
     EXPECT_EQ(frame(rows, 6).flags, "keep_alive");
     EXPECT_EQ(frame(rows, 7).flags, "keep_alive_ack");
@@ -170,11 +171,11 @@ TEST_F(RuleTest, ZeroWindowProbeAndWindowUpdate) {
     Script s;
     s.handshake()
         .b(10, kPshAck, 1, 1, 100)
-        .a(11, kAck, 1, 101, 0, 0)        // 5: window 0
-        .b(300, kPshAck, 101, 1, 1)       // 6: one byte into the closed window
-        .a(301, kAck, 1, 101, 0, 0)       // 7: probe ACK, still 0
-        .a(400, kAck, 1, 101, 0, 1000)    // 8: window opens
-        .b(401, kPshAck, 101, 1, 100);    // 9: normal data again
+        .a(11, kAck, 1, 101, 0, 0)      // 5: window 0
+        .b(300, kPshAck, 101, 1, 1)     // 6: one byte into the closed window
+        .a(301, kAck, 1, 101, 0, 0)     // 7: probe ACK, still 0
+        .a(400, kAck, 1, 101, 0, 1000)  // 8: window opens
+        .b(401, kPshAck, 101, 1, 100);  // 9: normal data again
     const auto rows = analyse(s.frames());
     EXPECT_EQ(frame(rows, 5).flags, "zero_window");
     EXPECT_EQ(frame(rows, 6).flags, "zero_window_probe");
@@ -186,10 +187,10 @@ TEST_F(RuleTest, ZeroWindowProbeAndWindowUpdate) {
 TEST_F(RuleTest, WindowFullAtTheAdvertisedEdge) {
     Script s;
     s.handshake(0, 1.0, 0)
-        .a(5, kAck, 1, 1, 0, 300)         // 4: window update to 300 bytes
+        .a(5, kAck, 1, 1, 0, 300)  // 4: window update to 300 bytes
         .b(10.0, kPshAck, 1, 1, 100)
         .b(10.1, kPshAck, 101, 1, 100)
-        .b(10.2, kPshAck, 201, 1, 100);   // 7: ends exactly at ack 1 + 300
+        .b(10.2, kPshAck, 201, 1, 100);  // 7: ends exactly at ack 1 + 300
     const auto rows = analyse(s.frames());
     EXPECT_EQ(frame(rows, 4).flags, "window_update");
     EXPECT_EQ(frame(rows, 6).flags, "");
@@ -198,10 +199,7 @@ TEST_F(RuleTest, WindowFullAtTheAdvertisedEdge) {
 
 TEST_F(RuleTest, PortReuseWithNewIsnStartsANewStreamAndSynRetransmissionStays) {
     Script first;
-    first.handshake()
-        .a(10, kFinAck, 1, 1)
-        .b(11, kFinAck, 1, 2)
-        .a(12, kAck, 2, 2);
+    first.handshake().a(10, kFinAck, 1, 1).b(11, kFinAck, 1, 2).a(12, kAck, 2, 2);
     Script second(777777, 888888);  // same addresses and ports, new ISNs
     second.seg(0, 1000, tf::kSyn, 0, 0, 0, 64240)
         .seg(0, 2000, tf::kSyn, 0, 0, 0, 64240)  // same ISN again: a retransmission
@@ -224,10 +222,7 @@ TEST_F(RuleTest, PortReuseWithNewIsnStartsANewStreamAndSynRetransmissionStays) {
 // idle sweep runs every StreamTable::kSweepEvery frames, so UDP frames fill the silence.
 TEST_F(RuleTest, FreedIdleStreamKeepsItsIndexForALatePacket) {
     Script first;
-    first.handshake()
-        .a(10, kFinAck, 1, 1)
-        .b(11, kFinAck, 1, 2)
-        .a(12, kAck, 2, 2);
+    first.handshake().a(10, kFinAck, 1, 1).b(11, kFinAck, 1, 2).a(12, kAck, 2, 2);
     std::vector<Frame> frames = first.frames();
     append_idle_sweep(frames, Script::kEpoch + 130'000'000'000LL);
     Script late;  // same addresses, ports and ISNs as first

@@ -8,8 +8,8 @@
 #include "generator/flood.hpp"
 #include "generator/flood_frames.hpp"
 #include "generator/segment.hpp"
-#include "packet/dissect.hpp"
 #include "packet/builder.hpp"
+#include "packet/dissect.hpp"
 #include "packet/errors.hpp"
 #include "packet/link.hpp"
 #include "pcap_writer.hpp"
@@ -84,7 +84,8 @@ TEST(Flood, FramesCycleSourcePortsAndAddresses) {
     o.src_range = parse_cidr("198.18.7.16/30", "src-range");  // .17 and .18
     const std::array<std::uint8_t, 6> src_mac{2, 0, 0, 0, 0, 1};
     const std::array<std::uint8_t, 6> dst_mac{2, 0, 0, 0, 0, 2};
-    const auto frames = build_flood_frames(o, *packet::IpAddress::parse("198.18.7.1"), src_mac, dst_mac, 0, 8);
+    const auto frames =
+        build_flood_frames(o, *packet::IpAddress::parse("198.18.7.1"), src_mac, dst_mac, 0, 8);
     ASSERT_EQ(frames.size(), 8u);
     for (std::size_t i = 0; i < frames.size(); ++i) {
         EXPECT_EQ(frames[i].size(), 14u + 20 + 20) << "a bare SYN: 54-byte frame";
@@ -121,14 +122,17 @@ struct InPlaceCase {
     std::uint16_t payload;
 };
 
-std::vector<std::uint8_t> built_from_scratch(const FloodOptions& o, const packet::IpAddress& default_src,
-                                             const std::array<std::uint8_t, 6>& mac, std::uint64_t k) {
+std::vector<std::uint8_t> built_from_scratch(const FloodOptions& o,
+                                             const packet::IpAddress& default_src,
+                                             const std::array<std::uint8_t, 6>& mac,
+                                             std::uint64_t k) {
     packet::IpParams ip;
     ip.src = o.src_range ? o.src_range->at(k % o.src_range->size()) : default_src;
     ip.dst = o.dst.address;
     ip.ttl = o.ttl;
     ip.identification = static_cast<std::uint16_t>(k);
-    const auto sport = static_cast<std::uint16_t>(o.sport_low + k % (std::uint64_t{o.sport_high} - o.sport_low + 1));
+    const auto sport = static_cast<std::uint16_t>(
+        o.sport_low + k % (std::uint64_t{o.sport_high} - o.sport_low + 1));
     std::vector<std::uint8_t> l3;
     if (o.kind == FloodKind::udp) {
         packet::UdpHeader udp;
@@ -177,7 +181,8 @@ TEST_P(FloodFramesInPlace, RewrittenFrameEqualsAFreshBuild) {
     std::vector<std::uint8_t> slot(frames.bytes().begin(), frames.bytes().end());
     // k beyond 2^16 (IP id wraps), beyond 2^32 (seq multiplier wraps), and consecutive ks so each
     // write lands on the previous frame's bytes, as in a reused ring slot.
-    for (const std::uint64_t base : {std::uint64_t{0}, std::uint64_t{65530}, std::uint64_t{1} << 33}) {
+    for (const std::uint64_t base :
+         {std::uint64_t{0}, std::uint64_t{65530}, std::uint64_t{1} << 33}) {
         for (std::uint64_t k = base; k < base + 40; ++k) {
             frames.write(k, slot.data());
             ASSERT_EQ(slot, built_from_scratch(o, src, mac, k)) << "frame " << k;
@@ -187,23 +192,28 @@ TEST_P(FloodFramesInPlace, RewrittenFrameEqualsAFreshBuild) {
 
 INSTANTIATE_TEST_SUITE_P(
     KindsAndFamilies, FloodFramesInPlace,
-    ::testing::Values(InPlaceCase{FloodKind::syn, "198.18.7.2:80", "198.18.7.1", "", 0},
-                      InPlaceCase{FloodKind::syn, "198.18.7.2:80", "198.18.7.1", "198.18.0.0/15", 0},
-                      InPlaceCase{FloodKind::ack, "198.18.7.2:443", "198.18.7.1", "198.18.7.16/29", 0},
-                      InPlaceCase{FloodKind::udp, "198.18.7.2:9", "198.18.7.1", "198.18.7.16/30", 17},
-                      InPlaceCase{FloodKind::udp, "198.18.7.2:9", "198.18.7.1", "", 0},
-                      InPlaceCase{FloodKind::syn, "[fd7c:7::2]:80", "fd7c:7::1", "fd7c:7::100/120", 0},
-                      InPlaceCase{FloodKind::ack, "[fd7c:7::2]:80", "fd7c:7::1", "", 0},
-                      InPlaceCase{FloodKind::udp, "[fd7c:7::2]:9", "fd7c:7::1", "fd7c:7:1::/112", 33}));
+    ::testing::Values(
+        InPlaceCase{FloodKind::syn, "198.18.7.2:80", "198.18.7.1", "", 0},
+        InPlaceCase{FloodKind::syn, "198.18.7.2:80", "198.18.7.1", "198.18.0.0/15", 0},
+        InPlaceCase{FloodKind::ack, "198.18.7.2:443", "198.18.7.1", "198.18.7.16/29", 0},
+        InPlaceCase{FloodKind::udp, "198.18.7.2:9", "198.18.7.1", "198.18.7.16/30", 17},
+        InPlaceCase{FloodKind::udp, "198.18.7.2:9", "198.18.7.1", "", 0},
+        InPlaceCase{FloodKind::syn, "[fd7c:7::2]:80", "fd7c:7::1", "fd7c:7::100/120", 0},
+        InPlaceCase{FloodKind::ack, "[fd7c:7::2]:80", "fd7c:7::1", "", 0},
+        InPlaceCase{FloodKind::udp, "[fd7c:7::2]:9", "fd7c:7::1", "fd7c:7:1::/112", 33}));
 
 // tshark as the oracle: no malformed packet, every checksum verified good.
 void expect_tshark_clean(const std::string& pcap, std::size_t frames, bool ipv4) {
     using testing::capture_output;
-    const std::string base = "tshark -n -r " + pcap + " -o tcp.check_checksum:TRUE -o ip.check_checksum:TRUE "
+    const std::string base = "tshark -n -r " + pcap +
+                             " -o tcp.check_checksum:TRUE -o ip.check_checksum:TRUE "
                              "-o udp.check_checksum:TRUE ";
-    EXPECT_EQ(capture_output(base + "-Y '_ws.malformed || _ws.expert.severity >= error' 2>/dev/null"), "");
-    const auto statuses = capture_output(base + "-T fields -e ip.checksum.status -e tcp.checksum.status "
-                                                "-e udp.checksum.status 2>/dev/null");
+    EXPECT_EQ(
+        capture_output(base + "-Y '_ws.malformed || _ws.expert.severity >= error' 2>/dev/null"),
+        "");
+    const auto statuses = capture_output(base +
+                                         "-T fields -e ip.checksum.status -e tcp.checksum.status "
+                                         "-e udp.checksum.status 2>/dev/null");
     std::istringstream lines(statuses);
     std::string line;
     std::size_t n = 0;
@@ -219,7 +229,8 @@ TEST(Tshark, CraftedSegmentsAndFloodFramesAreClean) {
     if (!testing::have_tool("tshark")) {
         GTEST_SKIP() << "tshark not installed";
     }
-    const auto dir = std::filesystem::temp_directory_path() / ("tcplab_gen_unit_" + std::to_string(::getpid()));
+    const auto dir =
+        std::filesystem::temp_directory_path() / ("tcplab_gen_unit_" + std::to_string(::getpid()));
     std::filesystem::create_directories(dir);
     // Raw IP: a FIN with data and options, an IPv6 RST, a SYN with a raw unknown option.
     auto v6 = fin_with_data();
@@ -230,31 +241,37 @@ TEST(Tshark, CraftedSegmentsAndFloodFramesAreClean) {
     auto syn = fin_with_data();
     syn.flags = flag::kSyn;
     syn.payload.clear();
-    syn.options = {packet::TcpOption::make_mss(1200), packet::TcpOption::make_raw(253, {0xca, 0xfe})};
-    testing::write_pcap((dir / "v4.pcap").string(), 101, {build_segment(fin_with_data()), build_segment(syn)});
+    syn.options = {packet::TcpOption::make_mss(1200),
+                   packet::TcpOption::make_raw(253, {0xca, 0xfe})};
+    testing::write_pcap((dir / "v4.pcap").string(), 101,
+                        {build_segment(fin_with_data()), build_segment(syn)});
     testing::write_pcap((dir / "v6.pcap").string(), 101, {build_segment(v6)});
     expect_tshark_clean((dir / "v4.pcap").string(), 2, true);
     expect_tshark_clean((dir / "v6.pcap").string(), 1, false);
     // The raw option shows up as kind 253 with its data; MSS as requested.
-    const auto opts = testing::capture_output("tshark -n -r " + (dir / "v4.pcap").string() +
-                                              " -Y 'tcp.flags.syn==1' -T fields -e tcp.options.mss_val "
-                                              "-e tcp.option_kind 2>/dev/null");
+    const auto opts =
+        testing::capture_output("tshark -n -r " + (dir / "v4.pcap").string() +
+                                " -Y 'tcp.flags.syn==1' -T fields -e tcp.options.mss_val "
+                                "-e tcp.option_kind 2>/dev/null");
     EXPECT_EQ(opts.substr(0, opts.find('\t')), "1200");
     EXPECT_NE(opts.find("253"), std::string::npos) << opts;
     // Flood frames (Ethernet), SYN over IPv4 and UDP over IPv6, as the TX ring writes them
     // (build_flood_frames goes through FloodFrames::write, the ring's per-slot rewrite).
     auto o = syn_flood();
     const std::array<std::uint8_t, 6> mac{2, 0, 0, 0, 0, 1};
-    testing::write_pcap((dir / "flood4.pcap").string(), 1,
-                        build_flood_frames(o, *packet::IpAddress::parse("198.18.7.1"), mac, mac, 0, 16));
+    testing::write_pcap(
+        (dir / "flood4.pcap").string(), 1,
+        build_flood_frames(o, *packet::IpAddress::parse("198.18.7.1"), mac, mac, 0, 16));
     o.kind = FloodKind::udp;
     o.payload = 18;
     o.dst = *packet::Endpoint::parse("[fd7c:7::2]:9");
-    testing::write_pcap((dir / "flood6.pcap").string(), 1,
-                        build_flood_frames(o, *packet::IpAddress::parse("fd7c:7::1"), mac, mac, 0, 16));
+    testing::write_pcap(
+        (dir / "flood6.pcap").string(), 1,
+        build_flood_frames(o, *packet::IpAddress::parse("fd7c:7::1"), mac, mac, 0, 16));
     expect_tshark_clean((dir / "flood4.pcap").string(), 16, true);
-    const auto udp = testing::capture_output("tshark -n -r " + (dir / "flood6.pcap").string() +
-                                             " -o udp.check_checksum:TRUE -T fields -e udp.checksum.status 2>/dev/null");
+    const auto udp = testing::capture_output(
+        "tshark -n -r " + (dir / "flood6.pcap").string() +
+        " -o udp.check_checksum:TRUE -T fields -e udp.checksum.status 2>/dev/null");
     EXPECT_EQ(std::count(udp.begin(), udp.end(), '1'), 16) << udp;
     std::filesystem::remove_all(dir);
 }

@@ -67,7 +67,7 @@ TEST(Pacer, MaxRateAlwaysAllowsAFullBatch) {
 
 TEST(Pacer, HoldsTheRequestedRate) {
     const auto t0 = Pacer::Clock::now();
-    Pacer pacer(1000, t0);  // one packet per millisecond
+    Pacer pacer(1000, t0);             // one packet per millisecond
     EXPECT_EQ(pacer.due(t0, 64), 1u);  // packet 0 is due at the start
     pacer.sent(1);
     EXPECT_EQ(pacer.due(t0, 64), 0u);

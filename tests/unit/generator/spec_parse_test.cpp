@@ -1,7 +1,8 @@
 // Command-line value parsers: flags, options, ranges; bad text is a UsageError naming the flag.
+#include "generator/spec_parse.hpp"
+
 #include <gtest/gtest.h>
 
-#include "generator/spec_parse.hpp"
 #include "packet/errors.hpp"
 
 namespace tcplab::gen {
@@ -19,14 +20,14 @@ TEST_P(TcpFlagsParse, ByNameOrHex) {
     EXPECT_EQ(parse_tcp_flags(GetParam().text, "flags"), GetParam().bits);
 }
 
-INSTANTIATE_TEST_SUITE_P(Flags, TcpFlagsParse,
-                         ::testing::Values(FlagCase{"SYN", flag::kSyn},
-                                           FlagCase{"syn,ack", flag::kSyn | flag::kAck},
-                                           FlagCase{"FIN+ACK", flag::kFin | flag::kAck},
-                                           FlagCase{"RST|ACK", flag::kRst | flag::kAck},
-                                           FlagCase{"SYN,ECE,CWR", flag::kSyn | flag::kEce | flag::kCwr},
-                                           FlagCase{"AE", flag::kAe}, FlagCase{"0x012", 0x012},
-                                           FlagCase{"0x1ff", 0x1ff}));
+INSTANTIATE_TEST_SUITE_P(
+    Flags, TcpFlagsParse,
+    ::testing::Values(FlagCase{"SYN", flag::kSyn}, FlagCase{"syn,ack", flag::kSyn | flag::kAck},
+                      FlagCase{"FIN+ACK", flag::kFin | flag::kAck},
+                      FlagCase{"RST|ACK", flag::kRst | flag::kAck},
+                      FlagCase{"SYN,ECE,CWR", flag::kSyn | flag::kEce | flag::kCwr},
+                      FlagCase{"AE", flag::kAe}, FlagCase{"0x012", 0x012},
+                      FlagCase{"0x1ff", 0x1ff}));
 
 TEST(SpecParse, BadFlagsNameTheFlagAndTheText) {
     try {

@@ -19,8 +19,9 @@ TEST(RstSuppressor, OwnTablePerProcessAndPort) {
     EXPECT_EQ(join_argv(commands[1]),
               "nft add chain inet t out { type filter hook output priority 0 ; policy accept ; }");
     // Only RSTs from the crafted port, and never the generator's own (marked) packets.
-    EXPECT_EQ(join_argv(commands[2]),
-              "nft add rule inet t out meta mark != 0x7c0d tcp sport 40000 tcp flags & rst == rst drop");
+    EXPECT_EQ(
+        join_argv(commands[2]),
+        "nft add rule inet t out meta mark != 0x7c0d tcp sport 40000 tcp flags & rst == rst drop");
     EXPECT_EQ(join_argv(RstSuppressor::remove_command("t")), "nft delete table inet t");
 }
 
@@ -66,7 +67,10 @@ TEST(Transcript, RelativeNumbersAndRetransmissionMark) {
     data.ack = packet::SeqNum(0xfffffff1);
     data.flags = packet::tcp_flag::kAck | packet::tcp_flag::kPsh;
     const auto line = format_segment(data, 100, Direction::sent, base, 64240, true);
-    EXPECT_EQ(line.rfind("[TCP Retransmission] 40000 → 80 [PSH, ACK] Seq=1 Ack=1 Win=64240 Len=100", 0), 0u) << line;
+    EXPECT_EQ(
+        line.rfind("[TCP Retransmission] 40000 → 80 [PSH, ACK] Seq=1 Ack=1 Win=64240 Len=100", 0),
+        0u)
+        << line;
     packet::TcpHeader rst;  // a RST to our SYN, before any peer ISN is known: Wireshark says Seq=1
     rst.src_port = 80;
     rst.dst_port = 40000;

@@ -397,7 +397,8 @@ TEST_F(HostileCaptures, NotACapture) {
     // Built as a string: GCC 12 warns (-Warray-bounds, a false positive) on inserting into a
     // 4-byte vector.
     const std::string shb_then_text = std::string("\x0a\x0d\x0d\x0a", 4) + text;
-    add("pcapng magic followed by text", {shb_then_text.begin(), shb_then_text.end()}, Expect::unreadable);
+    add("pcapng magic followed by text", {shb_then_text.begin(), shb_then_text.end()},
+        Expect::unreadable);
     // A directory where a file should be.
     Case& dir = add("a directory", {}, Expect::unreadable);
     fs::remove(dir.file);

@@ -16,9 +16,9 @@ namespace tcplab::netem {
 namespace {
 
 // Ethernet + IPv4 (no options) + TCP (no options) + payload, checksums right.
-std::vector<std::uint8_t> tcp_frame(std::uint8_t src_host, std::uint8_t dst_host, std::uint16_t sport,
-                                    std::uint16_t dport, std::uint32_t seq, std::uint32_t ack,
-                                    std::uint8_t flags, std::uint16_t ip_id,
+std::vector<std::uint8_t> tcp_frame(std::uint8_t src_host, std::uint8_t dst_host,
+                                    std::uint16_t sport, std::uint16_t dport, std::uint32_t seq,
+                                    std::uint32_t ack, std::uint8_t flags, std::uint16_t ip_id,
                                     const std::vector<std::uint8_t>& payload) {
     std::vector<std::uint8_t> f(14 + 20 + 20 + payload.size(), 0);
     f[12] = 0x08;
@@ -72,7 +72,8 @@ struct Timed {
 };
 
 void write_pcap(const std::filesystem::path& path, const std::vector<Timed>& frames) {
-    pcap_t* dead = pcap_open_dead_with_tstamp_precision(DLT_EN10MB, 65535, PCAP_TSTAMP_PRECISION_NANO);
+    pcap_t* dead =
+        pcap_open_dead_with_tstamp_precision(DLT_EN10MB, 65535, PCAP_TSTAMP_PRECISION_NANO);
     pcap_dumper_t* d = pcap_dump_open(dead, path.c_str());
     ASSERT_NE(d, nullptr);
     for (const auto& f : frames) {
@@ -87,20 +88,23 @@ void write_pcap(const std::filesystem::path& path, const std::vector<Timed>& fra
 }
 
 TEST(PathDiff, NamesTheDropDuplicateReorderAndCorruption) {
-    const auto dir = std::filesystem::temp_directory_path() / ("tcplab-diff-" + std::to_string(::getpid()));
+    const auto dir =
+        std::filesystem::temp_directory_path() / ("tcplab-diff-" + std::to_string(::getpid()));
     std::filesystem::create_directories(dir);
     const std::vector<std::uint8_t> data(100, 0x61);
     std::vector<std::vector<std::uint8_t>> p;
     for (std::uint16_t i = 0; i < 5; ++i) {  // five data segments client -> server
-        p.push_back(tcp_frame(2, 2, 40000, 80, 1000 + 100u * i, 1, 0x18, static_cast<std::uint16_t>(10 + i), data));
+        p.push_back(tcp_frame(2, 2, 40000, 80, 1000 + 100u * i, 1, 0x18,
+                              static_cast<std::uint16_t>(10 + i), data));
     }
     const auto ack = reverse(tcp_frame(2, 2, 80, 40000, 1, 1500, 0x10, 7, {}));
     auto corrupted = p[4];
     corrupted.back() ^= 0x04;  // one payload bit, checksum left wrong
-    write_pcap(dir / "client.pcap", {{1.0, p[0]}, {1.1, p[1]}, {1.2, p[2]}, {1.3, p[3]}, {1.4, p[4]},
-                                     {1.6, ack}});
-    write_pcap(dir / "server.pcap", {{1.01, p[0]}, {1.21, p[2]}, {1.22, p[1]}, {1.23, p[2]},
-                                     {1.41, corrupted}, {1.5, ack}});
+    write_pcap(dir / "client.pcap",
+               {{1.0, p[0]}, {1.1, p[1]}, {1.2, p[2]}, {1.3, p[3]}, {1.4, p[4]}, {1.6, ack}});
+    write_pcap(
+        dir / "server.pcap",
+        {{1.01, p[0]}, {1.21, p[2]}, {1.22, p[1]}, {1.23, p[2]}, {1.41, corrupted}, {1.5, ack}});
     const PathDiff d = diff_captures(dir / "client.pcap", dir / "server.pcap");
     EXPECT_EQ(d.client_addresses, std::vector<std::string>{"198.18.9.2"});
     const DirectionDiff& c2s = d.client_to_server;
@@ -123,8 +127,10 @@ TEST(PathDiff, NamesTheDropDuplicateReorderAndCorruption) {
     EXPECT_EQ(s2c.received, 1u);
     EXPECT_EQ(s2c.dropped + s2c.duplicated + s2c.reordered + s2c.corrupted, 0u);
     const std::string text = render_diff_text(d);
-    EXPECT_NE(text.find("c2s: sent 5, received 5, dropped 1, duplicated 1, reordered 1, corrupted 1"),
-              std::string::npos) << text;
+    EXPECT_NE(
+        text.find("c2s: sent 5, received 5, dropped 1, duplicated 1, reordered 1, corrupted 1"),
+        std::string::npos)
+        << text;
     const auto json = render_diff_json(d);
     EXPECT_EQ(json["c2s"]["drops"][0]["seq"], 1300);
     EXPECT_EQ(json["s2c"]["dropped"], 0);
@@ -141,7 +147,8 @@ TEST(PathDiff, UnreadableCaptureIsAUsageErrorNamingTheFile) {
 }
 
 TEST(Ledger, RoundTripAndLineNumbersInErrors) {
-    const auto path = std::filesystem::temp_directory_path() / ("tcplab-ledger-" + std::to_string(::getpid()) + ".jsonl");
+    const auto path = std::filesystem::temp_directory_path() /
+                      ("tcplab-ledger-" + std::to_string(::getpid()) + ".jsonl");
     LedgerEntry e;
     e.t = 1.5;
     e.dir = Direction::server_to_client;

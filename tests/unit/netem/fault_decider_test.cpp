@@ -1,11 +1,12 @@
 // FaultDecider: reproducibility (same seed -> same packets), the statistics of each random model
 // against theory, and the deterministic schedules hitting exactly the packets they name.
+#include "netem/fault_decider.hpp"
+
 #include <gtest/gtest.h>
 
 #include <cmath>
 #include <vector>
 
-#include "netem/fault_decider.hpp"
 #include "packet/tcp.hpp"
 
 namespace tcplab::netem {
@@ -71,7 +72,8 @@ TEST(FaultDecider, UnrelatedPacketsDoNotShiftDecisions) {
             other.identity = hash_combine(other.identity, 1234);
             (void)noisy.decide(other, i);
         }
-        EXPECT_EQ(plain.decide(data_segment(i), i).verdict, noisy.decide(data_segment(i), i).verdict)
+        EXPECT_EQ(plain.decide(data_segment(i), i).verdict,
+                  noisy.decide(data_segment(i), i).verdict)
             << "packet " << i;
     }
 }
@@ -96,7 +98,8 @@ TEST(FaultDecider, IdenticalRetransmissionGetsAFreshDraw) {
     int dropped = 0;
     for (int i = 0; i < 200; ++i) {
         const Decision decision = d.decide(p, i);
-        EXPECT_EQ(decision.transmission, static_cast<std::uint32_t>(i + 1));  // the ledger's "transmission"
+        EXPECT_EQ(decision.transmission,
+                  static_cast<std::uint32_t>(i + 1));  // the ledger's "transmission"
         dropped += decision.verdict == Verdict::drop;
     }
     EXPECT_GT(dropped, 50);

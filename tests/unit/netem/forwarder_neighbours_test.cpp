@@ -14,13 +14,14 @@ const MacAddress kOwn = {0x02, 0x00, 0x00, 0x00, 0x00, 0x01};
 
 packet::IpAddress ip(const char* text) { return *packet::IpAddress::parse(text); }
 
-// tcpdump -e: 02:00:00:00:00:01 > ff:ff:ff:ff:ff:ff, ARP, Request who-has 198.19.7.2 tell 198.19.7.1
+// tcpdump -e: 02:00:00:00:00:01 > ff:ff:ff:ff:ff:ff, ARP, Request who-has 198.19.7.2 tell
+// 198.19.7.1
 TEST(ForwarderNeighbours, ArpRequest) {
     const std::vector<std::uint8_t> expected = {
         0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0x02, 0x00, 0x00, 0x00, 0x00, 0x01, 0x08, 0x06,  // eth
-        0x00, 0x01, 0x08, 0x00, 0x06, 0x04, 0x00, 0x01,                                      // request
-        0x02, 0x00, 0x00, 0x00, 0x00, 0x01, 198, 19, 7, 1,                                   // sender
-        0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 198, 19, 7, 2};                                  // target
+        0x00, 0x01, 0x08, 0x00, 0x06, 0x04, 0x00, 0x01,            // request
+        0x02, 0x00, 0x00, 0x00, 0x00, 0x01, 198,  19,   7,    1,   // sender
+        0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 198,  19,   7,    2};  // target
     EXPECT_EQ(arp_request(kOwn, ip("198.19.7.1"), ip("198.19.7.2")), expected);
 }
 
@@ -29,8 +30,8 @@ TEST(ForwarderNeighbours, ArpRequest) {
 TEST(ForwarderNeighbours, NeighbourSolicitation) {
     const auto f = neighbour_solicitation(kOwn, ip("fe80::1"), ip("fd7c:7:2::2"));
     ASSERT_EQ(f.size(), 86u);
-    const std::vector<std::uint8_t> eth = {0x33, 0x33, 0xff, 0x00, 0x00, 0x02,
-                                           0x02, 0x00, 0x00, 0x00, 0x00, 0x01, 0x86, 0xdd};
+    const std::vector<std::uint8_t> eth = {0x33, 0x33, 0xff, 0x00, 0x00, 0x02, 0x02,
+                                           0x00, 0x00, 0x00, 0x00, 0x01, 0x86, 0xdd};
     EXPECT_TRUE(std::equal(eth.begin(), eth.end(), f.begin()));
     EXPECT_EQ(f[14], 0x60);
     EXPECT_EQ((f[18] << 8) | f[19], 32);  // payload length
@@ -55,7 +56,8 @@ TEST(ForwarderNeighbours, QuestionFollowsTheHeldFramesFamily) {
     std::vector<std::uint8_t> v4(14 + 20, 0);
     v4[12] = 0x08;
     v4[14 + 16] = 198, v4[14 + 17] = 19, v4[14 + 18] = 7, v4[14 + 19] = 2;
-    EXPECT_EQ(solicitation_for(v4, kOwn, own), arp_request(kOwn, ip("198.19.7.1"), ip("198.19.7.2")));
+    EXPECT_EQ(solicitation_for(v4, kOwn, own),
+              arp_request(kOwn, ip("198.19.7.1"), ip("198.19.7.2")));
 
     std::vector<std::uint8_t> v6(14 + 40, 0);
     v6[12] = 0x86, v6[13] = 0xdd;

@@ -42,8 +42,8 @@ TEST(TokenBucket, IdleLinkSendsAtOnceThenPacesAtTheRate) {
     // 10 Mbit/s: a 1250-byte frame takes exactly 1 ms.
     TokenBucket b(10'000'000, 1250);
     const std::int64_t t0 = 1'000'000'000;
-    EXPECT_EQ(b.reserve(t0, 1250), t0);               // the burst covers one frame
-    EXPECT_EQ(b.reserve(t0, 1250), t0 + 1'000'000);   // next one waits its transmission time
+    EXPECT_EQ(b.reserve(t0, 1250), t0);              // the burst covers one frame
+    EXPECT_EQ(b.reserve(t0, 1250), t0 + 1'000'000);  // next one waits its transmission time
     EXPECT_EQ(b.reserve(t0, 1250), t0 + 2'000'000);
     // After a long idle period the bucket is full again, but never above its burst.
     const std::int64_t later = t0 + 1'000'000'000;
@@ -61,9 +61,7 @@ TEST(TokenBucket, LongRunAverageEqualsTheRate) {
     EXPECT_NEAR(static_cast<double>(last), 999'000'000.0 - 514'000.0, 2'000.0);
 }
 
-TEST(TokenBucket, ZeroRateIsRefused) {
-    EXPECT_THROW(TokenBucket(0, 1500), UsageError);
-}
+TEST(TokenBucket, ZeroRateIsRefused) { EXPECT_THROW(TokenBucket(0, 1500), UsageError); }
 
 }  // namespace
 }  // namespace tcplab::netem

@@ -8,8 +8,9 @@ namespace tcplab::netem::testing {
 inline const packet::IpAddress kClient = *packet::IpAddress::parse("198.18.1.2");
 inline const packet::IpAddress kServer = *packet::IpAddress::parse("198.19.1.2");
 
-inline FrameFacts segment(std::uint64_t frame, double t, bool from_client, std::uint16_t flags, std::uint32_t seq,
-                          std::uint32_t len, std::uint32_t verdicts = 0, std::uint32_t ack = 0) {
+inline FrameFacts segment(std::uint64_t frame, double t, bool from_client, std::uint16_t flags,
+                          std::uint32_t seq, std::uint32_t len, std::uint32_t verdicts = 0,
+                          std::uint32_t ack = 0) {
     FrameFacts f;
     f.frame = frame;
     f.t = t;

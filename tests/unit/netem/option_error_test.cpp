@@ -1,11 +1,11 @@
 // option_error_message(): Boost.Program_options' own wording, rendered in one pass, so that a
 // value holding a placeholder ("%value%") cannot make what() loop forever (fuzz_scenario_spec).
+#include "netem/option_error.hpp"
+
 #include <gtest/gtest.h>
 
 #include <boost/program_options.hpp>
 #include <sstream>
-
-#include "netem/option_error.hpp"
 
 namespace tcplab::netem {
 namespace {
@@ -39,7 +39,8 @@ TEST(OptionErrorMessage, IsBoostsWordingForOrdinaryInput) {
 TEST(OptionErrorMessage, PlaceholdersInTheInputAreQuotedNotExpanded) {
     // Boost's what() never returns for these two.
     with_config_error("timeout = %value%\n", [](const po::error& e) {
-        EXPECT_EQ(option_error_message(e), "the argument ('%value%') for option 'timeout' is invalid");
+        EXPECT_EQ(option_error_message(e),
+                  "the argument ('%value%') for option 'timeout' is invalid");
     });
     with_config_error("%invalid_line%\n", [](const po::error& e) {
         EXPECT_EQ(option_error_message(e),

@@ -1,13 +1,14 @@
 // PacketNames: the identities the fault decider draws by must be the same in two runs of one
 // experiment — other ephemeral ports, other ISNs, another number of ACKs — for the packets
 // both runs send, and differ for packets that are not the same.
+#include "netem/packet_names.hpp"
+
 #include <gtest/gtest.h>
 
 #include <map>
 #include <vector>
 
 #include "netem/fault_decider.hpp"
-#include "netem/packet_names.hpp"
 #include "packet/builder.hpp"
 #include "packet/dissect.hpp"
 
@@ -39,7 +40,8 @@ public:
     }
 
 private:
-    PacketFacts facts(std::uint16_t flags, std::uint32_t rel_seq, std::uint32_t rel_ack, std::uint32_t len) {
+    PacketFacts facts(std::uint16_t flags, std::uint32_t rel_seq, std::uint32_t rel_ack,
+                      std::uint32_t len) {
         packet::TcpHeader tcp;
         tcp.src_port = 5001;
         tcp.dst_port = run_.client_port;
@@ -49,7 +51,8 @@ private:
         tcp.window = 502;
         const std::vector<std::uint8_t> payload(len, 0x5a);
         const auto bytes = packet::build_tcp_packet(
-            {*packet::IpAddress::parse("198.19.1.2"), *packet::IpAddress::parse("198.18.1.2")}, tcp, payload);
+            {*packet::IpAddress::parse("198.19.1.2"), *packet::IpAddress::parse("198.18.1.2")}, tcp,
+            payload);
         const auto d = packet::dissect_ip(bytes);
         EXPECT_TRUE(d.ok());
         return names_.facts_of(*d, bytes);

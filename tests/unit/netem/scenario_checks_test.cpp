@@ -1,11 +1,12 @@
 // The scenario checks on hand-made vantage data: the ground truth ("this frame re-sends") against
 // the analyzer's verdicts, and ledger drops matched to the sender's re-sends.
+#include "netem/scenario_checks.hpp"
+
 #include <gtest/gtest.h>
 
 #include <fstream>
 
 #include "analyzer/flags.hpp"
-#include "netem/scenario_checks.hpp"
 #include "frame_facts_builder.hpp"
 #include "packet/tcp.hpp"
 
@@ -41,8 +42,8 @@ protected:
                           segment(5, 0.004, true, tf::kAck | tf::kPsh, 1101, 1000),
                           segment(6, 0.300, true, tf::kAck | tf::kPsh, 1101, 1000, kRetransmission),
                           segment(7, 0.301, true, tf::kAck | tf::kFin, 2101, 0)};
-        server_.frames = {client_.frames[0], client_.frames[1], client_.frames[2], client_.frames[3],
-                          client_.frames[5], client_.frames[6]};
+        server_.frames = {client_.frames[0], client_.frames[1], client_.frames[2],
+                          client_.frames[3], client_.frames[5], client_.frames[6]};
         for (std::uint64_t i = 0; i < server_.frames.size(); ++i) {
             server_.frames[i].frame = i + 1;
             server_.frames[i].verdicts = 0;
@@ -87,7 +88,8 @@ TEST_F(Checks, AnUnflaggedResendFailsBothTheGroundTruthAndTheDropCheck) {
     client_.frames[5].verdicts = 0;
     const auto checks = run();
     EXPECT_FALSE(find(checks, "resend_verdicts_client").pass);
-    EXPECT_NE(find(checks, "resend_verdicts_client").observed.find("not flagged: frames 6"), std::string::npos);
+    EXPECT_NE(find(checks, "resend_verdicts_client").observed.find("not flagged: frames 6"),
+              std::string::npos);
     EXPECT_FALSE(find(checks, "drops_retransmitted").pass);
 }
 
@@ -96,7 +98,8 @@ TEST_F(Checks, AVerdictOnAFirstTransmissionIsAFalseRetransmission) {
     const auto checks = run();
     const auto& c = find(checks, "resend_verdicts_client");
     EXPECT_FALSE(c.pass);
-    EXPECT_NE(c.observed.find("flagged without a re-send: frames 4"), std::string::npos) << c.observed;
+    EXPECT_NE(c.observed.find("flagged without a re-send: frames 4"), std::string::npos)
+        << c.observed;
 }
 
 TEST_F(Checks, ADropThatWasNeverResentFails) {
@@ -110,13 +113,15 @@ TEST_F(Checks, ADropThatWasNeverResentFails) {
 // The lab's TLS greeting: the client's close_notify is lost and the server, already closed,
 // answers the client's next segment with an RST; TCP rightly never re-sends the lost data.
 TEST_F(Checks, ADropWhoseConnectionWasResetNeedNotBeResent) {
-    client_.frames.erase(client_.frames.begin() + 5);          // no re-send of 1101..2100
+    client_.frames.erase(client_.frames.begin() + 5);  // no re-send of 1101..2100
     client_.frames.push_back(segment(8, 0.302, false, tf::kRst, 901, 0));
     const auto checks = run();
     const auto& c = find(checks, "drops_retransmitted");
     EXPECT_TRUE(c.pass) << c.observed;
-    EXPECT_NE(c.observed.find("1 not re-sent, connection reset: c2s PSH, ACK seq 1101 len 1000 (RST in frame 8)"),
-              std::string::npos)
+    EXPECT_NE(
+        c.observed.find(
+            "1 not re-sent, connection reset: c2s PSH, ACK seq 1101 len 1000 (RST in frame 8)"),
+        std::string::npos)
         << c.observed;
 }
 
@@ -126,7 +131,8 @@ TEST_F(Checks, KeepAliveIsNotARetransmission) {
     client_.frames[6].tcp_flags = tf::kAck | tf::kPsh;  // no FIN, so next stays 2101 + ... = 2101
     client_.frames[6].len = 1;
     client_.frames[7].seq = 2101;
-    EXPECT_TRUE(find(run(), "resend_verdicts_client").pass) << find(run(), "resend_verdicts_client").observed;
+    EXPECT_TRUE(find(run(), "resend_verdicts_client").pass)
+        << find(run(), "resend_verdicts_client").observed;
 }
 
 TEST_F(Checks, ExpectNoneFailsWhenThePathLostTheOriginal) {
@@ -135,7 +141,9 @@ TEST_F(Checks, ExpectNoneFailsWhenThePathLostTheOriginal) {
     const auto checks = run();
     const auto& c = find(checks, "retransmissions");
     EXPECT_FALSE(c.pass);
-    EXPECT_NE(c.observed.find("re-sends of segments the path lost: sender frames 6"), std::string::npos) << c.observed;
+    EXPECT_NE(c.observed.find("re-sends of segments the path lost: sender frames 6"),
+              std::string::npos)
+        << c.observed;
 }
 
 TEST_F(Checks, ExpectNoneAcceptsATimerResendOfASegmentThatArrived) {
@@ -157,7 +165,8 @@ TEST_F(Checks, IntegrityFailureFails) {
 
 TEST_F(Checks, SynRtoIsCheckedAgainstTheExpectation) {
     spec_.expect.syn_rto_s = 1.0;
-    client_.frames.insert(client_.frames.begin() + 1, segment(99, 1.0, true, tf::kSyn, 100, 0, kRetransmission));
+    client_.frames.insert(client_.frames.begin() + 1,
+                          segment(99, 1.0, true, tf::kSyn, 100, 0, kRetransmission));
     client_.frames[1].rto = 1.02;
     client_.frames[1].rto_frame = 1;
     EXPECT_TRUE(find(run(), "syn_retransmission_rto").pass);

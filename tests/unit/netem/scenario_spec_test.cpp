@@ -1,10 +1,11 @@
 // Scenario files: every shipped scenario loads, and a bad file is reported by file, line and key.
+#include "netem/scenario_spec.hpp"
+
 #include <gtest/gtest.h>
 
 #include <filesystem>
 #include <fstream>
 
-#include "netem/scenario_spec.hpp"
 #include "packet/errors.hpp"
 #include "tests/scratch_dir.hpp"
 
@@ -35,7 +36,6 @@ protected:
         ADD_FAILURE() << "no error for:\n" << text;
         return "";
     }
-
 };
 
 TEST_F(ScenarioFile, EveryShippedScenarioLoads) {
@@ -46,9 +46,9 @@ TEST_F(ScenarioFile, EveryShippedScenarioLoads) {
         EXPECT_FALSE(spec.description.empty()) << spec.name;
         EXPECT_FALSE(spec.traffic.empty()) << spec.name;
     }
-    for (const char* required : {"loss0", "loss10", "delay100", "jitter", "reorder", "duplicate", "corrupt",
-                                 "synloss", "synackloss", "finloss", "ackloss", "burstloss", "rate-limit",
-                                 "tls-loss10", "crafted-handshake"}) {
+    for (const char* required : {"loss0", "loss10", "delay100", "jitter", "reorder", "duplicate",
+                                 "corrupt", "synloss", "synackloss", "finloss", "ackloss",
+                                 "burstloss", "rate-limit", "tls-loss10", "crafted-handshake"}) {
         EXPECT_NE(std::find(names.begin(), names.end(), required), names.end()) << required;
     }
 }
@@ -62,9 +62,10 @@ TEST_F(ScenarioFile, Loss10MeansTenPercentBothWays) {
 }
 
 TEST_F(ScenarioFile, DirectionalKeysAndSectionsApplyToOneDirection) {
-    const fs::path file = write("dir.ini",
-                                "description = d\ntraffic = kernel-bulk 10\n[s2c]\ndrop-synack = 2\n"
-                                "[c2s]\ndelay = 10\nreorder = 25\n");
+    const fs::path file =
+        write("dir.ini",
+              "description = d\ntraffic = kernel-bulk 10\n[s2c]\ndrop-synack = 2\n"
+              "[c2s]\ndelay = 10\nreorder = 25\n");
     const ScenarioSpec spec = load_scenario(file.string());
     EXPECT_EQ(spec.impairment.server_to_client.schedule.drop_first_synacks, 2U);
     EXPECT_EQ(spec.impairment.client_to_server.schedule.drop_first_synacks, 0U);
@@ -85,8 +86,9 @@ TEST_F(ScenarioFile, UnknownKeyInSectionNamesItsLine) {
 }
 
 TEST_F(ScenarioFile, BadValuesAreRejectedWithTheKey) {
-    EXPECT_NE(error_for("traffic = kernel-bulk 10\nexpect-retransmissions = maybe\n").find("bad.ini:2"),
-              std::string::npos);
+    EXPECT_NE(
+        error_for("traffic = kernel-bulk 10\nexpect-retransmissions = maybe\n").find("bad.ini:2"),
+        std::string::npos);
     EXPECT_NE(error_for("traffic = kernel-bulk lots\n").find("byte count"), std::string::npos);
     EXPECT_NE(error_for("traffic = tcp-ping\n").find("unknown traffic kind"), std::string::npos);
     EXPECT_NE(error_for("description = no traffic\n").find("traffic"), std::string::npos);
@@ -96,8 +98,10 @@ TEST_F(ScenarioFile, BadValuesAreRejectedWithTheKey) {
 // Boost reads "nan" as a double, and NaN fails every comparison: a range check written as
 // "reject if below or above" let timeout = nan through (the fuzz_scenario_spec invariant).
 TEST_F(ScenarioFile, NotANumberTimeoutIsRejected) {
-    EXPECT_NE(error_for("traffic = tls-greeting\ntimeout = nan\n").find("timeout"), std::string::npos);
-    EXPECT_NE(error_for("traffic = tls-greeting\ntimeout = inf\n").find("timeout"), std::string::npos);
+    EXPECT_NE(error_for("traffic = tls-greeting\ntimeout = nan\n").find("timeout"),
+              std::string::npos);
+    EXPECT_NE(error_for("traffic = tls-greeting\ntimeout = inf\n").find("timeout"),
+              std::string::npos);
 }
 
 // Boost's own message for a bad value loops forever when the value holds its placeholder
@@ -110,7 +114,8 @@ TEST_F(ScenarioFile, ValueLookingLikeABoostPlaceholderIsRejected) {
 
 TEST_F(ScenarioFile, SettingsThatDoNothingAreRejected) {
     // netem reorders only packets it delays: reorder without delay does nothing.
-    EXPECT_NE(error_for("traffic = tls-greeting\nreorder = 25\n").find("reorder"), std::string::npos);
+    EXPECT_NE(error_for("traffic = tls-greeting\nreorder = 25\n").find("reorder"),
+              std::string::npos);
 }
 
 TEST_F(ScenarioFile, UnknownNameListsTheKnownOnes) {

@@ -133,7 +133,9 @@ TEST_F(StaleDir, ClaimsAndRewritesAreNeverSeenHalfWritten) {
             // and _exit() is stale once the child has exited (a zombie is not alive).
             if (const RunStatus status_now = run_status(r); status_now != RunStatus::running) {
                 siginfo_t info{};
-                ASSERT_EQ(::waitid(P_PID, static_cast<id_t>(child), &info, WEXITED | WNOHANG | WNOWAIT), 0);
+                ASSERT_EQ(
+                    ::waitid(P_PID, static_cast<id_t>(child), &info, WEXITED | WNOHANG | WNOWAIT),
+                    0);
                 ASSERT_EQ(info.si_pid, child) << "judged " << static_cast<int>(status_now)
                                               << " while its owner was still running";
             }

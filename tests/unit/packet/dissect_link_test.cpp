@@ -76,8 +76,8 @@ INSTANTIATE_TEST_SUITE_P(
         LinkCase{"Ethernet4", LinkType::ethernet, test::concat(kEth, hex({"0800"})), false, 0},
         LinkCase{"Ethernet6", LinkType::ethernet, test::concat(kEth, hex({"86dd"})), true, 0},
         LinkCase{"Vlan", LinkType::ethernet, test::concat(kEth, hex({"8100 0064 0800"})), false, 1},
-        LinkCase{"QinQ", LinkType::ethernet, test::concat(kEth, hex({"88a8 00c8 8100 0064 86dd"})), true,
-                 2},
+        LinkCase{"QinQ", LinkType::ethernet, test::concat(kEth, hex({"88a8 00c8 8100 0064 86dd"})),
+                 true, 2},
         // SLL: packet type 0 (to us), ARPHRD_ETHER, address length 6, address + 2 pad, protocol.
         LinkCase{"Sll", LinkType::linux_sll, hex({"0000 0001 0006 020000000001 0000 0800"}), false,
                  0},

@@ -34,8 +34,8 @@ TEST(PacketRoundTrip, LinuxSynOptionsAreTheTwentyByteLayout) {
 
 TEST(PacketRoundTrip, TcpOverIpv4AndIpv6) {
     const std::vector<std::uint8_t> payload = {'h', 'e', 'l', 'l', 'o'};
-    for (const auto& p :
-         {test::ip_params("198.18.1.2", "198.19.1.2", 0x1234), test::ip_params("fd7c:1:1::2", "fd7c:1:2::2", 0x1234)}) {
+    for (const auto& p : {test::ip_params("198.18.1.2", "198.19.1.2", 0x1234),
+                          test::ip_params("fd7c:1:1::2", "fd7c:1:2::2", 0x1234)}) {
         TcpHeader t = linux_syn();
         t.flags = tcp_flag::kPsh | tcp_flag::kAck;
         t.ack = SeqNum(42);
@@ -93,14 +93,17 @@ TEST(PacketRoundTrip, OptionsLongerThanFortyBytesAreRefused) {
     EXPECT_THROW(encode_tcp_options(too_many), UsageError);
     TcpHeader t;
     t.option_list = too_many;
-    EXPECT_THROW(build_tcp_packet(test::ip_params("198.18.1.2", "198.19.1.2", 0x1234), t, {}), UsageError);
-    EXPECT_THROW(build_tcp_packet(test::ip_params("198.18.1.2", "fd7c::2", 0x1234), TcpHeader{}, {}), UsageError);
+    EXPECT_THROW(build_tcp_packet(test::ip_params("198.18.1.2", "198.19.1.2", 0x1234), t, {}),
+                 UsageError);
+    EXPECT_THROW(
+        build_tcp_packet(test::ip_params("198.18.1.2", "fd7c::2", 0x1234), TcpHeader{}, {}),
+        UsageError);
 }
 
 TEST(PacketRoundTrip, UdpOverIpv4AndIpv6) {
     const std::vector<std::uint8_t> payload(33, 0x5A);
-    for (const auto& p :
-         {test::ip_params("198.18.1.2", "198.19.1.2", 0x1234), test::ip_params("fd7c:1:1::2", "fd7c:1:2::2", 0x1234)}) {
+    for (const auto& p : {test::ip_params("198.18.1.2", "198.19.1.2", 0x1234),
+                          test::ip_params("fd7c:1:1::2", "fd7c:1:2::2", 0x1234)}) {
         UdpHeader u;
         u.src_port = 5353;
         u.dst_port = 9;
@@ -184,14 +187,14 @@ TEST(IpAddressText, ParseAndPrint) {
     EXPECT_FALSE(Endpoint::parse("[198.18.1.2]:80"));
 }
 
-
 // The forwarder and the path diff leave such frames alone: they are never lab connections.
 TEST(IpAddressText, ScopedOrGroupAddresses) {
     for (const char* a : {"224.0.0.251", "255.255.255.255", "169.254.1.1", "127.0.0.1", "0.0.0.0",
                           "ff02::1", "fe80::1", "::1", "::"}) {
         EXPECT_TRUE(IpAddress::parse(a)->is_scoped_or_group()) << a;
     }
-    for (const char* a : {"198.18.1.2", "198.19.1.2", "10.0.0.1", "fd7c:1:1::2", "2001:db8::1", "::2"}) {
+    for (const char* a :
+         {"198.18.1.2", "198.19.1.2", "10.0.0.1", "fd7c:1:1::2", "2001:db8::1", "::2"}) {
         EXPECT_FALSE(IpAddress::parse(a)->is_scoped_or_group()) << a;
     }
 }

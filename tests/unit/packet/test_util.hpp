@@ -26,7 +26,8 @@ inline IpParams ip_params(const char* src, const char* dst, std::uint16_t identi
     return p;
 }
 
-inline std::vector<std::uint8_t> concat(std::vector<std::uint8_t> head, const std::vector<std::uint8_t>& tail) {
+inline std::vector<std::uint8_t> concat(std::vector<std::uint8_t> head,
+                                        const std::vector<std::uint8_t>& tail) {
     head.insert(head.end(), tail.begin(), tail.end());
     return head;
 }

@@ -84,10 +84,10 @@ TEST(TsharkOracle, BuiltChecksumsAreGood) {
     UdpHeader u;
     u.src_port = 5353;
     u.dst_port = 40001;
-    packets.push_back(
-        build_udp_packet(test::ip_params("198.18.1.2", "198.19.1.2", 0x4242), u, std::vector<std::uint8_t>(77, 1)));
-    packets.push_back(
-        build_udp_packet(test::ip_params("fd7c:1:1::2", "fd7c:1:2::2", 0x4242), u, std::vector<std::uint8_t>(4, 0)));
+    packets.push_back(build_udp_packet(test::ip_params("198.18.1.2", "198.19.1.2", 0x4242), u,
+                                       std::vector<std::uint8_t>(77, 1)));
+    packets.push_back(build_udp_packet(test::ip_params("fd7c:1:1::2", "fd7c:1:2::2", 0x4242), u,
+                                       std::vector<std::uint8_t>(4, 0)));
     const auto pcap = dir.path() / "good.pcap";
     test::write_pcap(pcap, kLinkTypeRaw, packets);
     const auto rows = tshark_fields(pcap, kChecksumArgs);
@@ -134,8 +134,8 @@ TEST(TsharkOracle, InfoLineMatchesTsharkInfoColumn) {
     test::TempDir dir;
     auto packets = sample_packets(false);
     using namespace tcp_flag;
-    packets.push_back(
-        build_tcp_packet(test::ip_params("198.18.1.2", "198.19.1.2", 0x4242), segment(35264, kRst, {}), {}));
+    packets.push_back(build_tcp_packet(test::ip_params("198.18.1.2", "198.19.1.2", 0x4242),
+                                       segment(35264, kRst, {}), {}));
     packets.push_back(build_tcp_packet(
         test::ip_params("198.18.1.2", "198.19.1.2", 0x4242),
         segment(35265, kSyn | kEce | kCwr, linux_syn_options(1460, false, std::nullopt, 0)), {}));

@@ -1,12 +1,12 @@
 // CA toolkit: files and modes, certificate fields cross-checked against `openssl x509`, chain
 // and purpose checked by `openssl verify`, and bad input refused with a message naming it.
+#include "tls/ca.hpp"
+
 #include <gtest/gtest.h>
 #include <sys/stat.h>
 
-
 #include "packet/errors.hpp"
 #include "test_support.hpp"
-#include "tls/ca.hpp"
 #include "tls/cert_info.hpp"
 
 namespace tcplab::tls {
@@ -17,7 +17,7 @@ using test::run;
 using test::TempDir;
 
 mode_t mode_of(const fs::path& p) {
-    struct stat st{};
+    struct stat st {};
     EXPECT_EQ(::stat(p.c_str(), &st), 0) << p;
     return st.st_mode & 07777;
 }
@@ -70,7 +70,10 @@ TEST_F(CaTest, RefusesToOverwriteAKey) {
 
 TEST_F(CaTest, CaCertificateHasTheRequiredExtensions) {
     init_ca({tmp / "pki", "test CA", KeySpec{}, 30});
-    const auto text = run({"openssl", "x509", "-in", (tmp / "pki/ca.pem").string(), "-noout", "-text"}, tmp.path()).out;
+    const auto text =
+        run({"openssl", "x509", "-in", (tmp / "pki/ca.pem").string(), "-noout", "-text"},
+            tmp.path())
+            .out;
     EXPECT_NE(text.find("X509v3 Basic Constraints: critical"), std::string::npos) << text;
     EXPECT_NE(text.find("CA:TRUE"), std::string::npos);
     EXPECT_NE(text.find("X509v3 Key Usage: critical"), std::string::npos);
@@ -78,7 +81,9 @@ TEST_F(CaTest, CaCertificateHasTheRequiredExtensions) {
     EXPECT_NE(text.find("X509v3 Subject Key Identifier"), std::string::npos);
     EXPECT_NE(text.find("ecdsa-with-SHA256"), std::string::npos);
     // Self-signed and valid as a CA by openssl's own rules.
-    const auto v = run({"openssl", "verify", "-CAfile", (tmp / "pki/ca.pem").string(), (tmp / "pki/ca.pem").string()}, tmp.path());
+    const auto v = run({"openssl", "verify", "-CAfile", (tmp / "pki/ca.pem").string(),
+                        (tmp / "pki/ca.pem").string()},
+                       tmp.path());
     EXPECT_EQ(v.rc, 0) << v.out << v.err;
 }
 
@@ -100,28 +105,38 @@ TEST_P(IssueKeys, ServerCertVerifiesForItsPurposeOnly) {
     issue_certificate(o);
     const std::string ca = (tmp / "pki/ca.pem").string();
     const std::string pem = (tmp / "pki/srv.pem").string();
-    EXPECT_EQ(run({"openssl", "verify", "-CAfile", ca, "-purpose", "sslserver", pem}, tmp.path()).rc, 0);
-    EXPECT_NE(run({"openssl", "verify", "-CAfile", ca, "-purpose", "sslclient", pem}, tmp.path()).rc, 0);
+    EXPECT_EQ(
+        run({"openssl", "verify", "-CAfile", ca, "-purpose", "sslserver", pem}, tmp.path()).rc, 0);
+    EXPECT_NE(
+        run({"openssl", "verify", "-CAfile", ca, "-purpose", "sslclient", pem}, tmp.path()).rc, 0);
     const auto text = run({"openssl", "x509", "-in", pem, "-noout", "-text"}, tmp.path()).out;
     EXPECT_NE(text.find(GetParam().openssl_key_line), std::string::npos) << text;
     EXPECT_NE(text.find("TLS Web Server Authentication"), std::string::npos);
-    EXPECT_NE(text.find(std::string("Signature Algorithm: ") + GetParam().signature), std::string::npos) << text;
-    EXPECT_NE(text.find("DNS:localhost, IP Address:127.0.0.1, IP Address:0:0:0:0:0:0:0:1"), std::string::npos) << text;
+    EXPECT_NE(text.find(std::string("Signature Algorithm: ") + GetParam().signature),
+              std::string::npos)
+        << text;
+    EXPECT_NE(text.find("DNS:localhost, IP Address:127.0.0.1, IP Address:0:0:0:0:0:0:0:1"),
+              std::string::npos)
+        << text;
     // The key file holds the private half of the certificate's public key.
-    const auto from_cert = run({"openssl", "x509", "-in", pem, "-noout", "-pubkey"}, tmp.path()).out;
-    const auto from_key = run({"openssl", "pkey", "-in", (tmp / "pki/srv.key").string(), "-pubout"}, tmp.path()).out;
+    const auto from_cert =
+        run({"openssl", "x509", "-in", pem, "-noout", "-pubkey"}, tmp.path()).out;
+    const auto from_key =
+        run({"openssl", "pkey", "-in", (tmp / "pki/srv.key").string(), "-pubout"}, tmp.path()).out;
     EXPECT_FALSE(from_cert.empty());
     EXPECT_EQ(from_cert, from_key);
 }
 
-INSTANTIATE_TEST_SUITE_P(Keys, IssueKeys,
-                         ::testing::Values(KeyCase{"ec", "ASN1 OID: prime256v1", "ecdsa-with-SHA256"},
-                                           KeyCase{"rsa:2048", "Public-Key: (2048 bit)", "sha256WithRSAEncryption"},
-                                           KeyCase{"ed25519", "ED25519 Public-Key", "ED25519"}),
-                         [](const auto& info) {
-                             std::string n = info.param.spec;
-                             return n.substr(0, n.find(':')) + (n.find(':') == std::string::npos ? "" : n.substr(n.find(':') + 1));
-                         });
+INSTANTIATE_TEST_SUITE_P(
+    Keys, IssueKeys,
+    ::testing::Values(KeyCase{"ec", "ASN1 OID: prime256v1", "ecdsa-with-SHA256"},
+                      KeyCase{"rsa:2048", "Public-Key: (2048 bit)", "sha256WithRSAEncryption"},
+                      KeyCase{"ed25519", "ED25519 Public-Key", "ED25519"}),
+    [](const auto& info) {
+        std::string n = info.param.spec;
+        return n.substr(0, n.find(':')) +
+               (n.find(':') == std::string::npos ? "" : n.substr(n.find(':') + 1));
+    });
 
 TEST_F(CaTest, ClientCertVerifiesForClientAuthOnly) {
     init_ca({tmp / "pki", "test CA", KeySpec{}, 30});
@@ -132,8 +147,10 @@ TEST_F(CaTest, ClientCertVerifiesForClientAuthOnly) {
     issue_certificate(o);
     const std::string ca = (tmp / "pki/ca.pem").string();
     const std::string pem = (tmp / "pki/c1.pem").string();
-    EXPECT_EQ(run({"openssl", "verify", "-CAfile", ca, "-purpose", "sslclient", pem}, tmp.path()).rc, 0);
-    EXPECT_NE(run({"openssl", "verify", "-CAfile", ca, "-purpose", "sslserver", pem}, tmp.path()).rc, 0);
+    EXPECT_EQ(
+        run({"openssl", "verify", "-CAfile", ca, "-purpose", "sslclient", pem}, tmp.path()).rc, 0);
+    EXPECT_NE(
+        run({"openssl", "verify", "-CAfile", ca, "-purpose", "sslserver", pem}, tmp.path()).rc, 0);
 }
 
 TEST_F(CaTest, ExpiredCertificateIsExpiredForOpenssl) {
@@ -145,7 +162,9 @@ TEST_F(CaTest, ExpiredCertificateIsExpiredForOpenssl) {
     o.not_before = parse_utc_time("2020-01-01", "--not-before");
     o.not_after = parse_utc_time("2020-02-01T12:00:00Z", "--not-after");
     issue_certificate(o);
-    const auto v = run({"openssl", "verify", "-CAfile", (tmp / "pki/ca.pem").string(), (tmp / "pki/old.pem").string()}, tmp.path());
+    const auto v = run({"openssl", "verify", "-CAfile", (tmp / "pki/ca.pem").string(),
+                        (tmp / "pki/old.pem").string()},
+                       tmp.path());
     EXPECT_NE(v.rc, 0);
     EXPECT_NE((v.out + v.err).find("certificate has expired"), std::string::npos) << v.out << v.err;
     const auto s = summarize_file(tmp / "pki/old.pem");
@@ -168,21 +187,28 @@ TEST_F(CaTest, ShowMatchesOpensslFieldByField) {
     EXPECT_EQ("subject=" + s.subject, openssl_field(tmp, pem, "-subject"));
     EXPECT_EQ("issuer=" + s.issuer, openssl_field(tmp, pem, "-issuer"));
     EXPECT_EQ("serial=" + s.serial, openssl_field(tmp, pem, "-serial"));
-    const auto fp = run({"openssl", "x509", "-in", pem.string(), "-noout", "-fingerprint", "-sha256"}, tmp.path()).out;
+    const auto fp =
+        run({"openssl", "x509", "-in", pem.string(), "-noout", "-fingerprint", "-sha256"},
+            tmp.path())
+            .out;
     EXPECT_EQ("sha256 Fingerprint=" + s.sha256_fingerprint + "\n", fp);
     EXPECT_EQ(s.common_name, "srv");
     EXPECT_EQ(s.key_type, "RSA");
     EXPECT_EQ(s.key_bits, 3072);
     EXPECT_FALSE(s.is_ca);
     EXPECT_EQ(s.ext_key_usage, std::vector<std::string>{"serverAuth"});
-    EXPECT_EQ(s.sans, (std::vector<std::string>{"DNS:localhost", "DNS:srv.lab.test", "IP:198.19.1.2", "IP:fd7c:1:2::2"}));
+    EXPECT_EQ(s.sans, (std::vector<std::string>{"DNS:localhost", "DNS:srv.lab.test",
+                                                "IP:198.19.1.2", "IP:fd7c:1:2::2"}));
     EXPECT_EQ(s.validity_state, "valid");
     // 128 random bits: 32 hex digits (the top bit is set, so never fewer).
     EXPECT_EQ(s.serial.size(), 32U) << s.serial;
     EXPECT_EQ(s.serial.find_first_not_of("0123456789ABCDEF"), std::string::npos) << s.serial;
 
     // Dates: openssl prints "notBefore=Nov 26 05:08:42 2026 GMT"; compare as time values.
-    const auto dates = run({"openssl", "x509", "-in", pem.string(), "-noout", "-dates", "-dateopt", "iso_8601"}, tmp.path()).out;
+    const auto dates =
+        run({"openssl", "x509", "-in", pem.string(), "-noout", "-dates", "-dateopt", "iso_8601"},
+            tmp.path())
+            .out;
     std::string nb = s.not_before;
     nb[10] = ' ';  // "2026-11-26 05:08:42Z" is openssl's ISO form
     std::string na = s.not_after;
@@ -192,7 +218,9 @@ TEST_F(CaTest, ShowMatchesOpensslFieldByField) {
 
     const auto text = format_summary(s);
     EXPECT_NE(text.find("key:         RSA 3072 bits"), std::string::npos) << text;
-    EXPECT_NE(text.find("san:         DNS:localhost, DNS:srv.lab.test, IP:198.19.1.2, IP:fd7c:1:2::2"), std::string::npos);
+    EXPECT_NE(
+        text.find("san:         DNS:localhost, DNS:srv.lab.test, IP:198.19.1.2, IP:fd7c:1:2::2"),
+        std::string::npos);
 }
 
 TEST_F(CaTest, TwoCertificatesNeverShareASerial) {
@@ -215,11 +243,14 @@ TEST(CaInput, BadValuesAreUsageErrorsNamingTheValue) {
         }
         return std::string("no error");
     };
-    EXPECT_NE(message([] { parse_san_list("DNS:ok,IP:300.1.1.1"); }).find("IP:300.1.1.1"), std::string::npos);
-    EXPECT_NE(message([] { parse_san_list("URI:http://x"); }).find("URI:http://x"), std::string::npos);
+    EXPECT_NE(message([] { parse_san_list("DNS:ok,IP:300.1.1.1"); }).find("IP:300.1.1.1"),
+              std::string::npos);
+    EXPECT_NE(message([] { parse_san_list("URI:http://x"); }).find("URI:http://x"),
+              std::string::npos);
     EXPECT_NE(message([] { KeySpec::parse("dsa"); }).find("'dsa'"), std::string::npos);
     EXPECT_NE(message([] { parse_role("admin"); }).find("--role 'admin'"), std::string::npos);
-    EXPECT_NE(message([] { parse_utc_time("2020-13-01", "--not-after"); }).find("--not-after"), std::string::npos);
+    EXPECT_NE(message([] { parse_utc_time("2020-13-01", "--not-after"); }).find("--not-after"),
+              std::string::npos);
     TempDir tmp;
     EXPECT_NE(message([&] {
                   IssueOptions o;
@@ -243,19 +274,25 @@ TEST_F(CaTest, CliInitIssueShow) {
     const std::string bin = TCPLAB_BINARY;
     const std::string dir = (tmp / "cli").string();
     EXPECT_EQ(run({bin, "ca", "init", "--dir", dir}, tmp.path()).rc, 0);
-    EXPECT_EQ(run({bin, "ca", "issue", "--dir", dir, "--name", "c1", "--role", "client", "--key", "ed25519"}, tmp.path()).rc, 0);
+    EXPECT_EQ(run({bin, "ca", "issue", "--dir", dir, "--name", "c1", "--role", "client", "--key",
+                   "ed25519"},
+                  tmp.path())
+                  .rc,
+              0);
     const auto show = run({bin, "ca", "show", dir + "/c1.pem"}, tmp.path());
     ASSERT_EQ(show.rc, 0) << show.err;
     EXPECT_NE(show.out.find("subject:     O = tcplab, CN = c1"), std::string::npos) << show.out;
     EXPECT_NE(show.out.find("issuer:      O = tcplab, CN = tcplab CA"), std::string::npos);
     EXPECT_NE(show.out.find("key:         ED25519 256 bits"), std::string::npos);
     EXPECT_NE(show.out.find("eku:         clientAuth"), std::string::npos);
-    EXPECT_NE(show.out.find("sha256:      " + summarize_file(dir + "/c1.pem").sha256_fingerprint), std::string::npos);
+    EXPECT_NE(show.out.find("sha256:      " + summarize_file(dir + "/c1.pem").sha256_fingerprint),
+              std::string::npos);
 
     const auto again = run({bin, "ca", "init", "--dir", dir}, tmp.path());
     EXPECT_EQ(again.rc, 2);
     EXPECT_NE(again.err.find("refusing to overwrite"), std::string::npos) << again.err;
-    const auto bad_role = run({bin, "ca", "issue", "--dir", dir, "--name", "x", "--role", "admin"}, tmp.path());
+    const auto bad_role =
+        run({bin, "ca", "issue", "--dir", dir, "--name", "x", "--role", "admin"}, tmp.path());
     EXPECT_EQ(bad_role.rc, 2);
     EXPECT_NE(bad_role.err.find("--role 'admin'"), std::string::npos) << bad_role.err;
     const auto missing = run({bin, "ca", "show", dir + "/nope.pem"}, tmp.path());

@@ -20,13 +20,23 @@ protected:
         std::uint16_t port;
         std::unique_ptr<Child> child;
     };
-    static SServer s_server(const fs::path& cert_dir, const std::string& cert, const fs::path& trust_dir,
-                            const std::string& version_flag = "") {
+    static SServer s_server(const fs::path& cert_dir, const std::string& cert,
+                            const fs::path& trust_dir, const std::string& version_flag = "") {
         SServer s{free_port(), nullptr};
-        std::vector<std::string> argv = {"openssl", "s_server", "-accept", std::to_string(s.port), "-cert",
-                                         (cert_dir / (cert + ".pem")).string(), "-key", (cert_dir / (cert + ".key")).string(),
-                                         "-CAfile", (trust_dir / "ca.pem").string(), "-Verify", "1",
-                                         "-verify_return_error", "-www"};
+        std::vector<std::string> argv = {"openssl",
+                                         "s_server",
+                                         "-accept",
+                                         std::to_string(s.port),
+                                         "-cert",
+                                         (cert_dir / (cert + ".pem")).string(),
+                                         "-key",
+                                         (cert_dir / (cert + ".key")).string(),
+                                         "-CAfile",
+                                         (trust_dir / "ca.pem").string(),
+                                         "-Verify",
+                                         "1",
+                                         "-verify_return_error",
+                                         "-www"};
         if (!version_flag.empty()) {
             argv.push_back(version_flag);
         }
@@ -43,7 +53,6 @@ protected:
         c.timeout = std::chrono::seconds(10);
         return c;
     }
-
 };
 
 struct GetCase {
@@ -57,7 +66,8 @@ struct GetCase {
 class ClientGets : public ClientInterop, public ::testing::WithParamInterface<GetCase> {};
 
 TEST_P(ClientGets, HttpGetThroughOpensslWww) {
-    const auto server = s_server(pki_.dir, GetParam().server_cert, pki_.dir, GetParam().version_flag);
+    const auto server =
+        s_server(pki_.dir, GetParam().server_cert, pki_.dir, GetParam().version_flag);
     const ClientResult r = run_client(client_config(server.port, GetParam().client_cert));
     ASSERT_TRUE(r.ok) << r.error << "\n" << server.child->err();
     EXPECT_EQ(r.version, GetParam().expect_version);
@@ -70,21 +80,24 @@ TEST_P(ClientGets, HttpGetThroughOpensslWww) {
     EXPECT_TRUE(r.alert.empty());
 }
 
-INSTANTIATE_TEST_SUITE_P(VersionsAndKeys, ClientGets,
-                         ::testing::Values(GetCase{"ec_tls13", "server", "c1", "-tls1_3", "TLSv1.3"},
-                                           GetCase{"ec_tls12", "server", "c1", "-tls1_2", "TLSv1.2"},
-                                           GetCase{"rsa_tls13", "rsa-server", "rsa-client", "-tls1_3", "TLSv1.3"},
-                                           GetCase{"rsa_tls12", "rsa-server", "rsa-client", "-tls1_2", "TLSv1.2"}),
-                         [](const auto& info) { return std::string(info.param.name); });
+INSTANTIATE_TEST_SUITE_P(
+    VersionsAndKeys, ClientGets,
+    ::testing::Values(GetCase{"ec_tls13", "server", "c1", "-tls1_3", "TLSv1.3"},
+                      GetCase{"ec_tls12", "server", "c1", "-tls1_2", "TLSv1.2"},
+                      GetCase{"rsa_tls13", "rsa-server", "rsa-client", "-tls1_3", "TLSv1.3"},
+                      GetCase{"rsa_tls12", "rsa-server", "rsa-client", "-tls1_2", "TLSv1.2"}),
+    [](const auto& info) { return std::string(info.param.name); });
 
 TEST_F(ClientInterop, ServerFromAnotherCaIsNotTrusted) {
     const auto server = s_server(pki_.other_dir, "server", pki_.dir);
     const ClientResult r = run_client(client_config(server.port));
     EXPECT_FALSE(r.ok);
     EXPECT_EQ(r.error.find("TLS handshake with 127.0.0.1:"), 0U) << r.error;
-    EXPECT_NE(r.error.find("certificate verify failed: unable to get local issuer certificate (is --ca the CA "
-                           "that signed the server?)"),
-              std::string::npos)
+    EXPECT_NE(
+        r.error.find(
+            "certificate verify failed: unable to get local issuer certificate (is --ca the CA "
+            "that signed the server?)"),
+        std::string::npos)
         << r.error;
     EXPECT_TRUE(r.received.empty());
 }
@@ -95,7 +108,8 @@ TEST_F(ClientInterop, NameMustBeInTheServerSans) {
     config.servername = "wrong.example";
     ClientResult r = run_client(config);
     EXPECT_FALSE(r.ok);
-    EXPECT_NE(r.error.find("certificate verify failed: hostname mismatch"), std::string::npos) << r.error;
+    EXPECT_NE(r.error.find("certificate verify failed: hostname mismatch"), std::string::npos)
+        << r.error;
     EXPECT_NE(r.error.find("do not name 'wrong.example'"), std::string::npos) << r.error;
 
     config.servername = "localhost";  // in the default SANs
@@ -130,12 +144,13 @@ TEST_F(ClientInterop, CliExitCodesAndMessages) {
     const std::string target = "localhost:" + std::to_string(server.port);
     const std::string dir = pki_.dir.string();
 
-    auto r = run({bin, "tls", "client", "--dir", dir, "--name", "c1", "--connect", target, "--message",
-                  "GET / HTTP/1.0\\r\\n\\r\\n", "--reply-wait", "0.5"},
+    auto r = run({bin, "tls", "client", "--dir", dir, "--name", "c1", "--connect", target,
+                  "--message", "GET / HTTP/1.0\\r\\n\\r\\n", "--reply-wait", "0.5"},
                  tmp_->path());
     EXPECT_EQ(r.rc, 0) << r.err;
     EXPECT_EQ(r.out.rfind("HTTP/1.0 200 ok", 0), 0U) << r.out;
-    EXPECT_NE(r.err.find("server certificate: O = tcplab, CN = server"), std::string::npos) << r.err;
+    EXPECT_NE(r.err.find("server certificate: O = tcplab, CN = server"), std::string::npos)
+        << r.err;
     EXPECT_NE(r.err.find("connected: TLSv1.3"), std::string::npos) << r.err;
 
     r = run({bin, "tls", "client", "--cert", dir + "/c1.pem", "--key", dir + "/c1.key", "--ca",
@@ -144,12 +159,13 @@ TEST_F(ClientInterop, CliExitCodesAndMessages) {
     EXPECT_EQ(r.rc, 1);
     EXPECT_NE(r.err.find("(is --ca the CA that signed the server?)"), std::string::npos) << r.err;
 
-    r = run({bin, "tls", "client", "--dir", dir, "--name", "nobody", "--connect", target}, tmp_->path());
+    r = run({bin, "tls", "client", "--dir", dir, "--name", "nobody", "--connect", target},
+            tmp_->path());
     EXPECT_EQ(r.rc, 2);
     EXPECT_NE(r.err.find("nobody.pem: file not found"), std::string::npos) << r.err;
 
-    r = run({bin, "tls", "client", "--cert", dir + "/c1.pem", "--key", dir + "/server.key", "--ca", dir + "/ca.pem",
-             "--connect", target},
+    r = run({bin, "tls", "client", "--cert", dir + "/c1.pem", "--key", dir + "/server.key", "--ca",
+             dir + "/ca.pem", "--connect", target},
             tmp_->path());
     EXPECT_EQ(r.rc, 2);
     EXPECT_NE(r.err.find("does not match the certificate"), std::string::npos) << r.err;

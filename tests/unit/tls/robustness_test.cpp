@@ -25,7 +25,8 @@ using namespace std::chrono_literals;
 // A raw TCP connection to 127.0.0.1:port (closed on destruction).
 class RawConnection {
 public:
-    explicit RawConnection(std::uint16_t port) : fd_(::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0)) {
+    explicit RawConnection(std::uint16_t port)
+        : fd_(::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0)) {
         sockaddr_in in{};
         in.sin_family = AF_INET;
         in.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
@@ -38,7 +39,10 @@ public:
     RawConnection(const RawConnection&) = delete;
     RawConnection& operator=(const RawConnection&) = delete;
     bool connected() const { return connected_; }
-    void send(const std::string& bytes) { ASSERT_EQ(::send(fd_, bytes.data(), bytes.size(), MSG_NOSIGNAL), static_cast<ssize_t>(bytes.size())); }
+    void send(const std::string& bytes) {
+        ASSERT_EQ(::send(fd_, bytes.data(), bytes.size(), MSG_NOSIGNAL),
+                  static_cast<ssize_t>(bytes.size()));
+    }
     // Reads until the server closes (or 10 s); returns what arrived.
     std::string read_until_closed() {
         std::string out;
@@ -77,7 +81,6 @@ protected:
         c.handshake_timeout = 1500ms;
         return c;
     }
-
 };
 
 TEST_F(Robustness, GreetingWithNameEndToEnd) {
@@ -89,7 +92,8 @@ TEST_F(Robustness, GreetingWithNameEndToEnd) {
     const auto logs = server.wait_for_logs(1);
     ASSERT_EQ(logs.size(), 1U);
     EXPECT_EQ(logs[0].client_name, "c1");
-    EXPECT_NE(format_log(logs[0]).find("; Client name: c1"), std::string::npos) << format_log(logs[0]);
+    EXPECT_NE(format_log(logs[0]).find("; Client name: c1"), std::string::npos)
+        << format_log(logs[0]);
 }
 
 TEST_F(Robustness, PlaintextGarbageIsRefusedAndServingContinues) {
@@ -150,7 +154,8 @@ TEST_F(Robustness, TwoHundredConcurrentClientsAndNoLeakedDescriptors) {
     {
         auto c = config();
         c.max_conns = 256;
-        c.handshake_timeout = 60s;  // the 2-core test host may be busy: judge correctness, not speed
+        c.handshake_timeout =
+            60s;  // the 2-core test host may be busy: judge correctness, not speed
         RunningServer server(c);
         constexpr int kClients = 200;
         std::vector<std::future<ClientResult>> results;
@@ -192,7 +197,8 @@ TEST_F(Robustness, SinkVerifiesBulkTransferBothVersions) {
         ASSERT_TRUE(r.ok) << r.error;
         EXPECT_TRUE(r.sink_verified) << r.sink_reply;
         // Fixed-width timing, so the reply is as long in every run (scenario reproducibility).
-        EXPECT_TRUE(std::regex_search(r.sink_reply, std::regex(" seconds=\\d{6}\\.\\d{6} mbytes_per_s=\\d{7}\\.\\d{3}$")))
+        EXPECT_TRUE(std::regex_search(
+            r.sink_reply, std::regex(" seconds=\\d{6}\\.\\d{6} mbytes_per_s=\\d{7}\\.\\d{3}$")))
             << r.sink_reply;
         EXPECT_EQ(r.bytes_sent, cfg.send_bytes);
         EXPECT_GT(r.mbytes_per_s, 0.0);
@@ -256,16 +262,18 @@ TEST_F(Robustness, CliServerStopsOnSigterm) {
                   "127.0.0.1:" + std::to_string(port), "--name-wait", "0.2"},
                  tmp_->path());
     ASSERT_TRUE(wait_for_port(port, 10s)) << server.err();
-    const auto r = run({TCPLAB_BINARY, "tls", "client", "--dir", pki_.dir.string(), "--name", "c1", "--connect",
-                        "127.0.0.1:" + std::to_string(port)},
+    const auto r = run({TCPLAB_BINARY, "tls", "client", "--dir", pki_.dir.string(), "--name", "c1",
+                        "--connect", "127.0.0.1:" + std::to_string(port)},
                        tmp_->path());
     EXPECT_EQ(r.rc, 0) << r.err;
     EXPECT_EQ(r.out, kGreeting);
     ::kill(server.pid(), SIGTERM);
     EXPECT_EQ(server.wait(10s), 0) << server.err();
-    EXPECT_NE(server.out().find("Certificate of client 127.0.0.1:"), std::string::npos) << server.out();
+    EXPECT_NE(server.out().find("Certificate of client 127.0.0.1:"), std::string::npos)
+        << server.out();
     EXPECT_NE(server.out().find("Client name: c1"), std::string::npos) << server.out();
-    EXPECT_NE(server.err().find("stopped; 2 accepted, 1 completed"), std::string::npos) << server.err();
+    EXPECT_NE(server.err().find("stopped; 2 accepted, 1 completed"), std::string::npos)
+        << server.err();
 }
 
 }  // namespace

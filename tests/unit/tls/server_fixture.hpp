@@ -42,7 +42,8 @@ public:
     }
 
     // Waits until `count` connections have been logged.
-    std::vector<ConnectionLog> wait_for_logs(std::size_t count, std::chrono::milliseconds timeout = std::chrono::seconds(20)) {
+    std::vector<ConnectionLog> wait_for_logs(
+        std::size_t count, std::chrono::milliseconds timeout = std::chrono::seconds(20)) {
         const auto deadline = std::chrono::steady_clock::now() + timeout;
         while (std::chrono::steady_clock::now() < deadline) {
             {

@@ -18,18 +18,24 @@ using namespace test;
 class ServerInterop : public OpensslPkiSuite {
 protected:
     // s_client with -ign_eof: it waits for the server to close, so it sees the whole greeting.
-    static RunResult s_client(std::uint16_t port, const std::string& version, const std::optional<fs::path>& cert_dir,
+    static RunResult s_client(std::uint16_t port, const std::string& version,
+                              const std::optional<fs::path>& cert_dir,
                               const std::string& cert_name) {
-        std::vector<std::string> argv = {"openssl", "s_client", "-connect", "127.0.0.1:" + std::to_string(port),
-                                         "-CAfile", (pki_.dir / "ca.pem").string(), "-verify_return_error",
-                                         "-ign_eof", "-tls" + version};
+        std::vector<std::string> argv = {"openssl",
+                                         "s_client",
+                                         "-connect",
+                                         "127.0.0.1:" + std::to_string(port),
+                                         "-CAfile",
+                                         (pki_.dir / "ca.pem").string(),
+                                         "-verify_return_error",
+                                         "-ign_eof",
+                                         "-tls" + version};
         if (cert_dir) {
             argv.insert(argv.end(), {"-cert", (*cert_dir / (cert_name + ".pem")).string(), "-key",
                                      (*cert_dir / (cert_name + ".key")).string()});
         }
         return run(argv, tmp_->path(), std::chrono::seconds(20));
     }
-
 };
 
 struct GoodCase {
@@ -53,7 +59,8 @@ TEST_P(ServerAccepts, GreetingReachesOpensslClient) {
     EXPECT_EQ(logs[0].client_subject, std::string("O = tcplab, CN = ") + GetParam().client_cert);
     EXPECT_EQ(logs[0].version, GetParam().expect_version);
     EXPECT_NE(r.out.find("Protocol  : " + logs[0].version), std::string::npos) << r.out;
-    EXPECT_NE(r.out.find(logs[0].cipher), std::string::npos) << "openssl and our log agree on the cipher";
+    EXPECT_NE(r.out.find(logs[0].cipher), std::string::npos)
+        << "openssl and our log agree on the cipher";
     EXPECT_EQ(logs[0].peer.rfind("127.0.0.1:", 0), 0U) << logs[0].peer;
     const auto line = format_log(logs[0]);
     EXPECT_NE(line.find("Certificate of client 127.0.0.1:"), std::string::npos) << line;
@@ -65,7 +72,8 @@ INSTANTIATE_TEST_SUITE_P(VersionsAndKeys, ServerAccepts,
                                            GoodCase{"1_3", "rsa-server", "rsa-client", "TLSv1.3"},
                                            GoodCase{"1_2", "rsa-server", "rsa-client", "TLSv1.2"}),
                          [](const auto& info) {
-                             std::string n = std::string("tls") + info.param.version + "_" + info.param.server_cert;
+                             std::string n = std::string("tls") + info.param.version + "_" +
+                                             info.param.server_cert;
                              for (char& c : n) {
                                  if (c == '-') c = '_';
                              }
@@ -90,7 +98,8 @@ TEST_P(ServerRefuses, HandshakeRefusedWithTheRightAlert) {
     if (std::string(GetParam().cert_dir) == "other") dir = pki_.other_dir;
     const auto r = s_client(server.port(), GetParam().version, dir, GetParam().cert);
     EXPECT_NE(r.rc, 0) << r.out;
-    EXPECT_EQ(r.out.find(kGreeting), std::string::npos) << "no application data for a refused client";
+    EXPECT_EQ(r.out.find(kGreeting), std::string::npos)
+        << "no application data for a refused client";
     EXPECT_NE(r.err.find(GetParam().openssl_says), std::string::npos) << r.err;
     const auto logs = server.wait_for_logs(1);
     ASSERT_EQ(logs.size(), 1U);
@@ -103,15 +112,22 @@ TEST_P(ServerRefuses, HandshakeRefusedWithTheRightAlert) {
 
 INSTANTIATE_TEST_SUITE_P(
     BadClients, ServerRefuses,
-    ::testing::Values(
-        RefuseCase{"no_cert_tls13", "1_3", "", "", "alert certificate required", "client sent no certificate"},
-        RefuseCase{"no_cert_tls12", "1_2", "", "", "alert handshake failure", "client sent no certificate"},
-        RefuseCase{"other_ca_tls13", "1_3", "other", "c1", "alert unknown ca", "not signed by our --ca"},
-        RefuseCase{"other_ca_tls12", "1_2", "other", "c1", "alert unknown ca", "not signed by our --ca"},
-        RefuseCase{"expired_tls13", "1_3", "pki", "expired", "alert certificate expired", "has expired"},
-        RefuseCase{"expired_tls12", "1_2", "pki", "expired", "alert certificate expired", "has expired"},
-        RefuseCase{"wrong_eku_tls13", "1_3", "pki", "server", "alert unsupported certificate", "clientAuth"},
-        RefuseCase{"wrong_eku_tls12", "1_2", "pki", "server", "alert unsupported certificate", "clientAuth"}),
+    ::testing::Values(RefuseCase{"no_cert_tls13", "1_3", "", "", "alert certificate required",
+                                 "client sent no certificate"},
+                      RefuseCase{"no_cert_tls12", "1_2", "", "", "alert handshake failure",
+                                 "client sent no certificate"},
+                      RefuseCase{"other_ca_tls13", "1_3", "other", "c1", "alert unknown ca",
+                                 "not signed by our --ca"},
+                      RefuseCase{"other_ca_tls12", "1_2", "other", "c1", "alert unknown ca",
+                                 "not signed by our --ca"},
+                      RefuseCase{"expired_tls13", "1_3", "pki", "expired",
+                                 "alert certificate expired", "has expired"},
+                      RefuseCase{"expired_tls12", "1_2", "pki", "expired",
+                                 "alert certificate expired", "has expired"},
+                      RefuseCase{"wrong_eku_tls13", "1_3", "pki", "server",
+                                 "alert unsupported certificate", "clientAuth"},
+                      RefuseCase{"wrong_eku_tls12", "1_2", "pki", "server",
+                                 "alert unsupported certificate", "clientAuth"}),
     [](const auto& info) { return std::string(info.param.name); });
 
 // Resumption is stateful (tls/context.cpp): the second s_client resumes with what the first was
@@ -123,10 +139,10 @@ TEST_P(ServerResumes, OpensslClientResumesAStatefulSession) {
     RunningServer server(server_config(pki_));
     const fs::path session = tmp_->path() / (std::string("session-") + GetParam() + ".pem");
     const auto connect = [&](const char* session_flag) {
-        return run({"openssl", "s_client", "-connect", server.address(), "-CAfile", (pki_.dir / "ca.pem").string(),
-                    "-verify_return_error", "-ign_eof", std::string("-tls") + GetParam(), "-cert",
-                    (pki_.dir / "c1.pem").string(), "-key", (pki_.dir / "c1.key").string(), session_flag,
-                    session.string()},
+        return run({"openssl", "s_client", "-connect", server.address(), "-CAfile",
+                    (pki_.dir / "ca.pem").string(), "-verify_return_error", "-ign_eof",
+                    std::string("-tls") + GetParam(), "-cert", (pki_.dir / "c1.pem").string(),
+                    "-key", (pki_.dir / "c1.key").string(), session_flag, session.string()},
                    tmp_->path(), std::chrono::seconds(20));
     };
     const auto first = connect("-sess_out");
@@ -141,12 +157,14 @@ TEST_P(ServerResumes, OpensslClientResumesAStatefulSession) {
     ASSERT_EQ(logs.size(), 2U);
     EXPECT_FALSE(logs[0].resumed);
     EXPECT_TRUE(logs[1].resumed);
-    EXPECT_EQ(logs[1].client_subject, "O = tcplab, CN = c1") << "the session remembers the client certificate";
+    EXPECT_EQ(logs[1].client_subject, "O = tcplab, CN = c1")
+        << "the session remembers the client certificate";
     EXPECT_NE(format_log(logs[1]).find(" resumed"), std::string::npos) << format_log(logs[1]);
 
     // A stateless ticket would carry the encrypted session with the client certificate (~650
     // bytes); a stateful one is the session's 32-byte ID. TLS 1.2 without tickets has none.
-    const auto text = run({"openssl", "sess_id", "-in", session.string(), "-noout", "-text"}, tmp_->path());
+    const auto text =
+        run({"openssl", "sess_id", "-in", session.string(), "-noout", "-text"}, tmp_->path());
     ASSERT_EQ(text.rc, 0) << text.err;
     std::size_t ticket_lines = 0;
     if (const auto at = text.out.find("TLS session ticket:\n"); at != std::string::npos) {
@@ -155,7 +173,8 @@ TEST_P(ServerResumes, OpensslClientResumesAStatefulSession) {
             ++ticket_lines;
         }
     }
-    EXPECT_LE(ticket_lines, 2U) << "at most 32 bytes of ticket (16 per hex dump line):\n" << text.out;
+    EXPECT_LE(ticket_lines, 2U) << "at most 32 bytes of ticket (16 per hex dump line):\n"
+                                << text.out;
 }
 
 INSTANTIATE_TEST_SUITE_P(Versions, ServerResumes, ::testing::Values("1_3", "1_2"),
@@ -174,10 +193,11 @@ TEST_F(ServerInterop, DualStackListenerServesIpv6) {
     auto config = server_config(pki_);
     config.listen = "[::1]:0";
     RunningServer server(config);
-    const auto r = run({"openssl", "s_client", "-connect", "[::1]:" + std::to_string(server.port()), "-CAfile",
-                        (pki_.dir / "ca.pem").string(), "-verify_return_error", "-verify_ip", "::1", "-ign_eof",
-                        "-cert", (pki_.dir / "c1.pem").string(), "-key", (pki_.dir / "c1.key").string()},
-                       tmp_->path(), std::chrono::seconds(20));
+    const auto r = run(
+        {"openssl", "s_client", "-connect", "[::1]:" + std::to_string(server.port()), "-CAfile",
+         (pki_.dir / "ca.pem").string(), "-verify_return_error", "-verify_ip", "::1", "-ign_eof",
+         "-cert", (pki_.dir / "c1.pem").string(), "-key", (pki_.dir / "c1.key").string()},
+        tmp_->path(), std::chrono::seconds(20));
     EXPECT_EQ(r.rc, 0) << r.err;
     EXPECT_NE(r.out.find(kGreeting), std::string::npos);
     const auto logs = server.wait_for_logs(1);

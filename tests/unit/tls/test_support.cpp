@@ -46,7 +46,8 @@ int counter = 0;
 
 }  // namespace
 
-Child::Child(const std::vector<std::string>& argv, const fs::path& output_dir, const std::string& stdin_data) {
+Child::Child(const std::vector<std::string>& argv, const fs::path& output_dir,
+             const std::string& stdin_data) {
     const int n = ++counter;
     out_ = output_dir / ("child" + std::to_string(n) + ".out");
     err_ = output_dir / ("child" + std::to_string(n) + ".err");
@@ -130,8 +131,8 @@ int Child::wait(std::chrono::milliseconds timeout) {
 std::string Child::out() const { return slurp(out_); }
 std::string Child::err() const { return slurp(err_); }
 
-RunResult run(const std::vector<std::string>& argv, const fs::path& output_dir, std::chrono::milliseconds timeout,
-              const std::string& stdin_data) {
+RunResult run(const std::vector<std::string>& argv, const fs::path& output_dir,
+              std::chrono::milliseconds timeout, const std::string& stdin_data) {
     Child child(argv, output_dir, stdin_data);
     child.close_stdin();
     RunResult r;
@@ -183,7 +184,8 @@ Pki make_pki(const fs::path& dir, bool with_rsa) {
     Pki pki{dir / "pki", dir / "other"};
     init_ca({pki.dir, "tcplab test CA", KeySpec{}, 30});
     init_ca({pki.other_dir, "unrelated CA", KeySpec{}, 30});
-    const auto issue = [](const fs::path& d, const std::string& name, CertRole role, const std::string& key) {
+    const auto issue = [](const fs::path& d, const std::string& name, CertRole role,
+                          const std::string& key) {
         IssueOptions o;
         o.dir = d;
         o.name = name;

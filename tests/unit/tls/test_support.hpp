@@ -29,7 +29,8 @@ private:
 // then KILL) and reaps it, so no test leaves a process behind.
 class Child {
 public:
-    Child(const std::vector<std::string>& argv, const std::filesystem::path& output_dir, const std::string& stdin_data = "");
+    Child(const std::vector<std::string>& argv, const std::filesystem::path& output_dir,
+          const std::string& stdin_data = "");
     ~Child();
     Child(const Child&) = delete;
     Child& operator=(const Child&) = delete;
@@ -57,7 +58,8 @@ struct RunResult {
 
 // Runs to completion (killed after `timeout`).
 RunResult run(const std::vector<std::string>& argv, const std::filesystem::path& output_dir,
-              std::chrono::milliseconds timeout = std::chrono::seconds(30), const std::string& stdin_data = "");
+              std::chrono::milliseconds timeout = std::chrono::seconds(30),
+              const std::string& stdin_data = "");
 
 // A TCP port on 127.0.0.1 that was free a moment ago (bind port 0, read it, close).
 std::uint16_t free_port();

@@ -1,13 +1,14 @@
 // The guest init script and the option checks of netem/uml_vm, without booting anything.
 // shell_quote is checked against the real /bin/sh.
-#include <cstdio>
-#include <filesystem>
-#include <fstream>
+#include "netem/uml_guest_script.hpp"
 
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
-#include "netem/uml_guest_script.hpp"
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+
 #include "netem/uml_vm.hpp"
 #include "packet/errors.hpp"
 
@@ -44,8 +45,8 @@ TEST_P(ShellQuote, ShellReadsBackTheSameWord) {
 
 INSTANTIATE_TEST_SUITE_P(Words, ShellQuote,
                          ::testing::Values("plain", "two words", "it's", "''", "$HOME", "`id`",
-                                           "a\"b", "semi;colon", "back\\slash", "new\nline",
-                                           "*", "-n"));
+                                           "a\"b", "semi;colon", "back\\slash", "new\nline", "*",
+                                           "-n"));
 
 GuestPlan sample_plan() {
     GuestPlan plan;
@@ -94,7 +95,8 @@ TEST(GuestInitScript, IsValidShell) {
 }
 
 TEST(GuestModprobeScript, UsesTheUmlModuleRoot) {
-    EXPECT_THAT(guest_modprobe_script(), HasSubstr("exec /sbin/modprobe -d /run/tcplab-modroot \"$@\""));
+    EXPECT_THAT(guest_modprobe_script(),
+                HasSubstr("exec /sbin/modprobe -d /run/tcplab-modroot \"$@\""));
 }
 
 VmOptions valid_options() {
