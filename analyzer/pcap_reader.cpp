@@ -7,7 +7,7 @@
 #include <cstdio>
 #include <cstring>
 
-#include "packet/errors.hpp"
+#include "base/errors.hpp"
 
 namespace tcplab::analyzer {
 

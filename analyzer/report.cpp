@@ -7,7 +7,7 @@
 #include "analyzer/pcap_reader.hpp"
 #include "analyzer/render.hpp"
 #include "analyzer/truncated_tcp.hpp"
-#include "packet/errors.hpp"
+#include "base/errors.hpp"
 #include "packet/link.hpp"
 
 namespace tcplab::analyzer {

@@ -3,8 +3,8 @@
 #include <cmath>
 #include <iostream>
 
-#include "netem/option_error.hpp"
-#include "packet/errors.hpp"
+#include "base/errors.hpp"
+#include "netem/impair/option_error.hpp"
 
 namespace tcplab::app {
 
@@ -28,7 +28,8 @@ std::optional<po::variables_map> parse_command_line(
         }
         po::notify(vm);
     } catch (const po::error& e) {
-        // Not e.what(): Boost's never returns for a value like "%value%" (netem/option_error.hpp).
+        // Not e.what(): Boost's never returns for a value like "%value%"
+        // (netem/impair/option_error.hpp).
         throw UsageError(netem::option_error_message(e) + "\nusage: " + spec.usage +
                          "  (see --help)");
     }

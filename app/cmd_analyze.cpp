@@ -8,8 +8,8 @@
 
 #include "analyzer/report.hpp"
 #include "app/cli.hpp"
-#include "netem/path_diff.hpp"
-#include "packet/errors.hpp"
+#include "base/errors.hpp"
+#include "scenario/path_diff.hpp"
 
 namespace tcplab::app {
 
@@ -60,11 +60,11 @@ int run_analyze(const Args& args) {
     if (vm->count("diff") != 0) {
         if (files.size() != 2)
             throw UsageError("--diff takes exactly two files: CLIENT.pcap SERVER.pcap");
-        const netem::PathDiff diff = netem::diff_captures(files[0], files[1]);
+        const scenario::PathDiff diff = scenario::diff_captures(files[0], files[1]);
         if (parse_format(format) == analyzer::Format::json) {
-            std::cout << netem::render_diff_json(diff).dump(2) << "\n";
+            std::cout << scenario::render_diff_json(diff).dump(2) << "\n";
         } else {
-            std::cout << netem::render_diff_text(diff);
+            std::cout << scenario::render_diff_text(diff);
         }
         return kExitOk;
     }

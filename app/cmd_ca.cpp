@@ -2,7 +2,7 @@
 #include <iostream>
 
 #include "app/cli.hpp"
-#include "packet/errors.hpp"
+#include "base/errors.hpp"
 #include "tls/ca.hpp"
 #include "tls/cert_info.hpp"
 

@@ -6,12 +6,12 @@
 #include <stdexcept>
 
 #include "app/cli.hpp"
+#include "base/errors.hpp"
 #include "generator/flood.hpp"
 #include "generator/probe.hpp"
 #include "generator/segment.hpp"
 #include "generator/spec_parse.hpp"
 #include "generator/tcp_client.hpp"
-#include "packet/errors.hpp"
 #include "packet/format.hpp"
 
 namespace tcplab::app {

@@ -1,4 +1,4 @@
-// tcplab net up|down|status|exec: thin wiring of netem/topology.hpp (and the tc backend for
+// tcplab net up|down|status|exec: thin wiring of netem/lab/topology.hpp (and the tc backend for
 // impairment flags). Every subcommand parses flags into values and calls the library.
 #include <unistd.h>
 
@@ -13,13 +13,13 @@
 #include <set>
 
 #include "app/cli.hpp"
-#include "netem/command.hpp"
-#include "netem/impairment_options.hpp"
-#include "netem/netem_support.hpp"
-#include "netem/stop_signal.hpp"
-#include "netem/tc_backend.hpp"
-#include "netem/topology.hpp"
-#include "packet/errors.hpp"
+#include "base/command.hpp"
+#include "base/errors.hpp"
+#include "base/stop_signal.hpp"
+#include "netem/impair/impairment_options.hpp"
+#include "netem/impair/netem_support.hpp"
+#include "netem/impair/tc_backend.hpp"
+#include "netem/lab/topology.hpp"
 
 namespace tcplab::app {
 
@@ -30,9 +30,9 @@ namespace nm = tcplab::netem;
 constexpr const char* kNetUsage =
     "tcplab net up|down|status|exec ...   (tcplab net <verb> --help for details)";
 
-void print_commands(const nm::DryRunRunner& runner) {
+void print_commands(const tcplab::DryRunRunner& runner) {
     for (const auto& argv : runner.commands()) {
-        std::cout << nm::format_command(argv) << "\n";
+        std::cout << tcplab::format_command(argv) << "\n";
     }
 }
 
@@ -118,7 +118,7 @@ int net_up(const Args& args) {
     topo_options.disable_offloads = !(*vm)["keep-offloads"].as<bool>();
 
     if ((*vm)["dry-run"].as<bool>()) {
-        nm::DryRunRunner runner;
+        tcplab::DryRunRunner runner;
         topo_options.runner = &runner;
         auto topo = nm::Topology::up(topo_options);
         topo.detach();  // nothing was created; do not print removal commands
@@ -145,7 +145,7 @@ int net_up(const Args& args) {
         tc_features = support.features;
     }
 
-    nm::StopSignals signals;
+    tcplab::StopSignals signals;
     // Leftovers of killed runs go first (runs with a dead owner only; orphan namespaces are
     // left to an explicit `net down --stale`).
     for (const auto& line : nm::down_stale().removed) {
@@ -203,7 +203,7 @@ int net_down(const Args& args) {
     if (grace < 0) {
         throw UsageError("--grace must be >= 0 seconds, got " + std::to_string(grace));
     }
-    nm::DryRunRunner dry;
+    tcplab::DryRunRunner dry;
     nm::StaleOptions so;
     so.sweep_orphan_namespaces = true;
     so.orphan_grace = std::chrono::seconds(grace);

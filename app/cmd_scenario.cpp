@@ -5,10 +5,10 @@
 #include <iostream>
 
 #include "app/cli.hpp"
-#include "netem/backend_compare.hpp"
-#include "netem/scenario_runner.hpp"
-#include "netem/scenario_spec.hpp"
-#include "packet/errors.hpp"
+#include "base/errors.hpp"
+#include "scenario/backend_compare.hpp"
+#include "scenario/runner.hpp"
+#include "scenario/spec.hpp"
 
 namespace tcplab::app {
 
@@ -16,13 +16,13 @@ namespace {
 
 int list_command(const Args& args) {
     const CommandSpec spec{"tcplab scenario list",
-                           "Lists the shipped scenarios (" + netem::scenario_directory().string() +
-                               ") with one line each.",
+                           "Lists the shipped scenarios (" +
+                               scenario::scenario_directory().string() + ") with one line each.",
                            ""};
     if (!parse_command_line(spec, po::options_description("options"), args)) {
         return kExitOk;
     }
-    for (const auto& scenario : netem::list_scenarios()) {
+    for (const auto& scenario : scenario::list_scenarios()) {
         std::cout << std::left << std::setw(19) << scenario.name << scenario.description << "\n";
     }
     return kExitOk;
@@ -42,7 +42,7 @@ int run_command(const Args& args) {
         "  sudo tcplab scenario run my.ini --repeat 5\n  sudo tcplab scenario run loss10 --backend "
         "tc --vm"};
     po::options_description options("options");
-    netem::RunOptions run;
+    scenario::RunOptions run;
     std::string out;
     options.add_options()("scenario", po::value<std::string>(&run.scenario)->required(),
                           "scenario name or .ini file")(
@@ -78,7 +78,7 @@ int run_command(const Args& args) {
     if (run.repeat < 1 || run.repeat > 1000) {
         throw UsageError("--repeat must be between 1 and 1000");
     }
-    return netem::run_scenario_command(run);
+    return scenario::run_scenario_command(run);
 }
 
 int compare_command(const Args& args) {
@@ -108,8 +108,8 @@ int compare_command(const Args& args) {
     if (!parse_command_line(spec, options, args, &positional)) {
         return kExitOk;
     }
-    const netem::BackendComparison comparison = netem::compare_runs(a, b);
-    std::cout << netem::render_comparison(comparison);
+    const scenario::BackendComparison comparison = scenario::compare_runs(a, b);
+    std::cout << scenario::render_comparison(comparison);
     return comparison.pass() ? kExitOk : kExitCheckFailed;
 }
 

@@ -10,7 +10,7 @@
 #include <thread>
 
 #include "app/cli.hpp"
-#include "packet/errors.hpp"
+#include "base/errors.hpp"
 #include "tls/client.hpp"
 #include "tls/server.hpp"
 

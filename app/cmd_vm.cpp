@@ -1,10 +1,10 @@
-// tcplab vm run: a command inside a User-Mode Linux guest (netem/uml_vm.hpp does the work).
+// tcplab vm run: a command inside a User-Mode Linux guest (netem/vm/uml_vm.hpp does the work).
 #include <algorithm>
 #include <iostream>
 
 #include "app/cli.hpp"
-#include "netem/uml_vm.hpp"
-#include "packet/errors.hpp"
+#include "base/errors.hpp"
+#include "netem/vm/uml_vm.hpp"
 
 namespace tcplab::app {
 

@@ -6,7 +6,7 @@
 #include <string_view>
 
 #include "app/commands.hpp"
-#include "packet/errors.hpp"
+#include "base/errors.hpp"
 
 namespace {
 

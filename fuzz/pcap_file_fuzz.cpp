@@ -16,7 +16,7 @@
 #include "analyzer/output.hpp"
 #include "analyzer/pcap_reader.hpp"
 #include "analyzer/report.hpp"
-#include "packet/errors.hpp"
+#include "base/errors.hpp"
 
 namespace {
 

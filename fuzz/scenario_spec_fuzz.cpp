@@ -8,15 +8,15 @@
 #include <cstdlib>
 #include <string>
 
-#include "netem/scenario_spec.hpp"
-#include "packet/errors.hpp"
+#include "base/errors.hpp"
+#include "scenario/spec.hpp"
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
     static const std::filesystem::path kFile = "fuzz.ini";
     const std::string text(data, data + size);
-    tcplab::netem::ScenarioSpec spec;
+    tcplab::scenario::ScenarioSpec spec;
     try {
-        spec = tcplab::netem::parse_scenario(text, kFile);
+        spec = tcplab::scenario::parse_scenario(text, kFile);
     } catch (const tcplab::UsageError&) {
         return 0;
     }

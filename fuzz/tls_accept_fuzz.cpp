@@ -12,7 +12,7 @@
 #include <cstdlib>
 #include <memory>
 
-#include "packet/errors.hpp"
+#include "base/errors.hpp"
 #include "tests/scratch_dir.hpp"
 #include "tls/ca.hpp"
 #include "tls/context.hpp"

@@ -2,8 +2,8 @@
 
 #include <random>
 
+#include "base/errors.hpp"
 #include "packet/builder.hpp"
-#include "packet/errors.hpp"
 
 namespace tcplab::gen {
 

@@ -15,13 +15,13 @@
 #include <thread>
 #include <utility>
 
+#include "base/errors.hpp"
+#include "base/unique_fd.hpp"
 #include "generator/flood_frames.hpp"
 #include "generator/link_resolver.hpp"
 #include "generator/pacer.hpp"
 #include "generator/raw_socket.hpp"
 #include "generator/tx_ring.hpp"
-#include "packet/errors.hpp"
-#include "packet/unique_fd.hpp"
 
 namespace tcplab::gen {
 

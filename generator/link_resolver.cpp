@@ -12,9 +12,9 @@
 #include <nlohmann/json.hpp>
 #include <thread>
 
+#include "base/errors.hpp"
+#include "base/unique_fd.hpp"
 #include "generator/process.hpp"
-#include "packet/errors.hpp"
-#include "packet/unique_fd.hpp"
 
 namespace tcplab::gen {
 

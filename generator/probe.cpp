@@ -1,8 +1,8 @@
 #include "generator/probe.hpp"
 
+#include "base/errors.hpp"
 #include "generator/channel.hpp"
 #include "generator/transcript.hpp"
-#include "packet/errors.hpp"
 
 namespace tcplab::gen {
 

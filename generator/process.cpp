@@ -7,8 +7,8 @@
 #include <cerrno>
 #include <cstring>
 
-#include "packet/errors.hpp"
-#include "packet/unique_fd.hpp"
+#include "base/errors.hpp"
+#include "base/unique_fd.hpp"
 
 namespace tcplab::gen {
 

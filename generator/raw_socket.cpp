@@ -12,7 +12,7 @@
 #include <cstring>
 #include <string>
 
-#include "packet/errors.hpp"
+#include "base/errors.hpp"
 
 namespace tcplab::gen {
 

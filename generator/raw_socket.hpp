@@ -11,8 +11,8 @@
 #include <string>
 #include <vector>
 
+#include "base/unique_fd.hpp"
 #include "packet/ip_address.hpp"
-#include "packet/unique_fd.hpp"
 
 namespace tcplab::gen {
 

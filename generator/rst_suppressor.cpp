@@ -4,9 +4,9 @@
 
 #include <cstdio>
 
+#include "base/errors.hpp"
 #include "generator/process.hpp"
 #include "generator/raw_socket.hpp"
-#include "packet/errors.hpp"
 
 namespace tcplab::gen {
 

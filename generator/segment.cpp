@@ -1,9 +1,9 @@
 #include "generator/segment.hpp"
 
+#include "base/errors.hpp"
 #include "generator/channel.hpp"
 #include "generator/raw_socket.hpp"
 #include "packet/builder.hpp"
-#include "packet/errors.hpp"
 #include "packet/format.hpp"
 
 namespace tcplab::gen {

@@ -4,7 +4,7 @@
 #include <cctype>
 #include <charconv>
 
-#include "packet/errors.hpp"
+#include "base/errors.hpp"
 
 namespace tcplab::gen {
 

@@ -3,11 +3,11 @@
 #include <algorithm>
 #include <memory>
 
+#include "base/errors.hpp"
 #include "generator/channel.hpp"
 #include "generator/rst_suppressor.hpp"
 #include "generator/rto.hpp"
 #include "generator/transcript.hpp"
-#include "packet/errors.hpp"
 
 namespace tcplab::gen {
 

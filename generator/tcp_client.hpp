@@ -7,7 +7,7 @@
 // by an nftables rule (RstSuppressor) in the current network namespace.
 //
 // Thread use: the scenario runner calls run_handshake() from a thread inside the client namespace
-// (netem::ScopedNetns); the sockets and the nftables rule then live in that namespace.
+// (tcplab::ScopedNetns); the sockets and the nftables rule then live in that namespace.
 #include <chrono>
 #include <cstdint>
 #include <optional>

@@ -12,8 +12,8 @@
 #include <cstring>
 #include <string>
 
+#include "base/errors.hpp"
 #include "generator/raw_socket.hpp"
-#include "packet/errors.hpp"
 
 namespace tcplab::gen {
 

@@ -18,7 +18,7 @@
 #include <cstdint>
 #include <string>
 
-#include "packet/unique_fd.hpp"
+#include "base/unique_fd.hpp"
 
 namespace tcplab::gen {
 

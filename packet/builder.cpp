@@ -1,9 +1,9 @@
 // Whole-packet builders: lengths and checksums are derived, never supplied by the caller.
 #include "packet/builder.hpp"
 
+#include "base/errors.hpp"
 #include "packet/byte_io.hpp"
 #include "packet/checksum.hpp"
-#include "packet/errors.hpp"
 
 namespace tcplab::packet {
 

@@ -1,8 +1,8 @@
 // Building TCP options: the TcpOption factories, wire encoding, and Linux's SYN layout.
 #include <string>
 
+#include "base/errors.hpp"
 #include "packet/byte_io.hpp"
-#include "packet/errors.hpp"
 #include "packet/tcp.hpp"
 
 namespace tcplab::packet {

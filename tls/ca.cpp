@@ -7,7 +7,7 @@
 #include <cstdio>
 #include <ctime>
 
-#include "packet/errors.hpp"
+#include "base/errors.hpp"
 
 namespace tcplab::tls {
 

@@ -9,7 +9,7 @@
 #include <cstring>
 #include <vector>
 
-#include "packet/errors.hpp"
+#include "base/errors.hpp"
 #include "tls/hints.hpp"
 #include "tls/io.hpp"
 #include "tls/sha256.hpp"

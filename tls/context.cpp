@@ -6,7 +6,7 @@
 #include <cstdlib>
 #include <mutex>
 
-#include "packet/errors.hpp"
+#include "base/errors.hpp"
 
 namespace tcplab::tls {
 

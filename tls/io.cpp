@@ -14,7 +14,7 @@
 #include <cerrno>
 #include <cstring>
 
-#include "packet/errors.hpp"
+#include "base/errors.hpp"
 
 namespace tcplab::tls {
 

@@ -10,7 +10,7 @@
 #include <fstream>
 #include <sstream>
 
-#include "packet/errors.hpp"
+#include "base/errors.hpp"
 
 namespace tcplab::tls {
 

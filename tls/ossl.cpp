@@ -3,7 +3,7 @@
 #include <openssl/crypto.h>
 #include <openssl/err.h>
 
-#include "packet/errors.hpp"
+#include "base/errors.hpp"
 
 namespace tcplab::tls {
 

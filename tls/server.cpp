@@ -14,7 +14,7 @@
 #include <sstream>
 #include <thread>
 
-#include "packet/errors.hpp"
+#include "base/errors.hpp"
 #include "tls/cert_info.hpp"
 #include "tls/hints.hpp"
 #include "tls/sha256.hpp"

@@ -33,9 +33,9 @@
 #include <thread>
 #include <vector>
 
-#include "netem/command.hpp"
-#include "netem/run_state.hpp"
-#include "netem/topology_names.hpp"
+#include "base/command.hpp"
+#include "netem/lab/run_state.hpp"
+#include "netem/lab/topology_names.hpp"
 
 using namespace tcplab::netem;
 namespace fs = std::filesystem;
@@ -249,8 +249,8 @@ KillResult run_and_kill(const KillPoint& point, const fs::path& out, std::mt1993
     return result;
 }
 
-CommandResult run_to_end(const std::vector<std::string>& args) {
-    SystemRunner runner(std::chrono::seconds(120));
+tcplab::CommandResult run_to_end(const std::vector<std::string>& args) {
+    tcplab::SystemRunner runner(std::chrono::seconds(120));
     std::vector<std::string> argv{TCPLAB_BINARY};
     argv.insert(argv.end(), args.begin(), args.end());
     return runner.run(argv, false);
@@ -377,7 +377,7 @@ TEST_P(ScenarioKill, LeftoversAreReportedCleanedByTheNextRunAndNothingLooksCompl
                           << " of the killed run is still alive: " << argv;
         }
     }
-    const auto links = SystemRunner().run({"ip", "-o", "link", "show"}).out;
+    const auto links = tcplab::SystemRunner().run({"ip", "-o", "link", "show"}).out;
     for (const char* dev : {"veth-c", "veth-s", "veth-rc", "veth-rs"}) {
         EXPECT_EQ(links.find(std::string(dev) + "@"), std::string::npos)
             << dev << " in the root namespace";

@@ -24,7 +24,7 @@ protected:
     }
     FloodResult flood(const FloodOptions& o) {
         FloodResult result;
-        netem::run_in_netns(pair_->a(), [&] { result = run_flood(o); });
+        tcplab::run_in_netns(pair_->a(), [&] { result = run_flood(o); });
         return result;
     }
     std::unique_ptr<NetnsPair> pair_;

@@ -23,10 +23,10 @@
 #include <thread>
 #include <vector>
 
+#include "base/netns.hpp"
+#include "base/unique_fd.hpp"
 #include "generator/process.hpp"
 #include "generator/tcp_client.hpp"
-#include "netem/netns.hpp"
-#include "packet/unique_fd.hpp"
 
 namespace tcplab::gen::testing {
 
@@ -170,7 +170,7 @@ public:
         thread_ = std::thread(
             [this, ns, ipv6, port, accept_timeout_ms, ready = std::move(ready)]() mutable {
                 try {
-                    netem::ScopedNetns inside(ns);
+                    tcplab::ScopedNetns inside(ns);
                     UniqueFd fd(::socket(ipv6 ? AF_INET6 : AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0));
                     const int one = 1;
                     ::setsockopt(fd.get(), SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);

@@ -36,7 +36,7 @@ protected:
 
     HandshakeResult handshake(const HandshakeOptions& o) {
         HandshakeResult result;
-        netem::run_in_netns(pair_->a(), [&] { result = run_handshake(o); });
+        tcplab::run_in_netns(pair_->a(), [&] { result = run_handshake(o); });
         return result;
     }
 
@@ -193,7 +193,7 @@ TEST_F(GenNetns, SynProbeOptionsAppearAsRequested) {
     o.timestamps = true;
     o.extra_options = {packet::TcpOption::make_raw(253, {0xca, 0xfe})};
     SynProbeResult result;
-    netem::run_in_netns(pair_->a(), [&] { result = run_syn_probe(o); });
+    tcplab::run_in_netns(pair_->a(), [&] { result = run_syn_probe(o); });
     // Single crafted segments into the same tuple: a FIN with data and SACK blocks, an IPv6 RST.
     SegmentOptions fin;
     fin.src = o.src;
@@ -205,7 +205,7 @@ TEST_F(GenNetns, SynProbeOptionsAppearAsRequested) {
     fin.payload = {'x', 'y'};
     fin.options = {packet::TcpOption::make_nop(), packet::TcpOption::make_nop(),
                    packet::TcpOption::make_sack({{packet::SeqNum(10), packet::SeqNum(20)}})};
-    netem::run_in_netns(pair_->a(), [&] { (void)send_segment(fin); });
+    tcplab::run_in_netns(pair_->a(), [&] { (void)send_segment(fin); });
     capture.stop();
     ASSERT_EQ(result.answers.size(), 1u);
     EXPECT_EQ(result.answers[0].reply, ProbeReply::syn_ack);

@@ -4,8 +4,8 @@
 
 #include <filesystem>
 
-#include "netem/capture.hpp"
-#include "netem/topology.hpp"
+#include "netem/capture/capture.hpp"
+#include "netem/lab/topology.hpp"
 #include "tests/integration/netem/topology_test_util.hpp"
 #include "tests/scratch_dir.hpp"
 
@@ -16,7 +16,7 @@ namespace fs = std::filesystem;
 namespace {
 
 bool have_tshark() {
-    return system_runner().run({"sh", "-c", "command -v tshark"}, false).exit_code == 0;
+    return tcplab::system_runner().run({"sh", "-c", "command -v tshark"}, false).exit_code == 0;
 }
 
 }  // namespace
@@ -85,7 +85,7 @@ TEST(CaptureIntegration, SnaplenAndFilterAreApplied) {
         EXPECT_EQ(stats.written, 2U);  // request + reply, the v6 pair filtered out
         // Truncated to at most the snaplen (libpcap may keep slightly less: 58 seen here).
         EXPECT_EQ(tshark_count(dir / "s.pcap", "frame.cap_len <= 60 && frame.cap_len >= 54"), 2)
-            << system_runner()
+            << tcplab::system_runner()
                    .run({"tshark", "-n", "-r", (dir / "s.pcap").string(), "-T", "fields", "-e",
                          "frame.len", "-e", "frame.cap_len", "-e", "_ws.col.Info"})
                    .out;

@@ -8,10 +8,10 @@
 #include <tuple>
 
 #include "forwarder_fixture.hpp"
-#include "netem/forwarder.hpp"
-#include "netem/ledger.hpp"
-#include "netem/path_diff.hpp"
+#include "netem/forwarder/forwarder.hpp"
+#include "netem/impair/ledger.hpp"
 #include "packet/tcp.hpp"
+#include "scenario/path_diff.hpp"
 
 namespace tcplab::netem {
 namespace {
@@ -43,7 +43,7 @@ std::multiset<Key> ledger_keys(const std::vector<LedgerEntry>& ledger, Direction
     return out;
 }
 
-std::multiset<Key> diff_keys(const std::vector<DiffPacket>& packets) {
+std::multiset<Key> diff_keys(const std::vector<tcplab::scenario::DiffPacket>& packets) {
     std::multiset<Key> out;
     for (const auto& p : packets) {
         out.insert(key_of(p.packet));
@@ -52,7 +52,7 @@ std::multiset<Key> diff_keys(const std::vector<DiffPacket>& packets) {
 }
 
 struct BulkRun {
-    PathDiff diff;
+    tcplab::scenario::PathDiff diff;
     std::vector<LedgerEntry> ledger;
     ForwarderStats stats;
 };
@@ -83,7 +83,7 @@ BulkRun run_bulk(int salt, const Impairment& imp, std::uint64_t bytes, const std
         EXPECT_EQ(at_client.dropped(), 0u) << "capture at the client lost frames";
         EXPECT_EQ(at_server.dropped(), 0u) << "capture at the server lost frames";
     }
-    r.diff = diff_captures(dir / "client.pcap", dir / "server.pcap");
+    r.diff = tcplab::scenario::diff_captures(dir / "client.pcap", dir / "server.pcap");
     r.ledger = read_ledger(dir / "ledger.jsonl");
     return r;
 }
@@ -98,7 +98,7 @@ TEST(PathDiffIntegration, LedgerDropsEqualDiffDropsUnderLossDuplicateCorrupt) {
     imp.server_to_client.loss_percent = 5;
     const BulkRun r = run_bulk(11, imp, 2 << 20, "diff-ledger");
     for (Direction dir : {Direction::client_to_server, Direction::server_to_client}) {
-        const DirectionDiff& d = r.diff.get(dir);
+        const tcplab::scenario::DirectionDiff& d = r.diff.get(dir);
         const auto ledger_drops = ledger_keys(r.ledger, dir, {"drop", "queue_drop"});
         EXPECT_FALSE(ledger_drops.empty());
         EXPECT_EQ(ledger_drops, diff_keys(d.drops)) << to_string(dir);
@@ -116,10 +116,10 @@ TEST(PathDiffIntegration, LedgerDropsEqualDiffDropsUnderLossDuplicateCorrupt) {
                                            ? r.ledger.front().packet.src
                                            : r.ledger.front().packet.dst});
     // Rendering names the counts the test just checked.
-    const std::string text = render_diff_text(r.diff);
+    const std::string text = tcplab::scenario::render_diff_text(r.diff);
     EXPECT_NE(text.find("dropped " + std::to_string(r.diff.client_to_server.dropped)),
               std::string::npos);
-    const auto json = render_diff_json(r.diff);
+    const auto json = tcplab::scenario::render_diff_json(r.diff);
     EXPECT_EQ(json["c2s"]["dropped"], r.diff.client_to_server.dropped);
 }
 

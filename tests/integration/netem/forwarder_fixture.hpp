@@ -23,9 +23,9 @@
 #include <thread>
 #include <vector>
 
-#include "netem/capture.hpp"
-#include "netem/netns.hpp"
-#include "packet/unique_fd.hpp"
+#include "base/netns.hpp"
+#include "base/unique_fd.hpp"
+#include "netem/capture/capture.hpp"
 #include "tests/integration/netem/topology_test_util.hpp"
 #include "tests/scratch_dir.hpp"
 
@@ -193,7 +193,7 @@ inline std::future<std::vector<std::uint32_t>> udp_receiver(
     double idle_s = 1.0, double deadline_s = 30) {
     return std::async(std::launch::async, [ns, ip, port, &ready, idle_s, deadline_s] {
         std::vector<std::uint32_t> got;
-        ScopedNetns inside(ns);
+        tcplab::ScopedNetns inside(ns);
         UniqueFd fd(::socket(AF_INET, SOCK_DGRAM, 0));
         const int big = 4 << 20;
         ::setsockopt(fd.get(), SOL_SOCKET, SO_RCVBUFFORCE, &big, sizeof big);
@@ -227,7 +227,7 @@ inline std::future<std::vector<std::uint32_t>> udp_receiver(
 inline void udp_send(const std::string& ns, const std::string& dst, std::uint16_t port,
                      std::uint32_t count, std::size_t size = 200,
                      std::chrono::microseconds gap = std::chrono::microseconds(200)) {
-    run_in_netns(ns, [&] {
+    tcplab::run_in_netns(ns, [&] {
         UniqueFd fd(::socket(AF_INET, SOCK_DGRAM, 0));
         sockaddr_in a = make_addr(dst, port);
         std::vector<std::uint8_t> buf(size, 0x5a);
@@ -252,7 +252,7 @@ inline BulkResult tcp_bulk(const std::string& client_ns, const std::string& serv
                            double timeout_s = 60) {
     std::promise<void> listening;
     auto server = std::async(std::launch::async, [&] {
-        ScopedNetns inside(server_ns);
+        tcplab::ScopedNetns inside(server_ns);
         const SocketAddress a = make_socket_address(server_ip, port);
         UniqueFd ls(::socket(a.family(), SOCK_STREAM, 0));
         const int one = 1;
@@ -285,7 +285,7 @@ inline BulkResult tcp_bulk(const std::string& client_ns, const std::string& serv
         return r;
     });
     listening.get_future().wait();
-    run_in_netns(client_ns, [&] {
+    tcplab::run_in_netns(client_ns, [&] {
         const SocketAddress a = make_socket_address(server_ip, port);
         UniqueFd fd(::socket(a.family(), SOCK_STREAM, 0));
         set_timeout(fd.get(), timeout_s);

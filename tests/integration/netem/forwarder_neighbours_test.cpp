@@ -13,7 +13,7 @@
 #include <vector>
 
 #include "forwarder_fixture.hpp"
-#include "netem/forwarder.hpp"
+#include "netem/forwarder/forwarder.hpp"
 #include "packet/ip_address.hpp"
 
 namespace tcplab::netem {

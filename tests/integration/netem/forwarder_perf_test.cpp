@@ -14,7 +14,7 @@
 #include <vector>
 
 #include "forwarder_fixture.hpp"
-#include "netem/forwarder.hpp"
+#include "netem/forwarder/forwarder.hpp"
 
 namespace tcplab::netem {
 namespace {

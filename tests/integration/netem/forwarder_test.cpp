@@ -1,6 +1,6 @@
 // The userspace forwarder between real namespaces, against the kernel's own UDP and TCP:
 // what arrives at the far side is what the model and the ledger say.
-#include "netem/forwarder.hpp"
+#include "netem/forwarder/forwarder.hpp"
 
 #include <gtest/gtest.h>
 
@@ -9,7 +9,7 @@
 #include <map>
 
 #include "forwarder_fixture.hpp"
-#include "netem/ledger.hpp"
+#include "netem/impair/ledger.hpp"
 
 namespace tcplab::netem {
 namespace {
@@ -130,7 +130,7 @@ TEST(ForwarderIntegration, Delay50msEachWayGivesRtt100ms) {
     std::atomic<bool> done{false};
     std::promise<void> ready;
     auto echo = std::async(std::launch::async, [&] {
-        ScopedNetns inside(topo.server_ns());
+        tcplab::ScopedNetns inside(topo.server_ns());
         UniqueFd fd(::socket(AF_INET, SOCK_DGRAM, 0));
         sockaddr_in a = make_addr(topo.server_ip(), 7);
         ::bind(fd.get(), reinterpret_cast<sockaddr*>(&a), sizeof a);
@@ -150,7 +150,7 @@ TEST(ForwarderIntegration, Delay50msEachWayGivesRtt100ms) {
     });
     ready.get_future().wait();
     std::vector<double> rtts;
-    run_in_netns(topo.client_ns(), [&] {
+    tcplab::run_in_netns(topo.client_ns(), [&] {
         UniqueFd fd(::socket(AF_INET, SOCK_DGRAM, 0));
         set_timeout(fd.get(), 2);
         sockaddr_in a = make_addr(topo.server_ip(), 7);

@@ -9,9 +9,9 @@
 #include <cmath>
 #include <thread>
 
-#include "netem/netem_support.hpp"
-#include "netem/tc_backend.hpp"
-#include "netem/topology.hpp"
+#include "netem/impair/netem_support.hpp"
+#include "netem/impair/tc_backend.hpp"
+#include "netem/lab/topology.hpp"
 #include "tests/integration/netem/topology_test_util.hpp"
 
 using namespace tcplab::netem;
@@ -34,7 +34,7 @@ protected:
 int udp_delivered(const Topology& topo, int count) {
     int received = 0;
     std::thread server([&] {
-        run_in_netns(topo.namespace_name(Role::server), [&] {
+        tcplab::run_in_netns(topo.namespace_name(Role::server), [&] {
             tcplab::UniqueFd s(::socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0));
             sockaddr_in a{};
             a.sin_family = AF_INET;
@@ -52,7 +52,7 @@ int udp_delivered(const Topology& topo, int count) {
         });
     });
     std::this_thread::sleep_for(std::chrono::milliseconds(200));
-    run_in_netns(topo.namespace_name(Role::client), [&] {
+    tcplab::run_in_netns(topo.namespace_name(Role::client), [&] {
         tcplab::UniqueFd s(::socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0));
         sockaddr_in to{};
         to.sin_family = AF_INET;

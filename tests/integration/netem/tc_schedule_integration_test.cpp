@@ -5,9 +5,9 @@
 #include <chrono>
 #include <filesystem>
 
-#include "netem/capture.hpp"
-#include "netem/tc_backend.hpp"
-#include "netem/topology.hpp"
+#include "netem/capture/capture.hpp"
+#include "netem/impair/tc_backend.hpp"
+#include "netem/lab/topology.hpp"
 #include "tests/integration/netem/topology_test_util.hpp"
 
 using namespace tcplab::netem;
@@ -28,7 +28,7 @@ ScheduleRun run_schedule(const Impairment& imp, const fs::path& dir,
                          const std::string& address_kind) {
     auto topo = Topology::up();
     for (const auto& argv : nft_schedule_commands(topo.namespace_name(Role::router), imp)) {
-        system_runner().run(argv);
+        tcplab::system_runner().run(argv);
     }
     Capture client(
         {topo.namespace_name(Role::client), topo.client_interface(), dir / "client.pcap"});
@@ -53,7 +53,7 @@ class TcSchedule : public ::testing::Test {
 protected:
     void SetUp() override {
         if (!is_root()) GTEST_SKIP() << "needs root (creates network namespaces)";
-        if (system_runner()
+        if (tcplab::system_runner()
                 .run({"sh", "-c", "command -v tshark && command -v nft"}, false)
                 .exit_code != 0) {
             GTEST_SKIP() << "needs tshark and nft";

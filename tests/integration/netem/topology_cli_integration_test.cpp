@@ -7,8 +7,8 @@
 #include <filesystem>
 #include <regex>
 
-#include "netem/run_state.hpp"
-#include "netem/topology_names.hpp"
+#include "netem/lab/run_state.hpp"
+#include "netem/lab/topology_names.hpp"
 #include "tests/integration/netem/topology_test_util.hpp"
 
 using namespace tcplab::netem;
@@ -33,20 +33,20 @@ int run_id_from(const std::string& out) {
 }  // namespace
 
 TEST_F(NetCli, DetachExecStatusDown) {
-    const auto up = system_runner().run({TCPLAB_BINARY, "net", "up", "--detach"});
+    const auto up = tcplab::system_runner().run({TCPLAB_BINARY, "net", "up", "--detach"});
     const int id = run_id_from(up.out);
     ASSERT_GT(id, 0) << up.out;
     const std::string n = std::to_string(id);
-    const auto addr = system_runner().run(
+    const auto addr = tcplab::system_runner().run(
         {TCPLAB_BINARY, "net", "exec", "cli", "--id", n, "--", "ip", "-br", "addr"});
     EXPECT_NE(addr.out.find(client_ipv4(id) + "/24"), std::string::npos) << addr.out;
-    const auto status = system_runner().run({TCPLAB_BINARY, "net", "status"});
+    const auto status = tcplab::system_runner().run({TCPLAB_BINARY, "net", "status"});
     EXPECT_NE(status.out.find("run " + n + "  detached"), std::string::npos) << status.out;
-    const auto down = system_runner().run({TCPLAB_BINARY, "net", "down", n});
+    const auto down = tcplab::system_runner().run({TCPLAB_BINARY, "net", "down", n});
     EXPECT_NE(down.out.find("removed run " + n), std::string::npos) << down.out;
     for (Role role : kAllRoles) EXPECT_FALSE(netns_exists(namespace_name(id, role)));
     EXPECT_FALSE(std::filesystem::exists(run_file(default_state_dir(), id)));
-    EXPECT_EQ(system_runner().run({TCPLAB_BINARY, "net", "down", n}, false).exit_code, 2);
+    EXPECT_EQ(tcplab::system_runner().run({TCPLAB_BINARY, "net", "down", n}, false).exit_code, 2);
 }
 
 TEST_F(NetCli, ForegroundUpCleansUpOnSigterm) {
@@ -85,16 +85,16 @@ TEST_F(NetCli, ForegroundUpCleansUpOnSigterm) {
 }
 
 TEST_F(NetCli, WithoutPrivilegesExitsThreeWithAClearMessage) {
-    if (system_runner().run({"sh", "-c", "command -v setpriv"}, false).exit_code != 0) {
+    if (tcplab::system_runner().run({"sh", "-c", "command -v setpriv"}, false).exit_code != 0) {
         GTEST_SKIP() << "setpriv (util-linux) not installed";
     }
     const auto r =
-        system_runner().run({"setpriv", "--reuid=65534", "--regid=65534", "--clear-groups",
-                             "--inh-caps=-all", TCPLAB_BINARY, "net", "up", "--detach"},
-                            false);
+        tcplab::system_runner().run({"setpriv", "--reuid=65534", "--regid=65534", "--clear-groups",
+                                     "--inh-caps=-all", TCPLAB_BINARY, "net", "up", "--detach"},
+                                    false);
     EXPECT_EQ(r.exit_code, 3) << r.out << r.err;
     EXPECT_NE(r.err.find("needs root"), std::string::npos) << r.err;
-    const auto dry = system_runner().run(
+    const auto dry = tcplab::system_runner().run(
         {"setpriv", "--reuid=65534", "--regid=65534", "--clear-groups", "--inh-caps=-all",
          TCPLAB_BINARY, "net", "up", "--dry-run", "--id", "9"},
         false);

@@ -8,9 +8,9 @@
 #include <future>
 #include <thread>
 
-#include "netem/run_state.hpp"
-#include "netem/stop_signal.hpp"
-#include "netem/topology.hpp"
+#include "base/stop_signal.hpp"
+#include "netem/lab/run_state.hpp"
+#include "netem/lab/topology.hpp"
 #include "tests/integration/netem/topology_test_util.hpp"
 
 using namespace tcplab::netem;
@@ -160,13 +160,13 @@ TEST(TopologyIntegration, SigtermMakesTheOwnerCleanUp) {
         ::close(fds[0]);
         int rc = 1;
         try {
-            StopSignals signals;
+            tcplab::StopSignals signals;
             auto topo = Topology::up();
             const int id = topo.run_id();
             (void)!::write(fds[1], &id, sizeof id);
             for (int i = 0; i < 600 && !signals.wait_for(std::chrono::milliseconds(100)); ++i) {
             }
-            rc = stop_requested() ? 0 : 2;
+            rc = tcplab::stop_requested() ? 0 : 2;
         } catch (...) {
             rc = 3;
         }  // topo's destructor ran before this line
@@ -250,12 +250,13 @@ TEST(TopologyIntegration, OrphanNamespacesAreRemovedOnlyWhenUnusedAndOld) {
     const std::string proc_ns = prefix + "proc";
     const std::string thread_ns = prefix + "thread";
     for (const auto& ns : {empty_ns, proc_ns, thread_ns}) {
-        system_runner().run({"ip", "netns", "add", ns});
+        tcplab::system_runner().run({"ip", "netns", "add", ns});
     }
     struct Cleanup {
         std::vector<std::string> names;
         ~Cleanup() {
-            for (const auto& n : names) system_runner().run({"ip", "netns", "del", n}, false);
+            for (const auto& n : names)
+                tcplab::system_runner().run({"ip", "netns", "del", n}, false);
         }
     } cleanup{{empty_ns, proc_ns, thread_ns}};
     // A process living inside proc_ns (bounded: 30 s).
@@ -272,7 +273,7 @@ TEST(TopologyIntegration, OrphanNamespacesAreRemovedOnlyWhenUnusedAndOld) {
     std::promise<void> entered;
     std::promise<void> leave;
     std::thread inside([&] {
-        ScopedNetns in(thread_ns);
+        tcplab::ScopedNetns in(thread_ns);
         entered.set_value();
         leave.get_future().wait();
     });

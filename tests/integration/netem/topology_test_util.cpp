@@ -42,7 +42,7 @@ std::string tcp_roundtrip(const std::string& client_ns, const std::string& serve
     std::exception_ptr server_error;
     std::thread server([&] {
         try {
-            run_in_netns(server_ns, [&] {
+            tcplab::run_in_netns(server_ns, [&] {
                 socklen_t len = 0;
                 const auto ss = make_addr(server_addr, port, len);
                 UniqueFd l(::socket(ss.ss_family, SOCK_STREAM | SOCK_CLOEXEC, 0));
@@ -72,7 +72,7 @@ std::string tcp_roundtrip(const std::string& client_ns, const std::string& serve
     });
     ready.wait();
     if (!server_error) {
-        run_in_netns(client_ns, [&] {
+        tcplab::run_in_netns(client_ns, [&] {
             socklen_t len = 0;
             const auto ss = make_addr(server_addr, port, len);
             UniqueFd s(::socket(ss.ss_family, SOCK_STREAM | SOCK_CLOEXEC, 0));

@@ -17,9 +17,9 @@
 #include <optional>
 #include <string>
 
-#include "netem/command.hpp"
-#include "netem/netns.hpp"
-#include "packet/unique_fd.hpp"
+#include "base/command.hpp"
+#include "base/netns.hpp"
+#include "base/unique_fd.hpp"
 
 namespace tcplab::netem::testing {
 
@@ -36,7 +36,9 @@ inline bool netns_exists(const std::string& name) {
     return std::filesystem::exists(std::filesystem::path("/run/netns") / name);
 }
 
-inline std::string command_output(const Argv& argv) { return system_runner().run(argv).out; }
+inline std::string command_output(const tcplab::Argv& argv) {
+    return tcplab::system_runner().run(argv).out;
+}
 
 // Number of frames in `file` matching the display filter, as tshark counts them.
 inline int tshark_count(const std::filesystem::path& file, const std::string& filter) {
@@ -64,7 +66,7 @@ struct EchoReply {
 inline std::optional<EchoReply> ping_once(const std::string& ns, const std::string& dst,
                                           std::uint16_t seq, int timeout_ms = 2000) {
     std::optional<EchoReply> result;
-    run_in_netns(ns, [&] {
+    tcplab::run_in_netns(ns, [&] {
         const bool v6 = dst.find(':') != std::string::npos;
         UniqueFd fd(
             ::socket(v6 ? AF_INET6 : AF_INET, SOCK_RAW | SOCK_CLOEXEC,

@@ -5,12 +5,12 @@
 // decider names segments by what repeats (not ports, ISNs or timing) and the senders make
 // segment boundaries independent of timing: kernel bulk (the main job, loss10) sends one corked
 // MSS per send(); mTLS bulk (tls-loss10) runs corked with buffers that never fill
-// (netem/traffic_kernel_bulk.cpp, netem/scenario_traffic.cpp).
+// (scenario/traffic_kernel_bulk.cpp, scenario/traffic.cpp).
 //
 // Pure ACKs differ between runs: which bytes a receiver acknowledges (delayed ACKs, quick ACKs)
 // and how many duplicates it sends depend on timing. A pure ACK is named by the byte it
-// acknowledges and the occurrence of that ack (netem/packet_names.hpp), so every pure ACK that
-// both runs sent (read from the senders' captures) must have got the same verdict in both.
+// acknowledges and the occurrence of that ack (netem/forwarder/packet_names.hpp), so every pure ACK
+// that both runs sent (read from the senders' captures) must have got the same verdict in both.
 // What differs is printed.
 #include <gtest/gtest.h>
 #include <unistd.h>
@@ -26,9 +26,9 @@
 #include <string>
 #include <vector>
 
-#include "netem/vantage.hpp"
 #include "packet/ip_address.hpp"
 #include "packet/tcp.hpp"
+#include "scenario/vantage.hpp"
 #include "tests/scratch_dir.hpp"
 
 namespace {
@@ -54,7 +54,7 @@ std::string pure_ack_name(const std::string& direction, std::uint16_t server_por
 // the occurrence of the same (connection, seq, ack), as the path's decider counts them.
 void collect_pure_acks(const fs::path& pcap, const std::string& own_address,
                        const std::string& direction, std::set<std::string>& out) {
-    const tcplab::netem::Vantage vantage = tcplab::netem::read_vantage(pcap);
+    const tcplab::scenario::Vantage vantage = tcplab::scenario::read_vantage(pcap);
     std::map<std::string, std::uint32_t> isn;  // "src>dst" endpoint text -> ISN of that side
     std::map<std::string, std::uint32_t> occurrences;
     for (const auto& f : vantage.frames) {

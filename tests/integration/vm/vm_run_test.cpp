@@ -8,8 +8,8 @@
 #include <fstream>
 #include <sstream>
 
-#include "netem/uml_vm.hpp"
-#include "packet/errors.hpp"
+#include "base/errors.hpp"
+#include "netem/vm/uml_vm.hpp"
 #include "vm_test_support.hpp"
 
 namespace tcplab::vmtest {

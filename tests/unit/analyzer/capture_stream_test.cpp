@@ -15,7 +15,7 @@
 #include "analyzer/output.hpp"
 #include "analyzer/pcap_reader.hpp"
 #include "analyzer/report.hpp"
-#include "packet/errors.hpp"
+#include "base/errors.hpp"
 #include "tests/scratch_dir.hpp"
 
 namespace tcplab::analyzer {

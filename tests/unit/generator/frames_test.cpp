@@ -5,12 +5,12 @@
 #include <filesystem>
 #include <sstream>
 
+#include "base/errors.hpp"
 #include "generator/flood.hpp"
 #include "generator/flood_frames.hpp"
 #include "generator/segment.hpp"
 #include "packet/builder.hpp"
 #include "packet/dissect.hpp"
-#include "packet/errors.hpp"
 #include "packet/link.hpp"
 #include "pcap_writer.hpp"
 

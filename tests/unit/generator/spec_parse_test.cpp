@@ -3,7 +3,7 @@
 
 #include <gtest/gtest.h>
 
-#include "packet/errors.hpp"
+#include "base/errors.hpp"
 
 namespace tcplab::gen {
 namespace {

@@ -2,11 +2,11 @@
 // the parsing of `ip -j` output, checked against the real `ip` of this machine.
 #include <gtest/gtest.h>
 
+#include "base/errors.hpp"
 #include "generator/link_resolver.hpp"
 #include "generator/process.hpp"
 #include "generator/rst_suppressor.hpp"
 #include "generator/transcript.hpp"
-#include "packet/errors.hpp"
 
 namespace tcplab::gen {
 namespace {

@@ -4,8 +4,8 @@
 
 #include <filesystem>
 
-#include "netem/capture.hpp"
-#include "packet/errors.hpp"
+#include "base/errors.hpp"
+#include "netem/capture/capture.hpp"
 
 using namespace tcplab::netem;
 

@@ -1,10 +1,9 @@
 // The forwarder's neighbour questions, byte for byte: ARP request and ICMPv6 Neighbour
 // Solicitation (checked against the RFC layouts; tshark decodes both the same way, and the
 // integration test forwarder_neighbours_test has real kernels answer them).
-#include "netem/forwarder_neighbours.hpp"
-
 #include <gtest/gtest.h>
 
+#include "netem/forwarder/neighbours.hpp"
 #include "packet/checksum.hpp"
 
 namespace tcplab::netem {

@@ -1,9 +1,9 @@
 // The forwarder's timing parts: the delay queue's release order and the token bucket's pacing.
 #include <gtest/gtest.h>
 
-#include "netem/delay_queue.hpp"
-#include "netem/token_bucket.hpp"
-#include "packet/errors.hpp"
+#include "base/errors.hpp"
+#include "netem/forwarder/delay_queue.hpp"
+#include "netem/forwarder/token_bucket.hpp"
 
 namespace tcplab::netem {
 namespace {

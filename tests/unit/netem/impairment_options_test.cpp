@@ -1,11 +1,11 @@
 // The impairment model's option names, parsing, validation and describe() round trip.
-#include "netem/impairment_options.hpp"
+#include "netem/impair/impairment_options.hpp"
 
 #include <gtest/gtest.h>
 
 #include <sstream>
 
-#include "packet/errors.hpp"
+#include "base/errors.hpp"
 
 namespace po = boost::program_options;
 using namespace tcplab::netem;

@@ -1,6 +1,6 @@
 // option_error_message(): Boost.Program_options' own wording, rendered in one pass, so that a
 // value holding a placeholder ("%value%") cannot make what() loop forever (fuzz_scenario_spec).
-#include "netem/option_error.hpp"
+#include "netem/impair/option_error.hpp"
 
 #include <gtest/gtest.h>
 

@@ -1,10 +1,10 @@
 // The tc backend's translation of the impairment model into tc/nft argv lists, and the parsing of
 // `tc -s -j qdisc show` / `nft -j list table` (JSON captured from iproute2 6.1 / nftables 1.0.6).
-#include "netem/tc_backend.hpp"
+#include "netem/impair/tc_backend.hpp"
 
 #include <gtest/gtest.h>
 
-#include "packet/errors.hpp"
+#include "base/errors.hpp"
 
 using namespace tcplab::netem;
 
@@ -15,10 +15,11 @@ const std::string kNs = "tl7-rtr";
 // The netem options after `... root netem`, as one string, for readable expectations.
 std::string options_of(const DirectionImpairment& d, TcFeatures f = {},
                        std::vector<std::string>* notes = nullptr) {
-    const Argv argv = netem_qdisc_argv(kNs, "veth-rs", d, 42, f, notes);
+    const tcplab::Argv argv = netem_qdisc_argv(kNs, "veth-rs", d, 42, f, notes);
     EXPECT_GE(argv.size(), 9U);
-    EXPECT_EQ((Argv{argv.begin(), argv.begin() + 9}),
-              (Argv{"tc", "-n", kNs, "qdisc", "replace", "dev", "veth-rs", "root", "netem"}));
+    EXPECT_EQ(
+        (tcplab::Argv{argv.begin(), argv.begin() + 9}),
+        (tcplab::Argv{"tc", "-n", kNs, "qdisc", "replace", "dev", "veth-rs", "root", "netem"}));
     std::string out;
     for (std::size_t i = 9; i < argv.size(); ++i) out += (out.empty() ? "" : " ") + argv[i];
     return out;
@@ -154,13 +155,13 @@ TEST(TcSchedule, FirstKSynsBecomeACountingChain) {
     Impairment imp;
     imp.client_to_server.schedule.drop_first_syns = 2;
     const auto cmds = nft_schedule_commands(kNs, imp);
-    const Argv prefix = {"ip", "netns", "exec", kNs, "nft"};
+    const tcplab::Argv prefix = {"ip", "netns", "exec", kNs, "nft"};
     auto words = [&](std::initializer_list<std::string> rest) {
-        Argv a = prefix;
+        tcplab::Argv a = prefix;
         a.insert(a.end(), rest);
         return a;
     };
-    const std::vector<Argv> expected = {
+    const std::vector<tcplab::Argv> expected = {
         words({"add", "table", "inet", "tcplab"}),
         words({"add", "chain", "inet", "tcplab", "forward", "{", "type", "filter", "hook",
                "forward", "priority", "0", ";", "policy", "accept", ";", "}"}),
@@ -182,7 +183,7 @@ TEST(TcSchedule, SynAckFinAndPureAckPerDirection) {
     const auto cmds = nft_schedule_commands(kNs, imp);
     auto has = [&](const std::string& needle) {
         for (const auto& c : cmds) {
-            if (format_command(c).find(needle) != std::string::npos) return true;
+            if (tcplab::format_command(c).find(needle) != std::string::npos) return true;
         }
         return false;
     };
@@ -234,7 +235,7 @@ TEST(TcBackendDryRun, ApplyRunsExactlyTheCommandsAndReadStatsAttributesDrops) {
     Impairment imp;
     imp.client_to_server.loss_percent = 10;
     imp.server_to_client.delay_ms = 5;
-    DryRunRunner runner;
+    tcplab::DryRunRunner runner;
     TcBackend backend(9, imp, {}, &runner);
     backend.apply();
     EXPECT_EQ(runner.commands(), backend.commands());

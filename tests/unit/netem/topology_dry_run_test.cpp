@@ -5,21 +5,21 @@
 #include <cstdio>
 #include <filesystem>
 
-#include "netem/command.hpp"
-#include "netem/topology.hpp"
-#include "packet/errors.hpp"
+#include "base/command.hpp"
+#include "base/errors.hpp"
+#include "netem/lab/topology.hpp"
 
 using namespace tcplab::netem;
 
 namespace {
 
-std::vector<std::string> lines(const std::vector<Argv>& cmds) {
+std::vector<std::string> lines(const std::vector<tcplab::Argv>& cmds) {
     std::vector<std::string> out;
-    for (const auto& c : cmds) out.push_back(format_command(c));
+    for (const auto& c : cmds) out.push_back(tcplab::format_command(c));
     return out;
 }
 
-TopologyOptions dry(DryRunRunner& runner, int id) {
+TopologyOptions dry(tcplab::DryRunRunner& runner, int id) {
     TopologyOptions o;
     o.run_id = id;
     o.runner = &runner;
@@ -30,7 +30,7 @@ TopologyOptions dry(DryRunRunner& runner, int id) {
 }  // namespace
 
 TEST(TopologyDryRun, UpRunsExactlyTheseCommands) {
-    DryRunRunner runner;
+    tcplab::DryRunRunner runner;
     {
         auto topo = Topology::up(dry(runner, 7));
         topo.detach();
@@ -80,7 +80,7 @@ TEST(TopologyDryRun, UpRunsExactlyTheseCommands) {
 }
 
 TEST(TopologyDryRun, DownRemovesInReverseCreationOrder) {
-    DryRunRunner runner;
+    tcplab::DryRunRunner runner;
     auto options = dry(runner, 12);
     options.kernel_forwarding = false;
     options.disable_offloads = false;
@@ -110,7 +110,7 @@ TEST(TopologyDryRun, DownRemovesInReverseCreationOrder) {
 }
 
 TEST(TopologyDryRun, IdOutOfRangeIsAUsageError) {
-    DryRunRunner runner;
+    tcplab::DryRunRunner runner;
     EXPECT_THROW(Topology::up(dry(runner, 251)), tcplab::UsageError);
     EXPECT_THROW(Topology::up(dry(runner, 0)), tcplab::UsageError);
     EXPECT_TRUE(runner.commands().empty());

@@ -1,7 +1,7 @@
 // The stale rule (topology_stale.hpp) without root: a private state directory, forked owners that
 // die, dry-run removal. Namespace-level behaviour (orphans in /run/netns) is in
 // tests/integration/netem/topology_integration_test.cpp.
-#include "netem/topology_stale.hpp"
+#include "netem/lab/topology_stale.hpp"
 
 #include <gtest/gtest.h>
 #include <sys/wait.h>
@@ -14,8 +14,8 @@
 #include <fstream>
 #include <thread>
 
-#include "netem/command.hpp"
-#include "netem/run_state.hpp"
+#include "base/command.hpp"
+#include "netem/lab/run_state.hpp"
 #include "tests/scratch_dir.hpp"
 
 using namespace tcplab::netem;
@@ -216,16 +216,16 @@ TEST_F(StaleDir, PlanAndDryRunRemoveExactlyTheDeadOwnersObjectsInReverse) {
     ASSERT_EQ(stale.size(), 1U);
     EXPECT_EQ(stale[0].run_id, 4);
 
-    DryRunRunner dry;
+    tcplab::DryRunRunner dry;
     options.runner = &dry;
     const auto report = down_stale(options);
     EXPECT_TRUE(report.failures.empty());
     ASSERT_EQ(report.removed.size(), 1U);
     EXPECT_NE(report.removed[0].find("run 4 (owner pid"), std::string::npos) << report.removed[0];
     ASSERT_EQ(dry.commands().size(), 3U);
-    EXPECT_EQ(format_command(dry.commands()[0]), "ip -n tl4-cli link del veth-c");
-    EXPECT_EQ(format_command(dry.commands()[1]), "ip netns del tl4-srv");
-    EXPECT_EQ(format_command(dry.commands()[2]), "ip netns del tl4-cli");
+    EXPECT_EQ(tcplab::format_command(dry.commands()[0]), "ip -n tl4-cli link del veth-c");
+    EXPECT_EQ(tcplab::format_command(dry.commands()[1]), "ip netns del tl4-srv");
+    EXPECT_EQ(tcplab::format_command(dry.commands()[2]), "ip netns del tl4-cli");
     // Dry run: nothing removed, the live and the unreadable run untouched either way.
     EXPECT_TRUE(fs::exists(run_file(dir_, 4)));
     EXPECT_TRUE(fs::exists(run_file(dir_, 5)));

@@ -8,9 +8,9 @@
 #include <filesystem>
 #include <fstream>
 
-#include "netem/command.hpp"
-#include "netem/run_state.hpp"
-#include "packet/errors.hpp"
+#include "base/command.hpp"
+#include "base/errors.hpp"
+#include "netem/lab/run_state.hpp"
 #include "tests/scratch_dir.hpp"
 
 using namespace tcplab::netem;
@@ -110,7 +110,7 @@ TEST(ProcessStart, AnExitedChildNotYetReapedHasNone) {
 }
 
 TEST(CommandRunner, CapturesOutputAndExitCode) {
-    SystemRunner runner;
+    tcplab::SystemRunner runner;
     const auto ok = runner.run({"sh", "-c", "echo out; echo err >&2"});
     EXPECT_EQ(ok.exit_code, 0);
     EXPECT_EQ(ok.out, "out\n");
@@ -120,7 +120,7 @@ TEST(CommandRunner, CapturesOutputAndExitCode) {
 }
 
 TEST(CommandRunner, FailureNamesTheCommandAndItsStderr) {
-    SystemRunner runner;
+    tcplab::SystemRunner runner;
     try {
         runner.run({"sh", "-c", "echo 'RTNETLINK answers: File exists' >&2; exit 2"});
         FAIL();
@@ -134,24 +134,24 @@ TEST(CommandRunner, FailureNamesTheCommandAndItsStderr) {
 }
 
 TEST(CommandRunner, ArgvIsNotInterpretedByAShell) {
-    SystemRunner runner;
+    tcplab::SystemRunner runner;
     const auto r = runner.run({"printf", "%s|", "a b", "$HOME", ";", "*"});
     EXPECT_EQ(r.out, "a b|$HOME|;|*|");
 }
 
 TEST(CommandRunner, TimeoutKillsTheCommand) {
-    SystemRunner runner(std::chrono::milliseconds(200));
+    tcplab::SystemRunner runner(std::chrono::milliseconds(200));
     const auto start = std::chrono::steady_clock::now();
     EXPECT_THROW(runner.run({"sleep", "5"}), tcplab::SystemError);
     EXPECT_LT(std::chrono::steady_clock::now() - start, std::chrono::seconds(3));
 }
 
 TEST(CommandRunner, FormatQuotesOnlyWhenNeeded) {
-    EXPECT_EQ(format_command({"ip", "-n", "tl1-cli", "addr", "add", "fd7c:1:1::2/64"}),
+    EXPECT_EQ(tcplab::format_command({"ip", "-n", "tl1-cli", "addr", "add", "fd7c:1:1::2/64"}),
               "ip -n tl1-cli addr add fd7c:1:1::2/64");
-    EXPECT_EQ(format_command({"nft", "add", "chain", "{", ";", "it's"}),
+    EXPECT_EQ(tcplab::format_command({"nft", "add", "chain", "{", ";", "it's"}),
               "nft add chain '{' ';' 'it'\\''s'");
-    DryRunRunner dry;
+    tcplab::DryRunRunner dry;
     EXPECT_TRUE(dry.dry_run());
     EXPECT_EQ(dry.run({"ip", "netns", "add", "x"}).exit_code, 0);
     EXPECT_EQ(dry.commands().size(), 1U);

@@ -1,10 +1,10 @@
 // build -> parse round trips: every field we write comes back unchanged.
 #include <gtest/gtest.h>
 
+#include "base/errors.hpp"
 #include "packet/builder.hpp"
 #include "packet/byte_io.hpp"
 #include "packet/dissect.hpp"
-#include "packet/errors.hpp"
 #include "test_util.hpp"
 
 namespace tcplab::packet {

@@ -5,7 +5,7 @@
 #include <gtest/gtest.h>
 #include <sys/stat.h>
 
-#include "packet/errors.hpp"
+#include "base/errors.hpp"
 #include "test_support.hpp"
 #include "tls/cert_info.hpp"
 

@@ -1,7 +1,5 @@
 // The guest init script and the option checks of netem/uml_vm, without booting anything.
 // shell_quote is checked against the real /bin/sh.
-#include "netem/uml_guest_script.hpp"
-
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
@@ -9,8 +7,9 @@
 #include <filesystem>
 #include <fstream>
 
-#include "netem/uml_vm.hpp"
-#include "packet/errors.hpp"
+#include "base/errors.hpp"
+#include "netem/vm/guest_script.hpp"
+#include "netem/vm/uml_vm.hpp"
 
 namespace tcplab::netem {
 namespace {

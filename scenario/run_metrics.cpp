@@ -1,0 +1,237 @@
+#include "scenario/run_metrics.hpp"
+
+#include <algorithm>
+#include <cmath>
+#include <cstdio>
+#include <map>
+
+#include "packet/tcp.hpp"
+
+namespace tcplab::scenario {
+
+namespace tf = packet::tcp_flag;
+
+std::optional<std::uint32_t> main_stream(const Vantage& client,
+                                         const packet::IpAddress& client_address) {
+    for (const auto& f : client.frames) {
+        if (f.src.address == client_address && (f.tcp_flags & tf::kSyn) != 0 &&
+            (f.tcp_flags & tf::kAck) == 0) {
+            return f.stream;
+        }
+    }
+    return std::nullopt;
+}
+
+namespace {
+
+void count_resends(const Vantage& v, const packet::IpAddress& sender, bool is_sender,
+                   RunMetrics& out) {
+    for (const auto& f : v.frames) {
+        if ((f.src.address == sender) == is_sender && flagged_as_resend(f.verdicts)) {
+            ++out.retransmissions;
+            if (f.rto > 0) {
+                out.rtos.push_back(f.rto);
+            }
+        }
+    }
+}
+
+// Handshake time and goodput of the main stream, from the client's capture.
+void measure_main_stream(const Vantage& client, const packet::IpAddress& client_address,
+                         RunMetrics& out) {
+    const auto stream = main_stream(client, client_address);
+    if (!stream) {
+        return;
+    }
+    std::optional<double> syn_t;
+    std::optional<std::uint32_t> isn;
+    bool synack_seen = false;
+    std::optional<double> first_data_t;
+    std::uint32_t best_ack = 0;  // relative to the ISN
+    double best_ack_t = 0;
+    bool fin_acked = false;
+    std::optional<std::uint32_t> fin_seq;
+    for (const auto& f : client.frames) {
+        if (f.stream != *stream) {
+            continue;
+        }
+        const bool from_client = f.src.address == client_address;
+        if (from_client) {
+            if ((f.tcp_flags & tf::kSyn) != 0) {
+                if (!syn_t) {
+                    syn_t = f.t;
+                    isn = f.seq;
+                }
+                continue;
+            }
+            if (synack_seen && !out.handshake_s && (f.tcp_flags & tf::kAck) != 0) {
+                out.handshake_s = f.t - *syn_t;
+            }
+            if (f.len > 0 && !first_data_t) {
+                first_data_t = f.t;
+            }
+            if ((f.tcp_flags & tf::kFin) != 0) {
+                fin_seq = f.seq + f.len;
+            }
+            continue;
+        }
+        if (!isn || (f.tcp_flags & tf::kAck) == 0) {
+            continue;
+        }
+        synack_seen = synack_seen || (f.tcp_flags & tf::kSyn) != 0;
+        const std::uint32_t acked = f.ack - *isn;
+        // Acks only grow (mod 2^32, within a window far below 2 GiB for a scenario's transfer).
+        if (first_data_t && acked > best_ack && acked < 0x80000000U) {
+            best_ack = acked;
+            best_ack_t = f.t;
+            fin_acked = fin_seq && f.ack == *fin_seq + 1;
+        }
+    }
+    if (first_data_t && best_ack > 1 && best_ack_t > *first_data_t) {
+        const std::uint32_t bytes = best_ack - 1 - (fin_acked ? 1 : 0);  // minus the SYN and FIN
+        out.goodput_mbps = static_cast<double>(bytes) * 8 / (best_ack_t - *first_data_t) / 1e6;
+    }
+}
+
+}  // namespace
+
+RunMetrics measure_run(const Vantage& client, const Vantage& server,
+                       const packet::IpAddress& client_address, const nlohmann::json& injected,
+                       bool have_ledger) {
+    RunMetrics out;
+    count_resends(client, client_address, true, out);
+    count_resends(server, client_address, false, out);
+    measure_main_stream(client, client_address, out);
+    out.have_ledger = have_ledger;
+    for (const auto& f : injected) {
+        const std::string action = f.value("action", "");
+        if (f.value("len", 0U) == 0 ||
+            !(action == "drop" || action == "queue_drop" || action == "corrupt")) {
+            continue;
+        }
+        // Ephemeral ports and ISNs differ run to run: a segment is named by the direction, the
+        // server's port (each traffic run has its own), its relative seq and length.
+        const std::string direction = f.value("direction", "");
+        const std::string server = direction == "c2s" ? f.value("dst", "") : f.value("src", "");
+        out.dropped.push_back(
+            direction + " " + server.substr(server.rfind(':') + 1) + " seq " +
+            std::to_string(f.value("relative_seq", 0U)) + " len " +
+            std::to_string(f.value("len", 0U)) + " " + action +
+            (f.contains("transmission") ? " #" + std::to_string(f.value("transmission", 0U)) : ""));
+    }
+    std::sort(out.dropped.begin(), out.dropped.end());
+    return out;
+}
+
+nlohmann::json to_json(const RunMetrics& m) {
+    nlohmann::json j = {
+        {"seed", m.seed},
+        {"pass", m.pass},
+        {"retransmissions", m.retransmissions},
+        {"rto_s", m.rtos},
+        {"handshake_s", m.handshake_s ? nlohmann::json(*m.handshake_s) : nlohmann::json()},
+        {"goodput_mbps", m.goodput_mbps ? nlohmann::json(*m.goodput_mbps) : nlohmann::json()}};
+    if (m.have_ledger) {
+        j["data_segments_dropped"] = m.dropped;
+    }
+    return j;
+}
+
+namespace {
+
+struct Spread {
+    double min = 0, median = 0, max = 0, sd = 0;
+    std::size_t n = 0;
+};
+
+Spread spread_of(std::vector<double> v) {
+    Spread s;
+    s.n = v.size();
+    if (v.empty()) {
+        return s;
+    }
+    std::sort(v.begin(), v.end());
+    s.min = v.front();
+    s.max = v.back();
+    const std::size_t mid = v.size() / 2;
+    s.median = v.size() % 2 == 1 ? v[mid] : (v[mid - 1] + v[mid]) / 2;
+    double mean = 0;
+    for (double x : v) {
+        mean += x;
+    }
+    mean /= static_cast<double>(v.size());
+    double var = 0;
+    for (double x : v) {
+        var += (x - mean) * (x - mean);
+    }
+    s.sd = v.size() > 1 ? std::sqrt(var / static_cast<double>(v.size() - 1)) : 0;
+    return s;
+}
+
+std::string row(const char* label, const char* unit, const Spread& s, int precision) {
+    char buf[200];
+    if (s.n == 0) {
+        std::snprintf(buf, sizeof buf, "  %-30s %s\n", label, "n/a");
+        return buf;
+    }
+    std::snprintf(buf, sizeof buf, "  %-30s %10.*f %10.*f %10.*f %10.*f  %-8s n=%zu\n", label,
+                  precision, s.min, precision, s.median, precision, s.max, precision, s.sd, unit,
+                  s.n);
+    return buf;
+}
+
+}  // namespace
+
+std::string statistics_table(const std::string& scenario, const std::vector<RunMetrics>& runs) {
+    std::vector<double> resends, rtos, handshakes, goodputs, drops;
+    int passed = 0;
+    for (const auto& r : runs) {
+        passed += r.pass ? 1 : 0;
+        resends.push_back(r.retransmissions);
+        rtos.insert(rtos.end(), r.rtos.begin(), r.rtos.end());
+        if (r.handshake_s) {
+            handshakes.push_back(*r.handshake_s * 1000);
+        }
+        if (r.goodput_mbps) {
+            goodputs.push_back(*r.goodput_mbps);
+        }
+        if (r.have_ledger) {
+            drops.push_back(static_cast<double>(r.dropped.size()));
+        }
+    }
+    std::string out = scenario + ": " + std::to_string(runs.size()) + " runs, " +
+                      std::to_string(passed) + " passed\n";
+    char head[200];
+    std::snprintf(head, sizeof head, "  %-30s %10s %10s %10s %10s\n", "", "min", "median", "max",
+                  "sd");
+    out += head;
+    out += row("retransmissions per run", "", spread_of(resends), 0);
+    out += row("RTO of retransmissions", "s", spread_of(rtos), 3);
+    out += row("handshake time", "ms", spread_of(handshakes), 2);
+    out += row("goodput, main stream", "Mbit/s", spread_of(goodputs), 1);
+    out += row("data segments dropped", "", spread_of(drops), 0);
+    // Reproducibility: which runs dropped exactly the segments run 1 dropped.
+    std::map<std::uint64_t, std::vector<std::size_t>> by_seed;
+    for (std::size_t i = 0; i < runs.size(); ++i) {
+        if (runs[i].have_ledger) {
+            by_seed[runs[i].seed].push_back(i);
+        }
+    }
+    for (const auto& [seed, indices] : by_seed) {
+        if (indices.size() < 2) {
+            continue;
+        }
+        const auto& first = runs[indices.front()].dropped;
+        std::size_t same = 0;
+        for (std::size_t i : indices) {
+            same += i != indices.front() && runs[i].dropped == first ? 1 : 0;
+        }
+        out += "  seed " + std::to_string(seed) + ": " + std::to_string(same) + " of " +
+               std::to_string(indices.size() - 1) +
+               " later runs dropped exactly the data segments run " +
+               std::to_string(indices.front() + 1) + " dropped\n";
+    }
+    return out;
+}
+
+}  // namespace tcplab::scenario

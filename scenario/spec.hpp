@@ -1,0 +1,53 @@
+#pragma once
+// A scenario: what the path does (the impairment model), what traffic crosses it, and what the
+// analyzer is expected to conclude. Read from scenarios/NAME.ini (Boost.Program_options config
+// syntax, the same option names as the CLI flags) or from a user's own FILE.ini.
+#include <cstdint>
+#include <filesystem>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "netem/impair/impairment.hpp"
+
+namespace tcplab::scenario {
+
+struct TrafficSpec {
+    enum class Kind : std::uint8_t { kernel_bulk, tls_greeting, tls_bulk, crafted_handshake };
+    Kind kind = Kind::kernel_bulk;
+    std::uint64_t bytes = 0;  // payload for bulk / crafted data
+    friend bool operator==(const TrafficSpec&, const TrafficSpec&) = default;
+};
+std::string to_string(TrafficSpec::Kind kind);  // "kernel-bulk", "tls-greeting", ...
+
+struct Expectations {
+    enum class Retransmissions : std::uint8_t { any, none, some };
+    Retransmissions retransmissions = Retransmissions::any;
+    bool handshake_fails = false;     // the scenario is built so the handshake cannot complete
+    bool out_of_order = false;        // the receiver's analysis must show out-of-order / reordering
+    bool duplicate_ack = false;       // ... must show duplicate ACKs (or spurious retransmissions)
+    std::optional<double> syn_rto_s;  // a dropped SYN's retransmission RTO (Linux: 1 s)
+};
+
+struct ScenarioSpec {
+    std::string name;  // file stem
+    std::filesystem::path file;
+    std::string description;
+    netem::Impairment impairment;  // includes the seed
+    std::vector<TrafficSpec> traffic;
+    Expectations expect;
+    bool ipv6 = false;      // traffic over fd7c:: instead of 198.18/15
+    double timeout_s = 60;  // whole traffic phase
+};
+
+// Directory holding the shipped scenarios: $TCPLAB_SCENARIOS, else <source>/scenarios.
+std::filesystem::path scenario_directory();
+// Resolves NAME (a shipped scenario) or a path to a .ini file. Throws UsageError naming the file,
+// the line and the key for unknown keys and bad values.
+ScenarioSpec load_scenario(const std::string& name_or_file);
+// load_scenario's parser over the text of `file` (already read; the name is for messages).
+ScenarioSpec parse_scenario(const std::string& text, const std::filesystem::path& file);
+// Every shipped scenario, sorted by name.
+std::vector<ScenarioSpec> list_scenarios();
+
+}  // namespace tcplab::scenario
