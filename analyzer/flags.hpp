@@ -1,6 +1,6 @@
 #pragma once
 // Analysis flags: one bit per tshark TCP_A_* verdict, and the mapping to the tcp.analysis.* fields
-// that the DESIGN.md TSV contract prints (in its fixed order).
+// that the docs/CLI.md TSV contract prints (in its fixed order).
 #include <array>
 #include <cstdint>
 #include <string>
@@ -31,7 +31,7 @@ struct FlagName {
     std::string_view name;
 };
 
-// The TSV columns' flag names in DESIGN.md order. Each is the tcp.analysis.<name> field.
+// The TSV columns' flag names in docs/CLI.md order. Each is the tcp.analysis.<name> field.
 inline constexpr std::array<FlagName, 13> kTsvFlags{{
     {flag::kRetransmission, "retransmission"},
     {flag::kFastRetransmission, "fast_retransmission"},
@@ -57,7 +57,7 @@ constexpr std::uint32_t tshark_fields(std::uint32_t verdicts) {
     return verdicts;
 }
 
-// "retransmission,fast_retransmission" for the TSV (tshark fields, DESIGN.md order).
+// "retransmission,fast_retransmission" for the TSV (tshark fields, docs/CLI.md order).
 void append_tsv_flags(std::uint32_t verdicts, std::string& out);
 
 // Human-readable names of the verdict bits (all of them, including the non-TSV ones).

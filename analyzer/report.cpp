@@ -18,7 +18,7 @@ bool wanted(const AnalyzeOptions& o, std::uint32_t stream) {
     return !o.stream || *o.stream == stream;
 }
 
-// --frames --format tsv: exactly the DESIGN.md columns.
+// --frames --format tsv: exactly the docs/CLI.md columns.
 class TsvFrameSink final : public FrameSink {
 public:
     TsvFrameSink(const AnalyzeOptions& o, Output& out) : o_(o), out_(out) {

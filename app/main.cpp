@@ -1,5 +1,5 @@
 // tcplab: one binary, one subcommand per library. main() only dispatches and maps errors to the
-// exit-code contract of DESIGN.md; the work happens in the libraries.
+// exit-code contract of docs/CLI.md; the work happens in the libraries.
 #include <cstring>
 #include <exception>
 #include <iostream>

@@ -1,6 +1,6 @@
 #pragma once
 // Typed errors for set-up and system failures. Libraries throw these; app/ turns each into one
-// message on stderr and the exit code of DESIGN.md's contract. (Per-packet parsing never throws:
+// message on stderr and the exit code of docs/CLI.md's contract. (Per-packet parsing never throws:
 // it returns packet::Result, see result.hpp.)
 #include <stdexcept>
 #include <string>

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # tshark_expected.sh PCAP > TSV
 #
-# Prints tshark's per-frame TCP analysis of PCAP in the DESIGN.md `--frames --format tsv`
+# Prints tshark's per-frame TCP analysis of PCAP in the docs/CLI.md `--frames --format tsv`
 # contract, so the analyzer's golden tests compare against the oracle itself:
 #
 #   # tshark <version>                       (comment: lines starting with '#' are comments)
@@ -22,7 +22,7 @@
 # - A frame with two TCP headers (e.g. an ICMP error quoting TCP, carried over TCP-in-IP
 #   tunnels, or ICMP inside ICMP): every column comes from the FIRST occurrence of the field in
 #   the frame (`-E occurrence=f`), i.e. the outermost TCP header's stream and flags.
-# - flags: the tcp.analysis.<name> fields present on the frame, in the DESIGN.md order, joined
+# - flags: the tcp.analysis.<name> fields present on the frame, in the docs/CLI.md order, joined
 #   by commas. tshark prints a present FT_NONE field as "1" in -T fields output, absent as "".
 # - rto: tcp.analysis.rto is printed by tshark with nanosecond digits; it is rounded to 6
 #   decimals half-up on the exact decimal string (no binary floating point), so a nanosecond

@@ -1,6 +1,6 @@
 #pragma once
 // The userspace backend's ledger: one JSON line per action it took on a packet — the exact
-// ground truth of what the path did. Fields (DESIGN.md / issue 6):
+// ground truth of what the path did. Fields (docs/CLI.md "Scenario output"):
 //   {"t": 1.234567, "dir": "c2s", "src": "198.18.7.2", "dst": "198.19.7.2", "sport": 40000,
 //    "dport": 5201, "proto": "tcp", "flags": "PSH, ACK", "seq": 123, "ack": 456, "len": 1448,
 //    "ip_id": 4711, "action": "drop", "reason": "random loss 10%"}

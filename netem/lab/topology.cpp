@@ -3,7 +3,9 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <chrono>
 #include <fstream>
+#include <thread>
 #include <utility>
 
 #include "base/errors.hpp"
@@ -57,6 +59,35 @@ Argv in_netns(const std::string& ns, std::initializer_list<std::string> rest) {
     Argv argv = {"ip", "netns", "exec", ns};
     argv.insert(argv.end(), rest);
     return argv;
+}
+
+// Ready: the kernel has seen the carrier (operstate UP, so the device has its real qdisc instead
+// of the one that drops everything) and no IPv6 address on it is still tentative.
+bool link_ready(CommandRunner& run, const std::string& ns, const std::string& dev) {
+    const auto link = run.run(ip_n(ns, {"-o", "link", "show", "dev", dev}), false);
+    if (link.exit_code != 0 || link.out.find("state UP") == std::string::npos) return false;
+    const auto tentative =
+        run.run(ip_n(ns, {"-6", "-o", "addr", "show", "dev", dev, "tentative"}), false);
+    return tentative.exit_code == 0 && tentative.out.empty();
+}
+
+// `ip link set up` returns before the link is usable: the kernel's linkwatch work turns the
+// carrier on a moment later (up to a second on a busy machine), and until then IPv4 packets are
+// dropped and IPv6 addresses stay tentative (a ping through the lab went unanswered in CI). Wait
+// for it here, so the first packet of every run has a path.
+void wait_until_links_ready(CommandRunner& run,
+                            const std::vector<std::pair<std::string, std::string>>& ends) {
+    const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
+    for (const auto& [ns, dev] : ends) {
+        while (!link_ready(run, ns, dev)) {
+            throw_if_stop_requested();
+            if (std::chrono::steady_clock::now() > deadline) {
+                throw SystemError(ns + " " + dev + ": the link is not up 10 s after `ip link set " +
+                                  dev + " up` (operstate or a tentative IPv6 address)");
+            }
+            std::this_thread::sleep_for(std::chrono::milliseconds(10));
+        }
+    }
 }
 
 }  // namespace
@@ -216,6 +247,7 @@ void Topology::create(const TopologyOptions& options) {
     const std::string fwd = kernel_forwarding_ ? "1" : "0";
     run.run(in_netns(rtr, {"sysctl", "-q", "-w", "net.ipv4.ip_forward=" + fwd,
                            "net.ipv6.conf.all.forwarding=" + fwd}));
+    if (!run.dry_run()) wait_until_links_ready(run, ends);
     throw_if_stop_requested();
 }
 

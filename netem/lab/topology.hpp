@@ -1,5 +1,5 @@
 #pragma once
-// The client-router-server topology of one run (DESIGN.md "Topology and impairment").
+// The client-router-server topology of one run (docs/CLI.md "Topology names and addresses").
 //
 //   auto topo = netem::Topology::up({.kernel_forwarding = true});   // tc backend
 //   run_in_netns(topo.namespace_name(Role::client), [&] { ... connect to topo.server_ipv4() ... });

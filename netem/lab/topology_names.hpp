@@ -1,6 +1,6 @@
 #pragma once
-// Names and addresses of run N's objects (DESIGN.md "Topology"), as pure functions so the CLI,
-// the state file, the backends and tests agree without a live topology:
+// Names and addresses of run N's objects (docs/CLI.md "Topology names and addresses"), as pure
+// functions so the CLI, the state file, the backends and tests agree without a live topology:
 //
 //   [tl<N>-cli] veth-c --- veth-rc [tl<N>-rtr] veth-rs --- veth-s [tl<N>-srv]
 //    198.18.N.2/24          198.18.N.1   198.19.N.1          198.19.N.2/24
