@@ -122,7 +122,7 @@ ClientResult run_client(const ClientConfig& config) {
     ignore_sigpipe();
 
     const auto start = Clock::now();
-    Fd fd;
+    UniqueFd fd;
     try {
         fd = connect_to(target, start + config.timeout, config.send_buffer);
     } catch (const SystemError& e) {

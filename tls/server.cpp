@@ -119,7 +119,7 @@ Server::Server(ServerConfig config) : config_(std::move(config)) {
     ctx_ = make_server_context(config_.credentials, config_.tls);
     listener_ =
         listen_on(HostPort::parse(config_.listen, "--listen"), SOMAXCONN, config_.receive_buffer);
-    stop_fd_ = Fd(::eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK));
+    stop_fd_ = UniqueFd(::eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK));
     if (!stop_fd_) {
         throw SystemError(std::string("eventfd: ") + std::strerror(errno));
     }
@@ -161,7 +161,7 @@ ServerStats Server::run(std::stop_token stop) {
         if ((fds[1].revents & POLLIN) != 0) {
             break;
         }
-        Fd fd(::accept4(listener_.get(), nullptr, nullptr, SOCK_NONBLOCK | SOCK_CLOEXEC));
+        UniqueFd fd(::accept4(listener_.get(), nullptr, nullptr, SOCK_NONBLOCK | SOCK_CLOEXEC));
         if (!fd) {
             // EMFILE/ENFILE: out of descriptors; back off briefly instead of spinning.
             if (errno == EMFILE || errno == ENFILE || errno == ENOBUFS || errno == ENOMEM) {
@@ -187,7 +187,7 @@ ServerStats Server::run(std::stop_token stop) {
                        failed_.load()};
 }
 
-void Server::hand_over(Fd fd) {
+void Server::hand_over(UniqueFd fd) {
     const std::lock_guard lock(mutex_);
     ++active_;
     queue_.push_back(std::move(fd));
@@ -222,7 +222,7 @@ void Server::work() {
         if (queue_.empty()) {
             return;  // stopping, and every accepted connection has been served
         }
-        Fd fd = std::move(queue_.front());
+        UniqueFd fd = std::move(queue_.front());
         queue_.pop_front();
         lock.unlock();
         serve(std::move(fd), {buffer.get(), kBufferSize});
@@ -248,7 +248,7 @@ void Server::stop_workers() noexcept {
     }
 }
 
-void Server::serve(Fd fd, std::span<unsigned char> buffer) {
+void Server::serve(UniqueFd fd, std::span<unsigned char> buffer) {
     ConnectionLog log;
     log.peer = peer_name(fd.get());
     try {

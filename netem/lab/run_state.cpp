@@ -185,20 +185,17 @@ void write_json(const std::string& file, const RunRecord& record) {
 StateDirLock::StateDirLock(const fs::path& dir) {
     ensure_dir(dir);
     const auto path = dir / ".lock";
-    fd_ = ::open(path.c_str(), O_CREAT | O_RDWR | O_CLOEXEC, 0644);
-    if (fd_ < 0) {
+    fd_.reset(::open(path.c_str(), O_CREAT | O_RDWR | O_CLOEXEC, 0644));
+    if (!fd_) {
         throw EnvironmentError("cannot open " + path.string() + ": " + std::strerror(errno));
     }
-    while (::flock(fd_, LOCK_EX) != 0) {
+    while (::flock(fd_.get(), LOCK_EX) != 0) {
         if (errno != EINTR) {
             const int err = errno;
-            ::close(fd_);
             throw SystemError("cannot lock " + path.string() + ": " + std::strerror(err));
         }
     }
 }
-
-StateDirLock::~StateDirLock() { ::close(fd_); }  // closing the descriptor releases the flock
 
 std::vector<std::string> remove_dead_temp_files(const fs::path& dir) {
     static const std::string kMarker = ".json.tmp.";

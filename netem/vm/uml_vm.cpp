@@ -20,6 +20,7 @@
 #include <sstream>
 
 #include "base/errors.hpp"
+#include "base/unique_fd.hpp"
 #include "netem/vm/guest_script.hpp"
 
 namespace tcplab::netem {
@@ -35,55 +36,13 @@ std::string errno_text(int err) { return std::strerror(err); }
     throw SystemError(what + ": " + errno_text(errno));
 }
 
-// An owned file descriptor.
-class Fd {
-public:
-    Fd() = default;
-    explicit Fd(int fd) : fd_(fd) {}
-    ~Fd() { reset(); }
-    Fd(Fd&& other) noexcept : fd_(std::exchange(other.fd_, -1)) {}
-    Fd& operator=(Fd&& other) noexcept {
-        if (this != &other) {
-            reset();
-            fd_ = std::exchange(other.fd_, -1);
-        }
-        return *this;
-    }
-    Fd(const Fd&) = delete;
-    Fd& operator=(const Fd&) = delete;
-    int get() const { return fd_; }
-    bool valid() const { return fd_ >= 0; }
-    void reset() {
-        if (fd_ >= 0) {
-            ::close(fd_);
-            fd_ = -1;
-        }
-    }
-
-private:
-    int fd_ = -1;
-};
-
-struct Pipe {
-    Fd read;
-    Fd write;
-};
-
-Pipe make_pipe(const char* what) {
-    std::array<int, 2> fds{};
-    if (::pipe2(fds.data(), O_CLOEXEC) != 0) {
-        throw_system(std::string("cannot create the ") + what + " pipe");
-    }
-    return Pipe{Fd(fds[0]), Fd(fds[1])};
-}
-
 // A duplicate numbered >= 10, so the child's dup2 onto 0..4 can never clobber a source fd.
-Fd high_dup(const Fd& fd) {
+UniqueFd high_dup(const UniqueFd& fd) {
     const int dup = ::fcntl(fd.get(), F_DUPFD_CLOEXEC, 10);
     if (dup < 0) {
         throw_system("fcntl(F_DUPFD_CLOEXEC)");
     }
-    return Fd(dup);
+    return UniqueFd(dup);
 }
 
 // The per-run control directory (init script, module helper, status files, UML's own files).
@@ -185,7 +144,7 @@ private:
 class Watchdog {
 public:
     Watchdog(pid_t uml_pgid, const fs::path& control_dir) {
-        Pipe alive = make_pipe("watchdog");
+        Pipe alive = make_pipe();
         const std::string rm_target = control_dir.string();
         const char* const rm_argv[] = {"rm", "-rf", "--", rm_target.c_str(), nullptr};
         const char* const no_env[] = {nullptr};
@@ -246,7 +205,7 @@ public:
 
 private:
     pid_t pid_ = -1;
-    Fd write_end_;
+    UniqueFd write_end_;
 };
 
 // UML backs guest RAM with a file in $TMPDIR (unlinked right after creation); tmpfs is fastest
@@ -492,18 +451,18 @@ VmResult run_in_vm(const VmOptions& options, const VmOutput& output) {
         std::string(kVmIdVariable) + "=" + result.vm_id,
     });
 
-    Pipe console = make_pipe("console");
-    Pipe out = make_pipe("stdout");
-    Pipe err = make_pipe("stderr");
-    const Fd null_fd(::open("/dev/null", O_RDONLY | O_CLOEXEC));
+    Pipe console = make_pipe();
+    Pipe out = make_pipe();
+    Pipe err = make_pipe();
+    const UniqueFd null_fd(::open("/dev/null", O_RDONLY | O_CLOEXEC));
     if (!null_fd.valid()) {
         throw_system("cannot open /dev/null");
     }
     {
-        Fd console_w = high_dup(console.write);
-        Fd out_w = high_dup(out.write);
-        Fd err_w = high_dup(err.write);
-        Fd null_r = high_dup(null_fd);
+        UniqueFd console_w = high_dup(console.write);
+        UniqueFd out_w = high_dup(out.write);
+        UniqueFd err_w = high_dup(err.write);
+        UniqueFd null_r = high_dup(null_fd);
         console.write.reset();
         out.write.reset();
         err.write.reset();
@@ -544,7 +503,7 @@ VmResult run_in_vm(const VmOptions& options, const VmOutput& output) {
 
         ConsoleTail console_tail;
         struct Source {
-            Fd* fd;
+            UniqueFd* fd;
             VmStream stream;
         };
         std::array<Source, 3> sources{{{&console.read, VmStream::console},
