@@ -11,7 +11,6 @@
 #include <chrono>
 #include <cstdlib>
 #include <cstring>
-#include <ctime>
 #include <fstream>
 #include <nlohmann/json.hpp>
 #include <sstream>
@@ -19,6 +18,7 @@
 #include <utility>
 
 #include "base/errors.hpp"
+#include "base/utc_time.hpp"
 #include "netem/lab/topology_names.hpp"
 
 namespace tcplab::netem {
@@ -132,15 +132,6 @@ RunRecord from_json(const json& j) {
                              o.at("name").get<std::string>()});
     }
     return r;
-}
-
-std::string utc_now() {
-    const std::time_t now = std::time(nullptr);
-    std::tm tm{};
-    gmtime_r(&now, &tm);
-    char buf[32];
-    std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &tm);
-    return buf;
 }
 
 std::optional<int> id_from_filename(const std::string& name) {
@@ -308,7 +299,7 @@ std::optional<RunStateFile> RunStateFile::claim_locked(const fs::path& dir, int 
         throw EnvironmentError("cannot read /proc/self/stat (is /proc mounted?)");
     }
     record.pid_start_ticks = *ticks;
-    record.created_utc = utc_now();
+    record.created_utc = utc_now("%Y-%m-%dT%H:%M:%SZ");
     // The complete record first, then link(2): the name appears atomically with its content,
     // and only if nobody holds it (EEXIST), which is the exclusive claim.
     const auto path = run_file(dir, run_id);
