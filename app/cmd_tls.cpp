@@ -1,16 +1,13 @@
 // tcplab tls server|client: flag parsing and printing only; the work is in tls/server.hpp and
 // tls/client.hpp.
-#include <pthread.h>
-#include <signal.h>
 
-#include <atomic>
 #include <cmath>
 #include <iostream>
 #include <mutex>
-#include <thread>
 
 #include "app/cli.hpp"
 #include "base/errors.hpp"
+#include "base/stop_signal.hpp"
 #include "tls/client.hpp"
 #include "tls/server.hpp"
 
@@ -58,39 +55,6 @@ void add_credential_options(po::options_description& options, const char* name_h
         "lowest TLS version: 1.2 or 1.3")("max-version", po::value<std::string>(),
                                           "highest TLS version: 1.2 or 1.3");
 }
-
-// SIGINT/SIGTERM become a stop request. The signals are blocked in every thread (workers
-// inherit the mask) and taken synchronously by one watcher thread.
-class SignalStop {
-public:
-    SignalStop() {
-        sigemptyset(&set_);
-        sigaddset(&set_, SIGINT);
-        sigaddset(&set_, SIGTERM);
-        pthread_sigmask(SIG_BLOCK, &set_, &old_);
-        watcher_ = std::jthread([this](std::stop_token own) {
-            const timespec tick{0, 200'000'000};
-            while (!own.stop_requested()) {
-                if (sigtimedwait(&set_, nullptr, &tick) > 0) {
-                    source_.request_stop();
-                    return;
-                }
-            }
-        });
-    }
-    ~SignalStop() {
-        watcher_.request_stop();
-        watcher_.join();
-        pthread_sigmask(SIG_SETMASK, &old_, nullptr);
-    }
-    std::stop_token token() const { return source_.get_token(); }
-
-private:
-    sigset_t set_{};
-    sigset_t old_{};
-    std::stop_source source_;
-    std::jthread watcher_;
-};
 
 int tls_server(const Args& args) {
     std::string listen;
@@ -146,7 +110,7 @@ int tls_server(const Args& args) {
         const std::lock_guard lock(out_mutex);
         std::cout << tls::format_log(log) << std::endl;
     };
-    SignalStop signals;  // before any worker thread exists, so all inherit the blocked mask
+    StopSignals signals;  // SIGINT/SIGTERM: stop accepting, close_notify to everyone, exit 0
     tls::Server server(config);
     std::cerr << "tcplab tls server: listening on " << listen << " (port " << server.port()
               << "), mode " << mode << ", at most " << max_conns << " connections at once"

@@ -12,34 +12,13 @@
 #include <cstring>
 
 #include "base/errors.hpp"
+#include "base/unique_fd.hpp"
 
 extern char** environ;
 
 namespace tcplab {
 
 namespace {
-
-// Owns both ends of a pipe; closes what is still open.
-struct Pipe {
-    int fds[2] = {-1, -1};
-    Pipe() {
-        if (::pipe2(fds, O_CLOEXEC) != 0) {
-            throw SystemError(std::string("pipe2: ") + std::strerror(errno));
-        }
-    }
-    ~Pipe() {
-        close_end(0);
-        close_end(1);
-    }
-    Pipe(const Pipe&) = delete;
-    Pipe& operator=(const Pipe&) = delete;
-    void close_end(int i) {
-        if (fds[i] >= 0) {
-            ::close(fds[i]);
-            fds[i] = -1;
-        }
-    }
-};
 
 struct SpawnActions {
     posix_spawn_file_actions_t actions{};
@@ -96,12 +75,12 @@ CommandResult SystemRunner::run(const Argv& argv, bool check) {
     if (argv.empty()) {
         throw SystemError("internal: empty command");
     }
-    Pipe out_pipe;
-    Pipe err_pipe;
+    Pipe out_pipe = make_pipe();
+    Pipe err_pipe = make_pipe();
     SpawnActions fa;
     posix_spawn_file_actions_addopen(&fa.actions, STDIN_FILENO, "/dev/null", O_RDONLY, 0);
-    posix_spawn_file_actions_adddup2(&fa.actions, out_pipe.fds[1], STDOUT_FILENO);
-    posix_spawn_file_actions_adddup2(&fa.actions, err_pipe.fds[1], STDERR_FILENO);
+    posix_spawn_file_actions_adddup2(&fa.actions, out_pipe.write.get(), STDOUT_FILENO);
+    posix_spawn_file_actions_adddup2(&fa.actions, err_pipe.write.get(), STDERR_FILENO);
     // The child must not inherit our SIGINT/SIGTERM mask or handlers' ignore state.
     SpawnAttr sa;
     sigset_t empty;
@@ -126,13 +105,14 @@ CommandResult SystemRunner::run(const Argv& argv, bool check) {
         throw EnvironmentError("cannot run '" + argv[0] + "': " + std::strerror(rc) +
                                (rc == ENOENT ? " (is it installed and on PATH?)" : ""));
     }
-    out_pipe.close_end(1);
-    err_pipe.close_end(1);
+    out_pipe.write.reset();
+    err_pipe.write.reset();
 
     CommandResult result;
     const auto deadline = std::chrono::steady_clock::now() + timeout_;
     bool timed_out = false;
-    std::array<pollfd, 2> pfds{{{out_pipe.fds[0], POLLIN, 0}, {err_pipe.fds[0], POLLIN, 0}}};
+    std::array<pollfd, 2> pfds{
+        {{out_pipe.read.get(), POLLIN, 0}, {err_pipe.read.get(), POLLIN, 0}}};
     while (pfds[0].fd >= 0 || pfds[1].fd >= 0) {
         const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
             deadline - std::chrono::steady_clock::now());
@@ -155,7 +135,7 @@ CommandResult SystemRunner::run(const Argv& argv, bool check) {
                 (i == 0 ? result.out : result.err)
                     .append(buf.data(), static_cast<std::size_t>(got));
             } else if (got == 0 || errno != EINTR) {
-                pfds[i].fd = -1;  // EOF (the Pipe closes it)
+                pfds[i].fd = -1;  // EOF (the pipe closes itself)
             }
         }
     }

@@ -2,7 +2,6 @@
 
 #include <fcntl.h>
 #include <sched.h>
-#include <unistd.h>
 
 #include <cerrno>
 #include <cstring>
@@ -13,9 +12,9 @@ namespace tcplab {
 
 namespace {
 
-int open_or_throw(const std::string& path, const std::string& what) {
-    const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
-    if (fd < 0) {
+UniqueFd open_or_throw(const std::string& path, const std::string& what) {
+    UniqueFd fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC));
+    if (!fd) {
         throw EnvironmentError("cannot open " + what + " (" + path + "): " + std::strerror(errno));
     }
     return fd;
@@ -25,12 +24,9 @@ int open_or_throw(const std::string& path, const std::string& what) {
 
 ScopedNetns::ScopedNetns(const std::string& name) {
     original_fd_ = open_or_throw("/proc/thread-self/ns/net", "this thread's network namespace");
-    const int target = open_or_throw("/run/netns/" + name, "network namespace " + name);
-    const int rc = ::setns(target, CLONE_NEWNET);
-    const int err = errno;
-    ::close(target);
-    if (rc != 0) {
-        ::close(original_fd_);
+    const UniqueFd target = open_or_throw("/run/netns/" + name, "network namespace " + name);
+    if (::setns(target.get(), CLONE_NEWNET) != 0) {
+        const int err = errno;
         throw EnvironmentError("cannot enter network namespace " + name + ": " +
                                std::strerror(err) +
                                (err == EPERM ? " (needs root / CAP_SYS_ADMIN)" : ""));
@@ -39,8 +35,7 @@ ScopedNetns::ScopedNetns(const std::string& name) {
 
 ScopedNetns::~ScopedNetns() {
     // Restoring cannot fail for a namespace we came from; nothing sensible to do if it did.
-    (void)::setns(original_fd_, CLONE_NEWNET);
-    ::close(original_fd_);
+    (void)::setns(original_fd_.get(), CLONE_NEWNET);
 }
 
 void run_in_netns(const std::string& name, const std::function<void()>& fn) {

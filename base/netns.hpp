@@ -6,6 +6,7 @@
 #include <string>
 
 #include "base/errors.hpp"
+#include "base/unique_fd.hpp"
 
 namespace tcplab {
 
@@ -19,7 +20,7 @@ public:
     ScopedNetns& operator=(const ScopedNetns&) = delete;
 
 private:
-    int original_fd_ = -1;
+    UniqueFd original_fd_;
 };
 
 // Runs fn on a new thread inside namespace `name` and waits for it; rethrows its exception.

@@ -48,6 +48,10 @@ StopSignals::StopSignals() {
 }
 
 StopSignals::~StopSignals() {
+    if (watcher_.joinable()) {  // before the pipe it polls is closed
+        watcher_.request_stop();
+        watcher_.join();
+    }
     if (g_installed.fetch_sub(1) != 1) {
         return;
     }
@@ -68,6 +72,20 @@ bool StopSignals::wait_for(std::chrono::milliseconds timeout) const {
 }
 
 int StopSignals::fd() const { return g_pipe[0]; }
+
+std::stop_token StopSignals::token() {
+    if (!watcher_.joinable()) {
+        watcher_ = std::jthread([this](std::stop_token own) {
+            while (!own.stop_requested()) {
+                if (wait_for(std::chrono::milliseconds(200))) {
+                    source_.request_stop();
+                    return;
+                }
+            }
+        });
+    }
+    return source_.get_token();
+}
 
 bool stop_requested() { return g_stop.load(); }
 

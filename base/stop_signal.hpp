@@ -1,8 +1,11 @@
 #pragma once
 // SIGINT/SIGTERM turned into a polled flag plus a self-pipe, so the process that owns a topology
 // cleans it up itself with its destructors (a signal handler may not run `ip netns del`).
-// `tcplab net up` and the scenario runner hold a StopSignals for their whole run.
+// `tcplab net up`, `tcplab tls server` and the scenario runner hold a StopSignals for their whole
+// run; code that takes a std::stop_token (the TLS server) gets one from token().
 #include <chrono>
+#include <stop_token>
+#include <thread>
 
 #include "base/errors.hpp"
 
@@ -27,6 +30,13 @@ public:
     bool wait_for(std::chrono::milliseconds timeout) const;
     // The read end of the self-pipe (readable once a signal arrived), for poll loops.
     int fd() const;
+    // Requested once a signal arrives. The first call starts a watcher thread that turns the
+    // self-pipe into the request (a signal handler may not call request_stop()).
+    std::stop_token token();
+
+private:
+    std::stop_source source_;
+    std::jthread watcher_;
 };
 
 // True once SIGINT/SIGTERM arrived while a StopSignals was installed (stays true).

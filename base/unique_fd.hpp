@@ -37,4 +37,11 @@ private:
     int fd_ = -1;
 };
 
+// Both ends of a pipe (O_CLOEXEC). Throws SystemError when the pipe cannot be created.
+struct Pipe {
+    UniqueFd read;
+    UniqueFd write;
+};
+Pipe make_pipe();
+
 }  // namespace tcplab

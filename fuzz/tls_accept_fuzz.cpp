@@ -59,8 +59,8 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
         std::perror("socketpair");
         std::abort();
     }
-    const Fd client(fds[0]);
-    Fd server(fds[1]);
+    const tcplab::UniqueFd client(fds[0]);
+    tcplab::UniqueFd server(fds[1]);
     // The socket buffer (>= 200 KB) takes any input libFuzzer produces with our -max_len.
     std::size_t sent = 0;
     while (sent < size) {

@@ -7,14 +7,13 @@
 #include <sys/ioctl.h>
 #include <sys/socket.h>
 
-#include <cstdio>
 #include <cstring>
 #include <nlohmann/json.hpp>
 #include <thread>
 
+#include "base/command.hpp"
 #include "base/errors.hpp"
 #include "base/unique_fd.hpp"
-#include "generator/process.hpp"
 
 namespace tcplab::gen {
 
@@ -34,19 +33,6 @@ RouteInfo parse_route_json(const std::string& json) {
     return info;
 }
 
-std::optional<MacAddress> parse_mac(const std::string& text) {
-    MacAddress mac{};
-    unsigned v[6];
-    if (std::sscanf(text.c_str(), "%2x:%2x:%2x:%2x:%2x:%2x", &v[0], &v[1], &v[2], &v[3], &v[4],
-                    &v[5]) != 6) {
-        return std::nullopt;
-    }
-    for (int i = 0; i < 6; ++i) {
-        mac[static_cast<std::size_t>(i)] = static_cast<std::uint8_t>(v[i]);
-    }
-    return mac;
-}
-
 std::optional<MacAddress> parse_neigh_json(const std::string& json, const std::string& address) {
     const auto doc = nlohmann::json::parse(json, nullptr, false);
     if (doc.is_discarded() || !doc.is_array()) {
@@ -63,7 +49,7 @@ std::optional<MacAddress> parse_neigh_json(const std::string& json, const std::s
                 }
             }
         }
-        return parse_mac(entry.value("lladdr", ""));
+        return packet::parse_mac(entry.value("lladdr", ""));
     }
     return std::nullopt;
 }
@@ -117,11 +103,11 @@ std::optional<MacAddress> interface_mac(const std::string& name) {
 
 EgressPath resolve_egress(const packet::IpAddress& dst, std::chrono::milliseconds wait) {
     const std::string dst_text = dst.to_string();
-    const auto route = run_command({"ip", "-j", "route", "get", dst_text});
+    const auto route = system_runner().run({"ip", "-j", "route", "get", dst_text}, /*check=*/false);
     if (route.exit_code != 0) {
-        throw EnvironmentError("no route to " + dst_text + ": " + route.output);
+        throw EnvironmentError("no route to " + dst_text + ": " + route.err);
     }
-    const RouteInfo info = parse_route_json(route.output);
+    const RouteInfo info = parse_route_json(route.out);
     EgressPath path;
     path.interface = info.dev;
     path.ifindex = static_cast<int>(::if_nametoindex(info.dev.c_str()));
@@ -149,9 +135,9 @@ EgressPath resolve_egress(const packet::IpAddress& dst, std::chrono::millisecond
     const auto deadline = std::chrono::steady_clock::now() + wait;
     bool triggered = false;
     for (;;) {
-        const auto neigh =
-            run_command({"ip", "-j", "neigh", "show", "to", hop_text, "dev", info.dev});
-        if (auto mac = parse_neigh_json(neigh.output, hop_text)) {
+        const auto neigh = system_runner().run(
+            {"ip", "-j", "neigh", "show", "to", hop_text, "dev", info.dev}, /*check=*/false);
+        if (auto mac = parse_neigh_json(neigh.out, hop_text)) {
             path.next_hop_mac = *mac;
             return path;
         }

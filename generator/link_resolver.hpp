@@ -10,10 +10,11 @@
 #include <string>
 
 #include "packet/ip_address.hpp"
+#include "packet/mac_address.hpp"
 
 namespace tcplab::gen {
 
-using MacAddress = std::array<std::uint8_t, 6>;
+using packet::MacAddress;
 
 struct EgressPath {
     std::string interface;  // e.g. "veth0"
@@ -34,7 +35,6 @@ struct RouteInfo {
 RouteInfo parse_route_json(const std::string& json);
 // Finds the lladdr of `address` in `ip -j neigh show` output; nullopt when absent or FAILED.
 std::optional<MacAddress> parse_neigh_json(const std::string& json, const std::string& address);
-std::optional<MacAddress> parse_mac(const std::string& text);
 
 // Throws EnvironmentError when dst has no route or its neighbour does not answer within `wait`.
 EgressPath resolve_egress(const packet::IpAddress& dst, std::chrono::milliseconds wait);

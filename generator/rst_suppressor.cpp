@@ -4,8 +4,8 @@
 
 #include <cstdio>
 
+#include "base/command.hpp"
 #include "base/errors.hpp"
-#include "generator/process.hpp"
 #include "generator/raw_socket.hpp"
 
 namespace tcplab::gen {
@@ -52,15 +52,15 @@ std::vector<std::string> RstSuppressor::remove_command(const std::string& table)
 RstSuppressor::RstSuppressor(std::uint16_t source_port)
     : table_(table_name(static_cast<int>(::getpid()), source_port)) {
     // A table left behind by a killed run with the same pid and port would make "add" ambiguous.
-    (void)run_command(remove_command(table_));
+    (void)system_runner().run(remove_command(table_), /*check=*/false);
     installed_ = true;  // from here on the destructor removes whatever was created
     for (const auto& argv : install_commands(table_, source_port)) {
-        const auto result = run_command(argv);
+        const auto result = system_runner().run(argv, /*check=*/false);
         if (result.exit_code != 0) {
-            (void)run_command(remove_command(table_));
+            (void)system_runner().run(remove_command(table_), /*check=*/false);
             installed_ = false;
             throw EnvironmentError("cannot install the RST-suppressing nftables rule (" +
-                                   join_argv(argv) + "): " + result.output +
+                                   format_command(argv) + "): " + result.err +
                                    " (needs root / CAP_NET_ADMIN)");
         }
     }
@@ -69,7 +69,7 @@ RstSuppressor::RstSuppressor(std::uint16_t source_port)
 RstSuppressor::~RstSuppressor() {
     if (installed_) {
         try {
-            (void)run_command(remove_command(table_));
+            (void)system_runner().run(remove_command(table_), /*check=*/false);
         } catch (...) {
             // A destructor cannot report; the table name says which run left it behind.
         }

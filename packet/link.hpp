@@ -6,6 +6,7 @@
 #include <span>
 #include <vector>
 
+#include "packet/mac_address.hpp"
 #include "packet/result.hpp"
 
 namespace tcplab::packet {
@@ -40,8 +41,8 @@ struct LinkView {
 Result<LinkView> parse_link(LinkType type, std::span<const std::uint8_t> frame);
 
 struct EthernetHeader {
-    std::array<std::uint8_t, 6> dst{};
-    std::array<std::uint8_t, 6> src{};
+    MacAddress dst{};
+    MacAddress src{};
     std::vector<std::uint16_t> vlan_tags;  // TCI values, outermost first
     std::uint16_t ether_type = kEtherTypeIpv4;
 };

@@ -5,7 +5,6 @@
 
 #include <chrono>
 #include <cstdio>
-#include <ctime>
 #include <fstream>
 #include <iostream>
 #include <optional>
@@ -16,6 +15,7 @@
 #include "base/command.hpp"
 #include "base/errors.hpp"
 #include "base/stop_signal.hpp"
+#include "base/utc_time.hpp"
 #include "netem/capture/capture.hpp"
 #include "netem/forwarder/forwarder.hpp"
 #include "netem/forwarder/frame_io.hpp"
@@ -24,6 +24,7 @@
 #include "netem/impair/tc_backend.hpp"
 #include "netem/lab/topology.hpp"
 #include "netem/vm/uml_vm.hpp"
+#include "packet/mac_address.hpp"
 #include "packet/tcp.hpp"
 #include "scenario/checks.hpp"
 #include "scenario/report.hpp"
@@ -53,15 +54,6 @@ private:
     bool quiet_;
     Clock::time_point start_;
 };
-
-std::string utc_stamp() {
-    const std::time_t now = std::time(nullptr);
-    std::tm tm{};
-    gmtime_r(&now, &tm);
-    char buf[32];
-    std::strftime(buf, sizeof buf, "%Y%m%d-%H%M%S", &tm);
-    return buf;
-}
 
 std::string kernel_release() {
     utsname u{};
@@ -103,19 +95,14 @@ nlohmann::json capture_json(const fs::path& file, const netem::CaptureStats& sta
 
 // The MAC of an interface inside a namespace. The forwarder must address the neighbours by their
 // own MACs from the first frame on: a TCP stack discards unicast IP sent to the broadcast MAC.
-netem::MacAddress interface_mac(const std::string& netns, const std::string& interface) {
+packet::MacAddress interface_mac(const std::string& netns, const std::string& interface) {
     const CommandResult r =
         system_runner().run({"ip", "-n", netns, "-j", "link", "show", "dev", interface});
     const auto doc = nlohmann::json::parse(r.out, nullptr, false);
-    netem::MacAddress mac{};
-    unsigned v[6] = {};
-    if (doc.is_array() && !doc.empty() &&
-        std::sscanf(doc[0].value("address", "").c_str(), "%x:%x:%x:%x:%x:%x", &v[0], &v[1], &v[2],
-                    &v[3], &v[4], &v[5]) == 6) {
-        for (int i = 0; i < 6; ++i) {
-            mac[static_cast<std::size_t>(i)] = static_cast<std::uint8_t>(v[i]);
+    if (doc.is_array() && !doc.empty()) {
+        if (const auto mac = packet::parse_mac(doc[0].value("address", ""))) {
+            return *mac;
         }
-        return mac;
     }
     throw SystemError("cannot read the MAC address of " + interface + " in " + netns + ": " +
                       r.out);
@@ -422,7 +409,7 @@ RunReport run_once(const ScenarioSpec& spec, const RunOptions& options, const fs
 }
 
 fs::path default_out_dir(const std::string& name) {
-    return fs::path("tcplab-runs") / (name + "-" + utc_stamp());
+    return fs::path("tcplab-runs") / (name + "-" + utc_now("%Y%m%d-%H%M%S"));
 }
 
 // --vm: the whole scenario (topology, real netem, traffic, captures, analysis) runs inside a

@@ -114,24 +114,11 @@ std::string unescape(std::string_view text) {
     return out;
 }
 
-ClientResult run_client(const ClientConfig& config) {
-    ClientResult result;
-    const HostPort target = HostPort::parse(config.connect, "--connect");
-    const std::string verify_name = config.servername.empty() ? target.host : config.servername;
-    SslCtxPtr ctx = make_client_context(config.credentials, config.tls);
-    ignore_sigpipe();
+namespace {
 
-    const auto start = Clock::now();
-    Fd fd;
-    try {
-        fd = connect_to(target, start + config.timeout, config.send_buffer);
-    } catch (const SystemError& e) {
-        result.error = e.what();
-        return result;
-    }
-    Tls tls(*ctx, std::move(fd), -1);
-    // Check the name the user meant: an IP literal against IP SANs, a name against DNS SANs
-    // (and send it as SNI; SNI never carries an IP address).
+// Check the name the user meant: an IP literal against IP SANs, a name against DNS SANs (and send
+// it as SNI; SNI never carries an IP address).
+void expect_server_name(Tls& tls, const std::string& verify_name) {
     if (is_ip_literal(verify_name)) {
         if (X509_VERIFY_PARAM_set1_ip_asc(SSL_get0_param(tls.ssl()), verify_name.c_str()) != 1) {
             throw_openssl("setting the expected IP address " + verify_name);
@@ -140,30 +127,138 @@ ClientResult run_client(const ClientConfig& config) {
                SSL_set_tlsext_host_name(tls.ssl(), verify_name.c_str()) != 1) {
         throw_openssl("setting the expected host name " + verify_name);
     }
+}
 
-    const auto deadline = [&] { return Clock::now() + config.timeout; };
-    IoStatus status = tls.connect(start + config.timeout);
-    if (status != IoStatus::ok) {
-        result.error = "TLS handshake with " + config.connect +
-                       " failed: " + explain(tls, status, verify_name, result);
-        return result;
-    }
+void record_handshake(Tls& tls, Clock::time_point start, ClientResult& result) {
     result.handshake_ms = std::chrono::duration<double, std::milli>(Clock::now() - start).count();
     result.version = tls.version();
     result.cipher = tls.cipher();
     if (X509* peer = SSL_get0_peer_certificate(tls.ssl())) {
         result.server_certificate = summarize(*peer);
     }
+}
 
-    const auto deliver = [&](const unsigned char* data, std::size_t n) {
+// Streams config.send_bytes of random data (hashing it), then half-closes with close_notify so
+// the sink answers with its count. bulk_start is when the first byte was handed to TLS.
+IoStatus send_bulk(Tls& tls, const ClientConfig& config, ClientResult& result,
+                   Clock::time_point& bulk_start) {
+    // Corked, the kernel sends only full segments whatever the record sizes (16 KiB + 22
+    // bytes): fewer packets, and segment boundaries that depend less on timing, so a
+    // scenario's seeded faults hit the same segments more often. Uncorked (flushed) before
+    // close_notify.
+    set_cork(tls.fd(), true);
+    std::vector<unsigned char> pattern(kPatternSize);
+    if (RAND_bytes(pattern.data(), static_cast<int>(pattern.size())) != 1) {
+        throw_openssl("generating test data");
+    }
+    Sha256 sha;
+    bulk_start = Clock::now();
+    IoStatus status = IoStatus::ok;
+    std::uint64_t left = config.send_bytes;
+    std::size_t offset = 0;
+    while (left > 0 && status == IoStatus::ok) {
+        const std::size_t n = static_cast<std::size_t>(
+            std::min<std::uint64_t>({left, kChunk, kPatternSize - offset}));
+        sha.update(pattern.data() + offset, n);
+        status = tls.write_all(pattern.data() + offset, n, Clock::now() + config.timeout);
+        if (status == IoStatus::ok) {
+            result.bytes_sent += n;
+            left -= n;
+            offset = (offset + n) % kPatternSize;
+        }
+    }
+    result.sha256 = sha.hex_digest();
+    set_cork(tls.fd(), false);
+    if (status == IoStatus::ok) {
+        // Half-close: close_notify says "that was everything"; the sink answers with its count.
+        const int rc = SSL_shutdown(tls.ssl());
+        if (rc < 0) {
+            status = tls.shutdown(Clock::now() + config.timeout, false);
+        }
+    }
+    return status;
+}
+
+// Reads until the server closes (or, with reply_wait, goes quiet after answering: then we close,
+// setting we_closed). This is also where a TLS 1.3 server's rejection of our certificate (sent
+// after our handshake "completed") shows up. Returns the final status.
+IoStatus read_replies(Tls& tls, const ClientConfig& config, IoStatus status, ClientResult& result,
+                      bool& we_closed) {
+    std::vector<unsigned char> buffer(kChunk);
+    if (status != IoStatus::ok) {
+        // A write failed (often a reset after the server refused us): look for its alert.
+        std::size_t n = 0;
+        tls.read(buffer.data(), buffer.size(), n, Clock::now() + std::chrono::milliseconds(500));
+    }
+    while (status == IoStatus::ok) {
+        std::size_t n = 0;
+        const bool replying = config.reply_wait.count() > 0 && result.bytes_received > 0;
+        status = tls.read(buffer.data(), buffer.size(), n,
+                          Clock::now() + (replying ? std::min(config.reply_wait, config.timeout)
+                                                   : config.timeout));
+        if (status == IoStatus::timeout && replying) {
+            // The server answered and went quiet: we end the session, cleanly.
+            we_closed =
+                tls.shutdown(Clock::now() + std::chrono::milliseconds(500), false) == IoStatus::ok;
+            return we_closed ? IoStatus::closed : status;
+        }
+        if (status != IoStatus::ok) {
+            break;
+        }
+        const std::string_view text(reinterpret_cast<const char*>(buffer.data()), n);
         result.bytes_received += n;
-        const std::string_view text(reinterpret_cast<const char*>(data), n);
-        if (config.on_data) {
+        if (config.send_bytes > 0) {
+            result.sink_reply.append(text);
+        } else if (config.on_data) {
             config.on_data(text);
         } else if (result.received.size() < kMaxKept) {
             result.received.append(text.substr(0, kMaxKept - result.received.size()));
         }
-    };
+    }
+    return status;
+}
+
+// Trims the sink's reply and compares its count and digest with what we sent.
+void check_sink_reply(const ClientConfig& config, ClientResult& result) {
+    while (!result.sink_reply.empty() &&
+           (result.sink_reply.back() == '\n' || result.sink_reply.back() == '\r')) {
+        result.sink_reply.pop_back();
+    }
+    result.sink_verified = sink_matches(result.sink_reply, config.send_bytes, result.sha256);
+    if (!result.sink_verified) {
+        result.ok = false;
+        result.error = result.sink_reply.empty()
+                           ? "the server sent no sink reply (is it running --mode sink?)"
+                           : "the sink's reply does not match what we sent: " + result.sink_reply;
+    }
+}
+
+}  // namespace
+
+ClientResult run_client(const ClientConfig& config) {
+    ClientResult result;
+    const HostPort target = HostPort::parse(config.connect, "--connect");
+    const std::string verify_name = config.servername.empty() ? target.host : config.servername;
+    SslCtxPtr ctx = make_client_context(config.credentials, config.tls);
+    ignore_sigpipe();
+
+    const auto start = Clock::now();
+    UniqueFd fd;
+    try {
+        fd = connect_to(target, start + config.timeout, config.send_buffer);
+    } catch (const SystemError& e) {
+        result.error = e.what();
+        return result;
+    }
+    Tls tls(*ctx, std::move(fd), -1);
+    expect_server_name(tls, verify_name);
+    IoStatus status = tls.connect(start + config.timeout);
+    if (status != IoStatus::ok) {
+        result.error = "TLS handshake with " + config.connect +
+                       " failed: " + explain(tls, status, verify_name, result);
+        return result;
+    }
+    record_handshake(tls, start, result);
 
     // In send_bytes mode the sink counts every byte, so only the bulk data is sent.
     std::string first;
@@ -171,79 +266,17 @@ ClientResult run_client(const ClientConfig& config) {
         first = (config.name.empty() ? "" : config.name + "\n") + config.message;
     }
     if (!first.empty()) {
-        status = tls.write_all(first.data(), first.size(), deadline());
+        status = tls.write_all(first.data(), first.size(), Clock::now() + config.timeout);
         result.bytes_sent += status == IoStatus::ok ? first.size() : 0;
     }
-
     Clock::time_point bulk_start{};
     if (status == IoStatus::ok && config.send_bytes > 0) {
-        // Corked, the kernel sends only full segments whatever the record sizes (16 KiB + 22
-        // bytes): fewer packets, and segment boundaries that depend less on timing, so a
-        // scenario's seeded faults hit the same segments more often. Uncorked (flushed) before
-        // close_notify.
-        set_cork(tls.fd(), true);
-        std::vector<unsigned char> pattern(kPatternSize);
-        if (RAND_bytes(pattern.data(), static_cast<int>(pattern.size())) != 1) {
-            throw_openssl("generating test data");
-        }
-        Sha256 sha;
-        bulk_start = Clock::now();
-        std::uint64_t left = config.send_bytes;
-        std::size_t offset = 0;
-        while (left > 0 && status == IoStatus::ok) {
-            const std::size_t n = static_cast<std::size_t>(
-                std::min<std::uint64_t>({left, kChunk, kPatternSize - offset}));
-            sha.update(pattern.data() + offset, n);
-            status = tls.write_all(pattern.data() + offset, n, deadline());
-            if (status == IoStatus::ok) {
-                result.bytes_sent += n;
-                left -= n;
-                offset = (offset + n) % kPatternSize;
-            }
-        }
-        result.sha256 = sha.hex_digest();
-        set_cork(tls.fd(), false);
-        if (status == IoStatus::ok) {
-            // Half-close: close_notify says "that was everything"; the sink answers with its count.
-            const int rc = SSL_shutdown(tls.ssl());
-            if (rc < 0) {
-                status = tls.shutdown(deadline(), false);
-            }
-        }
+        status = send_bulk(tls, config, result, bulk_start);
     }
 
-    // Read until the server closes. This is also where a TLS 1.3 server's rejection of our
-    // certificate (sent after our handshake "completed") shows up.
-    std::vector<unsigned char> buffer(kChunk);
     const bool wrote_ok = status == IoStatus::ok;
-    if (!wrote_ok) {
-        // A write failed (often a reset after the server refused us): look for its alert.
-        std::size_t n = 0;
-        tls.read(buffer.data(), buffer.size(), n, Clock::now() + std::chrono::milliseconds(500));
-    }
     bool we_closed = false;
-    while (status == IoStatus::ok) {
-        std::size_t n = 0;
-        const bool replying = config.reply_wait.count() > 0 && result.bytes_received > 0;
-        status = tls.read(
-            buffer.data(), buffer.size(), n,
-            replying ? Clock::now() + std::min(config.reply_wait, config.timeout) : deadline());
-        if (status == IoStatus::timeout && replying) {
-            // The server answered and went quiet: we end the session, cleanly.
-            we_closed =
-                tls.shutdown(Clock::now() + std::chrono::milliseconds(500), false) == IoStatus::ok;
-            status = we_closed ? IoStatus::closed : status;
-            break;
-        }
-        if (status == IoStatus::ok) {
-            if (config.send_bytes > 0) {
-                result.sink_reply.append(reinterpret_cast<const char*>(buffer.data()), n);
-                result.bytes_received += n;
-            } else {
-                deliver(buffer.data(), n);
-            }
-        }
-    }
+    status = read_replies(tls, config, status, result, we_closed);
     if (config.send_bytes > 0 && bulk_start != Clock::time_point{}) {
         result.seconds = std::chrono::duration<double>(Clock::now() - bulk_start).count();
         result.mbytes_per_s =
@@ -269,18 +302,7 @@ ClientResult run_client(const ClientConfig& config) {
         return result;
     }
     if (config.send_bytes > 0) {
-        while (!result.sink_reply.empty() &&
-               (result.sink_reply.back() == '\n' || result.sink_reply.back() == '\r')) {
-            result.sink_reply.pop_back();
-        }
-        result.sink_verified = sink_matches(result.sink_reply, config.send_bytes, result.sha256);
-        if (!result.sink_verified) {
-            result.ok = false;
-            result.error =
-                result.sink_reply.empty()
-                    ? "the server sent no sink reply (is it running --mode sink?)"
-                    : "the sink's reply does not match what we sent: " + result.sink_reply;
-        }
+        check_sink_reply(config, result);
     }
     return result;
 }

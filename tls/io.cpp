@@ -27,22 +27,6 @@ void ignore_sigpipe() {
     }
 }
 
-Fd& Fd::operator=(Fd&& other) noexcept {
-    if (this != &other) {
-        if (fd_ >= 0) {
-            ::close(fd_);
-        }
-        fd_ = std::exchange(other.fd_, -1);
-    }
-    return *this;
-}
-
-Fd::~Fd() {
-    if (fd_ >= 0) {
-        ::close(fd_);
-    }
-}
-
 namespace {
 
 // Waits until fd is ready for `events`, the deadline passes, or stop_fd is readable.
@@ -128,7 +112,7 @@ void set_buffer(int fd, int force_option, int option, int bytes) {
 
 }  // namespace
 
-Fd listen_on(const HostPort& where, int backlog, int receive_buffer) {
+UniqueFd listen_on(const HostPort& where, int backlog, int receive_buffer) {
     sockaddr_storage ss{};
     socklen_t len = 0;
     int family = AF_INET;
@@ -146,7 +130,7 @@ Fd listen_on(const HostPort& where, int backlog, int receive_buffer) {
     } else {
         throw UsageError("--listen '" + where.host + "': expected a numeric IPv4 or IPv6 address");
     }
-    Fd fd(::socket(family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0));
+    UniqueFd fd(::socket(family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0));
     if (!fd) {
         throw SystemError(std::string("socket: ") + std::strerror(errno));
     }
@@ -172,7 +156,7 @@ Fd listen_on(const HostPort& where, int backlog, int receive_buffer) {
     return fd;
 }
 
-Fd connect_to(const HostPort& where, Clock::time_point deadline, int send_buffer) {
+UniqueFd connect_to(const HostPort& where, Clock::time_point deadline, int send_buffer) {
     addrinfo hints{};
     hints.ai_family = AF_UNSPEC;
     hints.ai_socktype = SOCK_STREAM;
@@ -184,8 +168,8 @@ Fd connect_to(const HostPort& where, Clock::time_point deadline, int send_buffer
     std::unique_ptr<addrinfo, void (*)(addrinfo*)> guard(list, ::freeaddrinfo);
     std::string last_error = "no address";
     for (const addrinfo* ai = list; ai != nullptr; ai = ai->ai_next) {
-        Fd fd(::socket(ai->ai_family, ai->ai_socktype | SOCK_NONBLOCK | SOCK_CLOEXEC,
-                       ai->ai_protocol));
+        UniqueFd fd(::socket(ai->ai_family, ai->ai_socktype | SOCK_NONBLOCK | SOCK_CLOEXEC,
+                             ai->ai_protocol));
         if (!fd) {
             last_error = std::strerror(errno);
             continue;
@@ -267,7 +251,7 @@ const char* to_string(IoStatus status) {
     return "?";
 }
 
-Tls::Tls(SSL_CTX& ctx, Fd fd, int stop_fd) : fd_(std::move(fd)), stop_fd_(stop_fd) {
+Tls::Tls(SSL_CTX& ctx, UniqueFd fd, int stop_fd) : fd_(std::move(fd)), stop_fd_(stop_fd) {
     ssl_.reset(SSL_new(&ctx));
     if (!ssl_ || SSL_set_fd(ssl_.get(), fd_.get()) != 1) {
         throw_openssl("creating a TLS connection");

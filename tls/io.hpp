@@ -5,8 +5,8 @@
 #include <chrono>
 #include <cstdint>
 #include <string>
-#include <utility>
 
+#include "base/unique_fd.hpp"
 #include "tls/ossl.hpp"
 
 namespace tcplab::tls {
@@ -17,23 +17,6 @@ using Clock = std::chrono::steady_clock;
 // SIGPIPE on a reset connection. Sets SIGPIPE to ignored if it still has its default action
 // (called by Server and run_client; a handler the application installed is left alone).
 void ignore_sigpipe();
-
-// An owned file descriptor (closed on destruction).
-class Fd {
-public:
-    Fd() = default;
-    explicit Fd(int fd) : fd_(fd) {}
-    Fd(Fd&& other) noexcept : fd_(std::exchange(other.fd_, -1)) {}
-    Fd& operator=(Fd&& other) noexcept;
-    Fd(const Fd&) = delete;
-    Fd& operator=(const Fd&) = delete;
-    ~Fd();
-    int get() const { return fd_; }
-    explicit operator bool() const { return fd_ >= 0; }
-
-private:
-    int fd_ = -1;
-};
 
 // "HOST:PORT" or "[V6]:PORT" split; UsageError naming `flag` when malformed.
 struct HostPort {
@@ -46,12 +29,12 @@ struct HostPort {
 // port 0 = pick a free one). A "::" listener also accepts IPv4 (dual stack). receive_buffer > 0
 // fixes SO_RCVBUF of every accepted connection (set before listen(), so the window scale
 // offered in the SYN-ACK covers it); 0 leaves the kernel's autotuning.
-Fd listen_on(const HostPort& where, int backlog, int receive_buffer = 0);
+UniqueFd listen_on(const HostPort& where, int backlog, int receive_buffer = 0);
 
 // Connects (host may be a name; every resolved address is tried) within the deadline.
 // send_buffer > 0 fixes SO_SNDBUF. Throws SystemError with the reason ("connection refused",
 // "timed out").
-Fd connect_to(const HostPort& where, Clock::time_point deadline, int send_buffer = 0);
+UniqueFd connect_to(const HostPort& where, Clock::time_point deadline, int send_buffer = 0);
 
 // "127.0.0.1:4433", "[::1]:4433" for a connected/bound socket's peer or local side.
 std::string peer_name(int fd);
@@ -72,7 +55,7 @@ const char* to_string(IoStatus status);
 // One TLS connection over a non-blocking socket, remembering the alerts sent and received.
 class Tls {
 public:
-    Tls(SSL_CTX& ctx, Fd fd, int stop_fd);
+    Tls(SSL_CTX& ctx, UniqueFd fd, int stop_fd);
     Tls(const Tls&) = delete;
     Tls& operator=(const Tls&) = delete;
 
@@ -102,7 +85,7 @@ private:
     IoStatus run(Op op, Clock::time_point deadline);
     static void info_callback(const SSL* ssl, int where, int ret);
 
-    Fd fd_;
+    UniqueFd fd_;
     int stop_fd_;
     SslPtr ssl_;
     std::string error_;

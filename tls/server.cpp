@@ -67,6 +67,117 @@ std::string handshake_failure(Tls& tls, IoStatus status, std::chrono::millisecon
     return "refused: " + reason;
 }
 
+void record_session(Tls& tls, ConnectionLog& log) {
+    if (X509* peer = SSL_get0_peer_certificate(tls.ssl())) {
+        log.client_subject = subject_of(*peer);
+    }
+    log.version = tls.version();
+    log.cipher = tls.cipher();
+    log.resumed = SSL_session_reused(tls.ssl()) == 1;
+}
+
+// Greeting mode: send the greeting, then collect the lab client's name (up to a line) for the
+// log. Not hearing a name is fine (openssl s_client sends none).
+IoStatus serve_greeting(Tls& tls, std::span<unsigned char> buffer, const ServerConfig& config,
+                        ConnectionLog& log) {
+    IoStatus status =
+        tls.write_all(kGreeting, std::strlen(kGreeting), Clock::now() + config.idle_timeout);
+    log.bytes_out = status == IoStatus::ok ? std::strlen(kGreeting) : 0;
+    std::string name;
+    const auto name_deadline = Clock::now() + config.name_wait;
+    while (status == IoStatus::ok && name.size() < kMaxNameBytes &&
+           name.find('\n') == std::string::npos) {
+        std::size_t n = 0;
+        status = tls.read(buffer.data(), buffer.size(), n, name_deadline);
+        name.append(reinterpret_cast<const char*>(buffer.data()), n);
+        log.bytes_in += n;
+    }
+    log.client_name = trim(name.substr(0, std::min(name.find('\n'), kMaxNameBytes)));
+    if (status == IoStatus::timeout || status == IoStatus::closed || status == IoStatus::ok) {
+        status = IoStatus::ok;
+    }
+    return status;
+}
+
+// Echo mode: return what arrives until the client closes.
+IoStatus serve_echo(Tls& tls, std::span<unsigned char> buffer, const ServerConfig& config,
+                    ConnectionLog& log) {
+    const auto idle = [&] { return Clock::now() + config.idle_timeout; };
+    IoStatus status = IoStatus::ok;
+    for (;;) {
+        std::size_t n = 0;
+        status = tls.read(buffer.data(), buffer.size(), n, idle());
+        if (status != IoStatus::ok) {
+            break;
+        }
+        log.bytes_in += n;
+        status = tls.write_all(buffer.data(), n, idle());
+        if (status != IoStatus::ok) {
+            break;
+        }
+        log.bytes_out += n;
+    }
+    return status == IoStatus::closed ? IoStatus::ok : status;
+}
+
+// "bytes=N sha256=HEX seconds=S mbytes_per_s=R\n". Fixed width (zero-padded): the reply's length
+// does not depend on how fast this run was, so the close_notify after it has the same sequence
+// number in every rerun of a scenario (and the same seed drops it or not). Widths hold up to 11
+// days and 10 TB/s.
+std::string sink_reply(const ConnectionLog& log) {
+    char timing[96];
+    std::snprintf(timing, sizeof timing, " seconds=%013.6f mbytes_per_s=%011.3f\n", log.seconds,
+                  log.mbytes_per_s);
+    return "bytes=" + std::to_string(log.bytes_in) + " sha256=" + log.sha256 + timing;
+}
+
+// Sink mode: read (hashing) until the client's close_notify, then answer with the count, the
+// digest and the rate.
+IoStatus serve_sink(Tls& tls, std::span<unsigned char> buffer, const ServerConfig& config,
+                    ConnectionLog& log) {
+    const auto idle = [&] { return Clock::now() + config.idle_timeout; };
+    IoStatus status = IoStatus::ok;
+    Sha256 sha;
+    Clock::time_point first{};
+    for (;;) {
+        std::size_t n = 0;
+        status = tls.read(buffer.data(), buffer.size(), n, idle());
+        if (status != IoStatus::ok) {
+            break;
+        }
+        if (log.bytes_in == 0) {
+            first = Clock::now();
+        }
+        sha.update(buffer.data(), n);
+        log.bytes_in += n;
+    }
+    log.sha256 = sha.hex_digest();
+    log.seconds =
+        log.bytes_in == 0 ? 0.0 : std::chrono::duration<double>(Clock::now() - first).count();
+    log.mbytes_per_s =
+        log.seconds > 0 ? static_cast<double>(log.bytes_in) / 1e6 / log.seconds : 0.0;
+    if (status == IoStatus::closed || status == IoStatus::eof) {
+        const std::string text = sink_reply(log);
+        // After the client's close_notify we may still write (TLS half-close).
+        status = tls.write_all(text.data(), text.size(), idle());
+        log.bytes_out = text.size();
+    }
+    return status;
+}
+
+IoStatus serve_mode(Tls& tls, std::span<unsigned char> buffer, const ServerConfig& config,
+                    ConnectionLog& log) {
+    switch (config.mode) {
+        case ServerMode::greeting:
+            return serve_greeting(tls, buffer, config, log);
+        case ServerMode::echo:
+            return serve_echo(tls, buffer, config, log);
+        case ServerMode::sink:
+            return serve_sink(tls, buffer, config, log);
+    }
+    return IoStatus::failed;
+}
+
 }  // namespace
 
 ServerMode parse_server_mode(const std::string& text) {
@@ -119,7 +230,7 @@ Server::Server(ServerConfig config) : config_(std::move(config)) {
     ctx_ = make_server_context(config_.credentials, config_.tls);
     listener_ =
         listen_on(HostPort::parse(config_.listen, "--listen"), SOMAXCONN, config_.receive_buffer);
-    stop_fd_ = Fd(::eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK));
+    stop_fd_ = UniqueFd(::eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK));
     if (!stop_fd_) {
         throw SystemError(std::string("eventfd: ") + std::strerror(errno));
     }
@@ -161,7 +272,7 @@ ServerStats Server::run(std::stop_token stop) {
         if ((fds[1].revents & POLLIN) != 0) {
             break;
         }
-        Fd fd(::accept4(listener_.get(), nullptr, nullptr, SOCK_NONBLOCK | SOCK_CLOEXEC));
+        UniqueFd fd(::accept4(listener_.get(), nullptr, nullptr, SOCK_NONBLOCK | SOCK_CLOEXEC));
         if (!fd) {
             // EMFILE/ENFILE: out of descriptors; back off briefly instead of spinning.
             if (errno == EMFILE || errno == ENFILE || errno == ENOBUFS || errno == ENOMEM) {
@@ -187,7 +298,7 @@ ServerStats Server::run(std::stop_token stop) {
                        failed_.load()};
 }
 
-void Server::hand_over(Fd fd) {
+void Server::hand_over(UniqueFd fd) {
     const std::lock_guard lock(mutex_);
     ++active_;
     queue_.push_back(std::move(fd));
@@ -222,7 +333,7 @@ void Server::work() {
         if (queue_.empty()) {
             return;  // stopping, and every accepted connection has been served
         }
-        Fd fd = std::move(queue_.front());
+        UniqueFd fd = std::move(queue_.front());
         queue_.pop_front();
         lock.unlock();
         serve(std::move(fd), {buffer.get(), kBufferSize});
@@ -248,106 +359,18 @@ void Server::stop_workers() noexcept {
     }
 }
 
-void Server::serve(Fd fd, std::span<unsigned char> buffer) {
+void Server::serve(UniqueFd fd, std::span<unsigned char> buffer) {
     ConnectionLog log;
     log.peer = peer_name(fd.get());
     try {
         Tls tls(*ctx_, std::move(fd), stop_fd_.get());
-        const auto idle = [&] { return Clock::now() + config_.idle_timeout; };
         const IoStatus hs = tls.accept(Clock::now() + config_.handshake_timeout);
         if (hs != IoStatus::ok) {
             log.error = handshake_failure(tls, hs, config_.handshake_timeout);
             (hs == IoStatus::timeout ? timed_out_ : refused_)++;
         } else {
-            if (X509* peer = SSL_get0_peer_certificate(tls.ssl())) {
-                log.client_subject = subject_of(*peer);
-            }
-            log.version = tls.version();
-            log.cipher = tls.cipher();
-            log.resumed = SSL_session_reused(tls.ssl()) == 1;
-            IoStatus status = IoStatus::ok;
-            switch (config_.mode) {
-                case ServerMode::greeting: {
-                    status = tls.write_all(kGreeting, std::strlen(kGreeting), idle());
-                    log.bytes_out = status == IoStatus::ok ? std::strlen(kGreeting) : 0;
-                    // The lab's client sends its name; collect it (up to a line) for the log.
-                    std::string name;
-                    const auto name_deadline = Clock::now() + config_.name_wait;
-                    while (status == IoStatus::ok && name.size() < kMaxNameBytes &&
-                           name.find('\n') == std::string::npos) {
-                        std::size_t n = 0;
-                        status = tls.read(buffer.data(), buffer.size(), n, name_deadline);
-                        name.append(reinterpret_cast<const char*>(buffer.data()), n);
-                        log.bytes_in += n;
-                    }
-                    log.client_name =
-                        trim(name.substr(0, std::min(name.find('\n'), kMaxNameBytes)));
-                    // Not hearing a name is fine (openssl s_client sends none).
-                    if (status == IoStatus::timeout || status == IoStatus::closed ||
-                        status == IoStatus::ok) {
-                        status = IoStatus::ok;
-                    }
-                    break;
-                }
-                case ServerMode::echo: {
-                    for (;;) {
-                        std::size_t n = 0;
-                        status = tls.read(buffer.data(), buffer.size(), n, idle());
-                        if (status != IoStatus::ok) {
-                            break;
-                        }
-                        log.bytes_in += n;
-                        status = tls.write_all(buffer.data(), n, idle());
-                        if (status != IoStatus::ok) {
-                            break;
-                        }
-                        log.bytes_out += n;
-                    }
-                    if (status == IoStatus::closed) {
-                        status = IoStatus::ok;
-                    }
-                    break;
-                }
-                case ServerMode::sink: {
-                    Sha256 sha;
-                    Clock::time_point first{};
-                    for (;;) {
-                        std::size_t n = 0;
-                        status = tls.read(buffer.data(), buffer.size(), n, idle());
-                        if (status != IoStatus::ok) {
-                            break;
-                        }
-                        if (log.bytes_in == 0) {
-                            first = Clock::now();
-                        }
-                        sha.update(buffer.data(), n);
-                        log.bytes_in += n;
-                    }
-                    log.sha256 = sha.hex_digest();
-                    log.seconds = log.bytes_in == 0
-                                      ? 0.0
-                                      : std::chrono::duration<double>(Clock::now() - first).count();
-                    log.mbytes_per_s = log.seconds > 0
-                                           ? static_cast<double>(log.bytes_in) / 1e6 / log.seconds
-                                           : 0.0;
-                    if (status == IoStatus::closed || status == IoStatus::eof) {
-                        // Fixed width (zero-padded): the reply's length does not depend on how
-                        // fast this run was, so the close_notify after it has the same sequence
-                        // number in every rerun of a scenario (and the same seed drops it or not).
-                        // Widths hold up to 11 days and 10 TB/s.
-                        char timing[96];
-                        std::snprintf(timing, sizeof timing,
-                                      " seconds=%013.6f mbytes_per_s=%011.3f\n", log.seconds,
-                                      log.mbytes_per_s);
-                        const std::string text = "bytes=" + std::to_string(log.bytes_in) +
-                                                 " sha256=" + log.sha256 + timing;
-                        // After the client's close_notify we may still write (TLS half-close).
-                        status = tls.write_all(text.data(), text.size(), idle());
-                        log.bytes_out = text.size();
-                    }
-                    break;
-                }
-            }
+            record_session(tls, log);
+            const IoStatus status = serve_mode(tls, buffer, config_, log);
             if (status == IoStatus::ok) {
                 // close_notify, then give the client a moment to answer with its own so the
                 // socket closes cleanly (no RST on unread data).

@@ -106,21 +106,21 @@ public:
     ServerStats run(std::stop_token stop);
 
 private:
-    void serve(Fd fd, std::span<unsigned char> buffer);  // buffer: the worker's, for reads
-    void work();            // a worker: serve queued connections until stopping_
-    void hand_over(Fd fd);  // queue an accepted connection, starting a worker if none is idle
+    void serve(UniqueFd fd, std::span<unsigned char> buffer);  // buffer: the worker's, for reads
+    void work();                  // a worker: serve queued connections until stopping_
+    void hand_over(UniqueFd fd);  // queue an accepted connection, starting a worker if none is idle
     void stop_workers() noexcept;  // signal the stop fd, wake and join every worker
 
     ServerConfig config_;
     SslCtxPtr ctx_;
-    Fd listener_;
-    Fd stop_fd_;  // eventfd: readable once stopping; every poll() in every worker watches it
+    UniqueFd listener_;
+    UniqueFd stop_fd_;  // eventfd: readable once stopping; every poll() in every worker watches it
 
     std::mutex mutex_;
     std::condition_variable changed_;     // active_ went down (the accept loop waits at max_conns)
     std::condition_variable work_ready_;  // queue_ gained a connection, or stopping_
     std::size_t active_ = 0;              // queued + being served; never above max_conns
-    std::deque<Fd> queue_;
+    std::deque<UniqueFd> queue_;
     std::vector<std::thread> workers_;  // at most max_conns
     std::size_t idle_workers_ = 0;
     bool stopping_ = false;

@@ -10,7 +10,6 @@
 
 #include <algorithm>
 #include <cerrno>
-#include <cstdio>
 #include <cstring>
 #include <utility>
 
@@ -49,13 +48,6 @@ std::size_t slot_size(int mtu) {
 }
 
 }  // namespace
-
-std::string to_string(const MacAddress& mac) {
-    char buf[18];
-    std::snprintf(buf, sizeof buf, "%02x:%02x:%02x:%02x:%02x:%02x", mac[0], mac[1], mac[2], mac[3],
-                  mac[4], mac[5]);
-    return buf;
-}
 
 RxRing::~RxRing() {
     if (base_ != nullptr) {

@@ -15,11 +15,11 @@
 #include <vector>
 
 #include "base/unique_fd.hpp"
+#include "packet/mac_address.hpp"
 
 namespace tcplab::netem {
 
-using MacAddress = std::array<std::uint8_t, 6>;
-std::string to_string(const MacAddress& mac);
+using packet::MacAddress;
 
 struct RxFrame {
     std::uint8_t* data = nullptr;   // inside the receive ring: valid until FrameSocket::release

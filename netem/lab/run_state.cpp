@@ -11,7 +11,6 @@
 #include <chrono>
 #include <cstdlib>
 #include <cstring>
-#include <ctime>
 #include <fstream>
 #include <nlohmann/json.hpp>
 #include <sstream>
@@ -19,6 +18,7 @@
 #include <utility>
 
 #include "base/errors.hpp"
+#include "base/utc_time.hpp"
 #include "netem/lab/topology_names.hpp"
 
 namespace tcplab::netem {
@@ -134,15 +134,6 @@ RunRecord from_json(const json& j) {
     return r;
 }
 
-std::string utc_now() {
-    const std::time_t now = std::time(nullptr);
-    std::tm tm{};
-    gmtime_r(&now, &tm);
-    char buf[32];
-    std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &tm);
-    return buf;
-}
-
 std::optional<int> id_from_filename(const std::string& name) {
     if (name.rfind("run-", 0) != 0 || name.size() <= 9 || name.substr(name.size() - 5) != ".json") {
         return std::nullopt;
@@ -185,20 +176,17 @@ void write_json(const std::string& file, const RunRecord& record) {
 StateDirLock::StateDirLock(const fs::path& dir) {
     ensure_dir(dir);
     const auto path = dir / ".lock";
-    fd_ = ::open(path.c_str(), O_CREAT | O_RDWR | O_CLOEXEC, 0644);
-    if (fd_ < 0) {
+    fd_.reset(::open(path.c_str(), O_CREAT | O_RDWR | O_CLOEXEC, 0644));
+    if (!fd_) {
         throw EnvironmentError("cannot open " + path.string() + ": " + std::strerror(errno));
     }
-    while (::flock(fd_, LOCK_EX) != 0) {
+    while (::flock(fd_.get(), LOCK_EX) != 0) {
         if (errno != EINTR) {
             const int err = errno;
-            ::close(fd_);
             throw SystemError("cannot lock " + path.string() + ": " + std::strerror(err));
         }
     }
 }
-
-StateDirLock::~StateDirLock() { ::close(fd_); }  // closing the descriptor releases the flock
 
 std::vector<std::string> remove_dead_temp_files(const fs::path& dir) {
     static const std::string kMarker = ".json.tmp.";
@@ -311,7 +299,7 @@ std::optional<RunStateFile> RunStateFile::claim_locked(const fs::path& dir, int 
         throw EnvironmentError("cannot read /proc/self/stat (is /proc mounted?)");
     }
     record.pid_start_ticks = *ticks;
-    record.created_utc = utc_now();
+    record.created_utc = utc_now("%Y-%m-%dT%H:%M:%SZ");
     // The complete record first, then link(2): the name appears atomically with its content,
     // and only if nobody holds it (EEXIST), which is the exclusive claim.
     const auto path = run_file(dir, run_id);

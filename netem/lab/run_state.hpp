@@ -18,6 +18,8 @@
 #include <string>
 #include <vector>
 
+#include "base/unique_fd.hpp"
+
 namespace tcplab::netem {
 
 inline constexpr int kMinRunId = 1;
@@ -61,12 +63,11 @@ inline bool is_stale(const RunRecord& record) { return run_status(record) == Run
 class StateDirLock {
 public:
     explicit StateDirLock(const std::filesystem::path& dir);
-    ~StateDirLock();
     StateDirLock(const StateDirLock&) = delete;
     StateDirLock& operator=(const StateDirLock&) = delete;
 
 private:
-    int fd_ = -1;
+    UniqueFd fd_;  // closing it releases the flock
 };
 
 // Removes run-<N>.json.tmp.<pid>.<n> files whose writer is gone (a rewrite cut by SIGKILL).

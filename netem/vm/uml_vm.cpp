@@ -20,6 +20,7 @@
 #include <sstream>
 
 #include "base/errors.hpp"
+#include "base/unique_fd.hpp"
 #include "netem/vm/guest_script.hpp"
 
 namespace tcplab::netem {
@@ -35,55 +36,13 @@ std::string errno_text(int err) { return std::strerror(err); }
     throw SystemError(what + ": " + errno_text(errno));
 }
 
-// An owned file descriptor.
-class Fd {
-public:
-    Fd() = default;
-    explicit Fd(int fd) : fd_(fd) {}
-    ~Fd() { reset(); }
-    Fd(Fd&& other) noexcept : fd_(std::exchange(other.fd_, -1)) {}
-    Fd& operator=(Fd&& other) noexcept {
-        if (this != &other) {
-            reset();
-            fd_ = std::exchange(other.fd_, -1);
-        }
-        return *this;
-    }
-    Fd(const Fd&) = delete;
-    Fd& operator=(const Fd&) = delete;
-    int get() const { return fd_; }
-    bool valid() const { return fd_ >= 0; }
-    void reset() {
-        if (fd_ >= 0) {
-            ::close(fd_);
-            fd_ = -1;
-        }
-    }
-
-private:
-    int fd_ = -1;
-};
-
-struct Pipe {
-    Fd read;
-    Fd write;
-};
-
-Pipe make_pipe(const char* what) {
-    std::array<int, 2> fds{};
-    if (::pipe2(fds.data(), O_CLOEXEC) != 0) {
-        throw_system(std::string("cannot create the ") + what + " pipe");
-    }
-    return Pipe{Fd(fds[0]), Fd(fds[1])};
-}
-
 // A duplicate numbered >= 10, so the child's dup2 onto 0..4 can never clobber a source fd.
-Fd high_dup(const Fd& fd) {
+UniqueFd high_dup(const UniqueFd& fd) {
     const int dup = ::fcntl(fd.get(), F_DUPFD_CLOEXEC, 10);
     if (dup < 0) {
         throw_system("fcntl(F_DUPFD_CLOEXEC)");
     }
-    return Fd(dup);
+    return UniqueFd(dup);
 }
 
 // The per-run control directory (init script, module helper, status files, UML's own files).
@@ -185,7 +144,7 @@ private:
 class Watchdog {
 public:
     Watchdog(pid_t uml_pgid, const fs::path& control_dir) {
-        Pipe alive = make_pipe("watchdog");
+        Pipe alive = make_pipe();
         const std::string rm_target = control_dir.string();
         const char* const rm_argv[] = {"rm", "-rf", "--", rm_target.c_str(), nullptr};
         const char* const no_env[] = {nullptr};
@@ -246,7 +205,7 @@ public:
 
 private:
     pid_t pid_ = -1;
-    Fd write_end_;
+    UniqueFd write_end_;
 };
 
 // UML backs guest RAM with a file in $TMPDIR (unlinked right after creation); tmpfs is fastest
@@ -435,14 +394,10 @@ void validate_vm_options(const VmOptions& options) {
     }
 }
 
-VmResult run_in_vm(const VmOptions& options, const VmOutput& output) {
-    validate_vm_options(options);
+namespace {
 
-    TempDir control;
-    const fs::path& ctl = control.path();
-    const fs::path uml_dir = ctl / "uml";
-    fs::create_directory(uml_dir);
-
+// The guest's init script and module helper, written into the control directory.
+void write_guest_files(const VmOptions& options, const fs::path& ctl) {
     GuestPlan plan;
     plan.control_dir = ctl;
     plan.module_dir = options.module_dir;
@@ -458,12 +413,11 @@ VmResult run_in_vm(const VmOptions& options, const VmOutput& output) {
                             fs::perms::others_read | fs::perms::others_exec;
     write_file(ctl / kInitFile, guest_init_script(plan), exec_perms);
     write_file(ctl / kModprobeFile, guest_modprobe_script(), exec_perms);
+}
 
-    VmResult result;
-    result.vm_id = ctl.filename().string();
-
-    const std::string ctl_s = ctl.string();
-    const ExecArgs uml_argv({
+// The UML kernel's command line: the host's root read-only through hostfs, our init script.
+ExecArgs uml_command_line(const VmOptions& options, const fs::path& ctl, const fs::path& uml_dir) {
+    return ExecArgs({
         // pty.legacy_count=0: the guest needs no BSD ptys, and creating Debian's 256 of them
         // took 2.5 s of a ~7 s boot (initcall_debug: pty_init).
         options.uml_binary.string(),
@@ -485,156 +439,209 @@ VmResult run_in_vm(const VmOptions& options, const VmOutput& output) {
         "con1=null,fd:3",
         "con2=null,fd:4",
     });
-    const ExecArgs uml_env({
+}
+
+ExecArgs uml_environment(const fs::path& ctl, const fs::path& uml_dir, const std::string& vm_id) {
+    return ExecArgs({
         "PATH=/usr/sbin:/usr/bin:/sbin:/bin",
         "TMPDIR=" + memory_dir(uml_dir).string(),
-        "HOME=" + ctl_s,  // UML falls back to ~/.uml for its run files
-        std::string(kVmIdVariable) + "=" + result.vm_id,
+        "HOME=" + ctl.string(),  // UML falls back to ~/.uml for its run files
+        std::string(kVmIdVariable) + "=" + vm_id,
     });
+}
 
-    Pipe console = make_pipe("console");
-    Pipe out = make_pipe("stdout");
-    Pipe err = make_pipe("stderr");
-    const Fd null_fd(::open("/dev/null", O_RDONLY | O_CLOEXEC));
+// The three pipes UML writes to: its console (fd 1 and 2), the command's stdout (fd 3) and
+// stderr (fd 4). After spawn_uml() only UML holds their write ends.
+struct UmlPipes {
+    Pipe console = make_pipe();
+    Pipe out = make_pipe();
+    Pipe err = make_pipe();
+};
+
+// Forks and execs the UML kernel in its own process group, stdin from /dev/null. Returns its pid.
+pid_t spawn_uml(const ExecArgs& argv, const ExecArgs& env, UmlPipes& pipes) {
+    const UniqueFd null_fd(::open("/dev/null", O_RDONLY | O_CLOEXEC));
     if (!null_fd.valid()) {
         throw_system("cannot open /dev/null");
     }
-    {
-        Fd console_w = high_dup(console.write);
-        Fd out_w = high_dup(out.write);
-        Fd err_w = high_dup(err.write);
-        Fd null_r = high_dup(null_fd);
-        console.write.reset();
-        out.write.reset();
-        err.write.reset();
+    UniqueFd console_w = high_dup(pipes.console.write);
+    UniqueFd out_w = high_dup(pipes.out.write);
+    UniqueFd err_w = high_dup(pipes.err.write);
+    UniqueFd null_r = high_dup(null_fd);
+    pipes.console.write.reset();
+    pipes.out.write.reset();
+    pipes.err.write.reset();
 
-        const pid_t parent = ::getpid();
-        const auto started = Clock::now();
-        const pid_t pid = ::fork();
-        if (pid < 0) {
-            throw_system("cannot fork for User-Mode Linux");
-        }
-        if (pid == 0) {
-            ::setpgid(0, 0);
-            ::prctl(PR_SET_PDEATHSIG, SIGKILL);  // second line of defence after the watchdog
-            if (::getppid() != parent) {
-                ::_exit(127);
-            }
-            ::dup2(null_r.get(), 0);
-            ::dup2(console_w.get(), 1);
-            ::dup2(console_w.get(), 2);
-            ::dup2(out_w.get(), 3);
-            ::dup2(err_w.get(), 4);
-            ::execve(uml_argv.storage[0].c_str(), uml_argv.get(), uml_env.get());
-            static constexpr char kMsg[] = "tcplab vm: cannot execute the UML kernel\n";
-            [[maybe_unused]] const ssize_t n = ::write(2, kMsg, sizeof kMsg - 1);
+    const pid_t parent = ::getpid();
+    const pid_t pid = ::fork();
+    if (pid < 0) {
+        throw_system("cannot fork for User-Mode Linux");
+    }
+    if (pid == 0) {
+        ::setpgid(0, 0);
+        ::prctl(PR_SET_PDEATHSIG, SIGKILL);  // second line of defence after the watchdog
+        if (::getppid() != parent) {
             ::_exit(127);
         }
-        ::setpgid(pid, pid);  // both sides set it: no window where kill(-pid) misses
-        // Only UML may hold the write ends now: a copy kept here would withhold EOF, and the
-        // drain after UML's exit would always wait out its 2 s bound.
-        console_w.reset();
-        out_w.reset();
-        err_w.reset();
-        null_r.reset();
-        result.uml_pid = pid;
-        UmlProcess uml(pid);
-        std::optional<Watchdog> watchdog;
-        watchdog.emplace(pid, ctl);
-
-        ConsoleTail console_tail;
-        struct Source {
-            Fd* fd;
-            VmStream stream;
-        };
-        std::array<Source, 3> sources{{{&console.read, VmStream::console},
-                                       {&out.read, VmStream::command_stdout},
-                                       {&err.read, VmStream::command_stderr}}};
-        std::array<char, 65536> buffer{};
-        // Reads what is available; returns false once every pipe is at EOF.
-        const auto pump = [&](int timeout_ms) {
-            std::array<pollfd, 3> pfds{};
-            std::size_t open_count = 0;
-            for (std::size_t i = 0; i < sources.size(); ++i) {
-                pfds[i] = pollfd{sources[i].fd->get(), POLLIN, 0};
-                open_count += sources[i].fd->valid() ? 1 : 0;
-            }
-            if (open_count == 0) {
-                return false;
-            }
-            const int ready = ::poll(pfds.data(), pfds.size(), timeout_ms);
-            if (ready < 0 && errno != EINTR) {
-                throw_system("poll on the UML console pipes");
-            }
-            for (std::size_t i = 0; ready > 0 && i < sources.size(); ++i) {
-                if ((pfds[i].revents & (POLLIN | POLLHUP | POLLERR)) == 0) {
-                    continue;
-                }
-                const ssize_t n = ::read(sources[i].fd->get(), buffer.data(), buffer.size());
-                if (n > 0) {
-                    const std::string_view chunk(buffer.data(), static_cast<std::size_t>(n));
-                    if (sources[i].stream == VmStream::console) {
-                        console_tail.append(chunk);
-                    }
-                    if (output) {
-                        output(sources[i].stream, chunk);
-                    }
-                } else if (n == 0 || errno != EINTR) {
-                    sources[i].fd->reset();
-                }
-            }
-            return true;
-        };
-
-        const auto deadline = started + options.timeout;
-        while (!uml.poll_exit()) {
-            const auto left =
-                std::chrono::duration_cast<std::chrono::milliseconds>(deadline - Clock::now());
-            if (left.count() <= 0) {
-                result.timed_out = true;
-                break;
-            }
-            // Short poll slices: the kernel process's exit is noticed within 50 ms.
-            pump(static_cast<int>(std::min<long long>(left.count(), 50)));
-        }
-        uml.kill_and_reap();  // helpers may hold the pipes open after the kernel exited
-        result.elapsed =
-            std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now() - started);
-        // Drain what the guest wrote before it went down; bounded, in case something odd still
-        // holds a write end.
-        const auto drain_until = Clock::now() + std::chrono::seconds(2);
-        while (Clock::now() < drain_until && pump(100)) {
-        }
-        watchdog.reset();
-
-        if (result.timed_out) {
-            return result;
-        }
-        const std::string console_lines = console_tail.last_lines(20);
-        if (const auto setup_error = read_small_file(ctl / kSetupErrorFile)) {
-            std::string step = *setup_error;
-            while (!step.empty() && (step.back() == '\n' || step.back() == '\r')) {
-                step.pop_back();
-            }
-            throw EnvironmentError("UML guest set-up failed: " + step +
-                                   "; last console lines:" + console_lines);
-        }
-        const auto status = read_small_file(ctl / kStatusFile);
-        if (!status) {
-            const bool started_cmd = fs::exists(ctl / kStartedFile, ec);
-            throw EnvironmentError(
-                std::string(started_cmd ? "UML guest went down before the command finished"
-                                        : "UML guest failed to boot") +
-                " (the UML process " + describe_wait_status(uml.wait_status()) +
-                "); last console lines:" + console_lines);
-        }
-        try {
-            result.exit_code = std::stoi(*status);
-        } catch (const std::exception&) {
-            throw SystemError("UML guest wrote an unreadable exit status '" + *status + "'");
-        }
-        return result;
+        ::dup2(null_r.get(), 0);
+        ::dup2(console_w.get(), 1);
+        ::dup2(console_w.get(), 2);
+        ::dup2(out_w.get(), 3);
+        ::dup2(err_w.get(), 4);
+        ::execve(argv.storage[0].c_str(), argv.get(), env.get());
+        static constexpr char kMsg[] = "tcplab vm: cannot execute the UML kernel\n";
+        [[maybe_unused]] const ssize_t n = ::write(2, kMsg, sizeof kMsg - 1);
+        ::_exit(127);
     }
+    ::setpgid(pid, pid);  // both sides set it: no window where kill(-pid) misses
+    // Only UML may hold the write ends now (the duplicates close on return): a copy kept here
+    // would withhold EOF, and the drain after UML's exit would always wait out its 2 s bound.
+    return pid;
+}
+
+// Forwards what UML writes on the three pipes to `output`, keeping the console's tail.
+class UmlOutputPump {
+public:
+    UmlOutputPump(UmlPipes& pipes, const VmOutput& output)
+        : sources_{{{&pipes.console.read, VmStream::console},
+                    {&pipes.out.read, VmStream::command_stdout},
+                    {&pipes.err.read, VmStream::command_stderr}}},
+          output_(output) {}
+
+    // Reads what is available; returns false once every pipe is at EOF.
+    bool pump(int timeout_ms) {
+        std::array<pollfd, 3> pfds{};
+        std::size_t open_count = 0;
+        for (std::size_t i = 0; i < sources_.size(); ++i) {
+            pfds[i] = pollfd{sources_[i].fd->get(), POLLIN, 0};
+            open_count += sources_[i].fd->valid() ? 1 : 0;
+        }
+        if (open_count == 0) {
+            return false;
+        }
+        const int ready = ::poll(pfds.data(), pfds.size(), timeout_ms);
+        if (ready < 0 && errno != EINTR) {
+            throw_system("poll on the UML console pipes");
+        }
+        for (std::size_t i = 0; ready > 0 && i < sources_.size(); ++i) {
+            if ((pfds[i].revents & (POLLIN | POLLHUP | POLLERR)) != 0) {
+                read_one(sources_[i]);
+            }
+        }
+        return true;
+    }
+
+    const ConsoleTail& console_tail() const { return console_tail_; }
+
+private:
+    struct Source {
+        UniqueFd* fd;
+        VmStream stream;
+    };
+
+    void read_one(Source& source) {
+        const ssize_t n = ::read(source.fd->get(), buffer_.data(), buffer_.size());
+        if (n > 0) {
+            const std::string_view chunk(buffer_.data(), static_cast<std::size_t>(n));
+            if (source.stream == VmStream::console) {
+                console_tail_.append(chunk);
+            }
+            if (output_) {
+                output_(source.stream, chunk);
+            }
+        } else if (n == 0 || errno != EINTR) {
+            source.fd->reset();
+        }
+    }
+
+    std::array<Source, 3> sources_;
+    const VmOutput& output_;
+    ConsoleTail console_tail_;
+    std::array<char, 65536> buffer_{};
+};
+
+// Pumps output until the kernel process exits or the deadline passes; true on timeout.
+bool wait_for_uml(UmlProcess& uml, UmlOutputPump& pump, Clock::time_point deadline) {
+    while (!uml.poll_exit()) {
+        const auto left =
+            std::chrono::duration_cast<std::chrono::milliseconds>(deadline - Clock::now());
+        if (left.count() <= 0) {
+            return true;
+        }
+        // Short poll slices: the kernel process's exit is noticed within 50 ms.
+        pump.pump(static_cast<int>(std::min<long long>(left.count(), 50)));
+    }
+    return false;
+}
+
+// The command's exit code from the status file the guest wrote; a guest that failed to set up,
+// to boot or to finish is an EnvironmentError quoting the last console lines.
+int guest_exit_code(const fs::path& ctl, const UmlProcess& uml, const ConsoleTail& console) {
+    const std::string console_lines = console.last_lines(20);
+    if (const auto setup_error = read_small_file(ctl / kSetupErrorFile)) {
+        std::string step = *setup_error;
+        while (!step.empty() && (step.back() == '\n' || step.back() == '\r')) {
+            step.pop_back();
+        }
+        throw EnvironmentError("UML guest set-up failed: " + step +
+                               "; last console lines:" + console_lines);
+    }
+    const auto status = read_small_file(ctl / kStatusFile);
+    if (!status) {
+        std::error_code ec;
+        const bool started_cmd = fs::exists(ctl / kStartedFile, ec);
+        throw EnvironmentError(std::string(started_cmd
+                                               ? "UML guest went down before the command finished"
+                                               : "UML guest failed to boot") +
+                               " (the UML process " + describe_wait_status(uml.wait_status()) +
+                               "); last console lines:" + console_lines);
+    }
+    try {
+        return std::stoi(*status);
+    } catch (const std::exception&) {
+        throw SystemError("UML guest wrote an unreadable exit status '" + *status + "'");
+    }
+}
+
+}  // namespace
+
+VmResult run_in_vm(const VmOptions& options, const VmOutput& output) {
+    validate_vm_options(options);
+
+    TempDir control;
+    const fs::path& ctl = control.path();
+    const fs::path uml_dir = ctl / "uml";
+    fs::create_directory(uml_dir);
+    write_guest_files(options, ctl);
+
+    VmResult result;
+    result.vm_id = ctl.filename().string();
+    const ExecArgs uml_argv = uml_command_line(options, ctl, uml_dir);
+    const ExecArgs uml_env = uml_environment(ctl, uml_dir, result.vm_id);
+
+    UmlPipes pipes;
+    const auto started = Clock::now();
+    const pid_t pid = spawn_uml(uml_argv, uml_env, pipes);
+    result.uml_pid = pid;
+    UmlProcess uml(pid);
+    std::optional<Watchdog> watchdog;
+    watchdog.emplace(pid, ctl);
+
+    UmlOutputPump pump(pipes, output);
+    result.timed_out = wait_for_uml(uml, pump, started + options.timeout);
+    uml.kill_and_reap();  // helpers may hold the pipes open after the kernel exited
+    result.elapsed = std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now() - started);
+    // Drain what the guest wrote before it went down; bounded, in case something odd still
+    // holds a write end.
+    const auto drain_until = Clock::now() + std::chrono::seconds(2);
+    while (Clock::now() < drain_until && pump.pump(100)) {
+    }
+    watchdog.reset();
+
+    if (!result.timed_out) {
+        result.exit_code = guest_exit_code(ctl, uml, pump.console_tail());
+    }
+    return result;
 }
 
 }  // namespace tcplab::netem

@@ -2,9 +2,9 @@
 // the parsing of `ip -j` output, checked against the real `ip` of this machine.
 #include <gtest/gtest.h>
 
+#include "base/command.hpp"
 #include "base/errors.hpp"
 #include "generator/link_resolver.hpp"
-#include "generator/process.hpp"
 #include "generator/rst_suppressor.hpp"
 #include "generator/transcript.hpp"
 
@@ -15,27 +15,30 @@ TEST(RstSuppressor, OwnTablePerProcessAndPort) {
     EXPECT_EQ(RstSuppressor::table_name(1234, 40000), "tcplab_gen_1234_40000");
     const auto commands = RstSuppressor::install_commands("t", 40000);
     ASSERT_EQ(commands.size(), 3u);
-    EXPECT_EQ(join_argv(commands[0]), "nft add table inet t");
-    EXPECT_EQ(join_argv(commands[1]),
-              "nft add chain inet t out { type filter hook output priority 0 ; policy accept ; }");
+    EXPECT_EQ(commands[0], (Argv{"nft", "add", "table", "inet", "t"}));
+    EXPECT_EQ(commands[1], (Argv{"nft", "add", "chain", "inet", "t", "out",
+                                 "{ type filter hook output priority 0 ; policy accept ; }"}));
     // Only RSTs from the crafted port, and never the generator's own (marked) packets.
-    EXPECT_EQ(
-        join_argv(commands[2]),
-        "nft add rule inet t out meta mark != 0x7c0d tcp sport 40000 tcp flags & rst == rst drop");
-    EXPECT_EQ(join_argv(RstSuppressor::remove_command("t")), "nft delete table inet t");
+    EXPECT_EQ(commands[2], (Argv{"nft",   "add", "rule",   "inet", "t",     "out",   "meta",
+                                 "mark",  "!=",  "0x7c0d", "tcp",  "sport", "40000", "tcp",
+                                 "flags", "&",   "rst",    "==",   "rst",   "drop"}));
+    EXPECT_EQ(RstSuppressor::remove_command("t"), (Argv{"nft", "delete", "table", "inet", "t"}));
 }
 
+// The generator runs ip and nft through the shared SystemRunner, unchecked: it reads exit codes.
 TEST(RunCommand, CapturesOutputAndExitCode) {
-    const auto ok = run_command({"sh", "-c", "echo hello; exit 3"});
+    SystemRunner runner;
+    const auto ok = runner.run({"sh", "-c", "echo hello; echo oops >&2; exit 3"}, /*check=*/false);
     EXPECT_EQ(ok.exit_code, 3);
-    EXPECT_EQ(ok.output, "hello\n");
-    EXPECT_THROW((void)run_command({"/nonexistent/tool"}), EnvironmentError);
+    EXPECT_EQ(ok.out, "hello\n");
+    EXPECT_EQ(ok.err, "oops\n");
+    EXPECT_THROW((void)runner.run({"/nonexistent/tool"}, /*check=*/false), EnvironmentError);
 }
 
 TEST(LinkResolver, ParsesTheRealIpRouteGetOutput) {
-    const auto out = run_command({"ip", "-j", "route", "get", "127.0.0.1"});
-    ASSERT_EQ(out.exit_code, 0) << out.output;
-    const auto route = parse_route_json(out.output);
+    const auto out = SystemRunner().run({"ip", "-j", "route", "get", "127.0.0.1"}, false);
+    ASSERT_EQ(out.exit_code, 0) << out.err;
+    const auto route = parse_route_json(out.out);
     EXPECT_EQ(route.dev, "lo");
     EXPECT_EQ(route.prefsrc, "127.0.0.1");
     EXPECT_TRUE(route.gateway.empty());
@@ -52,7 +55,7 @@ TEST(LinkResolver, ParsesNeighbourEntries) {
     EXPECT_EQ((*mac)[5], 0x02);
     EXPECT_FALSE(parse_neigh_json(json, "198.18.7.9").has_value());
     EXPECT_FALSE(parse_neigh_json(json, "198.18.7.3").has_value());
-    EXPECT_FALSE(parse_mac("02:00").has_value());
+    EXPECT_FALSE(packet::parse_mac("02:00").has_value());
 }
 
 TEST(Transcript, RelativeNumbersAndRetransmissionMark) {

@@ -28,8 +28,8 @@ milliseconds since(Clock::time_point start) {
 }
 
 // A blocking loopback connection whose every send/recv gives up after `patience`.
-Fd connect_loopback(std::uint16_t port, milliseconds patience) {
-    Fd fd(::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0));
+UniqueFd connect_loopback(std::uint16_t port, milliseconds patience) {
+    UniqueFd fd(::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0));
     if (!fd) {
         return fd;
     }
@@ -42,7 +42,7 @@ Fd connect_loopback(std::uint16_t port, milliseconds patience) {
     in.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
     in.sin_port = htons(port);
     if (::connect(fd.get(), reinterpret_cast<sockaddr*>(&in), sizeof in) != 0) {
-        return Fd();
+        return UniqueFd();
     }
     return fd;
 }
@@ -158,7 +158,7 @@ AttackOutcome Attacker::run(Attack kind) const {
 AttackOutcome Attacker::raw(const std::string& bytes) const {
     AttackOutcome o;
     const auto start = Clock::now();
-    const Fd fd = connect_loopback(port_, patience_);
+    const UniqueFd fd = connect_loopback(port_, patience_);
     o.connected = static_cast<bool>(fd);
     if (o.connected) {
         if (!bytes.empty()) {
@@ -175,7 +175,7 @@ AttackOutcome Attacker::raw(const std::string& bytes) const {
 AttackOutcome Attacker::slowloris() const {
     AttackOutcome o;
     const auto start = Clock::now();
-    const Fd fd = connect_loopback(port_, patience_);
+    const UniqueFd fd = connect_loopback(port_, patience_);
     o.connected = static_cast<bool>(fd);
     // One byte of a real ClientHello every 100 ms: each byte is progress, so only a deadline on
     // the whole handshake (not a per-read timeout) gets rid of it.
@@ -202,7 +202,7 @@ AttackOutcome Attacker::slowloris() const {
 AttackOutcome Attacker::tls_client(SSL_CTX& ctx, bool renegotiate) const {
     AttackOutcome o;
     const auto start = Clock::now();
-    Fd fd = connect_loopback(port_, patience_);
+    UniqueFd fd = connect_loopback(port_, patience_);
     o.connected = static_cast<bool>(fd);
     if (!o.connected) {
         o.elapsed = since(start);
