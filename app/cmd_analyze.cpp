@@ -6,6 +6,7 @@
 #include <string>
 #include <vector>
 
+#include "analyzer/capture_set.hpp"
 #include "analyzer/report.hpp"
 #include "app/cli.hpp"
 #include "base/errors.hpp"
@@ -80,27 +81,19 @@ int run_analyze(const Args& args) {
     if (max_events < 0) throw UsageError("--max-events-per-stream must be 0 or more");
     o.max_events_per_stream = static_cast<std::size_t>(max_events);
 
+    o.json_separator = ",\n";
     analyzer::Output out(stdout);
     int rc = kExitOk;
-    const bool json_wrapper = o.label_files && o.format == analyzer::Format::json;
-    if (json_wrapper) analyzer::json_begin_files(out);
-    bool first = true;
-    for (const auto& file : files) {
-        try {
-            o.json_separator = json_wrapper && !first ? ",\n" : "";
-            const auto outcome = analyzer::analyze_file(file, o, out);
-            first = false;
-            out.flush();
+    analyzer::analyze_files(
+        files, o, out,
+        [](const std::string&, const analyzer::FileOutcome& outcome) {
             for (const auto& w : outcome.warnings)
                 std::cerr << "tcplab analyze: warning: " << w << "\n";
-        } catch (const UsageError& e) {
-            out.flush();
+        },
+        [&rc](const std::string&, const UsageError& e) {
             std::cerr << "tcplab analyze: " << e.what() << "\n";
             rc = kExitUsage;
-        }
-    }
-    if (json_wrapper) analyzer::json_end_files(out);
-    out.flush();
+        });
     return rc;
 }
 

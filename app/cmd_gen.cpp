@@ -3,7 +3,6 @@
 #include <cmath>
 #include <cstdio>
 #include <iostream>
-#include <stdexcept>
 
 #include "app/cli.hpp"
 #include "base/errors.hpp"
@@ -45,41 +44,25 @@ void add_syn_flags(po::options_description& d) {
 }
 
 std::uint16_t u16_flag(const po::variables_map& vm, const char* name) {
-    const unsigned v = vm[name].as<unsigned>();
-    if (v > 65535) {
-        throw UsageError(std::string("--") + name + " must be 0..65535");
-    }
-    return static_cast<std::uint16_t>(v);
+    return gen::check_u16(vm[name].as<unsigned>(), name);
 }
 
 std::optional<std::uint16_t> optional_port(const po::variables_map& vm, const char* name) {
     if (vm.count(name) == 0) {
         return std::nullopt;
     }
-    const auto port = u16_flag(vm, name);
-    if (port == 0) {
-        throw UsageError(std::string("--") + name + " must be 1..65535");
-    }
-    return port;
+    return gen::check_port(vm[name].as<unsigned>(), name);
 }
 
 std::optional<std::uint8_t> optional_wscale(const po::variables_map& vm) {
     if (vm.count("wscale") == 0) {
         return std::nullopt;
     }
-    const unsigned shift = vm["wscale"].as<unsigned>();
-    if (shift > 14) {
-        throw UsageError("--wscale must be 0..14 (RFC 7323)");
-    }
-    return static_cast<std::uint8_t>(shift);
+    return gen::check_wscale(vm["wscale"].as<unsigned>());
 }
 
 std::uint8_t ttl_flag(const po::variables_map& vm) {
-    const unsigned ttl = vm["ttl"].as<unsigned>();
-    if (ttl == 0 || ttl > 255) {
-        throw UsageError("--ttl must be 1..255");
-    }
-    return static_cast<std::uint8_t>(ttl);
+    return gen::check_ttl(vm["ttl"].as<unsigned>());
 }
 
 // The flags add_syn_flags() declared, into the settings syn and handshake share.
@@ -236,16 +219,9 @@ int run_single_segment(const std::string& kind, const Args& args) {
     o.seq = (*vm)["seq"].as<std::uint32_t>();
     o.ack = (*vm)["ack"].as<std::uint32_t>();
     const bool has_ack = vm->count("ack") != 0U && !(*vm)["ack"].defaulted();
-    namespace flag = packet::tcp_flag;
-    if (vm->count("flags") != 0U) {
-        o.flags = gen::parse_tcp_flags((*vm)["flags"].as<std::string>(), "flags");
-    } else if (kind == "data") {
-        o.flags = flag::kPsh | flag::kAck;
-    } else if (kind == "fin") {
-        o.flags = flag::kFin | flag::kAck;
-    } else {
-        o.flags = has_ack ? (flag::kRst | flag::kAck) : flag::kRst;
-    }
+    o.flags = vm->count("flags") != 0U
+                  ? gen::parse_tcp_flags((*vm)["flags"].as<std::string>(), "flags")
+                  : gen::default_segment_flags(kind, has_ack);
     o.window = u16_flag(*vm, "window");
     o.urgent_pointer = u16_flag(*vm, "urgent");
     o.ttl = ttl_flag(*vm);
@@ -254,13 +230,7 @@ int run_single_segment(const std::string& kind, const Args& args) {
         const auto& text = (*vm)["payload"].as<std::string>();
         o.payload.assign(text.begin(), text.end());
     } else {
-        const unsigned n = (*vm)["data"].as<unsigned>();
-        if (n > 65000) {
-            throw UsageError("--data must be at most 65000 bytes for one segment");
-        }
-        for (unsigned i = 0; i < n; ++i) {
-            o.payload.push_back(gen::payload_byte(i));
-        }
+        o.payload = gen::pattern_payload((*vm)["data"].as<unsigned>());
     }
     if (vm->count("mss") != 0U) {
         o.options.push_back(packet::TcpOption::make_mss(u16_flag(*vm, "mss")));
@@ -333,18 +303,7 @@ int run_flood_command(const Args& args) {
     if (vm->count("duration") != 0U) {
         o.duration = seconds_flag((*vm)["duration"].as<double>(), "--duration", kMaxGenSeconds);
     }
-    const auto& rate = (*vm)["rate"].as<std::string>();
-    if (rate != "max") {
-        try {
-            std::size_t used = 0;
-            o.rate = std::stod(rate, &used);
-            if (used != rate.size() || !(o.rate > 0)) {
-                throw std::invalid_argument("rate");
-            }
-        } catch (const std::exception&) {
-            throw UsageError("--rate '" + rate + "': expected packets per second (> 0) or max");
-        }
-    }
+    o.rate = gen::parse_rate((*vm)["rate"].as<std::string>(), "rate");
     if (vm->count("src-range") != 0U) {
         o.src_range = gen::parse_cidr((*vm)["src-range"].as<std::string>(), "src-range");
     }

@@ -1,5 +1,6 @@
-// tcplab net up|down|status|exec: thin wiring of netem/lab/topology.hpp (and the tc backend for
-// impairment flags). Every subcommand parses flags into values and calls the library.
+// tcplab net up|down|status|exec: thin wiring of netem/impair/impaired_lab.hpp (a topology with
+// the tc backend's impairment), netem/lab/topology_stale.hpp and netem/lab/lab_status.hpp. Every
+// subcommand parses flags into values, calls the library and prints what it returns.
 #include <unistd.h>
 
 #include <algorithm>
@@ -16,9 +17,9 @@
 #include "base/command.hpp"
 #include "base/errors.hpp"
 #include "base/stop_signal.hpp"
+#include "netem/impair/impaired_lab.hpp"
 #include "netem/impair/impairment_options.hpp"
-#include "netem/impair/netem_support.hpp"
-#include "netem/impair/tc_backend.hpp"
+#include "netem/lab/lab_status.hpp"
 #include "netem/lab/topology.hpp"
 
 namespace tcplab::app {
@@ -30,8 +31,8 @@ namespace nm = tcplab::netem;
 constexpr const char* kNetUsage =
     "tcplab net up|down|status|exec ...   (tcplab net <verb> --help for details)";
 
-void print_commands(const tcplab::DryRunRunner& runner) {
-    for (const auto& argv : runner.commands()) {
+void print_commands(const std::vector<tcplab::Argv>& commands) {
+    for (const auto& argv : commands) {
         std::cout << tcplab::format_command(argv) << "\n";
     }
 }
@@ -73,7 +74,13 @@ void print_topology(const nm::Topology& topo, bool detached) {
     std::cout.flush();
 }
 
-int net_up(const Args& args) {
+struct NetUpFlags {
+    nm::LabOptions lab;
+    bool dry_run = false;
+    bool detach = false;
+};
+
+std::optional<NetUpFlags> parse_net_up(const Args& args) {
     po::options_description options("net up options");
     options.add_options()("id", po::value<int>(),
                           "run id N (1..250); default: the lowest free one")(
@@ -96,70 +103,57 @@ int net_up(const Args& args) {
         "examples:\n  tcplab net up --dry-run --id 7\n  tcplab net up --detach\n"};
     const auto vm = parse_command_line(spec, options, args);
     if (!vm) {
-        return kExitOk;
+        return std::nullopt;
     }
     if ((*vm)["backend"].as<std::string>() != "tc") {
         throw UsageError(
             "--backend: `net up` supports tc only (the userspace forwarder runs "
             "inside `tcplab scenario run --backend userspace`)");
     }
-    const auto model = nm::impairment_from(*vm);
-    const bool any_impairment =
-        !model.client_to_server.is_identity() || !model.server_to_client.is_identity();
-    if (any_impairment) {
-        (void)nm::TcBackend(1, model);  // refuses what tc cannot do before anything is created
-    }
-    nm::TcFeatures tc_features;
-    nm::TopologyOptions topo_options;
+    NetUpFlags flags;
+    flags.lab.impairment = nm::impairment_from(*vm);
     if (vm->count("id") != 0U) {
-        topo_options.run_id = (*vm)["id"].as<int>();
+        flags.lab.topology.run_id = (*vm)["id"].as<int>();
     }
-    topo_options.kernel_forwarding = !(*vm)["no-forwarding"].as<bool>();
-    topo_options.disable_offloads = !(*vm)["keep-offloads"].as<bool>();
+    flags.lab.topology.kernel_forwarding = !(*vm)["no-forwarding"].as<bool>();
+    flags.lab.topology.disable_offloads = !(*vm)["keep-offloads"].as<bool>();
+    flags.dry_run = (*vm)["dry-run"].as<bool>();
+    flags.detach = (*vm)["detach"].as<bool>();
+    return flags;
+}
 
-    if ((*vm)["dry-run"].as<bool>()) {
-        tcplab::DryRunRunner runner;
-        topo_options.runner = &runner;
-        auto topo = nm::Topology::up(topo_options);
-        topo.detach();  // nothing was created; do not print removal commands
-        if (any_impairment) {
-            nm::TcBackend tc(topo.run_id(), model, {}, &runner);
-            tc.apply();
-            for (const auto& note : tc.notes()) std::cerr << "note: " << note << "\n";
-        }
-        print_commands(runner);
+void print_notes(const std::vector<std::string>& notes) {
+    for (const auto& note : notes) std::cerr << "note: " << note << "\n";
+}
+
+int net_up(const Args& args) {
+    const std::optional<NetUpFlags> flags = parse_net_up(args);
+    if (!flags) {
         return kExitOk;
     }
-    if (any_impairment) {
-        if (!topo_options.kernel_forwarding) {
-            throw UsageError(
-                "--no-forwarding cannot be combined with impairment flags (the tc "
-                "backend impairs the kernel's forwarding path)");
-        }
-        const auto support = nm::detect_netem();
-        if (!support.available) {
-            throw EnvironmentError(support.reason +
-                                   "; use `tcplab scenario run --backend userspace` "
-                                   "or `--vm` for real netem");
-        }
-        tc_features = support.features;
+    nm::check_impairment(flags->lab);
+    if (flags->dry_run) {
+        const nm::LabDryRun plan = nm::dry_run(flags->lab);
+        print_notes(plan.notes);
+        print_commands(plan.commands);
+        return kExitOk;
     }
-
+    const nm::TcFeatures features = nm::check_tc_here(flags->lab);
     tcplab::StopSignals signals;
     // Leftovers of killed runs go first (runs with a dead owner only; orphan namespaces are
     // left to an explicit `net down --stale`).
     for (const auto& line : nm::down_stale().removed) {
         std::cerr << "removed stale " << line << "\n";
     }
-    auto topo = nm::Topology::up(topo_options);
-    std::optional<nm::TcBackend> tc;
-    if (any_impairment) {
-        tc.emplace(topo.run_id(), model, tc_features);
-        tc->apply();
-        for (const auto& note : tc->notes()) std::cerr << "note: " << note << "\n";
-        for (const auto& line : nm::describe(model)) std::cout << "impairment " << line << "\n";
+    nm::ImpairedLab lab(flags->lab, features);
+    print_notes(lab.notes());
+    if (flags->lab.impaired()) {
+        for (const auto& line : nm::describe(flags->lab.impairment)) {
+            std::cout << "impairment " << line << "\n";
+        }
     }
-    if ((*vm)["detach"].as<bool>()) {
+    nm::Topology& topo = lab.topology();
+    if (flags->detach) {
         topo.detach();
         print_topology(topo, true);
         return kExitOk;
@@ -167,8 +161,8 @@ int net_up(const Args& args) {
     print_topology(topo, false);
     while (!signals.wait_for(std::chrono::seconds(3600))) {
     }
-    if (tc) {
-        print_tc_stats(tc->read_stats());
+    if (const auto stats = lab.read_stats()) {
+        print_tc_stats(*stats);
     }
     std::cout << "stopping: removing run " << topo.run_id() << "\n";
     topo.down();
@@ -212,28 +206,54 @@ int net_down(const Args& args) {
     }
     const auto report = stale ? nm::down_stale(so) : nm::down_run((*vm)["run"].as<int>(), so);
     if (so.runner != nullptr) {
-        print_commands(dry);
+        print_commands(dry.commands());
     }
     print_report(report);
     return report.failures.empty() ? kExitOk : kExitEnvironment;
 }
 
-std::string describe(const nm::RunObject& o) {
-    return o.kind + " " + (o.netns.empty() ? o.name : o.netns + "/" + o.name);
+void print_run_line(const nm::RunRecord& r) {
+    std::cout << "  run " << r.run_id << "  " << nm::to_string(nm::run_status(r)) << "  pid "
+              << r.pid << "  created " << r.created_utc << "\n";
 }
 
-nlohmann::json run_json(const nm::RunRecord& r) {
-    nlohmann::json objects = nlohmann::json::array();
-    for (const auto& o : r.objects) objects.push_back(describe(o));
-    return {{"run_id", r.run_id}, {"state", nm::to_string(nm::run_status(r))},
-            {"pid", r.pid},       {"created", r.created_utc},
-            {"objects", objects}, {"error", r.parse_error}};
-}
-
-void print_run_line(const nlohmann::json& r) {
-    std::cout << "  run " << r["run_id"].get<int>() << "  " << r["state"].get<std::string>()
-              << "  pid " << r["pid"].get<int>() << "  created " << r["created"].get<std::string>()
+void print_orphan(const nm::OrphanNamespace& o, std::chrono::seconds grace) {
+    const std::string& used_by = o.facts.used_by;
+    std::cout << "  " << o.name << "  age " << o.facts.age.count() << " s  "
+              << (used_by.empty() ? "unused" : "in use by " + used_by) << "  -> "
+              << nm::to_string(o.action)
+              << (o.action == nm::OrphanAction::keep_young
+                      ? " (" + std::to_string(grace.count()) + " s)"
+                      : "")
               << "\n";
+}
+
+void print_status(const nm::LabStatus& status) {
+    std::cout << "state directory " << status.state_dir.string() << "\n";
+    std::cout << "live runs: " << (status.live.empty() ? "none" : "") << "\n";
+    for (const auto& r : status.live) {
+        print_run_line(r);
+        for (const auto& o : r.objects) std::cout << "      " << nm::describe(o) << "\n";
+    }
+    std::cout << "stale runs (owner process gone; `tcplab net down --stale` and every new run "
+                 "remove them): "
+              << (status.stale.empty() ? "none" : "") << "\n";
+    for (const auto& r : status.stale) {
+        print_run_line(r);
+        for (const auto& o : nm::stale_removals(r)) std::cout << "      would remove " << o << "\n";
+        std::cout << "      would remove the state file\n";
+    }
+    if (!status.unreadable.empty()) {
+        std::cout << "unreadable state files (never removed by --stale; check, then `tcplab net "
+                     "down N`):\n";
+        for (const auto& r : status.unreadable) {
+            print_run_line(r);
+            std::cout << "      " << r.parse_error << "\n";
+        }
+    }
+    std::cout << "orphan namespaces (tl<N>-* without a state file): "
+              << (status.orphans.empty() ? "none" : "") << "\n";
+    for (const auto& o : status.orphans) print_orphan(o, status.orphan_grace);
 }
 
 int net_status(const Args& args) {
@@ -255,72 +275,11 @@ int net_status(const Args& args) {
     }
     nm::StaleOptions so;
     so.orphan_grace = std::chrono::seconds(std::max(0L, (*vm)["grace"].as<long>()));
-    const nm::StalePlan plan = nm::plan_stale(so);
-    nlohmann::json doc = {
-        {"state_dir", so.state_dir.string()},    {"orphan_grace_s", so.orphan_grace.count()},
-        {"live", nlohmann::json::array()},       {"stale", nlohmann::json::array()},
-        {"unreadable", nlohmann::json::array()}, {"orphans", nlohmann::json::array()}};
-    for (const auto& r : plan.runs) {
-        const auto status = nm::run_status(r);
-        auto j = run_json(r);
-        if (status == nm::RunStatus::stale) {
-            nlohmann::json removes = nlohmann::json::array();  // reverse creation order
-            for (auto it = r.objects.rbegin(); it != r.objects.rend(); ++it) {
-                removes.push_back(describe(*it));
-            }
-            j["down_stale_removes"] = removes;
-        }
-        doc[status == nm::RunStatus::stale        ? "stale"
-            : status == nm::RunStatus::unreadable ? "unreadable"
-                                                  : "live"]
-            .push_back(j);
-    }
-    for (const auto& o : plan.orphans) {
-        doc["orphans"].push_back({{"name", o.name},
-                                  {"run_id", o.run_id},
-                                  {"age_s", o.facts.age.count()},
-                                  {"used_by", o.facts.used_by},
-                                  {"down_stale_removes", o.action == nm::OrphanAction::remove},
-                                  {"action", nm::to_string(o.action)}});
-    }
+    const nm::LabStatus status = nm::lab_status(so);
     if (format == "json") {
-        std::cout << doc.dump(2) << "\n";
-        return kExitOk;
-    }
-    std::cout << "state directory " << so.state_dir.string() << "\n";
-    std::cout << "live runs: " << (doc["live"].empty() ? "none" : "") << "\n";
-    for (const auto& r : doc["live"]) {
-        print_run_line(r);
-        for (const auto& o : r["objects"]) std::cout << "      " << o.get<std::string>() << "\n";
-    }
-    std::cout << "stale runs (owner process gone; `tcplab net down --stale` and every new run "
-                 "remove them): "
-              << (doc["stale"].empty() ? "none" : "") << "\n";
-    for (const auto& r : doc["stale"]) {
-        print_run_line(r);
-        for (const auto& o : r["down_stale_removes"])
-            std::cout << "      would remove " << o.get<std::string>() << "\n";
-        std::cout << "      would remove the state file\n";
-    }
-    if (!doc["unreadable"].empty()) {
-        std::cout << "unreadable state files (never removed by --stale; check, then `tcplab net "
-                     "down N`):\n";
-        for (const auto& r : doc["unreadable"]) {
-            print_run_line(r);
-            std::cout << "      " << r["error"].get<std::string>() << "\n";
-        }
-    }
-    std::cout << "orphan namespaces (tl<N>-* without a state file): "
-              << (doc["orphans"].empty() ? "none" : "") << "\n";
-    for (const auto& o : doc["orphans"]) {
-        const auto used_by = o["used_by"].get<std::string>();
-        std::cout << "  " << o["name"].get<std::string>() << "  age " << o["age_s"].get<long>()
-                  << " s  " << (used_by.empty() ? "unused" : "in use by " + used_by) << "  -> "
-                  << o["action"].get<std::string>()
-                  << (o["action"] == nm::to_string(nm::OrphanAction::keep_young)
-                          ? " (" + std::to_string(so.orphan_grace.count()) + " s)"
-                          : "")
-                  << "\n";
+        std::cout << nm::to_json(status).dump(2) << "\n";
+    } else {
+        print_status(status);
     }
     return kExitOk;
 }

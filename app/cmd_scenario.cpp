@@ -1,11 +1,18 @@
 // tcplab scenario list | run NAME|FILE [--out DIR] [--seed N] [--backend auto|tc|userspace] [--vm]
 // [--repeat N [--vary-seed]]
 //                 | compare RUN_DIR_A RUN_DIR_B
+#include <unistd.h>
+
+#include <cstdio>
+#include <filesystem>
 #include <iomanip>
 #include <iostream>
+#include <optional>
 
 #include "app/cli.hpp"
 #include "base/errors.hpp"
+#include "base/utc_time.hpp"
+#include "netem/vm/uml_vm.hpp"
 #include "scenario/backend_compare.hpp"
 #include "scenario/runner.hpp"
 #include "scenario/spec.hpp"
@@ -13,6 +20,116 @@
 namespace tcplab::app {
 
 namespace {
+
+namespace fs = std::filesystem;
+
+struct RunFlags {
+    std::string scenario;  // NAME or FILE.ini
+    std::optional<fs::path> out_dir;
+    std::optional<std::uint64_t> seed;  // overrides the file's seed
+    std::string backend = "auto";       // auto | tc | userspace
+    bool vm = false;                    // run inside User-Mode Linux
+    int repeat = 1;
+    bool vary_seed = false;
+    bool quiet = false;
+};
+
+fs::path out_dir(const RunFlags& flags, const scenario::ScenarioSpec& spec) {
+    return flags.out_dir.value_or(fs::path("tcplab-runs") /
+                                  (spec.name + "-" + utc_now("%Y%m%d-%H%M%S")));
+}
+
+// The command line that runs the same scenario inside the guest, into the mounted `out`.
+std::vector<std::string> guest_args(const RunFlags& flags, const scenario::ScenarioSpec& spec,
+                                    const fs::path& out) {
+    std::vector<std::string> args = {"scenario",
+                                     "run",
+                                     spec.file.string(),
+                                     "--backend",
+                                     "tc",
+                                     "--out",
+                                     out.string(),
+                                     "--seed",
+                                     std::to_string(spec.impairment.seed),
+                                     "--repeat",
+                                     std::to_string(flags.repeat)};
+    if (flags.vary_seed) {
+        args.emplace_back("--vary-seed");
+    }
+    if (flags.quiet) {
+        args.emplace_back("--quiet");
+    }
+    return args;
+}
+
+// --vm: the whole scenario (topology, real netem, traffic, captures, analysis) runs inside a
+// User-Mode Linux guest; --out is a host directory mounted writable in the guest.
+int run_in_guest(const RunFlags& flags, const scenario::ScenarioSpec& spec) {
+    if (flags.backend == "userspace") {
+        throw UsageError(
+            "--vm is for the tc backend (real netem in the guest); drop --backend userspace");
+    }
+    const fs::path out = fs::absolute(out_dir(flags, spec));
+    fs::create_directories(out);
+    netem::VmOptions vm;
+    vm.rw_dirs = {out};
+    vm.command = netem::self_command(guest_args(flags, spec, out));
+    vm.timeout = std::chrono::seconds(static_cast<long>(120 + spec.timeout_s * flags.repeat));
+    vm.env = {{"TCPLAB_REQUIRE_NETEM", "1"}};
+    if (!flags.quiet) {
+        std::fprintf(
+            stderr, "booting a User-Mode Linux guest (real sch_netem); the scenario runs inside\n");
+    }
+    const netem::VmResult result =
+        netem::run_in_vm(vm, [](netem::VmStream stream, std::string_view text) {
+            if (stream != netem::VmStream::console) {
+                (stream == netem::VmStream::command_stdout ? std::cout : std::cerr)
+                    << text << std::flush;
+            }
+        });
+    if (result.timed_out) {
+        throw SystemError("the User-Mode Linux guest did not finish within " +
+                          std::to_string(vm.timeout.count()) + " s and was killed");
+    }
+    return result.exit_code;
+}
+
+void print_progress(double elapsed_s, const std::string& text) {
+    std::fprintf(stderr, "[%5.1f s] %s\n", elapsed_s, text.c_str());
+}
+
+int run_here(const RunFlags& flags, const scenario::ScenarioSpec& spec) {
+    if (::geteuid() != 0) {
+        throw EnvironmentError(
+            "scenario run needs root (network namespaces, raw sockets): run it with sudo");
+    }
+    scenario::RunOptions options;
+    options.out_dir = out_dir(flags, spec);
+    options.backend = flags.backend;
+    if (!flags.quiet) {
+        options.progress = print_progress;
+    }
+    if (flags.repeat == 1) {
+        const scenario::RunReport report = scenario::run_scenario(spec, options);
+        std::cout << scenario::report_text(report);
+        return report.pass() ? kExitOk : kExitCheckFailed;
+    }
+    scenario::RepeatOptions repeat;
+    repeat.repeat = flags.repeat;
+    repeat.vary_seed = flags.vary_seed;
+    repeat.run_done = [&flags](int i, const scenario::RunReport& report) {
+        std::cout << "run " << i << "/" << flags.repeat << ": " << scenario::verdict_line(report)
+                  << "\n"
+                  << std::flush;
+    };
+    const scenario::RepeatSummary summary = scenario::repeat_scenario(spec, options, repeat);
+    std::cout << "\n"
+              << summary.table << "\n"
+              << (summary.pass() ? "PASS" : "FAIL") << " " << spec.name << ": "
+              << summary.runs - summary.failures << "/" << summary.runs << " runs passed — "
+              << summary.summary_file.string() << "\n";
+    return summary.pass() ? kExitOk : kExitCheckFailed;
+}
 
 int list_command(const Args& args) {
     const CommandSpec spec{"tcplab scenario list",
@@ -42,7 +159,7 @@ int run_command(const Args& args) {
         "  sudo tcplab scenario run my.ini --repeat 5\n  sudo tcplab scenario run loss10 --backend "
         "tc --vm"};
     po::options_description options("options");
-    scenario::RunOptions run;
+    RunFlags run;
     std::string out;
     options.add_options()("scenario", po::value<std::string>(&run.scenario)->required(),
                           "scenario name or .ini file")(
@@ -78,7 +195,11 @@ int run_command(const Args& args) {
     if (run.repeat < 1 || run.repeat > 1000) {
         throw UsageError("--repeat must be between 1 and 1000");
     }
-    return scenario::run_scenario_command(run);
+    scenario::ScenarioSpec scenario = scenario::load_scenario(run.scenario);
+    if (run.seed) {
+        scenario.impairment.seed = *run.seed;
+    }
+    return run.vm ? run_in_guest(run, scenario) : run_here(run, scenario);
 }
 
 int compare_command(const Args& args) {

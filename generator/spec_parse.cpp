@@ -3,8 +3,10 @@
 #include <algorithm>
 #include <cctype>
 #include <charconv>
+#include <stdexcept>
 
 #include "base/errors.hpp"
+#include "generator/tcp_client.hpp"
 
 namespace tcplab::gen {
 
@@ -183,6 +185,74 @@ packet::IpAddress AddressRange::at(std::uint64_t index) const {
         add = (add >> 8) + (sum >> 8);
     }
     return out;
+}
+
+double parse_rate(std::string_view text, std::string_view flag_name) {
+    if (text == "max") {
+        return 0;
+    }
+    try {
+        const std::string s(text);
+        std::size_t used = 0;
+        const double rate = std::stod(s, &used);
+        if (used == s.size() && rate > 0) {
+            return rate;
+        }
+    } catch (const std::exception&) {
+    }
+    throw UsageError("--" + std::string(flag_name) + " '" + std::string(text) +
+                     "': expected packets per second (> 0) or max");
+}
+
+std::uint16_t check_u16(unsigned value, std::string_view flag_name) {
+    if (value > 65535) {
+        throw UsageError("--" + std::string(flag_name) + " must be 0..65535");
+    }
+    return static_cast<std::uint16_t>(value);
+}
+
+std::uint16_t check_port(unsigned value, std::string_view flag_name) {
+    const std::uint16_t port = check_u16(value, flag_name);
+    if (port == 0) {
+        throw UsageError("--" + std::string(flag_name) + " must be 1..65535");
+    }
+    return port;
+}
+
+std::uint8_t check_wscale(unsigned shift) {
+    if (shift > 14) {
+        throw UsageError("--wscale must be 0..14 (RFC 7323)");
+    }
+    return static_cast<std::uint8_t>(shift);
+}
+
+std::uint8_t check_ttl(unsigned ttl) {
+    if (ttl == 0 || ttl > 255) {
+        throw UsageError("--ttl must be 1..255");
+    }
+    return static_cast<std::uint8_t>(ttl);
+}
+
+std::uint16_t default_segment_flags(std::string_view kind, bool has_ack) {
+    namespace flag = packet::tcp_flag;
+    if (kind == "data") {
+        return flag::kPsh | flag::kAck;
+    }
+    if (kind == "fin") {
+        return flag::kFin | flag::kAck;
+    }
+    return has_ack ? (flag::kRst | flag::kAck) : flag::kRst;
+}
+
+std::vector<std::uint8_t> pattern_payload(unsigned n) {
+    if (n > 65000) {
+        throw UsageError("--data must be at most 65000 bytes for one segment");
+    }
+    std::vector<std::uint8_t> payload;
+    for (unsigned i = 0; i < n; ++i) {
+        payload.push_back(payload_byte(i));
+    }
+    return payload;
 }
 
 }  // namespace tcplab::gen

@@ -38,4 +38,18 @@ struct AddressRange {
 };
 AddressRange parse_cidr(std::string_view text, std::string_view flag_name);
 
+// "max" -> 0 (as fast as possible), else packets per second > 0.
+double parse_rate(std::string_view text, std::string_view flag_name);
+
+// Numeric flags read as `unsigned`, checked into their field's range; flag_name without "--".
+std::uint16_t check_u16(unsigned value, std::string_view flag_name);   // 0..65535
+std::uint16_t check_port(unsigned value, std::string_view flag_name);  // 1..65535
+std::uint8_t check_wscale(unsigned shift);                             // 0..14 (RFC 7323)
+std::uint8_t check_ttl(unsigned ttl);                                  // 1..255
+
+// One crafted segment (`gen data|fin|rst`): the flags it gets unless --flags is given, and its
+// payload of n pattern bytes (payload_byte(), at most 65000).
+std::uint16_t default_segment_flags(std::string_view kind, bool has_ack);
+std::vector<std::uint8_t> pattern_payload(unsigned n);
+
 }  // namespace tcplab::gen

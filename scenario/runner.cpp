@@ -1,21 +1,20 @@
 #include "scenario/runner.hpp"
 
 #include <sys/utsname.h>
-#include <unistd.h>
 
 #include <chrono>
 #include <cstdio>
 #include <fstream>
-#include <iostream>
+#include <memory>
 #include <optional>
 #include <thread>
 
+#include "analyzer/capture_set.hpp"
 #include "analyzer/flags.hpp"
 #include "analyzer/report.hpp"
 #include "base/command.hpp"
 #include "base/errors.hpp"
 #include "base/stop_signal.hpp"
-#include "base/utc_time.hpp"
 #include "netem/capture/capture.hpp"
 #include "netem/forwarder/forwarder.hpp"
 #include "netem/forwarder/frame_io.hpp"
@@ -23,7 +22,6 @@
 #include "netem/impair/netem_support.hpp"
 #include "netem/impair/tc_backend.hpp"
 #include "netem/lab/topology.hpp"
-#include "netem/vm/uml_vm.hpp"
 #include "packet/mac_address.hpp"
 #include "packet/tcp.hpp"
 #include "scenario/checks.hpp"
@@ -42,16 +40,16 @@ namespace {
 
 class Progress {
 public:
-    explicit Progress(bool quiet) : quiet_(quiet), start_(Clock::now()) {}
+    explicit Progress(ProgressSink sink) : sink_(std::move(sink)), start_(Clock::now()) {}
     void step(const std::string& text) const {
-        if (!quiet_) {
-            std::fprintf(stderr, "[%5.1f s] %s\n", elapsed(), text.c_str());
+        if (sink_) {
+            sink_(elapsed(), text);
         }
     }
     double elapsed() const { return std::chrono::duration<double>(Clock::now() - start_).count(); }
 
 private:
-    bool quiet_;
+    ProgressSink sink_;
     Clock::time_point start_;
 };
 
@@ -223,291 +221,307 @@ void write_time_sequence(const RunReport& report, const Vantage& client,
 }
 
 void write_analysis_json(const fs::path& out_dir) {
-    std::FILE* file = std::fopen((out_dir / "analysis.json").c_str(), "w");
-    if (file == nullptr) {
-        throw SystemError("cannot write " + (out_dir / "analysis.json").string());
+    const fs::path path = out_dir / "analysis.json";
+    const std::unique_ptr<std::FILE, int (*)(std::FILE*)> file(std::fopen(path.c_str(), "w"),
+                                                               &std::fclose);
+    if (!file) {
+        throw SystemError("cannot write " + path.string());
     }
-    {
-        analyzer::Output out(file);
-        analyzer::json_begin_files(out);
-        analyzer::AnalyzeOptions options;
-        options.format = analyzer::Format::json;
-        options.label_files = true;
-        analyzer::analyze_file((out_dir / "client.pcap").string(), options, out);
-        options.json_separator = ",";
-        analyzer::analyze_file((out_dir / "server.pcap").string(), options, out);
-        analyzer::json_end_files(out);
-    }
-    std::fclose(file);
+    analyzer::Output out(file.get());
+    analyzer::AnalyzeOptions options;
+    options.format = analyzer::Format::json;
+    options.label_files = true;
+    options.json_separator = ",";
+    analyzer::analyze_files(
+        {(out_dir / "client.pcap").string(), (out_dir / "server.pcap").string()}, options, out);
 }
 
-RunReport run_once(const ScenarioSpec& spec, const RunOptions& options, const fs::path& out_dir) {
-    const Progress progress(options.quiet);
+// What one run carries from phase to phase.
+struct RunState {
+    RunState(const ScenarioSpec& s, const RunOptions& options)
+        : spec(s), progress(options.progress), out_dir(options.out_dir) {}
+    const ScenarioSpec& spec;
+    Progress progress;
+    fs::path out_dir;
+    fs::path ledger_path;
+    BackendChoice backend;
+    bool userspace = false;
+    packet::IpAddress client_address;
+    std::vector<TrafficOutcome> outcomes;
+    netem::CaptureStats client_stats;
+    netem::CaptureStats server_stats;
     RunReport report;
-    report.scenario = spec.name;
-    report.description = spec.description;
-    report.seed = spec.impairment.seed;
-    report.out_dir = out_dir;
+};
+
+// The live path, from setup until the traffic is done. Members are destroyed in reverse order:
+// captures, backend, then the topology (also on an exception).
+struct LivePath {
+    std::optional<netem::Topology> topology;
+    std::optional<netem::Forwarder> forwarder;
+    std::optional<netem::TcBackend> tc;
+    std::optional<netem::Capture> client_capture;
+    std::optional<netem::Capture> server_capture;
+};
+
+// An earlier run's results must not pass for this one's if this run is cut short (SIGKILL):
+// report.json is written last, so a killed run leaves none (captures stay *.pcap.part). A killed
+// run's work dir (half-made TLS keys) goes too: make_pki() would reuse a partial set.
+void clear_out_dir(const fs::path& out_dir) {
     fs::create_directories(out_dir);
-    // An earlier run's results must not pass for this one's if this run is cut short (SIGKILL):
-    // report.json is written last, so a killed run leaves none (captures stay *.pcap.part). A
-    // killed run's work dir (half-made TLS keys) goes too: make_pki() would reuse a partial set.
     for (const char* stale : {"report.json", "report.txt", "analysis.json", "timeseq.svg"}) {
         fs::remove(out_dir / stale);
     }
     fs::remove_all(out_dir / ".work");
-    progress.step("scenario " + spec.name + ": " + spec.description);
+}
 
-    StopSignals signals;
+void begin(RunState& run) {
+    run.report.scenario = run.spec.name;
+    run.report.description = run.spec.description;
+    run.report.seed = run.spec.impairment.seed;
+    run.report.out_dir = run.out_dir;
+    clear_out_dir(run.out_dir);
+    run.progress.step("scenario " + run.spec.name + ": " + run.spec.description);
+}
+
+// Leftovers of killed runs go first; then the backend that will actually run.
+void setup(RunState& run, const RunOptions& options) {
     netem::down_stale();
-    const BackendChoice backend = choose_backend(options.backend, progress);
-    report.backend = backend.name;
-    const bool userspace = report.backend == "userspace";
+    run.backend = choose_backend(options.backend, run.progress);
+    run.report.backend = run.backend.name;
+    run.userspace = run.report.backend == "userspace";
+    run.ledger_path = run.out_dir / "ledger.jsonl";
+    fs::remove(run.ledger_path);
+}
 
-    std::vector<TrafficOutcome> outcomes;
-    netem::CaptureStats client_stats;
-    netem::CaptureStats server_stats;
-    const fs::path ledger_path = out_dir / "ledger.jsonl";
-    fs::remove(ledger_path);
-    packet::IpAddress client_address;
-    {
-        netem::TopologyOptions topology_options;
-        topology_options.kernel_forwarding = !userspace;
-        netem::Topology topology = netem::Topology::up(topology_options);
-        report.run_id = topology.run_id();
-        client_address =
-            *packet::IpAddress::parse(spec.ipv6 ? topology.client_ipv6() : topology.client_ipv4());
-        progress.step("topology tl" + std::to_string(topology.run_id()) + "-{cli,rtr,srv} up (" +
+void bring_up_topology(RunState& run, LivePath& path) {
+    netem::TopologyOptions topology_options;
+    topology_options.kernel_forwarding = !run.userspace;
+    const netem::Topology& topology = path.topology.emplace(netem::Topology::up(topology_options));
+    const bool ipv6 = run.spec.ipv6;
+    run.report.run_id = topology.run_id();
+    run.client_address =
+        *packet::IpAddress::parse(ipv6 ? topology.client_ipv6() : topology.client_ipv4());
+    run.progress.step("topology tl" + std::to_string(topology.run_id()) + "-{cli,rtr,srv} up (" +
                       topology.client_ipv4() + " -> " + topology.server_ipv4() + ")");
-        report.setup = {{"impairment", describe(spec.impairment)},
+    run.report.setup = {{"impairment", describe(run.spec.impairment)},
                         {"topology",
                          {{"run_id", topology.run_id()},
-                          {"client", spec.ipv6 ? topology.client_ipv6() : topology.client_ipv4()},
-                          {"server", spec.ipv6 ? topology.server_ipv6() : topology.server_ipv4()},
-                          {"kernel_forwarding", !userspace}}},
+                          {"client", ipv6 ? topology.client_ipv6() : topology.client_ipv4()},
+                          {"server", ipv6 ? topology.server_ipv6() : topology.server_ipv4()},
+                          {"kernel_forwarding", !run.userspace}}},
                         {"kernel", kernel_release()},
                         {"tcplab", TCPLAB_VERSION_STRING}};
+}
 
-        std::optional<netem::Forwarder> forwarder;
-        std::optional<netem::TcBackend> tc;
-        if (userspace) {
-            netem::ForwarderConfig config;
-            config.router_netns = topology.namespace_name(netem::Role::router);
-            config.client_interface = topology.router_client_interface();
-            config.server_interface = topology.router_server_interface();
-            config.impairment = spec.impairment;
-            config.ledger_path = ledger_path;
-            config.client_mac = interface_mac(topology.namespace_name(netem::Role::client),
-                                              topology.client_interface());
-            config.server_mac = interface_mac(topology.namespace_name(netem::Role::server),
-                                              topology.server_interface());
-            forwarder.emplace(config);
-            forwarder->start();
-        } else {
-            tc.emplace(topology.run_id(), spec.impairment, backend.features);
-            tc->apply();
-            nlohmann::json commands = nlohmann::json::array();
-            for (const auto& argv : tc->commands()) {
-                commands.push_back(format_command(argv));
-            }
-            report.setup["commands"] = commands;
-            report.setup["notes"] = tc->notes();
-        }
-        progress.step("impairment applied (" + report.backend + "): " + [&] {
-            std::string s;
-            for (const auto& kv : describe(spec.impairment)) s += (s.empty() ? "" : " ") + kv;
-            return s;
-        }());
+void start_forwarder(const RunState& run, LivePath& path) {
+    const netem::Topology& topology = *path.topology;
+    netem::ForwarderConfig config;
+    config.router_netns = topology.namespace_name(netem::Role::router);
+    config.client_interface = topology.router_client_interface();
+    config.server_interface = topology.router_server_interface();
+    config.impairment = run.spec.impairment;
+    config.ledger_path = run.ledger_path;
+    config.client_mac =
+        interface_mac(topology.namespace_name(netem::Role::client), topology.client_interface());
+    config.server_mac =
+        interface_mac(topology.namespace_name(netem::Role::server), topology.server_interface());
+    path.forwarder.emplace(config);
+    path.forwarder->start();
+}
 
-        netem::Capture client_capture(
-            capture_options(topology, netem::Role::client, out_dir / "client.pcap"));
-        netem::Capture server_capture(
-            capture_options(topology, netem::Role::server, out_dir / "server.pcap"));
-        client_capture.start();
-        server_capture.start();
-        progress.step("capturing at the client and the server");
+void apply_tc(RunState& run, LivePath& path) {
+    netem::TcBackend& tc =
+        path.tc.emplace(path.topology->run_id(), run.spec.impairment, run.backend.features);
+    tc.apply();
+    nlohmann::json commands = nlohmann::json::array();
+    for (const auto& argv : tc.commands()) {
+        commands.push_back(format_command(argv));
+    }
+    run.report.setup["commands"] = commands;
+    run.report.setup["notes"] = tc.notes();
+}
 
-        TrafficContext context;
-        context.topology = &topology;
-        context.ipv6 = spec.ipv6;
-        context.seed = spec.impairment.seed;
-        context.timeout_s = spec.timeout_s;
-        context.work_dir = out_dir / ".work";
-        for (std::size_t i = 0; i < spec.traffic.size(); ++i) {
-            throw_if_stop_requested();
-            context.port = static_cast<std::uint16_t>(5001 + i);
-            progress.step(
-                "traffic " + std::to_string(i + 1) + "/" + std::to_string(spec.traffic.size()) +
-                ": " + to_string(spec.traffic[i].kind) +
-                (spec.traffic[i].bytes != 0 ? " " + std::to_string(spec.traffic[i].bytes) + " bytes"
-                                            : ""));
-            outcomes.push_back(run_traffic(spec.traffic[i], context));
-            progress.step(std::string("  ") +
-                          (outcomes.back().completed ? "completed: " : "FAILED: ") +
-                          outcomes.back().detail);
-        }
-        fs::remove_all(context.work_dir);
-        // Let the last ACKs and FINs cross the path before the captures stop.
-        std::this_thread::sleep_for(std::chrono::milliseconds(300));
-        client_stats = client_capture.stop();
-        server_stats = server_capture.stop();
-        if (forwarder) {
-            report.backend_stats = to_json(forwarder->stop());
-        }
-        if (tc) {
-            report.backend_stats = to_json(tc->read_stats());
-        }
-        progress.step("captures stopped: client " + std::to_string(client_stats.written) +
-                      ", server " + std::to_string(server_stats.written) + " packets");
-    }  // topology removed here, also on an exception
-    progress.step("topology removed; analyzing");
+void impair(RunState& run, LivePath& path) {
+    if (run.userspace) {
+        start_forwarder(run, path);
+    } else {
+        apply_tc(run, path);
+    }
+    std::string keys;
+    for (const auto& kv : describe(run.spec.impairment)) {
+        keys += (keys.empty() ? "" : " ") + kv;
+    }
+    run.progress.step("impairment applied (" + run.report.backend + "): " + keys);
+}
 
-    report.captures = {{"client", capture_json(out_dir / "client.pcap", client_stats)},
-                       {"server", capture_json(out_dir / "server.pcap", server_stats)}};
-    const Vantage client = read_vantage(out_dir / "client.pcap");
-    const Vantage server = read_vantage(out_dir / "server.pcap");
-    write_analysis_json(out_dir);
+void start_captures(const RunState& run, LivePath& path) {
+    path.client_capture.emplace(
+        capture_options(*path.topology, netem::Role::client, run.out_dir / "client.pcap"));
+    path.server_capture.emplace(
+        capture_options(*path.topology, netem::Role::server, run.out_dir / "server.pcap"));
+    path.client_capture->start();
+    path.server_capture->start();
+    run.progress.step("capturing at the client and the server");
+}
 
+std::string traffic_line(const ScenarioSpec& spec, std::size_t i) {
+    const TrafficSpec& t = spec.traffic[i];
+    return "traffic " + std::to_string(i + 1) + "/" + std::to_string(spec.traffic.size()) + ": " +
+           to_string(t.kind) + (t.bytes != 0 ? " " + std::to_string(t.bytes) + " bytes" : "");
+}
+
+void drive_traffic(RunState& run, const LivePath& path) {
+    TrafficContext context;
+    context.topology = &*path.topology;
+    context.ipv6 = run.spec.ipv6;
+    context.seed = run.spec.impairment.seed;
+    context.timeout_s = run.spec.timeout_s;
+    context.work_dir = run.out_dir / ".work";
+    for (std::size_t i = 0; i < run.spec.traffic.size(); ++i) {
+        throw_if_stop_requested();
+        context.port = static_cast<std::uint16_t>(5001 + i);
+        run.progress.step(traffic_line(run.spec, i));
+        const TrafficOutcome& outcome =
+            run.outcomes.emplace_back(run_traffic(run.spec.traffic[i], context));
+        run.progress.step(std::string("  ") + (outcome.completed ? "completed: " : "FAILED: ") +
+                          outcome.detail);
+    }
+    fs::remove_all(context.work_dir);
+}
+
+void stop_captures(RunState& run, LivePath& path) {
+    // Let the last ACKs and FINs cross the path before the captures stop.
+    std::this_thread::sleep_for(std::chrono::milliseconds(300));
+    run.client_stats = path.client_capture->stop();
+    run.server_stats = path.server_capture->stop();
+    if (path.forwarder) {
+        run.report.backend_stats = to_json(path.forwarder->stop());
+    }
+    if (path.tc) {
+        run.report.backend_stats = to_json(path.tc->read_stats());
+    }
+    run.progress.step("captures stopped: client " + std::to_string(run.client_stats.written) +
+                      ", server " + std::to_string(run.server_stats.written) + " packets");
+}
+
+struct Vantages {
+    Vantage client;
+    Vantage server;
+};
+
+Vantages analyze(RunState& run) {
+    run.report.captures = {{"client", capture_json(run.out_dir / "client.pcap", run.client_stats)},
+                           {"server", capture_json(run.out_dir / "server.pcap", run.server_stats)}};
+    Vantages v{read_vantage(run.out_dir / "client.pcap"),
+               read_vantage(run.out_dir / "server.pcap")};
+    write_analysis_json(run.out_dir);
+    return v;
+}
+
+// Ground truth: what the path did. Only the userspace forwarder keeps a ledger.
+CheckInputs truth(const RunState& run, const Vantages& v) {
     CheckInputs inputs;
-    inputs.spec = &spec;
-    inputs.client_address = client_address;
-    inputs.client = &client;
-    inputs.server = &server;
-    inputs.have_ledger = userspace;
-    if (userspace) {
-        inputs.faults = read_ledger(ledger_path.string());
+    inputs.spec = &run.spec;
+    inputs.client_address = run.client_address;
+    inputs.client = &v.client;
+    inputs.server = &v.server;
+    inputs.have_ledger = run.userspace;
+    if (run.userspace) {
+        inputs.faults = read_ledger(run.ledger_path.string());
     }
-    inputs.traffic = outcomes;
-    report.checks = run_checks(inputs);
-    for (const Vantage* v : {&client, &server}) {
-        Check c;
-        const netem::CaptureStats& stats = v == &client ? client_stats : server_stats;
-        c.name = v == &client ? "client_capture_complete" : "server_capture_complete";
-        c.expected = "no packet dropped by the capture (kernel or interface)";
-        c.observed = std::to_string(stats.dropped) + " kernel drops, " +
-                     std::to_string(stats.if_dropped) + " interface drops";
-        c.pass = stats.dropped == 0 && stats.if_dropped == 0;
-        c.reason = "pcap_stats() after the capture was drained";
-        report.checks.push_back(c);
-    }
+    inputs.traffic = run.outcomes;
+    return inputs;
+}
+
+Check capture_complete(const char* name, const netem::CaptureStats& stats) {
+    Check c;
+    c.name = name;
+    c.expected = "no packet dropped by the capture (kernel or interface)";
+    c.observed = std::to_string(stats.dropped) + " kernel drops, " +
+                 std::to_string(stats.if_dropped) + " interface drops";
+    c.pass = stats.dropped == 0 && stats.if_dropped == 0;
+    c.reason = "pcap_stats() after the capture was drained";
+    return c;
+}
+
+void check(RunState& run, const CheckInputs& inputs) {
+    run.report.checks = run_checks(inputs);
+    run.report.checks.push_back(capture_complete("client_capture_complete", run.client_stats));
+    run.report.checks.push_back(capture_complete("server_capture_complete", run.server_stats));
+}
+
+void write_report(RunState& run, const CheckInputs& inputs) {
+    RunReport& report = run.report;
     report.injected = nlohmann::json::array();
     for (const auto& f : inputs.faults) {
         report.injected.push_back(to_json(f, inputs));
     }
-    report.verdicts = {{"client", verdict_counts(client)}, {"server", verdict_counts(server)}};
+    report.verdicts = {{"client", verdict_counts(*inputs.client)},
+                       {"server", verdict_counts(*inputs.server)}};
     report.traffic = nlohmann::json::array();
-    for (const auto& t : outcomes) {
+    for (const auto& t : run.outcomes) {
         report.traffic.push_back(t.json);
     }
-    report.metrics = measure_run(client, server, client_address, report.injected, userspace);
+    report.metrics = measure_run(*inputs.client, *inputs.server, run.client_address,
+                                 report.injected, run.userspace);
     report.metrics.seed = report.seed;
     report.metrics.pass = report.pass();
-    write_time_sequence(report, client, client_address, inputs.faults);
-    report.seconds = progress.elapsed();
+    write_time_sequence(report, *inputs.client, run.client_address, inputs.faults);
+    report.seconds = run.progress.elapsed();
     write_report_files(report);
-    return report;
-}
-
-fs::path default_out_dir(const std::string& name) {
-    return fs::path("tcplab-runs") / (name + "-" + utc_now("%Y%m%d-%H%M%S"));
-}
-
-// --vm: the whole scenario (topology, real netem, traffic, captures, analysis) runs inside a
-// User-Mode Linux guest; --out is a host directory mounted writable in the guest.
-int run_in_guest(const RunOptions& options, const ScenarioSpec& spec) {
-    if (options.backend == "userspace") {
-        throw UsageError(
-            "--vm is for the tc backend (real netem in the guest); drop --backend userspace");
-    }
-    const fs::path out = fs::absolute(options.out_dir.value_or(default_out_dir(spec.name)));
-    fs::create_directories(out);
-    std::vector<std::string> args = {"scenario",
-                                     "run",
-                                     spec.file.string(),
-                                     "--backend",
-                                     "tc",
-                                     "--out",
-                                     out.string(),
-                                     "--seed",
-                                     std::to_string(spec.impairment.seed),
-                                     "--repeat",
-                                     std::to_string(options.repeat)};
-    if (options.vary_seed) {
-        args.emplace_back("--vary-seed");
-    }
-    if (options.quiet) {
-        args.emplace_back("--quiet");
-    }
-    netem::VmOptions vm;
-    vm.rw_dirs = {out};
-    vm.command = netem::self_command(args);
-    vm.timeout = std::chrono::seconds(static_cast<long>(120 + spec.timeout_s * options.repeat));
-    vm.env = {{"TCPLAB_REQUIRE_NETEM", "1"}};
-    if (!options.quiet) {
-        std::fprintf(
-            stderr, "booting a User-Mode Linux guest (real sch_netem); the scenario runs inside\n");
-    }
-    const netem::VmResult result =
-        netem::run_in_vm(vm, [](netem::VmStream stream, std::string_view text) {
-            if (stream != netem::VmStream::console) {
-                (stream == netem::VmStream::command_stdout ? std::cout : std::cerr)
-                    << text << std::flush;
-            }
-        });
-    if (result.timed_out) {
-        throw SystemError("the User-Mode Linux guest did not finish within " +
-                          std::to_string(vm.timeout.count()) + " s and was killed");
-    }
-    return result.exit_code;
 }
 
 }  // namespace
 
-int run_scenario_command(const RunOptions& options) {
-    ScenarioSpec spec = load_scenario(options.scenario);
-    if (options.seed) {
-        spec.impairment.seed = *options.seed;
-    }
-    if (options.vm) {
-        return run_in_guest(options, spec);
-    }
-    if (::geteuid() != 0) {
-        throw EnvironmentError(
-            "scenario run needs root (network namespaces, raw sockets): run it with sudo");
-    }
-    const fs::path base = options.out_dir.value_or(default_out_dir(spec.name));
-    if (options.repeat == 1) {
-        const RunReport report = run_once(spec, options, base);
-        std::cout << report_text(report);
-        return report.pass() ? kExitOk : kExitCheckFailed;
-    }
-    // The same seed every run shows what is reproducible (the same segments dropped) and how much
-    // the rest (timing, RTOs, goodput) spreads; --vary-seed makes it a sweep over seed, seed+1, ...
-    int failures = 0;
+// setup -> impair -> capture -> traffic -> analyze -> truth -> checks -> report
+RunReport run_scenario(const ScenarioSpec& spec, const RunOptions& options) {
+    RunState run(spec, options);
+    begin(run);
+    StopSignals signals;
+    setup(run, options);
+    {
+        LivePath path;
+        bring_up_topology(run, path);
+        impair(run, path);
+        start_captures(run, path);
+        drive_traffic(run, path);
+        stop_captures(run, path);
+    }  // topology removed here, also on an exception
+    run.progress.step("topology removed; analyzing");
+    const Vantages vantages = analyze(run);
+    const CheckInputs inputs = truth(run, vantages);
+    check(run, inputs);
+    write_report(run, inputs);
+    return run.report;
+}
+
+RepeatSummary repeat_scenario(const ScenarioSpec& spec, const RunOptions& options,
+                              const RepeatOptions& repeat) {
+    RepeatSummary result;
     std::vector<RunMetrics> runs;
     nlohmann::json summary = nlohmann::json::array();
-    for (int i = 1; i <= options.repeat; ++i) {
+    for (int i = 1; i <= repeat.repeat; ++i) {
         ScenarioSpec round = spec;
-        if (options.vary_seed) {
+        if (repeat.vary_seed) {
             round.impairment.seed = spec.impairment.seed + static_cast<std::uint64_t>(i - 1);
         }
-        const RunReport report = run_once(round, options, base / ("run-" + std::to_string(i)));
-        std::cout << "run " << i << "/" << options.repeat << ": " << verdict_line(report) << "\n"
-                  << std::flush;
-        failures += report.pass() ? 0 : 1;
+        RunOptions one = options;
+        one.out_dir = options.out_dir / ("run-" + std::to_string(i));
+        const RunReport report = run_scenario(round, one);
+        if (repeat.run_done) {
+            repeat.run_done(i, report);
+        }
+        result.failures += report.pass() ? 0 : 1;
         runs.push_back(report.metrics);
         summary.push_back(to_json(report.metrics));
     }
-    const std::string table = statistics_table(spec.name, runs);
-    std::ofstream(base / "summary.txt") << table;
-    std::ofstream(base / "summary.json")
+    result.runs = repeat.repeat;
+    result.table = statistics_table(spec.name, runs);
+    result.summary_file = options.out_dir / "summary.txt";
+    std::ofstream(result.summary_file) << result.table;
+    std::ofstream(options.out_dir / "summary.json")
         << nlohmann::json{{"scenario", spec.name}, {"runs", summary}}.dump(2) << "\n";
-    std::cout << "\n"
-              << table << "\n"
-              << (failures == 0 ? "PASS" : "FAIL") << " " << spec.name << ": "
-              << options.repeat - failures << "/" << options.repeat << " runs passed — "
-              << (base / "summary.txt").string() << "\n";
-    return failures == 0 ? kExitOk : kExitCheckFailed;
+    return result;
 }
 
 }  // namespace tcplab::scenario

@@ -4,6 +4,7 @@
 #include <gtest/gtest.h>
 
 #include "base/errors.hpp"
+#include "generator/tcp_client.hpp"
 
 namespace tcplab::gen {
 namespace {
@@ -98,6 +99,37 @@ TEST(SpecParse, Endpoint) {
     EXPECT_EQ(parse_endpoint("[fd7c:1:2::2]:443", "dst").address.to_string(), "fd7c:1:2::2");
     EXPECT_THROW((void)parse_endpoint("198.19.1.2", "dst"), UsageError);
     EXPECT_THROW((void)parse_endpoint("198.19.1.2:0", "dst"), UsageError);
+}
+
+TEST(SpecParse, Rate) {
+    EXPECT_EQ(parse_rate("max", "rate"), 0.0);
+    EXPECT_EQ(parse_rate("2500.5", "rate"), 2500.5);
+    for (const char* bad : {"0", "-3", "10pps", "", "nan"}) {
+        EXPECT_THROW((void)parse_rate(bad, "rate"), UsageError) << bad;
+    }
+}
+
+TEST(SpecParse, CheckedFlagValues) {
+    EXPECT_EQ(check_u16(65535, "window"), 65535);
+    EXPECT_THROW((void)check_u16(65536, "window"), UsageError);
+    EXPECT_EQ(check_port(1, "sport"), 1);
+    EXPECT_THROW((void)check_port(0, "sport"), UsageError);
+    EXPECT_EQ(check_wscale(14), 14);
+    EXPECT_THROW((void)check_wscale(15), UsageError);
+    EXPECT_EQ(check_ttl(255), 255);
+    EXPECT_THROW((void)check_ttl(0), UsageError);
+    EXPECT_THROW((void)check_ttl(256), UsageError);
+}
+
+TEST(SpecParse, SegmentDefaults) {
+    namespace flag = packet::tcp_flag;
+    EXPECT_EQ(default_segment_flags("data", false), flag::kPsh | flag::kAck);
+    EXPECT_EQ(default_segment_flags("fin", true), flag::kFin | flag::kAck);
+    EXPECT_EQ(default_segment_flags("rst", false), flag::kRst);
+    EXPECT_EQ(default_segment_flags("rst", true), flag::kRst | flag::kAck);
+    EXPECT_EQ(pattern_payload(3),
+              (std::vector<std::uint8_t>{payload_byte(0), payload_byte(1), payload_byte(2)}));
+    EXPECT_THROW((void)pattern_payload(65001), UsageError);
 }
 
 }  // namespace
