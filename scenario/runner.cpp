@@ -173,7 +173,7 @@ nlohmann::json verdict_counts(const Vantage& v) {
 // The time-sequence graph of the first stream carrying client data, seen from the client.
 void write_time_sequence(const RunReport& report, const Vantage& client,
                          const packet::IpAddress& client_addr,
-                         const std::vector<InjectedFault>& faults) {
+                         const std::vector<netem::LedgerEntry>& faults) {
     const std::optional<std::uint32_t> stream = main_stream(client, client_addr);
     std::optional<std::uint32_t> isn;
     std::optional<std::uint32_t> peer_isn;
@@ -216,14 +216,15 @@ void write_time_sequence(const RunReport& report, const Vantage& client,
     if (stream && isn) {
         // Drops: placed at the time the client sent the dropped copy (first copy in its capture).
         for (const auto& fault : faults) {
-            if (fault.direction != netem::Direction::client_to_server || !fault.loses_segment()) {
+            if (fault.dir != netem::Direction::client_to_server || !fault.loses_packet()) {
                 continue;
             }
+            const packet::PacketRecord& lost = fault.packet;
             for (const auto& f : client.frames) {
-                if (f.stream == *stream && f.src == fault.src && f.seq == fault.seq &&
-                    f.len == fault.len) {
-                    points.push_back({f.t - *t0, static_cast<std::uint64_t>(fault.seq - *isn),
-                                      fault.len, SeqPoint::Kind::drop});
+                if (f.stream == *stream && f.src == lost.src && f.seq == lost.seq &&
+                    f.len == lost.len) {
+                    points.push_back({f.t - *t0, static_cast<std::uint64_t>(lost.seq - *isn),
+                                      lost.len, SeqPoint::Kind::drop});
                     break;
                 }
             }
@@ -388,7 +389,7 @@ RunReport run_once(const ScenarioSpec& spec, const RunOptions& options, const fs
     inputs.server = &server;
     inputs.have_ledger = userspace;
     if (userspace) {
-        inputs.faults = read_ledger(ledger_path.string());
+        inputs.faults = tcp_faults(netem::read_ledger(ledger_path));
     }
     inputs.traffic = outcomes;
     report.checks = run_checks(inputs);

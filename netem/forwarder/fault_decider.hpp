@@ -21,7 +21,6 @@
 // gap-th packet may be sent at once, the others are delayed). The deterministic FaultSchedule is
 // applied before any random fault.
 #include <cstdint>
-#include <span>
 #include <string>
 #include <unordered_map>
 
@@ -40,10 +39,6 @@ struct PacketFacts {
     std::uint64_t flow = 0;  // hash of the 4-tuple (direction-specific), for data counting
 };
 
-// Hash helpers, exposed for tests and for the forwarder's identity computation.
-std::uint64_t mix64(std::uint64_t x);  // splitmix64 finaliser
-std::uint64_t hash_combine(std::uint64_t h, std::uint64_t v);
-std::uint64_t hash_bytes(std::span<const std::uint8_t> bytes, std::uint64_t h = 0);
 // A uniform double in [0, 1) from the five inputs of the contract above.
 double fault_uniform(std::uint64_t seed, Direction dir, std::uint64_t identity,
                      std::uint32_t occurrence, std::uint32_t purpose);

@@ -518,7 +518,7 @@ private:
         if (!ledger_) {
             return nullptr;
         }
-        auto summary = summarize_ethernet_frame(frame);
+        auto summary = packet::record_of(packet::LinkType::ethernet, frame);
         if (!summary) {
             return nullptr;
         }
