@@ -29,6 +29,9 @@
 namespace tcplab::netem {
 
 // What the decider needs to know about one packet (built from packet::dissect by the caller).
+// Deliberately not a packet::PacketRecord: it holds the packet's run-independent name instead of
+// its addresses, ports, raw ack and IP id, so no decision can depend on what changes between two
+// runs of the same seed (the reproducibility contract above).
 struct PacketFacts {
     std::uint64_t identity =
         0;  // see netem/forwarder/packet_names.hpp; equal for identical retransmissions
