@@ -134,23 +134,52 @@ private:
 
 }  // namespace
 
-void append_explanation(std::string& out, const Conversation& c, const Event& e) {
-    const Verdict& v = e.verdict;
-    const EventPacket& p = e.packet;
-    const FlowState& fwd = c.flow[p.dir];
-    const std::uint32_t expected = rel(v.expected, fwd);
-    Clauses why(out);
-    const auto seq = [&]() -> std::string& {
-        std::string& o = why.next();
-        o += "seq ";
-        put(o, p.rel_seq);
-        return o;
-    };
+namespace {
+
+std::string& seq_clause(Clauses& why, const EventPacket& p) {
+    std::string& o = why.next();
+    o += "seq ";
+    put(o, p.rel_seq);
+    return o;
+}
+
+// Why a segment below next expected is a plain retransmission or out-of-order (tshark's timing
+// and duplicate-ACK tests, with the numbers it used).
+void append_below_expected(std::string& o, const Conversation& c, const Verdict& v,
+                           std::uint32_t expected) {
+    const bool ooo = (v.flags & flag::kOutOfOrder) != 0;
     const char* thr = v.ooo_threshold == kDefaultOutOfOrderThreshold && c.timing.first_rtt == 0
                           ? "3 ms default, iRTT unknown"
                           : "iRTT";
+    o += " below next expected ";
+    put(o, expected);
+    o += ooo ? ", only " : ", ";
+    put_ms(o, v.since_nextseq);
+    o += ooo ? " after the highest segment (< "
+             : " after the highest segment, not within the out-of-order threshold ";
+    put_ms(o, v.ooo_threshold);
+    o += ooo ? ", " : " (";
+    o += thr;
+    o += ')';
+    if (!ooo) {
+        o += ", ";
+        if (v.rev_dupacks == kAckedUnseenReported) {
+            o += "no fast retransmission (it needs the ACK of unseen data or 2 duplicate ACKs "
+                 "for this seq within 20 ms)";
+        } else {
+            put(o, v.rev_dupacks);
+            o += " duplicate ACKs (fast retransmission needs 2 within 20 ms)";
+        }
+    }
+}
+
+// The one re-send verdict a segment can have: fast, spurious, or retransmission/out-of-order.
+void append_resend_reason(Clauses& why, const Conversation& c, const Event& e,
+                          std::uint32_t expected) {
+    const Verdict& v = e.verdict;
+    const EventPacket& p = e.packet;
     if ((v.flags & flag::kFastRetransmission) != 0) {
-        std::string& o = seq();
+        std::string& o = seq_clause(why, p);
         if (v.rev_dupacks == kAckedUnseenReported) {
             o += " equals the ACK that acknowledged unseen data (tshark counts that as 2+ "
                  "duplicate ACKs), ";
@@ -162,36 +191,21 @@ void append_explanation(std::string& out, const Conversation& c, const Event& e)
         put_ms(o, v.since_rev_ack);
         o += " after the last of them (< 20 ms)";
     } else if ((v.flags & flag::kSpuriousRetransmission) != 0) {
-        std::string& o = seq();
+        std::string& o = seq_clause(why, p);
         o += '+';
         put(o, p.seglen);
         o += " was already acknowledged (other side ACKed ";
-        put(o, rel(v.rev_lastack, fwd));
+        put(o, rel(v.rev_lastack, c.flow[p.dir]));
         o += ')';
     } else if ((v.flags & (flag::kOutOfOrder | flag::kRetransmission)) != 0) {
-        const bool ooo = (v.flags & flag::kOutOfOrder) != 0;
-        std::string& o = seq();
-        o += " below next expected ";
-        put(o, expected);
-        o += ooo ? ", only " : ", ";
-        put_ms(o, v.since_nextseq);
-        o += ooo ? " after the highest segment (< "
-                 : " after the highest segment, not within the out-of-order threshold ";
-        put_ms(o, v.ooo_threshold);
-        o += ooo ? ", " : " (";
-        o += thr;
-        o += ')';
-        if (!ooo) {
-            o += ", ";
-            if (v.rev_dupacks == kAckedUnseenReported) {
-                o += "no fast retransmission (it needs the ACK of unseen data or 2 duplicate ACKs "
-                     "for this seq within 20 ms)";
-            } else {
-                put(o, v.rev_dupacks);
-                o += " duplicate ACKs (fast retransmission needs 2 within 20 ms)";
-            }
-        }
+        append_below_expected(seq_clause(why, p), c, v, expected);
     }
+}
+
+// Duplicate ACKs, gaps in the capture and keep-alives.
+void append_ack_and_gap_reasons(Clauses& why, const Event& e, std::uint32_t expected) {
+    const Verdict& v = e.verdict;
+    const EventPacket& p = e.packet;
     if ((v.flags & flag::kDuplicateAck) != 0) {
         std::string& o = why.next();
         o += "duplicate #";
@@ -201,7 +215,7 @@ void append_explanation(std::string& out, const Conversation& c, const Event& e)
         o += " (no data, same seq/ack/window)";
     }
     if ((v.flags & flag::kLostSegment) != 0) {
-        std::string& o = seq();
+        std::string& o = seq_clause(why, p);
         o += " above next expected ";
         put(o, expected);
         o += ": previous segment not captured";
@@ -213,13 +227,18 @@ void append_explanation(std::string& out, const Conversation& c, const Event& e)
         o += " covers data the other side was not seen sending";
     }
     if ((v.flags & flag::kKeepAlive) != 0) {
-        std::string& o = seq();
+        std::string& o = seq_clause(why, p);
         o += " = next expected - 1 with ";
         put(o, p.seglen);
         o += " byte(s)";
     }
     if ((v.flags & flag::kKeepAliveAck) != 0)
         why.next() += "repeats the last ACK right after a keep-alive";
+}
+
+// Receive-window verdicts and port reuse.
+void append_window_reasons(Clauses& why, const Event& e) {
+    const Verdict& v = e.verdict;
     if ((v.flags & flag::kZeroWindow) != 0) why.next() += "advertises a zero receive window";
     if ((v.flags & flag::kZeroWindowProbe) != 0) {
         why.next() += "1 byte at next expected while the other side's window is 0";
@@ -229,12 +248,22 @@ void append_explanation(std::string& out, const Conversation& c, const Event& e)
     if ((v.flags & flag::kWindowUpdate) != 0) {
         std::string& o = why.next();
         o += "no data, same seq/ack, window changed to ";
-        put(o, p.window);
+        put(o, e.packet.window);
     }
     if ((v.flags & flag::kWindowFull) != 0) {
         why.next() += "segment ends exactly at the other side's advertised window edge";
     }
     if ((v.flags & flag::kReusedPorts) != 0) why.next() += "SYN on a known address/port pair";
+}
+
+}  // namespace
+
+void append_explanation(std::string& out, const Conversation& c, const Event& e) {
+    const std::uint32_t expected = rel(e.verdict.expected, c.flow[e.packet.dir]);
+    Clauses why(out);
+    append_resend_reason(why, c, e, expected);
+    append_ack_and_gap_reasons(why, e, expected);
+    append_window_reasons(why, e);
 }
 
 std::string explain(const Conversation& c, const Event& e) {
@@ -243,9 +272,9 @@ std::string explain(const Conversation& c, const Event& e) {
     return why;
 }
 
-void render_stream_text(const Conversation& c, Output& output) {
-    std::string& out = output.buffer();
-    const StreamSummary& s = *c.summary;
+namespace {
+
+void append_stream_header(std::string& out, const Conversation& c, const StreamSummary& s) {
     out += "stream " + std::to_string(c.stream) + "  " + endpoint_text(c, 0) + " <-> " +
            endpoint_text(c, 1) + "\n";
     out += "  frames " + std::to_string(s.first_frame) + ".." + std::to_string(s.last_frame) +
@@ -253,55 +282,60 @@ void render_stream_text(const Conversation& c, Output& output) {
            " b->a; payload " + std::to_string(s.payload_bytes[0]) + " / " +
            std::to_string(s.payload_bytes[1]) + " bytes; duration " +
            seconds6(s.last_time - s.first_time) + " s\n";
+}
 
+void append_handshake_text(std::string& out, const Conversation& c, const StreamSummary& s) {
     out += "  handshake:";
     if (!s.syn && !s.synack) {
         out += " not captured\n";
-    } else {
-        out += "\n";
-        const auto line = [&](const char* what, const std::optional<PacketView>& p) {
-            out += std::string("    ") + what;
-            if (!p) {
-                out += "not captured\n";
-                return;
-            }
-            out += packet_line(*p) + "  (" + dir_arrow(c, p->dir) + ")\n";
-        };
-        line("SYN      ", s.syn);
-        line("SYN-ACK  ", s.synack);
-        line("ACK      ", s.ack);
-        if (s.syn_count > 1 || s.synack_count > 1) {
-            out += "    SYN sent " + std::to_string(s.syn_count) + " times, SYN-ACK " +
-                   std::to_string(s.synack_count) + " times\n";
-        }
-        out +=
-            "    iRTT " + (s.irtt != 0 ? seconds6(s.irtt) + " s" : std::string("unknown")) + "\n";
+        return;
     }
+    out += "\n";
+    const auto line = [&](const char* what, const std::optional<PacketView>& p) {
+        out += std::string("    ") + what;
+        if (!p) {
+            out += "not captured\n";
+            return;
+        }
+        out += packet_line(*p) + "  (" + dir_arrow(c, p->dir) + ")\n";
+    };
+    line("SYN      ", s.syn);
+    line("SYN-ACK  ", s.synack);
+    line("ACK      ", s.ack);
+    if (s.syn_count > 1 || s.synack_count > 1) {
+        out += "    SYN sent " + std::to_string(s.syn_count) + " times, SYN-ACK " +
+               std::to_string(s.synack_count) + " times\n";
+    }
+    out += "    iRTT " + (s.irtt != 0 ? seconds6(s.irtt) + " s" : std::string("unknown")) + "\n";
+}
 
+void append_teardown_text(std::string& out, const Conversation& c, const StreamSummary& s) {
     out += "  teardown:";
     if (s.closing.empty()) {
         out += " none captured (stream still open at the end of the capture)\n";
-    } else {
-        out += "\n";
-        if (s.first_fin_dir >= 0) {
-            out += "    " + endpoint_text(c, s.first_fin_dir) + " sent FIN first (frame " +
-                   std::to_string(s.first_fin_frame) + ")\n";
-        }
-        for (const PacketView& p : s.closing) {
-            std::string role;
-            if ((p.tcp_flags & tf::kRst) != 0) {
-                role = "RST";
-            } else if ((p.tcp_flags & tf::kFin) != 0) {
-                role = "FIN";
-            } else {
-                role = "ACK of FIN";
-            }
-            out += "    " + role + std::string(12 - std::min<std::size_t>(role.size(), 11), ' ') +
-                   packet_line(p) + "  (" + dir_arrow(c, p.dir) + ")\n";
-        }
-        if (s.half_close) out += "    half-close: data kept flowing after a FIN\n";
+        return;
     }
+    out += "\n";
+    if (s.first_fin_dir >= 0) {
+        out += "    " + endpoint_text(c, s.first_fin_dir) + " sent FIN first (frame " +
+               std::to_string(s.first_fin_frame) + ")\n";
+    }
+    for (const PacketView& p : s.closing) {
+        std::string role;
+        if ((p.tcp_flags & tf::kRst) != 0) {
+            role = "RST";
+        } else if ((p.tcp_flags & tf::kFin) != 0) {
+            role = "FIN";
+        } else {
+            role = "ACK of FIN";
+        }
+        out += "    " + role + std::string(12 - std::min<std::size_t>(role.size(), 11), ' ') +
+               packet_line(p) + "  (" + dir_arrow(c, p.dir) + ")\n";
+    }
+    if (s.half_close) out += "    half-close: data kept flowing after a FIN\n";
+}
 
+void append_counts_text(std::string& out, const StreamSummary& s) {
     out += "  counts:";
     bool any = false;
     for (std::size_t bit = 0; bit < s.counts.size(); ++bit) {
@@ -311,33 +345,40 @@ void render_stream_text(const Conversation& c, Output& output) {
         any = true;
     }
     out += any ? "\n" : " no analysis events\n";
+}
 
+void append_event_line(std::string& out, const Conversation& c, const Event& e,
+                       const std::string& arrow) {
+    const auto& p = e.packet;
+    out += "    frame ";
+    put(out, p.frame);
+    out += "  ";
+    out += arrow;
+    out += "  ";
+    const std::uint32_t shown = e.verdict.flags & ~flag::kReusedPorts;
+    out += verdict_names(shown != 0 ? shown : e.verdict.flags);
+    if ((p.tcp_flags & (tf::kSyn | tf::kFin | tf::kRst)) != 0) {
+        out +=
+            " (" + tcp_flag_names(p.tcp_flags & (tf::kSyn | tf::kFin | tf::kRst | tf::kAck)) + ")";
+    }
+    if (e.verdict.has_rto) {
+        out += ", RTO ";
+        append_seconds6(out, e.verdict.rto);
+        out += " s based on frame ";
+        put(out, e.verdict.rto_frame);
+    }
+    out += ": ";
+    append_explanation(out, c, e);
+    out += '\n';
+}
+
+void append_events_text(Output& output, const Conversation& c, const StreamSummary& s) {
+    std::string& out = output.buffer();
     if (!s.events.empty()) {
         out += "  events:\n";
         const std::string arrow[2] = {dir_arrow(c, 0), dir_arrow(c, 1)};
         for (const Event& e : s.events) {
-            const auto& p = e.packet;
-            out += "    frame ";
-            put(out, p.frame);
-            out += "  ";
-            out += arrow[p.dir];
-            out += "  ";
-            const std::uint32_t shown = e.verdict.flags & ~flag::kReusedPorts;
-            out += verdict_names(shown != 0 ? shown : e.verdict.flags);
-            if ((p.tcp_flags & (tf::kSyn | tf::kFin | tf::kRst)) != 0) {
-                out += " (" +
-                       tcp_flag_names(p.tcp_flags & (tf::kSyn | tf::kFin | tf::kRst | tf::kAck)) +
-                       ")";
-            }
-            if (e.verdict.has_rto) {
-                out += ", RTO ";
-                append_seconds6(out, e.verdict.rto);
-                out += " s based on frame ";
-                put(out, e.verdict.rto_frame);
-            }
-            out += ": ";
-            append_explanation(out, c, e);
-            out += '\n';
+            append_event_line(out, c, e, arrow[e.packet.dir]);
             output.maybe_flush();  // a long event table is written in pieces, never regrown
         }
     }
@@ -348,8 +389,78 @@ void render_stream_text(const Conversation& c, Output& output) {
         put(out, s.events.size());
         out += " are, see --max-events-per-stream; counts above are complete)\n";
     }
-    out += "\n";
 }
+
+}  // namespace
+
+void render_stream_text(const Conversation& c, Output& output) {
+    const StreamSummary& s = *c.summary;
+    append_stream_header(output.buffer(), c, s);
+    append_handshake_text(output.buffer(), c, s);
+    append_teardown_text(output.buffer(), c, s);
+    append_counts_text(output.buffer(), s);
+    append_events_text(output, c, s);
+    output.buffer() += "\n";
+}
+
+namespace {
+
+nlohmann::json optional_packet_json(const Conversation& c, const std::optional<PacketView>& p) {
+    return p ? packet_json(c, *p) : nlohmann::json(nullptr);
+}
+
+nlohmann::json handshake_json(const Conversation& c, const StreamSummary& s) {
+    nlohmann::json h;
+    h["syn"] = optional_packet_json(c, s.syn);
+    h["syn_ack"] = optional_packet_json(c, s.synack);
+    h["ack"] = optional_packet_json(c, s.ack);
+    h["syn_count"] = s.syn_count;
+    h["syn_ack_count"] = s.synack_count;
+    h["irtt"] = s.irtt != 0 ? seconds_json(s.irtt) : nlohmann::json(nullptr);
+    return h;
+}
+
+nlohmann::json teardown_json(const Conversation& c, const StreamSummary& s) {
+    nlohmann::json t;
+    t["first_fin"] = s.first_fin_dir < 0 ? nlohmann::json(nullptr)
+                                         : nlohmann::json(s.first_fin_dir == 0 ? "a" : "b");
+    t["first_fin_frame"] =
+        s.first_fin_dir < 0 ? nlohmann::json(nullptr) : nlohmann::json(s.first_fin_frame);
+    t["fin"] = {{"a", s.fin_seen[0]}, {"b", s.fin_seen[1]}};
+    t["fin_acked"] = {{"a", s.fin_acked[0]}, {"b", s.fin_acked[1]}};
+    t["rst"] = {{"a", s.rst_seen[0]}, {"b", s.rst_seen[1]}};
+    t["half_close"] = s.half_close;
+    nlohmann::json packets = nlohmann::json::array();
+    for (const PacketView& p : s.closing) packets.push_back(packet_json(c, p));
+    t["packets"] = packets;
+    return t;
+}
+
+nlohmann::json event_json(const Conversation& c, const Event& e) {
+    nlohmann::json ev;
+    ev["frame"] = e.packet.frame;
+    ev["direction"] = e.packet.dir == 0 ? "a->b" : "b->a";
+    nlohmann::json names = nlohmann::json::array();
+    for (std::uint32_t bit = 1; bit <= flag::kReusedPorts; bit <<= 1) {
+        if ((e.verdict.flags & bit) != 0) names.push_back(std::string(verdict_name(bit)));
+    }
+    ev["flags"] = names;
+    ev["tcp_flags"] = tcp_flags_hex(e.packet.tcp_flags);
+    ev["seq"] = e.packet.rel_seq;
+    ev["ack"] = e.packet.rel_ack;
+    ev["len"] = e.packet.seglen;
+    ev["rto"] = e.verdict.has_rto ? seconds_json(e.verdict.rto) : nlohmann::json(nullptr);
+    ev["rto_frame"] =
+        e.verdict.has_rto ? nlohmann::json(e.verdict.rto_frame) : nlohmann::json(nullptr);
+    if ((e.verdict.flags & flag::kDuplicateAck) != 0) {
+        ev["dupack_num"] = e.verdict.dupack_num;
+        ev["dupack_frame"] = e.verdict.dupack_frame;
+    }
+    ev["reason"] = explain(c, e);
+    return ev;
+}
+
+}  // namespace
 
 nlohmann::json render_stream_json(const Conversation& c) {
     const StreamSummary& s = *c.summary;
@@ -365,60 +476,15 @@ nlohmann::json render_stream_json(const Conversation& c) {
     j["duration"] = seconds_json(s.last_time - s.first_time);
     j["frames"] = {{"a_to_b", s.frames[0]}, {"b_to_a", s.frames[1]}};
     j["payload_bytes"] = {{"a_to_b", s.payload_bytes[0]}, {"b_to_a", s.payload_bytes[1]}};
-
-    nlohmann::json h;
-    h["syn"] = s.syn ? packet_json(c, *s.syn) : nlohmann::json(nullptr);
-    h["syn_ack"] = s.synack ? packet_json(c, *s.synack) : nlohmann::json(nullptr);
-    h["ack"] = s.ack ? packet_json(c, *s.ack) : nlohmann::json(nullptr);
-    h["syn_count"] = s.syn_count;
-    h["syn_ack_count"] = s.synack_count;
-    h["irtt"] = s.irtt != 0 ? seconds_json(s.irtt) : nlohmann::json(nullptr);
-    j["handshake"] = h;
-
-    nlohmann::json t;
-    t["first_fin"] = s.first_fin_dir < 0 ? nlohmann::json(nullptr)
-                                         : nlohmann::json(s.first_fin_dir == 0 ? "a" : "b");
-    t["first_fin_frame"] =
-        s.first_fin_dir < 0 ? nlohmann::json(nullptr) : nlohmann::json(s.first_fin_frame);
-    t["fin"] = {{"a", s.fin_seen[0]}, {"b", s.fin_seen[1]}};
-    t["fin_acked"] = {{"a", s.fin_acked[0]}, {"b", s.fin_acked[1]}};
-    t["rst"] = {{"a", s.rst_seen[0]}, {"b", s.rst_seen[1]}};
-    t["half_close"] = s.half_close;
-    nlohmann::json packets = nlohmann::json::array();
-    for (const PacketView& p : s.closing) packets.push_back(packet_json(c, p));
-    t["packets"] = packets;
-    j["teardown"] = t;
-
+    j["handshake"] = handshake_json(c, s);
+    j["teardown"] = teardown_json(c, s);
     nlohmann::json counts = nlohmann::json::object();
     for (std::size_t bit = 0; bit < s.counts.size(); ++bit) {
         counts[std::string(verdict_name(1u << bit))] = s.counts[bit];
     }
     j["counts"] = counts;
-
     nlohmann::json events = nlohmann::json::array();
-    for (const Event& e : s.events) {
-        nlohmann::json ev;
-        ev["frame"] = e.packet.frame;
-        ev["direction"] = e.packet.dir == 0 ? "a->b" : "b->a";
-        nlohmann::json names = nlohmann::json::array();
-        for (std::uint32_t bit = 1; bit <= flag::kReusedPorts; bit <<= 1) {
-            if ((e.verdict.flags & bit) != 0) names.push_back(std::string(verdict_name(bit)));
-        }
-        ev["flags"] = names;
-        ev["tcp_flags"] = tcp_flags_hex(e.packet.tcp_flags);
-        ev["seq"] = e.packet.rel_seq;
-        ev["ack"] = e.packet.rel_ack;
-        ev["len"] = e.packet.seglen;
-        ev["rto"] = e.verdict.has_rto ? seconds_json(e.verdict.rto) : nlohmann::json(nullptr);
-        ev["rto_frame"] =
-            e.verdict.has_rto ? nlohmann::json(e.verdict.rto_frame) : nlohmann::json(nullptr);
-        if ((e.verdict.flags & flag::kDuplicateAck) != 0) {
-            ev["dupack_num"] = e.verdict.dupack_num;
-            ev["dupack_frame"] = e.verdict.dupack_frame;
-        }
-        ev["reason"] = explain(c, e);
-        events.push_back(ev);
-    }
+    for (const Event& e : s.events) events.push_back(event_json(c, e));
     j["events"] = events;
     j["events_not_listed"] = s.events_not_listed;
     return j;

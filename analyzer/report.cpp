@@ -149,6 +149,124 @@ std::string error_code_name(std::size_t i) {
     return std::string(packet::to_string(static_cast<packet::ErrorCode>(i)));
 }
 
+// The file's link type as the dissector knows it; a UsageError when it cannot dissect it.
+packet::LinkType supported_link_type(const PcapReader& reader) {
+    const std::uint32_t link_type = linktype_from_dlt(static_cast<int>(reader.link_type()));
+    if (!packet::is_supported(link_type)) {
+        throw UsageError("cannot analyse '" + reader.path() + "': unsupported link type " +
+                         std::to_string(reader.link_type()) + " (" + reader.link_type_name() +
+                         ") in the file header (before record 1)");
+    }
+    return static_cast<packet::LinkType>(link_type);
+}
+
+// The one sink the options ask for (frames as TSV, frames as a list, or stream reports); the
+// typed pointers are set for the sinks that must be closed after the last frame.
+struct Sinks {
+    std::unique_ptr<FrameSink> sink;
+    FrameListSink* list = nullptr;
+    StreamReportSink* report = nullptr;
+};
+
+Sinks make_sinks(const PcapReader& reader, const AnalyzeOptions& options, Output& out) {
+    Sinks s;
+    if (options.frames && options.format == Format::tsv) {
+        s.sink = std::make_unique<TsvFrameSink>(options, out);
+    } else if (options.frames) {
+        auto list = std::make_unique<FrameListSink>(options, out);
+        s.list = list.get();
+        s.sink = std::move(list);
+    } else {
+        auto report = std::make_unique<StreamReportSink>(options, out);
+        s.report = report.get();
+        s.sink = std::move(report);
+        if (options.format == Format::text) {
+            out.append("== " + reader.path() + " (link type " + reader.link_type_name() + ")\n\n");
+        }
+    }
+    return s;
+}
+
+void feed(PcapReader& reader, Engine& engine) {
+    FrameRecord fr;
+    while (auto rec = reader.next()) {
+        fr.number = rec->number;
+        fr.time = rec->time_ns;
+        fr.data = rec->data;
+        engine.process(fr);
+    }
+    engine.finish();
+}
+
+// Why the report may be incomplete: where reading stopped, records that did not decode, frames
+// that came after their stream was reported.
+std::vector<std::string> warnings_of(const PcapReader& reader, const Observations& obs) {
+    const std::string& path = reader.path();
+    std::vector<std::string> warnings;
+    if (const auto& stop = reader.stopped()) {
+        warnings.push_back(
+            path + ": record " + std::to_string(stop->record) +
+            (stop->offset >= 0 ? " at byte offset " + std::to_string(stop->offset) : "") + ": " +
+            stop->message + "; reported the " + std::to_string(obs.frames) + " records before it");
+    }
+    if (obs.first_error_frame != 0) {
+        std::uint64_t total = 0;
+        for (auto n : obs.parse_errors) total += n;
+        warnings.push_back(
+            path + ": " + std::to_string(total) + " record(s) could not be decoded, first record " +
+            std::to_string(obs.first_error_frame) + " at byte " +
+            std::to_string(obs.first_error.offset) +
+            " of the frame: " + std::string(packet::to_string(obs.first_error.code)) + " (" +
+            obs.first_error.what + ")");
+    }
+    if (obs.frames_after_report != 0) {
+        // One block per tcp.stream: the stream was reported (and freed) when it went idle, so
+        // its late frames are analysed as tshark does but cannot join that block any more.
+        warnings.push_back(
+            path + ": " + std::to_string(obs.frames_after_report) +
+            " frame(s) arrived on a stream already reported, first frame " +
+            std::to_string(obs.first_frame_after_report) + " on stream " +
+            std::to_string(obs.first_stream_after_report) +
+            " (idle past the limit: 120 s after FIN/RST, 3 h otherwise); they continue its "
+            "analysis (see --frames) but are not in its report");
+    }
+    return warnings;
+}
+
+nlohmann::json summary_json(const PcapReader& reader, const Observations& obs,
+                            std::uint32_t streams) {
+    nlohmann::json o;
+    o["link_type"] = reader.link_type_name();
+    o["records"] = obs.frames;
+    o["tcp_frames"] = obs.tcp_frames;
+    o["streams"] = streams;
+    nlohmann::json observations = {{"not_ip", obs.not_ip},
+                                   {"not_tcp", obs.not_tcp},
+                                   {"fragments_skipped", obs.fragments_skipped},
+                                   {"icmp_quoted_tcp", obs.icmp_quoted_tcp},
+                                   {"short_tcp_header", obs.short_tcp_header},
+                                   {"truncated_tcp_header", obs.truncated_tcp_header},
+                                   {"frames_after_report", obs.frames_after_report}};
+    for (std::size_t i = 0; i < obs.parse_errors.size(); ++i) {
+        observations[error_code_name(i)] = obs.parse_errors[i];
+    }
+    o["observations"] = observations;
+    return o;
+}
+
+void append_text_summary(const Observations& obs, std::uint32_t streams,
+                         const std::vector<std::string>& warnings, Output& out) {
+    out.append(std::to_string(obs.frames) + " records, " + std::to_string(obs.tcp_frames) +
+               " TCP frames, " + std::to_string(streams) + " TCP streams");
+    if (obs.not_ip + obs.not_tcp + obs.fragments_skipped != 0) {
+        out.append("; skipped: " + std::to_string(obs.not_ip) + " not IP, " +
+                   std::to_string(obs.not_tcp) + " not TCP, " +
+                   std::to_string(obs.fragments_skipped) + " IP fragments");
+    }
+    out.append("\n");
+    for (const auto& w : warnings) out.append("warning: " + w + "\n");
+}
+
 }  // namespace
 
 void json_begin_files(Output& out) { out.append("{\"files\":[\n"); }
@@ -161,112 +279,29 @@ FileOutcome analyze_file(const std::string& path, const AnalyzeOptions& options,
 
 FileOutcome analyze_capture(PcapReader& reader, const AnalyzeOptions& options, Output& out) {
     const std::string& path = reader.path();
-    const std::uint32_t link_type = linktype_from_dlt(static_cast<int>(reader.link_type()));
-    if (!packet::is_supported(link_type)) {
-        throw UsageError("cannot analyse '" + path + "': unsupported link type " +
-                         std::to_string(reader.link_type()) + " (" + reader.link_type_name() +
-                         ") in the file header (before record 1)");
-    }
-    const bool tsv_frames = options.frames && options.format == Format::tsv;
+    const packet::LinkType link_type = supported_link_type(reader);
     const bool json = options.format == Format::json;
     if (options.label_files && !json) out.append("# file: " + path + "\n");
     if (json) out.append(options.json_separator + "{\"file\":" + nlohmann::json(path).dump() + ",");
 
-    std::unique_ptr<FrameSink> sink;
-    TsvFrameSink* tsv = nullptr;
-    FrameListSink* list = nullptr;
-    StreamReportSink* report = nullptr;
-    if (tsv_frames) {
-        sink = std::make_unique<TsvFrameSink>(options, out);
-        tsv = static_cast<TsvFrameSink*>(sink.get());
-    } else if (options.frames) {
-        sink = std::make_unique<FrameListSink>(options, out);
-        list = static_cast<FrameListSink*>(sink.get());
-    } else {
-        sink = std::make_unique<StreamReportSink>(options, out);
-        report = static_cast<StreamReportSink*>(sink.get());
-        if (options.format == Format::text) {
-            out.append("== " + path + " (link type " + reader.link_type_name() + ")\n\n");
-        }
-    }
-    (void)tsv;
-
-    Engine engine(static_cast<packet::LinkType>(link_type), report != nullptr, *sink,
-                  options.max_events_per_stream);
-    FrameRecord fr;
-    while (auto rec = reader.next()) {
-        fr.number = rec->number;
-        fr.time = rec->time_ns;
-        fr.data = rec->data;
-        engine.process(fr);
-    }
-    engine.finish();
-    if (list != nullptr) list->close();
-    if (report != nullptr) report->close();
+    Sinks sinks = make_sinks(reader, options, out);
+    Engine engine(link_type, sinks.report != nullptr, *sinks.sink, options.max_events_per_stream);
+    feed(reader, engine);
+    if (sinks.list != nullptr) sinks.list->close();
+    if (sinks.report != nullptr) sinks.report->close();
 
     FileOutcome outcome;
     const Observations& obs = engine.observations();
     outcome.frames = obs.frames;
     outcome.tcp_frames = obs.tcp_frames;
     outcome.streams = engine.streams();
-    if (const auto& stop = reader.stopped()) {
-        outcome.warnings.push_back(
-            path + ": record " + std::to_string(stop->record) +
-            (stop->offset >= 0 ? " at byte offset " + std::to_string(stop->offset) : "") + ": " +
-            stop->message + "; reported the " + std::to_string(obs.frames) + " records before it");
-    }
-    if (obs.first_error_frame != 0) {
-        std::uint64_t total = 0;
-        for (auto n : obs.parse_errors) total += n;
-        outcome.warnings.push_back(
-            path + ": " + std::to_string(total) + " record(s) could not be decoded, first record " +
-            std::to_string(obs.first_error_frame) + " at byte " +
-            std::to_string(obs.first_error.offset) +
-            " of the frame: " + std::string(packet::to_string(obs.first_error.code)) + " (" +
-            obs.first_error.what + ")");
-    }
-
-    if (obs.frames_after_report != 0) {
-        // One block per tcp.stream: the stream was reported (and freed) when it went idle, so
-        // its late frames are analysed as tshark does but cannot join that block any more.
-        outcome.warnings.push_back(
-            path + ": " + std::to_string(obs.frames_after_report) +
-            " frame(s) arrived on a stream already reported, first frame " +
-            std::to_string(obs.first_frame_after_report) + " on stream " +
-            std::to_string(obs.first_stream_after_report) +
-            " (idle past the limit: 120 s after FIN/RST, 3 h otherwise); they continue its "
-            "analysis (see --frames) but are not in its report");
-    }
+    outcome.warnings = warnings_of(reader, obs);
     if (json) {
-        nlohmann::json o;
-        o["link_type"] = reader.link_type_name();
-        o["records"] = obs.frames;
-        o["tcp_frames"] = obs.tcp_frames;
-        o["streams"] = engine.streams();
-        nlohmann::json observations = {{"not_ip", obs.not_ip},
-                                       {"not_tcp", obs.not_tcp},
-                                       {"fragments_skipped", obs.fragments_skipped},
-                                       {"icmp_quoted_tcp", obs.icmp_quoted_tcp},
-                                       {"short_tcp_header", obs.short_tcp_header},
-                                       {"truncated_tcp_header", obs.truncated_tcp_header},
-                                       {"frames_after_report", obs.frames_after_report}};
-        for (std::size_t i = 0; i < obs.parse_errors.size(); ++i) {
-            observations[error_code_name(i)] = obs.parse_errors[i];
-        }
-        o["observations"] = observations;
-        out.append("\"summary\":" + o.dump() +
+        out.append("\"summary\":" + summary_json(reader, obs, engine.streams()).dump() +
                    ",\"warnings\":" + nlohmann::json(outcome.warnings).dump() + "}");
         if (!options.label_files) out.append("\n");
     } else if (options.format == Format::text && !options.frames) {
-        out.append(std::to_string(obs.frames) + " records, " + std::to_string(obs.tcp_frames) +
-                   " TCP frames, " + std::to_string(engine.streams()) + " TCP streams");
-        if (obs.not_ip + obs.not_tcp + obs.fragments_skipped != 0) {
-            out.append("; skipped: " + std::to_string(obs.not_ip) + " not IP, " +
-                       std::to_string(obs.not_tcp) + " not TCP, " +
-                       std::to_string(obs.fragments_skipped) + " IP fragments");
-        }
-        out.append("\n");
-        for (const auto& w : outcome.warnings) out.append("warning: " + w + "\n");
+        append_text_summary(obs, engine.streams(), outcome.warnings, out);
     }
     out.flush();
     return outcome;

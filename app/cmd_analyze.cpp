@@ -7,10 +7,10 @@
 #include <vector>
 
 #include "analyzer/capture_set.hpp"
+#include "analyzer/path_diff.hpp"
 #include "analyzer/report.hpp"
 #include "app/cli.hpp"
 #include "base/errors.hpp"
-#include "scenario/path_diff.hpp"
 
 namespace tcplab::app {
 
@@ -61,11 +61,11 @@ int run_analyze(const Args& args) {
     if (vm->count("diff") != 0) {
         if (files.size() != 2)
             throw UsageError("--diff takes exactly two files: CLIENT.pcap SERVER.pcap");
-        const scenario::PathDiff diff = scenario::diff_captures(files[0], files[1]);
+        const analyzer::PathDiff diff = analyzer::diff_captures(files[0], files[1]);
         if (parse_format(format) == analyzer::Format::json) {
-            std::cout << scenario::render_diff_json(diff).dump(2) << "\n";
+            std::cout << analyzer::render_diff_json(diff).dump(2) << "\n";
         } else {
-            std::cout << scenario::render_diff_text(diff);
+            std::cout << analyzer::render_diff_text(diff);
         }
         return kExitOk;
     }

@@ -6,12 +6,15 @@
 #include <fstream>
 #include <nlohmann/json.hpp>
 
+#include "analyzer/path_diff.hpp"
 #include "base/errors.hpp"
-#include "scenario/path_diff.hpp"
 
 namespace tcplab::scenario {
 
 namespace fs = std::filesystem;
+using analyzer::DiffOptions;
+using analyzer::DirectionDiff;
+using analyzer::PathDiff;
 
 bool BackendComparison::pass() const {
     return std::all_of(rows.begin(), rows.end(),
@@ -45,7 +48,7 @@ Run load_run(const fs::path& dir) {
     if (topology.contains("client")) {
         options.client_addresses = {topology["client"].get<std::string>()};
     }
-    run.diff = diff_captures(dir / "client.pcap", dir / "server.pcap", options);
+    run.diff = analyzer::diff_captures(dir / "client.pcap", dir / "server.pcap", options);
     run.label = run.report.value("backend", "?") + " seed " +
                 std::to_string(run.report.value("seed", 0ULL));
     return run;
@@ -161,8 +164,8 @@ BackendComparison compare_runs(const fs::path& run_a, const fs::path& run_b) {
     const bool correlated =
         configures(a.report, "gemodel") || configures(a.report, "loss-correlation");
     const bool delayed = configures(a.report, "delay");
-    for (const netem::Direction d :
-         {netem::Direction::client_to_server, netem::Direction::server_to_client}) {
+    for (const packet::Direction d :
+         {packet::Direction::client_to_server, packet::Direction::server_to_client}) {
         const std::string name = to_string(d);
         out.rows.push_back(loss_row(name, a.diff.get(d), b.diff.get(d), correlated));
         out.rows.push_back(delay_row(name, a.diff.get(d), b.diff.get(d), delayed));

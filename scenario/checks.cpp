@@ -1,13 +1,12 @@
 #include "scenario/checks.hpp"
 
 #include <algorithm>
-#include <fstream>
 #include <map>
 #include <set>
 #include <sstream>
 
 #include "analyzer/flags.hpp"
-#include "base/errors.hpp"
+#include "packet/format.hpp"
 #include "packet/seq_num.hpp"
 #include "packet/tcp.hpp"
 
@@ -116,7 +115,7 @@ Check resend_verdicts(const Vantage& vantage, bool client_side, const CheckInput
 }
 
 // The sender's re-send covering a dropped segment: same 4-tuple, later, covering its first byte.
-const FrameFacts* find_resend_of(const InjectedFault& fault, const Vantage& sender) {
+const FrameFacts* find_resend_of(const packet::PacketRecord& fault, const Vantage& sender) {
     const FrameFacts* original = nullptr;
     for (const auto& f : sender.frames) {
         if (!(f.src == fault.src && f.dst == fault.dst)) {
@@ -143,7 +142,7 @@ const FrameFacts* find_resend_of(const InjectedFault& fault, const Vantage& send
 // An RST on the dropped segment's connection, seen by the sender after it sent the segment: the
 // connection was aborted (e.g. data reaching a peer that already closed), so TCP rightly never
 // re-sends it.
-const FrameFacts* reset_after(const InjectedFault& fault, const Vantage& sender) {
+const FrameFacts* reset_after(const packet::PacketRecord& fault, const Vantage& sender) {
     std::optional<double> sent;
     for (const auto& f : sender.frames) {
         const bool same_way = f.src == fault.src && f.dst == fault.dst;
@@ -166,17 +165,18 @@ Check drops_retransmitted(const CheckInputs& in) {
     std::vector<std::string> unflagged;
     std::vector<std::string> aborted;
     for (const auto& fault : in.faults) {
-        if (!fault.loses_segment() || !fault.carries_sequence()) {
+        if (!fault.loses_packet() || !fault.packet.carries_sequence()) {
             continue;
         }
         ++lost;
-        const bool c2s = fault.direction == netem::Direction::client_to_server;
+        const bool c2s = fault.dir == netem::Direction::client_to_server;
         const Vantage& sender = c2s ? *in.client : *in.server;
-        const std::string what = to_string(fault.direction) + " " + fault.flags + " seq " +
-                                 std::to_string(fault.seq) + " len " + std::to_string(fault.len);
-        const FrameFacts* resend = find_resend_of(fault, sender);
+        const std::string what =
+            to_string(fault.dir) + " " + packet::flag_names(fault.packet.tcp_flags) + " seq " +
+            std::to_string(fault.packet.seq) + " len " + std::to_string(fault.packet.len);
+        const FrameFacts* resend = find_resend_of(fault.packet, sender);
         if (resend == nullptr) {
-            if (const FrameFacts* rst = reset_after(fault, sender)) {
+            if (const FrameFacts* rst = reset_after(fault.packet, sender)) {
                 aborted.push_back(what + " (RST in frame " + std::to_string(rst->frame) + ")");
                 continue;
             }
@@ -341,44 +341,9 @@ std::size_t completed_handshakes(const CheckInputs& in) {
 
 }  // namespace
 
-std::vector<InjectedFault> read_ledger(const std::string& path) {
-    std::vector<InjectedFault> out;
-    std::ifstream in(path);
-    std::string line;
-    for (int number = 1; std::getline(in, line); ++number) {
-        if (line.empty()) {
-            continue;
-        }
-        try {
-            const auto j = nlohmann::json::parse(line);
-            InjectedFault f;
-            f.t = j.value("t", 0.0);
-            f.direction = j.value("dir", "c2s") == "c2s" ? netem::Direction::client_to_server
-                                                         : netem::Direction::server_to_client;
-            const auto src = packet::IpAddress::parse(j.value("src", ""));
-            const auto dst = packet::IpAddress::parse(j.value("dst", ""));
-            if (src) {
-                f.src = {*src, j.value<std::uint16_t>("sport", 0)};
-            }
-            if (dst) {
-                f.dst = {*dst, j.value<std::uint16_t>("dport", 0)};
-            }
-            f.flags = j.value("flags", "");
-            f.seq = j.value<std::uint32_t>("seq", 0);
-            f.ack = j.value<std::uint32_t>("ack", 0);
-            f.len = j.value<std::uint32_t>("len", 0);
-            f.action = j.value("action", "");
-            f.reason = j.value("reason", "");
-            f.transmission = j.value<std::uint32_t>("transmission", 0);
-            if (j.value("proto", "tcp") == "tcp" || j.value("proto", 6) == 6) {
-                out.push_back(f);
-            }
-        } catch (const nlohmann::json::exception& e) {
-            throw UsageError(path + ":" + std::to_string(number) +
-                             ": not a ledger line: " + e.what());
-        }
-    }
-    return out;
+std::vector<netem::LedgerEntry> tcp_faults(std::vector<netem::LedgerEntry> ledger) {
+    std::erase_if(ledger, [](const netem::LedgerEntry& e) { return !e.packet.is_tcp(); });
+    return ledger;
 }
 
 std::vector<Check> run_checks(const CheckInputs& in) {
@@ -457,46 +422,46 @@ nlohmann::json to_json(const Check& check) {
             {"reason", check.reason}};
 }
 
-nlohmann::json to_json(const InjectedFault& fault, const CheckInputs& inputs) {
+nlohmann::json to_json(const netem::LedgerEntry& fault, const CheckInputs& inputs) {
     // Relative sequence (and, for a pure ACK, acknowledgement) number and transmission number as
     // the sender's capture shows them.
     const Vantage& sender =
-        fault.direction == netem::Direction::client_to_server ? *inputs.client : *inputs.server;
+        fault.dir == netem::Direction::client_to_server ? *inputs.client : *inputs.server;
+    const packet::PacketRecord& p = fault.packet;
     std::optional<std::uint32_t> isn;
     std::optional<std::uint32_t> peer_isn;
     int transmission = 0;
     for (const auto& f : sender.frames) {
-        if (f.src == fault.src && f.dst == fault.dst) {
+        if (f.src == p.src && f.dst == p.dst) {
             if ((f.tcp_flags & tf::kSyn) != 0 && !isn) {
                 isn = f.seq;
             }
-            if (f.seq == fault.seq && f.len == fault.len) {
+            if (f.seq == p.seq && f.len == p.len) {
                 ++transmission;
             }
-        } else if (f.src == fault.dst && f.dst == fault.src && (f.tcp_flags & tf::kSyn) != 0 &&
-                   !peer_isn) {
+        } else if (f.src == p.dst && f.dst == p.src && (f.tcp_flags & tf::kSyn) != 0 && !peer_isn) {
             peer_isn = f.seq;
         }
     }
     nlohmann::json j = {{"t", fault.t},
-                        {"direction", to_string(fault.direction)},
-                        {"src", fault.src.to_string()},
-                        {"dst", fault.dst.to_string()},
-                        {"flags", fault.flags},
-                        {"seq", fault.seq},
-                        {"len", fault.len},
+                        {"direction", to_string(fault.dir)},
+                        {"src", p.src.to_string()},
+                        {"dst", p.dst.to_string()},
+                        {"flags", packet::flag_names(p.tcp_flags)},
+                        {"seq", p.seq},
+                        {"len", p.len},
                         {"action", fault.action},
                         {"reason", fault.reason}};
     if (isn) {
-        j["relative_seq"] = fault.seq - *isn;
+        j["relative_seq"] = p.seq - *isn;
     }
     // A pure ACK is named by what it acknowledges (netem/forwarder/packet_names.hpp): its
     // transmission number counts the ACKs of that same byte.
-    if (peer_isn && fault.is_pure_ack()) {
-        j["relative_ack"] = fault.ack - *peer_isn;
+    if (peer_isn && p.is_pure_ack()) {
+        j["relative_ack"] = p.ack - *peer_isn;
     }
-    if (fault.transmission != 0) {
-        j["transmission"] = fault.transmission;
+    if (fault.transmission.value_or(0) != 0) {
+        j["transmission"] = *fault.transmission;
     }
     j["copies_sent"] = transmission;
     return j;

@@ -7,6 +7,7 @@
 #include <string>
 #include <vector>
 
+#include "netem/impair/ledger.hpp"
 #include "scenario/spec.hpp"
 #include "scenario/vantage.hpp"
 
@@ -20,33 +21,9 @@ struct Check {
     std::string reason;  // why it passed or failed, in words
 };
 
-// One fault the path applied to a packet, from the ledger (JSON lines).
-struct InjectedFault {
-    double t = 0;
-    netem::Direction direction = netem::Direction::client_to_server;
-    packet::Endpoint src;
-    packet::Endpoint dst;
-    std::string flags;      // Wireshark names, e.g. "SYN" or "PSH, ACK"
-    std::uint32_t seq = 0;  // absolute
-    std::uint32_t ack = 0;  // absolute
-    std::uint32_t len = 0;
-    std::string action;              // drop, queue_drop, corrupt, duplicate, delay, reorder
-    std::uint32_t transmission = 0;  // which identical copy the path hit (1 = first); 0 unknown
-    std::string reason;
-    bool is_syn() const { return flags.find("SYN") != std::string::npos; }
-    bool is_fin() const { return flags.find("FIN") != std::string::npos; }
-    // Loses the segment for the receiver (a corrupted one fails its checksum there).
-    bool loses_segment() const {
-        return action == "drop" || action == "queue_drop" || action == "corrupt";
-    }
-    bool carries_sequence() const { return len > 0 || is_syn() || is_fin(); }
-    bool is_pure_ack() const {
-        return len == 0 && flags.find("ACK") != std::string::npos && !is_syn() && !is_fin() &&
-               flags.find("RST") == std::string::npos;
-    }
-};
-
-std::vector<InjectedFault> read_ledger(const std::string& path);
+// The ledger lines the checks judge: TCP packets only (the traffic is TCP; a UDP or ICMP line,
+// e.g. a DNS query or an ICMP error the path dropped, names nothing the analyzer reports on).
+std::vector<netem::LedgerEntry> tcp_faults(std::vector<netem::LedgerEntry> ledger);
 
 // What each traffic run reported.
 struct TrafficOutcome {
@@ -61,9 +38,9 @@ struct TrafficOutcome {
 struct CheckInputs {
     const ScenarioSpec* spec = nullptr;
     packet::IpAddress client_address;
-    const Vantage* client = nullptr;    // client-side capture
-    const Vantage* server = nullptr;    // server-side capture
-    std::vector<InjectedFault> faults;  // empty with the tc backend
+    const Vantage* client = nullptr;         // client-side capture
+    const Vantage* server = nullptr;         // server-side capture
+    std::vector<netem::LedgerEntry> faults;  // TCP lines of the ledger; empty with tc
     bool have_ledger = false;
     std::vector<TrafficOutcome> traffic;
 };
@@ -71,6 +48,7 @@ struct CheckInputs {
 std::vector<Check> run_checks(const CheckInputs& inputs);
 
 nlohmann::json to_json(const Check& check);
-nlohmann::json to_json(const InjectedFault& fault, const CheckInputs& inputs);
+// A fault as report.json's "injected" lists it, with the sender's view of the packet.
+nlohmann::json to_json(const netem::LedgerEntry& fault, const CheckInputs& inputs);
 
 }  // namespace tcplab::scenario

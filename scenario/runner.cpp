@@ -158,7 +158,7 @@ nlohmann::json verdict_counts(const Vantage& v) {
 // The time-sequence graph of the first stream carrying client data, seen from the client.
 void write_time_sequence(const RunReport& report, const Vantage& client,
                          const packet::IpAddress& client_addr,
-                         const std::vector<InjectedFault>& faults) {
+                         const std::vector<netem::LedgerEntry>& faults) {
     const std::optional<std::uint32_t> stream = main_stream(client, client_addr);
     std::optional<std::uint32_t> isn;
     std::optional<std::uint32_t> peer_isn;
@@ -201,14 +201,15 @@ void write_time_sequence(const RunReport& report, const Vantage& client,
     if (stream && isn) {
         // Drops: placed at the time the client sent the dropped copy (first copy in its capture).
         for (const auto& fault : faults) {
-            if (fault.direction != netem::Direction::client_to_server || !fault.loses_segment()) {
+            if (fault.dir != netem::Direction::client_to_server || !fault.loses_packet()) {
                 continue;
             }
+            const packet::PacketRecord& lost = fault.packet;
             for (const auto& f : client.frames) {
-                if (f.stream == *stream && f.src == fault.src && f.seq == fault.seq &&
-                    f.len == fault.len) {
-                    points.push_back({f.t - *t0, static_cast<std::uint64_t>(fault.seq - *isn),
-                                      fault.len, SeqPoint::Kind::drop});
+                if (f.stream == *stream && f.src == lost.src && f.seq == lost.seq &&
+                    f.len == lost.len) {
+                    points.push_back({f.t - *t0, static_cast<std::uint64_t>(lost.seq - *isn),
+                                      lost.len, SeqPoint::Kind::drop});
                     break;
                 }
             }
@@ -427,7 +428,7 @@ CheckInputs truth(const RunState& run, const Vantages& v) {
     inputs.server = &v.server;
     inputs.have_ledger = run.userspace;
     if (run.userspace) {
-        inputs.faults = read_ledger(run.ledger_path.string());
+        inputs.faults = tcp_faults(netem::read_ledger(run.ledger_path));
     }
     inputs.traffic = run.outcomes;
     return inputs;

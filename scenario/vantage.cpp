@@ -75,16 +75,12 @@ Vantage read_vantage(const std::filesystem::path& pcap) {
         if (!d || !d->is_tcp) {
             continue;
         }
-        FrameFacts f;
-        f.frame = out.records;
-        f.t = static_cast<double>(ns) / 1e9;
-        f.src = {d->src, d->tcp.src_port};
-        f.dst = {d->dst, d->tcp.dst_port};
-        f.tcp_flags = d->tcp.flags;
-        f.seq = d->tcp.seq.raw();
-        f.ack = d->tcp.ack.raw();
-        f.len = d->tcp_payload_length;
-        out.frames.push_back(f);
+        if (auto record = packet::record_of(*d, bytes)) {
+            FrameFacts f{std::move(*record)};
+            f.frame = out.records;
+            f.t = static_cast<double>(ns) / 1e9;
+            out.frames.push_back(f);
+        }
     }
     if (rc == PCAP_ERROR) {
         out.warning = pcap.string() + ": damaged after record " + std::to_string(out.records) +

@@ -6,19 +6,14 @@
 #include <string>
 #include <vector>
 
-#include "packet/ip_address.hpp"
+#include "packet/packet_record.hpp"
 
 namespace tcplab::scenario {
 
-struct FrameFacts {
-    std::uint64_t frame = 0;  // 1-based record number
-    double t = 0;             // seconds since the epoch
-    packet::Endpoint src;
-    packet::Endpoint dst;
-    std::uint16_t tcp_flags = 0;
-    std::uint32_t seq = 0;  // absolute
-    std::uint32_t ack = 0;
-    std::uint32_t len = 0;       // TCP payload length from the IP header
+// The packet as the ledger and the path diff name it, plus where, when and how it was seen.
+struct FrameFacts : packet::PacketRecord {
+    std::uint64_t frame = 0;     // 1-based record number
+    double t = 0;                // seconds since the epoch
     std::uint32_t stream = 0;    // tcp.stream
     std::uint32_t verdicts = 0;  // analyzer::flag bits
     double rto = 0;              // seconds; 0 unless a retransmission with an RTO

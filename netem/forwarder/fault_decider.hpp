@@ -21,7 +21,6 @@
 // gap-th packet may be sent at once, the others are delayed). The deterministic FaultSchedule is
 // applied before any random fault.
 #include <cstdint>
-#include <span>
 #include <string>
 #include <unordered_map>
 
@@ -30,6 +29,9 @@
 namespace tcplab::netem {
 
 // What the decider needs to know about one packet (built from packet::dissect by the caller).
+// Deliberately not a packet::PacketRecord: it holds the packet's run-independent name instead of
+// its addresses, ports, raw ack and IP id, so no decision can depend on what changes between two
+// runs of the same seed (the reproducibility contract above).
 struct PacketFacts {
     std::uint64_t identity =
         0;  // see netem/forwarder/packet_names.hpp; equal for identical retransmissions
@@ -40,10 +42,6 @@ struct PacketFacts {
     std::uint64_t flow = 0;  // hash of the 4-tuple (direction-specific), for data counting
 };
 
-// Hash helpers, exposed for tests and for the forwarder's identity computation.
-std::uint64_t mix64(std::uint64_t x);  // splitmix64 finaliser
-std::uint64_t hash_combine(std::uint64_t h, std::uint64_t v);
-std::uint64_t hash_bytes(std::span<const std::uint8_t> bytes, std::uint64_t h = 0);
 // A uniform double in [0, 1) from the five inputs of the contract above.
 double fault_uniform(std::uint64_t seed, Direction dir, std::uint64_t identity,
                      std::uint32_t occurrence, std::uint32_t purpose);

@@ -308,32 +308,18 @@ private:
         if (f.packet_type == PACKET_OUTGOING || f.length < packet::kEthernetHeaderLength) {
             return;
         }
-        if ((f.data[6] & 1) == 0) {  // a unicast source MAC is the neighbour on this side
-            MacAddress src;
-            std::memcpy(src.data(), f.data + 6, 6);
-            const bool was_unknown = !in.neighbour;
-            in.neighbour = src;
-            if (was_unknown && !in.unresolved.empty()) {
-                flush_unresolved(in);
-            }
-        }
-        const std::uint16_t ether_type = packet::load_be16(f.data + 12);
-        if (f.packet_type != PACKET_HOST ||
-            (ether_type != packet::kEtherTypeIpv4 && ether_type != packet::kEtherTypeIpv6)) {
+        learn_neighbour(in, f);
+        if (!carries_ip_for_us(f)) {
             ++not_forwarded_;
             return;
         }
         std::span<std::uint8_t> frame(f.data, f.length);
         auto parsed = packet::dissect(packet::LinkType::ethernet, frame);
-        if (!parsed || (parsed->ip_version != 4 && parsed->ip_version != 6)) {
-            ++not_forwarded_;  // not IP we can route: the kernel would drop it too
+        if (!parsed || !routes(*parsed)) {
+            ++not_forwarded_;  // not IP we can route, or not ours to route: the kernel's business
             return;
         }
         const packet::Dissected& d = *parsed;
-        if (locals_.count(d.dst) != 0 || d.dst.is_scoped_or_group()) {
-            ++not_forwarded_;
-            return;
-        }
         ++lane.stats.received;
         if (f.truncated) {
             record(lane, frame, "queue_drop",
@@ -354,6 +340,40 @@ private:
         if (!lane.decider.is_pass_through()) {
             decision = lane.decider.decide(lane.names.facts_of(d, frame), ms_since_start(now));
         }
+        apply(lane, frame, d, decision, now);
+    }
+
+    // A unicast source MAC is the neighbour on this side; frames held for it can go now.
+    void learn_neighbour(Side& in, const RxFrame& f) {
+        if ((f.data[6] & 1) != 0) {
+            return;
+        }
+        MacAddress src;
+        std::memcpy(src.data(), f.data + 6, 6);
+        const bool was_unknown = !in.neighbour;
+        in.neighbour = src;
+        if (was_unknown && !in.unresolved.empty()) {
+            flush_unresolved(in);
+        }
+    }
+
+    // Addressed to this router's MAC and carrying IPv4 or IPv6.
+    static bool carries_ip_for_us(const RxFrame& f) {
+        const std::uint16_t ether_type = packet::load_be16(f.data + 12);
+        return f.packet_type == PACKET_HOST &&
+               (ether_type == packet::kEtherTypeIpv4 || ether_type == packet::kEtherTypeIpv6);
+    }
+
+    // IP bound elsewhere: neither to the router itself nor link-scoped or multicast.
+    bool routes(const packet::Dissected& d) const {
+        return (d.ip_version == 4 || d.ip_version == 6) && locals_.count(d.dst) == 0 &&
+               !d.dst.is_scoped_or_group();
+    }
+
+    // Carries out the decider's verdict in netem's order: drop, duplicate, corrupt, then either
+    // reorder (out at once) or delay and rate.
+    void apply(Lane& lane, std::span<std::uint8_t> frame, const packet::Dissected& d,
+               const Decision& decision, std::int64_t now) {
         if (decision.verdict == Verdict::drop) {
             ++lane.stats.dropped;
             record(lane, frame, "drop", decision.reason, now, decision.transmission);
@@ -382,6 +402,13 @@ private:
             direct_.push_back(frame);  // netem: a reordered packet goes out at once
             return;
         }
+        delay_and_send(lane, frame, decision, now);
+    }
+
+    // Holds the frame for its delay and the rate's token bucket; sends it now when neither
+    // applies and nothing is queued ahead of it.
+    void delay_and_send(Lane& lane, std::span<const std::uint8_t> frame, const Decision& decision,
+                        std::int64_t now) {
         if (decision.delay_ms > 0) {
             ++lane.stats.delayed;
             LedgerEntry* e =
@@ -518,7 +545,7 @@ private:
         if (!ledger_) {
             return nullptr;
         }
-        auto summary = summarize_ethernet_frame(frame);
+        auto summary = packet::record_of(packet::LinkType::ethernet, frame);
         if (!summary) {
             return nullptr;
         }

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 
+#include "base/hash.hpp"
 #include "packet/byte_io.hpp"
 #include "packet/ipv4.hpp"
 #include "packet/tcp.hpp"

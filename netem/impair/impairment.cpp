@@ -4,8 +4,6 @@
 
 namespace tcplab::netem {
 
-std::string to_string(Direction d) { return d == Direction::client_to_server ? "c2s" : "s2c"; }
-
 std::string to_string(DelayDistribution d) {
     switch (d) {
         case DelayDistribution::none:

@@ -7,10 +7,12 @@
 #include <string>
 #include <vector>
 
+#include "packet/direction.hpp"
+
 namespace tcplab::netem {
 
-enum class Direction : std::uint8_t { client_to_server, server_to_client };
-std::string to_string(Direction d);  // "c2s" / "s2c"
+using packet::Direction;
+using packet::to_string;  // netem::to_string(Direction) keeps working
 
 // netem's 4-state-free Gilbert-Elliott: p (good->bad), r (bad->good), 1-h (loss in bad),
 // 1-k (loss in good), all in percent — `tc ... loss gemodel p r 1-h 1-k`.

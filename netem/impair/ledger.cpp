@@ -4,72 +4,42 @@
 #include <cstring>
 
 #include "base/errors.hpp"
-#include "packet/byte_io.hpp"
-#include "packet/dissect.hpp"
 #include "packet/format.hpp"
 
 namespace tcplab::netem {
 
 namespace {
 
-std::string proto_name(std::uint8_t proto) {
-    switch (proto) {
-        case 6:
-            return "tcp";
-        case 17:
-            return "udp";
-        case 1:
-            return "icmp";
-        case 58:
-            return "icmpv6";
-        default:
-            return std::to_string(proto);
+const nlohmann::json& field(const nlohmann::json& j, const char* name) {
+    if (!j.is_object() || !j.contains(name)) {
+        throw UsageError(std::string("ledger entry lacks \"") + name + "\"");
     }
+    return j.at(name);
 }
 
-const char* dir_name(Direction d) { return d == Direction::client_to_server ? "c2s" : "s2c"; }
+packet::Endpoint endpoint_field(const nlohmann::json& j, const char* address_key,
+                                const char* port_key) {
+    const auto text = field(j, address_key).get<std::string>();
+    const auto address = packet::IpAddress::parse(text);
+    if (!address) {
+        throw UsageError("ledger entry has " + std::string(address_key) + " \"" + text +
+                         "\" (not an IP address)");
+    }
+    return {*address, field(j, port_key).get<std::uint16_t>()};
+}
 
 }  // namespace
-
-std::optional<PacketSummary> summarize_ethernet_frame(std::span<const std::uint8_t> frame) {
-    auto d = packet::dissect(packet::LinkType::ethernet, frame);
-    if (!d || (d->ip_version != 4 && d->ip_version != 6)) {
-        return std::nullopt;
-    }
-    PacketSummary s;
-    s.src = d->src.to_string();
-    s.dst = d->dst.to_string();
-    s.proto = proto_name(d->protocol);
-    s.len = d->transport_length;
-    if (d->ip_version == 4 && frame.size() >= d->ip_offset + 6) {
-        s.ip_id = packet::load_be16(&frame[d->ip_offset + 4]);
-    }
-    if (d->is_tcp) {
-        s.sport = d->tcp.src_port;
-        s.dport = d->tcp.dst_port;
-        s.tcp_flags = d->tcp.flags;
-        s.seq = d->tcp.seq.raw();
-        s.ack = d->tcp.ack.raw();
-        s.len = d->tcp_payload_length;
-    } else if (d->protocol == 17 && d->is_first_fragment &&
-               frame.size() >= d->transport_offset + 8) {
-        s.sport = packet::load_be16(&frame[d->transport_offset]);
-        s.dport = packet::load_be16(&frame[d->transport_offset + 2]);
-        s.len = d->transport_length >= 8 ? d->transport_length - 8 : 0;
-    }
-    return s;
-}
 
 nlohmann::json to_json(const LedgerEntry& e) {
     nlohmann::json j;
     j["t"] = e.t;
-    j["dir"] = dir_name(e.dir);
-    j["src"] = e.packet.src;
-    j["dst"] = e.packet.dst;
-    j["sport"] = e.packet.sport;
-    j["dport"] = e.packet.dport;
-    j["proto"] = e.packet.proto;
-    j["flags"] = e.packet.proto == "tcp" ? packet::flag_names(e.packet.tcp_flags) : "";
+    j["dir"] = to_string(e.dir);
+    j["src"] = e.packet.src.address.to_string();
+    j["dst"] = e.packet.dst.address.to_string();
+    j["sport"] = e.packet.src.port;
+    j["dport"] = e.packet.dst.port;
+    j["proto"] = packet::protocol_name(e.packet.protocol);
+    j["flags"] = e.packet.is_tcp() ? packet::flag_names(e.packet.tcp_flags) : "";
     j["tcp_flags"] = e.packet.tcp_flags;
     j["seq"] = e.packet.seq;
     j["ack"] = e.packet.ack;
@@ -89,34 +59,31 @@ nlohmann::json to_json(const LedgerEntry& e) {
 }
 
 LedgerEntry ledger_entry_from_json(const nlohmann::json& j) {
-    auto field = [&](const char* name) -> const nlohmann::json& {
-        if (!j.is_object() || !j.contains(name)) {
-            throw UsageError(std::string("ledger entry lacks \"") + name + "\"");
-        }
-        return j.at(name);
-    };
     try {
         LedgerEntry e;
-        e.t = field("t").get<double>();
-        const std::string dir = field("dir").get<std::string>();
+        e.t = field(j, "t").get<double>();
+        const std::string dir = field(j, "dir").get<std::string>();
         if (dir != "c2s" && dir != "s2c") {
             throw UsageError("ledger entry has dir \"" + dir + "\" (expected c2s or s2c)");
         }
         e.dir = dir == "c2s" ? Direction::client_to_server : Direction::server_to_client;
-        e.packet.src = field("src").get<std::string>();
-        e.packet.dst = field("dst").get<std::string>();
-        e.packet.sport = field("sport").get<std::uint16_t>();
-        e.packet.dport = field("dport").get<std::uint16_t>();
-        e.packet.proto = field("proto").get<std::string>();
+        e.packet.src = endpoint_field(j, "src", "sport");
+        e.packet.dst = endpoint_field(j, "dst", "dport");
+        const std::string proto = field(j, "proto").get<std::string>();
+        const auto protocol = packet::protocol_from_name(proto);
+        if (!protocol) {
+            throw UsageError("ledger entry has proto \"" + proto + "\" (not a protocol)");
+        }
+        e.packet.protocol = *protocol;
         e.packet.tcp_flags = j.value("tcp_flags", std::uint16_t{0});
-        e.packet.seq = field("seq").get<std::uint32_t>();
-        e.packet.ack = field("ack").get<std::uint32_t>();
-        e.packet.len = field("len").get<std::uint32_t>();
+        e.packet.seq = field(j, "seq").get<std::uint32_t>();
+        e.packet.ack = field(j, "ack").get<std::uint32_t>();
+        e.packet.len = field(j, "len").get<std::uint32_t>();
         if (j.contains("ip_id")) {
             e.packet.ip_id = j.at("ip_id").get<std::uint16_t>();
         }
-        e.action = field("action").get<std::string>();
-        e.reason = field("reason").get<std::string>();
+        e.action = field(j, "action").get<std::string>();
+        e.reason = field(j, "reason").get<std::string>();
         if (j.contains("transmission")) {
             e.transmission = j.at("transmission").get<std::uint32_t>();
         }

@@ -14,39 +14,27 @@
 #include <fstream>
 #include <nlohmann/json.hpp>
 #include <optional>
-#include <span>
 #include <string>
 #include <vector>
 
 #include "netem/impair/impairment.hpp"
+#include "packet/packet_record.hpp"
 
 namespace tcplab::netem {
-
-// What one frame is, in the ledger's (and the path diff's) terms.
-struct PacketSummary {
-    std::string src;
-    std::string dst;
-    std::uint16_t sport = 0;
-    std::uint16_t dport = 0;
-    std::string proto;  // "tcp", "udp", "icmp", "icmpv6" or the protocol number
-    std::uint16_t tcp_flags = 0;
-    std::uint32_t seq = 0;
-    std::uint32_t ack = 0;
-    std::uint32_t len = 0;               // transport payload length (per the IP header)
-    std::optional<std::uint16_t> ip_id;  // IPv4 only
-};
-
-// Summarises an Ethernet frame; nullopt when it is not IPv4/IPv6 or does not parse.
-std::optional<PacketSummary> summarize_ethernet_frame(std::span<const std::uint8_t> frame);
 
 struct LedgerEntry {
     double t = 0;
     Direction dir = Direction::client_to_server;
-    PacketSummary packet;
+    packet::PacketRecord packet;
     std::string action;
     std::string reason;
     std::optional<double> delay_ms;
     std::optional<std::uint32_t> transmission;  // which copy of an identical packet (1 = first)
+
+    // The receiver never gets the packet intact (a corrupted one fails its checksum there).
+    bool loses_packet() const {
+        return action == "drop" || action == "queue_drop" || action == "corrupt";
+    }
 };
 
 nlohmann::json to_json(const LedgerEntry& entry);
@@ -68,7 +56,8 @@ private:
     std::uint64_t lines_ = 0;
 };
 
-// Reads a whole ledger; throws UsageError naming the file and line on bad input.
+// Reads a whole ledger: every line the forwarder writes, whatever the protocol (TCP, UDP, ICMP...).
+// Throws UsageError naming the file and line on bad input.
 std::vector<LedgerEntry> read_ledger(const std::filesystem::path& path);
 
 }  // namespace tcplab::netem

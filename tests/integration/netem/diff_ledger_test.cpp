@@ -7,11 +7,11 @@
 #include <map>
 #include <tuple>
 
+#include "analyzer/path_diff.hpp"
 #include "forwarder_fixture.hpp"
 #include "netem/forwarder/forwarder.hpp"
 #include "netem/impair/ledger.hpp"
 #include "packet/tcp.hpp"
-#include "scenario/path_diff.hpp"
 
 namespace tcplab::netem {
 namespace {
@@ -24,12 +24,10 @@ using namespace testing;
     }
 
 // What both sources can name: the packet's identity fields.
-using Key = std::tuple<std::string, std::string, std::uint16_t, std::uint16_t, std::uint32_t,
-                       std::uint32_t, std::uint16_t, std::uint32_t, int>;
-Key key_of(const PacketSummary& p) {
-    return {p.src,       p.dst, p.sport,
-            p.dport,     p.seq, p.ack,
-            p.tcp_flags, p.len, p.ip_id ? int{*p.ip_id} : -1};
+using Key = std::tuple<packet::Endpoint, packet::Endpoint, std::uint32_t, std::uint32_t,
+                       std::uint16_t, std::uint32_t, int>;
+Key key_of(const packet::PacketRecord& p) {
+    return {p.src, p.dst, p.seq, p.ack, p.tcp_flags, p.len, p.ip_id ? int{*p.ip_id} : -1};
 }
 
 std::multiset<Key> ledger_keys(const std::vector<LedgerEntry>& ledger, Direction dir,
@@ -43,7 +41,7 @@ std::multiset<Key> ledger_keys(const std::vector<LedgerEntry>& ledger, Direction
     return out;
 }
 
-std::multiset<Key> diff_keys(const std::vector<tcplab::scenario::DiffPacket>& packets) {
+std::multiset<Key> diff_keys(const std::vector<analyzer::DiffPacket>& packets) {
     std::multiset<Key> out;
     for (const auto& p : packets) {
         out.insert(key_of(p.packet));
@@ -52,7 +50,7 @@ std::multiset<Key> diff_keys(const std::vector<tcplab::scenario::DiffPacket>& pa
 }
 
 struct BulkRun {
-    tcplab::scenario::PathDiff diff;
+    analyzer::PathDiff diff;
     std::vector<LedgerEntry> ledger;
     ForwarderStats stats;
 };
@@ -83,7 +81,7 @@ BulkRun run_bulk(int salt, const Impairment& imp, std::uint64_t bytes, const std
         EXPECT_EQ(at_client.dropped(), 0u) << "capture at the client lost frames";
         EXPECT_EQ(at_server.dropped(), 0u) << "capture at the server lost frames";
     }
-    r.diff = tcplab::scenario::diff_captures(dir / "client.pcap", dir / "server.pcap");
+    r.diff = analyzer::diff_captures(dir / "client.pcap", dir / "server.pcap");
     r.ledger = read_ledger(dir / "ledger.jsonl");
     return r;
 }
@@ -98,7 +96,7 @@ TEST(PathDiffIntegration, LedgerDropsEqualDiffDropsUnderLossDuplicateCorrupt) {
     imp.server_to_client.loss_percent = 5;
     const BulkRun r = run_bulk(11, imp, 2 << 20, "diff-ledger");
     for (Direction dir : {Direction::client_to_server, Direction::server_to_client}) {
-        const tcplab::scenario::DirectionDiff& d = r.diff.get(dir);
+        const analyzer::DirectionDiff& d = r.diff.get(dir);
         const auto ledger_drops = ledger_keys(r.ledger, dir, {"drop", "queue_drop"});
         EXPECT_FALSE(ledger_drops.empty());
         EXPECT_EQ(ledger_drops, diff_keys(d.drops)) << to_string(dir);
@@ -113,13 +111,13 @@ TEST(PathDiffIntegration, LedgerDropsEqualDiffDropsUnderLossDuplicateCorrupt) {
     EXPECT_GT(r.diff.client_to_server.corrupted, 0u);
     EXPECT_EQ(r.diff.client_addresses,
               std::vector<std::string>{r.ledger.front().dir == Direction::client_to_server
-                                           ? r.ledger.front().packet.src
-                                           : r.ledger.front().packet.dst});
+                                           ? r.ledger.front().packet.src.address.to_string()
+                                           : r.ledger.front().packet.dst.address.to_string()});
     // Rendering names the counts the test just checked.
-    const std::string text = tcplab::scenario::render_diff_text(r.diff);
+    const std::string text = analyzer::render_diff_text(r.diff);
     EXPECT_NE(text.find("dropped " + std::to_string(r.diff.client_to_server.dropped)),
               std::string::npos);
-    const auto json = tcplab::scenario::render_diff_json(r.diff);
+    const auto json = analyzer::render_diff_json(r.diff);
     EXPECT_EQ(json["c2s"]["dropped"], r.diff.client_to_server.dropped);
 }
 

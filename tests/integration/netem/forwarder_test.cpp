@@ -89,7 +89,7 @@ TEST(ForwarderIntegration, Loss30PercentWithinBinomialBoundsAtTheFarSide) {
     EXPECT_EQ(count_action(ledger, "drop", Direction::client_to_server), n - got.size());
     for (const auto& e : ledger) {
         EXPECT_EQ(e.reason, "random loss 30%");
-        EXPECT_EQ(e.packet.proto, "udp");
+        EXPECT_EQ(e.packet.protocol, packet::kIpProtoUdp);
     }
 }
 

@@ -7,6 +7,7 @@
 #include <cmath>
 #include <vector>
 
+#include "base/hash.hpp"
 #include "packet/tcp.hpp"
 
 namespace tcplab::netem {

@@ -48,13 +48,9 @@ protected:
             server_.frames[i].frame = i + 1;
             server_.frames[i].verdicts = 0;
         }
-        InjectedFault drop;
-        drop.direction = netem::Direction::client_to_server;
-        drop.src = client_.frames[4].src;
-        drop.dst = client_.frames[4].dst;
-        drop.flags = "PSH, ACK";
-        drop.seq = 1101;
-        drop.len = 1000;
+        netem::LedgerEntry drop;
+        drop.dir = netem::Direction::client_to_server;
+        drop.packet = client_.frames[4];  // the frame's packet record: PSH, ACK seq 1101 len 1000
         drop.action = "drop";
         inputs_.faults = {drop};
         inputs_.have_ledger = true;
@@ -174,21 +170,33 @@ TEST_F(Checks, SynRtoIsCheckedAgainstTheExpectation) {
     EXPECT_FALSE(find(run(), "syn_retransmission_rto").pass);
 }
 
-TEST_F(Checks, LedgerLinesAreRead) {
+// The forwarder's ledger has a line for every packet it acted on, UDP and ICMP included: the
+// checks read it with the one ledger reader and judge its TCP lines.
+TEST_F(Checks, LedgerLinesAreReadAndNonTcpLinesSkipped) {
     const std::string path = ::testing::TempDir() + "/ledger.jsonl";
     {
         std::ofstream out(path);
+        out << R"({"t":0.4,"dir":"c2s","src":"198.18.1.2","dst":"198.19.1.2","sport":5353,"dport":53,)"
+            << R"("proto":"udp","flags":"","tcp_flags":0,"seq":0,"ack":0,"len":30,"ip_id":3,"action":"drop","reason":"random loss 10%"})"
+            << "\n";
         out << R"({"t":0.5,"dir":"s2c","src":"198.19.1.2","dst":"198.18.1.2","sport":5001,"dport":40000,)"
-            << R"("proto":"tcp","flags":"SYN, ACK","seq":900,"ack":101,"len":0,"action":"drop","reason":"schedule"})"
+            << R"("proto":"tcp","flags":"SYN, ACK","tcp_flags":18,"seq":900,"ack":101,"len":0,"action":"drop","reason":"schedule"})"
+            << "\n";
+        out << R"({"t":0.6,"dir":"s2c","src":"198.19.1.2","dst":"198.18.1.2","sport":0,"dport":0,)"
+            << R"("proto":"icmp","flags":"","tcp_flags":0,"seq":0,"ack":0,"len":36,"ip_id":4,"action":"corrupt","reason":"corrupt 1%"})"
             << "\n";
     }
-    const auto faults = read_ledger(path);
+    const auto faults = tcp_faults(netem::read_ledger(path));
     ASSERT_EQ(faults.size(), 1U);
-    EXPECT_EQ(faults[0].direction, netem::Direction::server_to_client);
-    EXPECT_TRUE(faults[0].is_syn());
-    EXPECT_TRUE(faults[0].loses_segment());
-    EXPECT_TRUE(faults[0].carries_sequence());
-    EXPECT_EQ(faults[0].src.port, 5001);
+    EXPECT_EQ(faults[0].dir, netem::Direction::server_to_client);
+    EXPECT_TRUE(faults[0].packet.has_flag(tf::kSyn));
+    EXPECT_TRUE(faults[0].loses_packet());
+    EXPECT_TRUE(faults[0].packet.carries_sequence());
+    EXPECT_FALSE(faults[0].packet.is_pure_ack());
+    EXPECT_EQ(faults[0].packet.src.port, 5001);
+    inputs_.client = &client_;
+    inputs_.server = &server_;
+    EXPECT_EQ(to_json(faults[0], inputs_)["flags"], "SYN, ACK");
 }
 
 }  // namespace

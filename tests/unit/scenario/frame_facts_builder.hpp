@@ -16,6 +16,7 @@ inline FrameFacts segment(std::uint64_t frame, double t, bool from_client, std::
     f.t = t;
     f.src = from_client ? packet::Endpoint{kClient, 40000} : packet::Endpoint{kServer, 5001};
     f.dst = from_client ? packet::Endpoint{kServer, 5001} : packet::Endpoint{kClient, 40000};
+    f.protocol = packet::kIpProtoTcp;
     f.tcp_flags = flags;
     f.seq = seq;
     f.len = len;

@@ -1,4 +1,4 @@
-#include "scenario/path_diff.hpp"
+#include "analyzer/path_diff.hpp"
 
 #include <pcap/pcap.h>
 
@@ -10,21 +10,20 @@
 #include <unordered_map>
 
 #include "base/errors.hpp"
-#include "netem/forwarder/fault_decider.hpp"
+#include "base/hash.hpp"
 #include "packet/checksum.hpp"
 #include "packet/dissect.hpp"
 #include "packet/format.hpp"
 #include "packet/ipv4.hpp"
 
-namespace tcplab::scenario {
+namespace tcplab::analyzer {
 
 namespace {
 
 struct Record {
     std::uint32_t frame = 0;
     double time = 0;
-    netem::PacketSummary summary;
-    packet::IpAddress src;
+    packet::PacketRecord summary;
     std::uint64_t key = 0;
     std::uint64_t payload_hash = 0;
     std::optional<bool> checksum_ok;  // nullopt: not verifiable (truncated, fragment, other proto)
@@ -43,6 +42,49 @@ std::optional<bool> verify_checksum(std::span<const std::uint8_t> frame,
     packet::PseudoHeader ph{d.src, d.dst, d.protocol, d.transport_length};
     return packet::transport_checksum(ph, frame.subspan(d.transport_offset, d.transport_length)) ==
            0;
+}
+
+// What makes two captured copies "the same packet" (see path_diff.hpp): addresses, protocol,
+// ports, length, the IPv4 id, and for TCP seq, ack, flags and the timestamps option.
+std::uint64_t identity_key(const packet::Dissected& d, const Record& r) {
+    const packet::PacketRecord& s = r.summary;
+    std::uint64_t key = hash_bytes({d.src.bytes.data(), d.src.size()}, d.protocol);
+    key = hash_bytes({d.dst.bytes.data(), d.dst.size()}, key);
+    key = hash_combine(key, (std::uint64_t{s.src.port} << 16) | s.dst.port);
+    key = hash_combine(key, s.ip_id ? 0x10000u | *s.ip_id : 0);
+    key = hash_combine(key, s.len);
+    if (d.is_tcp) {
+        key = hash_combine(key, (std::uint64_t{s.seq} << 32) | s.ack);
+        key = hash_combine(key, s.tcp_flags);
+        if (d.tcp.options.timestamps) {
+            key = hash_combine(key, (std::uint64_t{d.tcp.options.timestamps->value} << 32) |
+                                        d.tcp.options.timestamps->echo_reply);
+        }
+    } else if (!s.ip_id) {
+        key = hash_combine(key, r.payload_hash);  // IPv6 non-TCP: the content is the identity
+    }
+    return key;
+}
+
+// The record of one captured frame; nullopt for what a path diff cannot match (not IP,
+// malformed, or link-local traffic such as ND and DAD, which never crosses the router).
+std::optional<Record> record_frame(packet::LinkType link, std::span<const std::uint8_t> bytes) {
+    const auto d = packet::dissect(link, bytes);
+    if (!d) {
+        return std::nullopt;
+    }
+    auto summary = packet::record_of(*d, bytes);
+    if (!summary || d->dst.is_scoped_or_group() || d->src.is_scoped_or_group()) {
+        return std::nullopt;
+    }
+    Record r;
+    r.summary = std::move(*summary);
+    const std::size_t payload_from =
+        std::min(bytes.size(), d->is_tcp ? d->tcp_payload_offset : d->transport_offset + 8);
+    r.payload_hash = hash_bytes(bytes.subspan(payload_from));
+    r.key = identity_key(*d, r);
+    r.checksum_ok = verify_checksum(bytes, *d);
+    return r;
 }
 
 std::vector<Record> read_capture(const std::filesystem::path& path) {
@@ -64,63 +106,13 @@ std::vector<Record> read_capture(const std::filesystem::path& path) {
     int rc = 0;
     while ((rc = pcap_next_ex(pc.get(), &hdr, &data)) == 1) {
         ++frame;
-        std::span<const std::uint8_t> bytes(data, hdr->caplen);
-        auto d = packet::dissect(link, bytes);
-        if (!d || (d->ip_version != 4 && d->ip_version != 6)) {
-            continue;  // not IP (ARP...) or malformed: nothing a path diff can match
-        }
-        if (d->dst.is_scoped_or_group() || d->src.is_scoped_or_group()) {
-            continue;  // link-local traffic (ND, DAD) never crosses the router
-        }
-        Record r;
-        r.frame = frame;
-        r.time = static_cast<double>(hdr->ts.tv_sec) + static_cast<double>(hdr->ts.tv_usec) * 1e-9;
-        auto summary = netem::summarize_ethernet_frame(bytes);
-        if (link != packet::LinkType::ethernet) {
-            // summarize_ethernet_frame only knows Ethernet; build the summary from d directly.
-            summary = netem::PacketSummary{};
-            summary->src = d->src.to_string();
-            summary->dst = d->dst.to_string();
-            summary->proto = std::to_string(d->protocol);
-            summary->len = d->transport_length;
-            if (d->is_tcp) {
-                summary->proto = "tcp";
-                summary->sport = d->tcp.src_port;
-                summary->dport = d->tcp.dst_port;
-                summary->tcp_flags = d->tcp.flags;
-                summary->seq = d->tcp.seq.raw();
-                summary->ack = d->tcp.ack.raw();
-                summary->len = d->tcp_payload_length;
-            }
-        }
-        if (!summary) {
+        auto r = record_frame(link, {data, hdr->caplen});
+        if (!r) {
             continue;
         }
-        r.summary = *summary;
-        r.src = d->src;
-        std::uint64_t key = netem::hash_bytes({d->src.bytes.data(), d->src.size()}, d->protocol);
-        key = netem::hash_bytes({d->dst.bytes.data(), d->dst.size()}, key);
-        key = netem::hash_combine(key, (std::uint64_t{r.summary.sport} << 16) | r.summary.dport);
-        key = netem::hash_combine(key, r.summary.ip_id ? 0x10000u | *r.summary.ip_id : 0);
-        key = netem::hash_combine(key, r.summary.len);
-        const std::size_t payload_from =
-            std::min(bytes.size(), d->is_tcp ? d->tcp_payload_offset : d->transport_offset + 8);
-        r.payload_hash = netem::hash_bytes(bytes.subspan(payload_from));
-        if (d->is_tcp) {
-            key = netem::hash_combine(key, (std::uint64_t{r.summary.seq} << 32) | r.summary.ack);
-            key = netem::hash_combine(key, r.summary.tcp_flags);
-            if (d->tcp.options.timestamps) {
-                key = netem::hash_combine(key,
-                                          (std::uint64_t{d->tcp.options.timestamps->value} << 32) |
-                                              d->tcp.options.timestamps->echo_reply);
-            }
-        } else if (!r.summary.ip_id) {
-            key = netem::hash_combine(key,
-                                      r.payload_hash);  // IPv6 non-TCP: the content is the identity
-        }
-        r.key = key;
-        r.checksum_ok = verify_checksum(bytes, *d);
-        out.push_back(std::move(r));
+        r->frame = frame;
+        r->time = static_cast<double>(hdr->ts.tv_sec) + static_cast<double>(hdr->ts.tv_usec) * 1e-9;
+        out.push_back(std::move(*r));
     }
     if (rc == PCAP_ERROR) {
         throw UsageError(path.string() + ": damaged after record " + std::to_string(frame) + ": " +
@@ -135,18 +127,18 @@ std::set<packet::IpAddress> client_side(const std::vector<Record>& at_client,
     std::map<packet::IpAddress, double> first_c, first_s;
     std::unordered_map<std::uint64_t, double> seen_c;
     for (const Record& r : at_client) {
-        first_c.emplace(r.src, r.time);
+        first_c.emplace(r.summary.src.address, r.time);
         seen_c.emplace(r.key, r.time);
     }
     for (const Record& r : at_server) {
-        first_s.emplace(r.src, r.time);
+        first_s.emplace(r.summary.src.address, r.time);
     }
     // Vote per address with packets seen at both ends: the vantage that saw it first is its side.
     std::map<packet::IpAddress, long> vote;
     for (const Record& r : at_server) {
         auto it = seen_c.find(r.key);
         if (it != seen_c.end()) {
-            vote[r.src] += it->second <= r.time ? 1 : -1;
+            vote[r.summary.src.address] += it->second <= r.time ? 1 : -1;
         }
     }
     std::set<packet::IpAddress> out;
@@ -257,9 +249,9 @@ DirectionDiff diff_direction(const std::vector<const Record*>& sent,
 }
 
 std::string packet_line(const DiffPacket& p) {
-    const netem::PacketSummary& s = p.packet;
+    const packet::PacketRecord& s = p.packet;
     char buf[320];
-    const std::string flags = s.proto == "tcp" ? " [" + packet::flag_names(s.tcp_flags) + "]" : "";
+    const std::string flags = s.is_tcp() ? " [" + packet::flag_names(s.tcp_flags) + "]" : "";
     std::string recv;
     if (p.received_frame) {
         char r[96];
@@ -268,19 +260,20 @@ std::string packet_line(const DiffPacket& p) {
         recv = r;
     }
     std::snprintf(buf, sizeof buf, "frame %u %s %s:%u -> %s:%u%s seq=%u ack=%u len=%u%s",
-                  p.sent_frame, s.proto.c_str(), s.src.c_str(), s.sport, s.dst.c_str(), s.dport,
-                  flags.c_str(), s.seq, s.ack, s.len, recv.c_str());
+                  p.sent_frame, packet::protocol_name(s.protocol).c_str(),
+                  s.src.address.to_string().c_str(), s.src.port, s.dst.address.to_string().c_str(),
+                  s.dst.port, flags.c_str(), s.seq, s.ack, s.len, recv.c_str());
     return buf;
 }
 
 nlohmann::json packet_json(const DiffPacket& p) {
     nlohmann::json j;
-    j["src"] = p.packet.src;
-    j["dst"] = p.packet.dst;
-    j["sport"] = p.packet.sport;
-    j["dport"] = p.packet.dport;
-    j["proto"] = p.packet.proto;
-    j["flags"] = p.packet.proto == "tcp" ? packet::flag_names(p.packet.tcp_flags) : "";
+    j["src"] = p.packet.src.address.to_string();
+    j["dst"] = p.packet.dst.address.to_string();
+    j["sport"] = p.packet.src.port;
+    j["dport"] = p.packet.dst.port;
+    j["proto"] = packet::protocol_name(p.packet.protocol);
+    j["flags"] = p.packet.is_tcp() ? packet::flag_names(p.packet.tcp_flags) : "";
     j["seq"] = p.packet.seq;
     j["ack"] = p.packet.ack;
     j["len"] = p.packet.len;
@@ -318,10 +311,10 @@ PathDiff diff_captures(const std::filesystem::path& client_pcap,
     }
     std::vector<const Record*> c2s_sent, c2s_recv, s2c_sent, s2c_recv;
     for (const Record& r : at_client) {
-        (clients.count(r.src) ? c2s_sent : s2c_recv).push_back(&r);
+        (clients.count(r.summary.src.address) ? c2s_sent : s2c_recv).push_back(&r);
     }
     for (const Record& r : at_server) {
-        (clients.count(r.src) ? c2s_recv : s2c_sent).push_back(&r);
+        (clients.count(r.summary.src.address) ? c2s_recv : s2c_sent).push_back(&r);
     }
     PathDiff out;
     out.client_file = client_pcap.string();
@@ -337,17 +330,16 @@ PathDiff diff_captures(const std::filesystem::path& client_pcap,
 std::string render_diff_text(const PathDiff& diff, const DiffOptions& options) {
     std::string out =
         "path diff: " + diff.client_file + " (client) <-> " + diff.server_file + " (server)\n";
-    for (netem::Direction dir :
-         {netem::Direction::client_to_server, netem::Direction::server_to_client}) {
+    for (packet::Direction dir :
+         {packet::Direction::client_to_server, packet::Direction::server_to_client}) {
         const DirectionDiff& d = diff.get(dir);
         char buf[400];
         std::snprintf(
             buf, sizeof buf,
             "%s: sent %llu, received %llu, dropped %llu, duplicated %llu, reordered %llu, "
             "corrupted %llu, unexpected %llu",
-            dir == netem::Direction::client_to_server ? "c2s" : "s2c",
-            static_cast<unsigned long long>(d.sent), static_cast<unsigned long long>(d.received),
-            static_cast<unsigned long long>(d.dropped),
+            to_string(dir).c_str(), static_cast<unsigned long long>(d.sent),
+            static_cast<unsigned long long>(d.received), static_cast<unsigned long long>(d.dropped),
             static_cast<unsigned long long>(d.duplicated),
             static_cast<unsigned long long>(d.reordered),
             static_cast<unsigned long long>(d.corrupted),
@@ -382,8 +374,8 @@ nlohmann::json render_diff_json(const PathDiff& diff, const DiffOptions& options
     j["client_file"] = diff.client_file;
     j["server_file"] = diff.server_file;
     j["client_addresses"] = diff.client_addresses;
-    for (netem::Direction dir :
-         {netem::Direction::client_to_server, netem::Direction::server_to_client}) {
+    for (packet::Direction dir :
+         {packet::Direction::client_to_server, packet::Direction::server_to_client}) {
         const DirectionDiff& d = diff.get(dir);
         nlohmann::json x;
         x["sent"] = d.sent;
@@ -409,9 +401,9 @@ nlohmann::json render_diff_json(const PathDiff& diff, const DiffOptions& options
         x["reorders"] = list(d.reorders);
         x["corruptions"] = list(d.corruptions);
         x["unexpected_packets"] = list(d.unexpected_packets);
-        j[dir == netem::Direction::client_to_server ? "c2s" : "s2c"] = std::move(x);
+        j[to_string(dir)] = std::move(x);
     }
     return j;
 }
 
-}  // namespace tcplab::scenario
+}  // namespace tcplab::analyzer

@@ -24,10 +24,10 @@
 #include <string>
 #include <vector>
 
-#include "netem/impair/impairment.hpp"
-#include "netem/impair/ledger.hpp"
+#include "packet/direction.hpp"
+#include "packet/packet_record.hpp"
 
-namespace tcplab::scenario {
+namespace tcplab::analyzer {
 
 struct DiffOptions {
     std::vector<std::string> client_addresses;  // optional override, e.g. {"198.18.7.2"}
@@ -35,7 +35,7 @@ struct DiffOptions {
 };
 
 struct DiffPacket {
-    netem::PacketSummary packet;
+    packet::PacketRecord packet;
     std::uint32_t sent_frame = 0;                 // 1-based record number in the sender's capture
     double sent_time = 0;                         // capture timestamp, seconds (epoch)
     std::optional<std::uint32_t> received_frame;  // in the receiver's capture
@@ -60,8 +60,8 @@ struct PathDiff {
     std::vector<std::string> client_addresses;  // as decided (or given)
     DirectionDiff client_to_server;
     DirectionDiff server_to_client;
-    const DirectionDiff& get(netem::Direction d) const {
-        return d == netem::Direction::client_to_server ? client_to_server : server_to_client;
+    const DirectionDiff& get(packet::Direction d) const {
+        return d == packet::Direction::client_to_server ? client_to_server : server_to_client;
     }
 };
 
@@ -72,4 +72,4 @@ PathDiff diff_captures(const std::filesystem::path& client_pcap,
 std::string render_diff_text(const PathDiff& diff, const DiffOptions& options = {});
 nlohmann::json render_diff_json(const PathDiff& diff, const DiffOptions& options = {});
 
-}  // namespace tcplab::scenario
+}  // namespace tcplab::analyzer

@@ -1,19 +1,16 @@
-// Path diff on small hand-built captures (drop, duplicate, reorder, corrupt are known), and the
-// ledger's JSON-lines round trip and error messages.
-#include "scenario/path_diff.hpp"
+// Path diff on small hand-built captures (drop, duplicate, reorder, corrupt are known).
+#include "analyzer/path_diff.hpp"
 
 #include <gtest/gtest.h>
 #include <pcap/pcap.h>
 #include <unistd.h>
 
 #include <filesystem>
-#include <fstream>
 
 #include "base/errors.hpp"
-#include "netem/impair/ledger.hpp"
 #include "packet/checksum.hpp"
 
-namespace tcplab::scenario {
+namespace tcplab::analyzer {
 namespace {
 
 // Ethernet + IPv4 (no options) + TCP (no options) + payload, checksums right.
@@ -147,57 +144,5 @@ TEST(PathDiff, UnreadableCaptureIsAUsageErrorNamingTheFile) {
     }
 }
 
-TEST(Ledger, RoundTripAndLineNumbersInErrors) {
-    const auto path = std::filesystem::temp_directory_path() /
-                      ("tcplab-ledger-" + std::to_string(::getpid()) + ".jsonl");
-    netem::LedgerEntry e;
-    e.t = 1.5;
-    e.dir = netem::Direction::server_to_client;
-    e.packet.src = "198.19.9.2";
-    e.packet.dst = "198.18.9.2";
-    e.packet.sport = 80;
-    e.packet.dport = 40000;
-    e.packet.proto = "tcp";
-    e.packet.tcp_flags = 0x012;
-    e.packet.seq = 4000000000u;
-    e.packet.ack = 17;
-    e.packet.ip_id = 0;
-    e.action = "drop";
-    e.reason = "schedule drop-synack #1";
-    {
-        netem::LedgerWriter w(path);
-        w.write(e);
-        e.action = "delay";
-        e.delay_ms = 50.25;
-        e.transmission = 2;
-        w.write(e);
-        w.flush();
-        EXPECT_EQ(w.lines(), 2u);
-    }
-    const auto back = netem::read_ledger(path);
-    ASSERT_EQ(back.size(), 2u);
-    EXPECT_EQ(back[0].dir, netem::Direction::server_to_client);
-    EXPECT_EQ(back[0].packet.seq, 4000000000u);
-    EXPECT_EQ(back[0].packet.tcp_flags, 0x012);
-    EXPECT_EQ(back[0].reason, "schedule drop-synack #1");
-    EXPECT_EQ(netem::to_json(back[0])["flags"], "SYN, ACK");
-    EXPECT_EQ(back[0].packet.ip_id, std::optional<std::uint16_t>(0));
-    EXPECT_EQ(back[1].delay_ms, std::optional<double>(50.25));
-    EXPECT_EQ(back[0].transmission, std::nullopt);
-    EXPECT_EQ(back[1].transmission, std::optional<std::uint32_t>(2));
-    {
-        std::ofstream out(path, std::ios::app);
-        out << "{\"t\": 1}\n";
-    }
-    try {
-        (void)netem::read_ledger(path);
-        FAIL() << "no error";
-    } catch (const UsageError& ex) {
-        EXPECT_NE(std::string(ex.what()).find(":3:"), std::string::npos) << ex.what();
-        EXPECT_NE(std::string(ex.what()).find("\"dir\""), std::string::npos) << ex.what();
-    }
-    std::filesystem::remove(path);
-}
-
 }  // namespace
-}  // namespace tcplab::scenario
+}  // namespace tcplab::analyzer
