@@ -279,136 +279,162 @@ private:
 
     // ESTABLISHED and the close: data within the peer's window, timer, FIN or RST.
     void transfer() {
-        Clock::time_point timer = kNever;  // kNever: nothing outstanding
-        int tries = 0;
-        bool fin_queued = options_.fin;
-        std::optional<Clock::time_point> linger_until;
+        const SeqNum send_limit = options_.fin ? data_end_ + 1 : data_end_;
         for (;;) {
-            const SeqNum send_limit = fin_queued ? data_end_ + 1 : data_end_;
-            // 1. Send what the window allows (also after a go-back-N rewind).
-            while (snd_nxt_ < data_end_) {
-                const auto in_flight = static_cast<std::uint32_t>(snd_nxt_ - snd_una_);
-                const auto remaining = static_cast<std::uint32_t>(data_end_ - snd_nxt_);
-                const std::uint32_t length = std::min(send_mss_, remaining);
-                if (in_flight + length > peer_window_ && in_flight > 0) {
-                    break;  // the peer's window is full; an ACK will open it
-                }
-                send_data(snd_nxt_, length);
-                snd_nxt_ += length;
-                snd_max_ = std::max(snd_max_, snd_nxt_);
-                if (timer == kNever) {
-                    timer = Clock::now() + rto_.rto();
-                }
-            }
-            if (fin_queued && snd_nxt_ == data_end_) {
-                send_fin();
-                snd_nxt_ = data_end_ + 1;
-                snd_max_ = std::max(snd_max_, snd_nxt_);
-                if (timer == kNever) {
-                    timer = Clock::now() + rto_.rto();
-                }
-            }
-            // 2. Done?
-            if (snd_una_ == send_limit) {
-                if (options_.rst) {
-                    send_rst();
-                    result_.completed = true;
-                    result_.outcome = HandshakeOutcome::completed;
-                    result_.reason = "data acked, connection aborted with RST";
-                    return;
-                }
-                if (!options_.fin) {
-                    result_.completed = true;
-                    result_.outcome = HandshakeOutcome::completed;
-                    result_.reason = "handshake completed, data acked (connection left open)";
-                    return;
-                }
-                if (result_.peer_fin_received && !linger_until) {
-                    result_.completed = true;
-                    result_.outcome = HandshakeOutcome::completed;
-                    result_.reason = "completed: handshake, data acked, FIN both ways";
-                    linger_until = std::min(deadline_, Clock::now() + options_.linger);
-                }
-            }
-            if (linger_until && Clock::now() >= *linger_until) {
+            send_within_window();
+            if (snd_una_ == send_limit && all_acked()) {
                 return;
             }
-            if (!linger_until &&
+            if (linger_until_ && Clock::now() >= *linger_until_) {
+                return;
+            }
+            if (!linger_until_ &&
                 expired(snd_una_ == send_limit ? "FIN-WAIT-2 (waiting for the peer's FIN)"
                                                : "ESTABLISHED (data not acknowledged)")) {
                 return;
             }
-            // 3. Timer.
-            if (Clock::now() >= timer) {
-                if (tries >= options_.max_retransmissions) {
-                    fail(HandshakeOutcome::timeout, "segment at relative seq " +
-                                                        std::to_string(snd_una_ - iss_) +
-                                                        " not acknowledged after " +
-                                                        std::to_string(tries) + " retransmissions");
+            if (Clock::now() >= timer_) {
+                if (!retransmit_oldest()) {
                     return;
                 }
-                ++tries;
-                rto_.back_off();
-                timed_ = false;       // Karn: nothing in flight may give a sample now
-                snd_nxt_ = snd_una_;  // go-back-N
-                if (snd_nxt_ < data_end_) {
-                    // Send the oldest segment even into a closed window: it doubles as a probe.
-                    const std::uint32_t length =
-                        std::min(send_mss_, static_cast<std::uint32_t>(data_end_ - snd_nxt_));
-                    send_data(snd_nxt_, length);
-                    snd_nxt_ += length;
-                }
-                timer = Clock::now() + rto_.rto();
                 continue;
             }
-            // 4. Wait for the next segment.
-            Clock::time_point wake = std::min(deadline_, timer);
-            if (linger_until) {
-                wake = std::min(wake, *linger_until);
+            Clock::time_point wake = std::min(deadline_, timer_);
+            if (linger_until_) {
+                wake = std::min(wake, *linger_until_);
             }
             auto in = channel_.receive(until(wake));
-            if (!in) {
-                continue;
-            }
-            record(*in);
-            const auto& tcp = in->packet.tcp;
-            if (tcp.has(flag::kRst)) {
-                if (linger_until) {
-                    return;
-                }
-                fail(HandshakeOutcome::reset,
-                     "RST from " + options_.dst.to_string() + " during the transfer");
+            if (in && !on_segment(*in)) {
                 return;
             }
-            if (tcp.has(flag::kSyn)) {
-                send_ack();  // our ACK of the SYN-ACK was lost: the peer retransmitted it
-                continue;
+        }
+    }
+
+    void start_timer_if_idle() {
+        if (timer_ == kNever) {
+            timer_ = Clock::now() + rto_.rto();
+        }
+    }
+
+    // Sends what the peer's window allows (also after a go-back-N rewind), then the FIN.
+    void send_within_window() {
+        while (snd_nxt_ < data_end_) {
+            const auto in_flight = static_cast<std::uint32_t>(snd_nxt_ - snd_una_);
+            const auto remaining = static_cast<std::uint32_t>(data_end_ - snd_nxt_);
+            const std::uint32_t length = std::min(send_mss_, remaining);
+            if (in_flight + length > peer_window_ && in_flight > 0) {
+                break;  // the peer's window is full; an ACK will open it
             }
-            if (ts_enabled_ && tcp.options.timestamps) {
-                ts_recent_ = tcp.options.timestamps->value;
+            send_data(snd_nxt_, length);
+            snd_nxt_ += length;
+            snd_max_ = std::max(snd_max_, snd_nxt_);
+            start_timer_if_idle();
+        }
+        if (options_.fin && snd_nxt_ == data_end_) {
+            send_fin();
+            snd_nxt_ = data_end_ + 1;
+            snd_max_ = std::max(snd_max_, snd_nxt_);
+            start_timer_if_idle();
+        }
+    }
+
+    void complete(const char* reason) {
+        result_.completed = true;
+        result_.outcome = HandshakeOutcome::completed;
+        result_.reason = reason;
+    }
+
+    // Everything we send (data, FIN) is acknowledged. True when the transfer ends here (abort
+    // with RST, or leave the connection open); with FIN, completes once the peer's FIN arrived
+    // and lingers to ACK its retransmissions.
+    bool all_acked() {
+        if (options_.rst) {
+            send_rst();
+            complete("data acked, connection aborted with RST");
+            return true;
+        }
+        if (!options_.fin) {
+            complete("handshake completed, data acked (connection left open)");
+            return true;
+        }
+        if (result_.peer_fin_received && !linger_until_) {
+            complete("completed: handshake, data acked, FIN both ways");
+            linger_until_ = std::min(deadline_, Clock::now() + options_.linger);
+        }
+        return false;
+    }
+
+    // The retransmission timer fired: go back N and resend the oldest segment. False (and the
+    // run fails) once max_retransmissions are used up.
+    bool retransmit_oldest() {
+        if (tries_ >= options_.max_retransmissions) {
+            fail(HandshakeOutcome::timeout,
+                 "segment at relative seq " + std::to_string(snd_una_ - iss_) +
+                     " not acknowledged after " + std::to_string(tries_) + " retransmissions");
+            return false;
+        }
+        ++tries_;
+        rto_.back_off();
+        timed_ = false;       // Karn: nothing in flight may give a sample now
+        snd_nxt_ = snd_una_;  // go-back-N
+        if (snd_nxt_ < data_end_) {
+            // Send the oldest segment even into a closed window: it doubles as a probe.
+            const std::uint32_t length =
+                std::min(send_mss_, static_cast<std::uint32_t>(data_end_ - snd_nxt_));
+            send_data(snd_nxt_, length);
+            snd_nxt_ += length;
+        }
+        timer_ = Clock::now() + rto_.rto();
+        return true;
+    }
+
+    // One segment from the peer during the transfer; false when it ends the transfer (a RST).
+    bool on_segment(const IncomingSegment& in) {
+        record(in);
+        const auto& tcp = in.packet.tcp;
+        if (tcp.has(flag::kRst)) {
+            if (!linger_until_) {
+                fail(HandshakeOutcome::reset,
+                     "RST from " + options_.dst.to_string() + " during the transfer");
             }
-            if (tcp.has(flag::kAck)) {
-                peer_window_ = std::uint32_t{tcp.window} << peer_wscale_.value_or(0);
-                if (tcp.ack > snd_una_ && tcp.ack <= snd_max_) {
-                    snd_una_ = tcp.ack;
-                    tries = 0;
-                    if (timed_ && snd_una_ >= timed_end_) {
-                        timed_ = false;
-                        rto_.on_rtt_sample(std::chrono::duration_cast<std::chrono::microseconds>(
-                            in->at - timed_at_));
-                    } else {
-                        rto_.reset_backoff();
-                    }
-                    if (snd_nxt_ < snd_una_) {
-                        snd_nxt_ = snd_una_;
-                    }
-                    timer = kNever;
-                    if (snd_una_ < snd_max_) {
-                        timer = Clock::now() + rto_.rto();
-                    }
-                }
-            }
-            on_peer_data(tcp, static_cast<std::uint32_t>(in->payload.size()));
+            return false;
+        }
+        if (tcp.has(flag::kSyn)) {
+            send_ack();  // our ACK of the SYN-ACK was lost: the peer retransmitted it
+            return true;
+        }
+        if (ts_enabled_ && tcp.options.timestamps) {
+            ts_recent_ = tcp.options.timestamps->value;
+        }
+        if (tcp.has(flag::kAck)) {
+            on_ack(tcp, in.at);
+        }
+        on_peer_data(tcp, static_cast<std::uint32_t>(in.payload.size()));
+        return true;
+    }
+
+    // Takes the peer's window; a new cumulative ACK advances snd_una_, gives an RTT sample (or
+    // ends the back-off) and restarts the timer for what is still outstanding.
+    void on_ack(const packet::TcpHeader& tcp, Clock::time_point at) {
+        peer_window_ = std::uint32_t{tcp.window} << peer_wscale_.value_or(0);
+        if (!(tcp.ack > snd_una_ && tcp.ack <= snd_max_)) {
+            return;  // old, duplicate or acking what we never sent
+        }
+        snd_una_ = tcp.ack;
+        tries_ = 0;
+        if (timed_ && snd_una_ >= timed_end_) {
+            timed_ = false;
+            rto_.on_rtt_sample(
+                std::chrono::duration_cast<std::chrono::microseconds>(at - timed_at_));
+        } else {
+            rto_.reset_backoff();
+        }
+        if (snd_nxt_ < snd_una_) {
+            snd_nxt_ = snd_una_;
+        }
+        timer_ = kNever;
+        if (snd_una_ < snd_max_) {
+            timer_ = Clock::now() + rto_.rto();
         }
     }
 
@@ -453,6 +479,11 @@ private:
     bool timed_ = false;  // an RTT measurement is running (never on a retransmission: Karn)
     SeqNum timed_end_;
     Clock::time_point timed_at_;
+    // transfer(): the retransmission timer (kNever: nothing outstanding), the retransmissions
+    // of the oldest unacknowledged segment, and the end of the linger after a completed close.
+    Clock::time_point timer_ = kNever;
+    int tries_ = 0;
+    std::optional<Clock::time_point> linger_until_;
 };
 
 void validate(const HandshakeOptions& options) {
