@@ -3,11 +3,14 @@
 //                 | compare RUN_DIR_A RUN_DIR_B
 #include <unistd.h>
 
+#include <chrono>
 #include <cstdio>
+#include <cstdlib>
 #include <filesystem>
 #include <iomanip>
 #include <iostream>
 #include <optional>
+#include <thread>
 
 #include "app/cli.hpp"
 #include "base/errors.hpp"
@@ -94,8 +97,20 @@ int run_in_guest(const RunFlags& flags, const scenario::ScenarioSpec& spec) {
     return result.exit_code;
 }
 
+// Fault-injection hook for tests/integration/faults: with TCPLAB_HOLD_AFTER_PROGRESS=TEXT the run
+// pauses for a second after printing a progress line that contains TEXT, so a SIGKILL aimed at the
+// phase that starts there lands inside it however fast the machine is (the analysis phase takes
+// ~12 ms: a kill timed from outside could miss it). Unset, it costs nothing.
+void hold_if_asked(const std::string& text) {
+    static const char* marker = std::getenv("TCPLAB_HOLD_AFTER_PROGRESS");
+    if (marker != nullptr && *marker != '\0' && text.find(marker) != std::string::npos) {
+        std::this_thread::sleep_for(std::chrono::seconds(1));
+    }
+}
+
 void print_progress(double elapsed_s, const std::string& text) {
     std::fprintf(stderr, "[%5.1f s] %s\n", elapsed_s, text.c_str());
+    hold_if_asked(text);
 }
 
 int run_here(const RunFlags& flags, const scenario::ScenarioSpec& spec) {

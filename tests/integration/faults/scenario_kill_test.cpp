@@ -49,13 +49,16 @@ std::uint64_t fault_seed() {
 }
 
 // Where to kill: when the run's state file lists at least `objects` objects, or when a progress
-// line containing `marker` appears; then after a random delay in [lo_ms, hi_ms].
+// line containing `marker` appears; then after a random delay in [lo_ms, hi_ms]. `hold`: the run
+// pauses for a second after the marker line (TCPLAB_HOLD_AFTER_PROGRESS, app/cmd_scenario.cpp),
+// for a phase too short to hit from outside on a busy machine.
 struct KillPoint {
     const char* name;
     std::size_t objects;  // 0 = use the marker
     const char* marker;
     int lo_ms;
     int hi_ms;
+    bool hold = false;
 };
 
 const KillPoint kKillPoints[] = {
@@ -67,8 +70,9 @@ const KillPoint kKillPoints[] = {
     {"traffic_tls", 0, "traffic 2/", 0, 600},
     {"capture_drain", 0, "greeting received", 0, 250},  // the 300 ms wait, then capture stop
     {"teardown", 0, "captures stopped", 0, 15},
-    // Analysis of both captures and the report writing take ~12 ms on an idle machine.
-    {"analysis", 0, "topology removed", 0, 6},
+    // Analysis of both captures and the report writing take ~12 ms on an idle machine: missed
+    // under load, so the run holds there.
+    {"analysis", 0, "topology removed", 0, 100, true},
 };
 
 struct Spawned {
@@ -76,20 +80,30 @@ struct Spawned {
     int err_fd = -1;
 };
 
-Spawned spawn_tcplab(const std::vector<std::string>& args, bool capture_stderr) {
+Spawned spawn_tcplab(const std::vector<std::string>& args, bool capture_stderr,
+                     const char* hold_after = nullptr) {
     int fds[2] = {-1, -1};
     if (capture_stderr && ::pipe2(fds, O_CLOEXEC) != 0) return {};
+    // The child's environment is built before fork(): only async-signal-safe calls after it.
+    std::vector<std::string> env_text;
+    for (char** e = environ; *e != nullptr; ++e) env_text.emplace_back(*e);
+    if (hold_after != nullptr) {
+        env_text.push_back(std::string("TCPLAB_HOLD_AFTER_PROGRESS=") + hold_after);
+    }
+    std::vector<char*> envp;
+    for (auto& e : env_text) envp.push_back(e.data());
+    envp.push_back(nullptr);
+    std::vector<char*> argv;
+    argv.push_back(const_cast<char*>(TCPLAB_BINARY));
+    for (const auto& a : args) argv.push_back(const_cast<char*>(a.c_str()));
+    argv.push_back(nullptr);
     const pid_t pid = ::fork();
     if (pid == 0) {
         const int devnull = ::open("/dev/null", O_RDWR);
         ::dup2(devnull, STDIN_FILENO);
         ::dup2(devnull, STDOUT_FILENO);
         ::dup2(capture_stderr ? fds[1] : devnull, STDERR_FILENO);
-        std::vector<char*> argv;
-        argv.push_back(const_cast<char*>(TCPLAB_BINARY));
-        for (const auto& a : args) argv.push_back(const_cast<char*>(a.c_str()));
-        argv.push_back(nullptr);
-        ::execv(TCPLAB_BINARY, argv.data());
+        ::execve(TCPLAB_BINARY, argv.data(), envp.data());
         ::_exit(127);
     }
     if (capture_stderr) ::close(fds[1]);
@@ -188,7 +202,8 @@ KillResult run_and_kill(const KillPoint& point, const fs::path& out, std::mt1993
     KillResult result;
     const auto start = Clock::now();
     const Spawned child =
-        spawn_tcplab({"scenario", "run", "loss10", "--out", out.string()}, /*capture_stderr=*/true);
+        spawn_tcplab({"scenario", "run", "loss10", "--out", out.string()}, /*capture_stderr=*/true,
+                     point.hold ? point.marker : nullptr);
     if (child.pid <= 0) return result;
     const int delay_ms = std::uniform_int_distribution<int>(point.lo_ms, point.hi_ms)(rng);
     std::optional<Clock::time_point> kill_at;
