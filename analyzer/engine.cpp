@@ -2,8 +2,8 @@
 
 #include <algorithm>
 
+#include "analyzer/detail/truncated_tcp.hpp"
 #include "analyzer/flags.hpp"
-#include "analyzer/truncated_tcp.hpp"
 #include "packet/dissect.hpp"
 #include "packet/ipv4.hpp"
 #include "packet/tcp.hpp"

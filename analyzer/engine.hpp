@@ -6,8 +6,8 @@
 #include <cstdint>
 #include <span>
 
-#include "analyzer/stream_table.hpp"
-#include "analyzer/tcp_analysis.hpp"
+#include "analyzer/detail/stream_table.hpp"
+#include "analyzer/detail/tcp_analysis.hpp"
 #include "packet/dissect.hpp"
 #include "packet/link.hpp"
 #include "packet/result.hpp"

@@ -1,4 +1,4 @@
-#include "analyzer/output.hpp"
+#include "analyzer/detail/output.hpp"
 
 namespace tcplab::analyzer {
 

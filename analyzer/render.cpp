@@ -1,11 +1,11 @@
-#include "analyzer/render.hpp"
+#include "analyzer/detail/render.hpp"
 
 #include <algorithm>
 #include <charconv>
 #include <cstdio>
 
+#include "analyzer/detail/output.hpp"
 #include "analyzer/flags.hpp"
-#include "analyzer/output.hpp"
 #include "packet/tcp.hpp"
 
 namespace tcplab::analyzer {

@@ -2,11 +2,11 @@
 // file is read; the per-frame TSV path only appends digits to a buffer.
 #include "analyzer/report.hpp"
 
+#include "analyzer/detail/render.hpp"
+#include "analyzer/detail/truncated_tcp.hpp"
 #include "analyzer/engine.hpp"
 #include "analyzer/flags.hpp"
 #include "analyzer/pcap_reader.hpp"
-#include "analyzer/render.hpp"
-#include "analyzer/truncated_tcp.hpp"
 #include "base/errors.hpp"
 #include "packet/link.hpp"
 

@@ -7,8 +7,8 @@
 #include <string>
 #include <vector>
 
-#include "analyzer/output.hpp"
-#include "analyzer/stream_summary.hpp"
+#include "analyzer/detail/output.hpp"
+#include "analyzer/detail/stream_summary.hpp"
 
 namespace tcplab::analyzer {
 

@@ -1,4 +1,4 @@
-#include "analyzer/stream_table.hpp"
+#include "analyzer/detail/stream_table.hpp"
 
 #include <algorithm>
 #include <cstring>

@@ -1,6 +1,6 @@
 // The rules of tcp_analysis.hpp, in tshark's order. Comments name the tshark behaviour each
 // branch reproduces, including the odd ones (they are what makes the verdicts match).
-#include "analyzer/tcp_analysis.hpp"
+#include "analyzer/detail/tcp_analysis.hpp"
 
 #include <algorithm>
 

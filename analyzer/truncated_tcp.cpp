@@ -1,4 +1,4 @@
-#include "analyzer/truncated_tcp.hpp"
+#include "analyzer/detail/truncated_tcp.hpp"
 
 #include "packet/byte_io.hpp"
 #include "packet/ipv4.hpp"

@@ -13,7 +13,7 @@
 #include <nlohmann/json.hpp>
 #include <string_view>
 
-#include "analyzer/output.hpp"
+#include "analyzer/detail/output.hpp"
 #include "analyzer/pcap_reader.hpp"
 #include "analyzer/report.hpp"
 #include "base/errors.hpp"

@@ -15,8 +15,8 @@
 #include "base/errors.hpp"
 #include "tests/scratch_dir.hpp"
 #include "tls/ca.hpp"
-#include "tls/context.hpp"
-#include "tls/io.hpp"
+#include "tls/detail/context.hpp"
+#include "tls/detail/io.hpp"
 
 namespace {
 

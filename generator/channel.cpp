@@ -1,4 +1,4 @@
-#include "generator/channel.hpp"
+#include "generator/detail/channel.hpp"
 
 #include <random>
 

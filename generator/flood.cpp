@@ -17,11 +17,11 @@
 
 #include "base/errors.hpp"
 #include "base/unique_fd.hpp"
-#include "generator/flood_frames.hpp"
-#include "generator/link_resolver.hpp"
-#include "generator/pacer.hpp"
-#include "generator/raw_socket.hpp"
-#include "generator/tx_ring.hpp"
+#include "generator/detail/flood_frames.hpp"
+#include "generator/detail/link_resolver.hpp"
+#include "generator/detail/pacer.hpp"
+#include "generator/detail/raw_socket.hpp"
+#include "generator/detail/tx_ring.hpp"
 
 namespace tcplab::gen {
 

@@ -1,4 +1,4 @@
-#include "generator/flood_frames.hpp"
+#include "generator/detail/flood_frames.hpp"
 
 #include <cstring>
 

@@ -1,4 +1,4 @@
-#include "generator/link_resolver.hpp"
+#include "generator/detail/link_resolver.hpp"
 
 #include <arpa/inet.h>
 #include <net/if.h>

@@ -1,4 +1,4 @@
-#include "generator/pacer.hpp"
+#include "generator/detail/pacer.hpp"
 
 #include <algorithm>
 #include <cmath>

@@ -1,8 +1,8 @@
 #include "generator/probe.hpp"
 
 #include "base/errors.hpp"
-#include "generator/channel.hpp"
-#include "generator/transcript.hpp"
+#include "generator/detail/channel.hpp"
+#include "generator/detail/transcript.hpp"
 
 namespace tcplab::gen {
 

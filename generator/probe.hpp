@@ -9,7 +9,7 @@
 #include <string>
 #include <vector>
 
-#include "generator/syn_settings.hpp"
+#include "generator/detail/syn_settings.hpp"
 #include "packet/ip_address.hpp"
 #include "packet/tcp.hpp"
 

@@ -1,4 +1,4 @@
-#include "generator/raw_socket.hpp"
+#include "generator/detail/raw_socket.hpp"
 
 #include <arpa/inet.h>
 #include <linux/if_ether.h>

@@ -1,4 +1,4 @@
-#include "generator/rst_suppressor.hpp"
+#include "generator/detail/rst_suppressor.hpp"
 
 #include <unistd.h>
 
@@ -6,7 +6,7 @@
 
 #include "base/command.hpp"
 #include "base/errors.hpp"
-#include "generator/raw_socket.hpp"
+#include "generator/detail/raw_socket.hpp"
 
 namespace tcplab::gen {
 

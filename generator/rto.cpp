@@ -1,4 +1,4 @@
-#include "generator/rto.hpp"
+#include "generator/detail/rto.hpp"
 
 #include <algorithm>
 

@@ -1,8 +1,8 @@
 #include "generator/segment.hpp"
 
 #include "base/errors.hpp"
-#include "generator/channel.hpp"
-#include "generator/raw_socket.hpp"
+#include "generator/detail/channel.hpp"
+#include "generator/detail/raw_socket.hpp"
 #include "packet/builder.hpp"
 #include "packet/format.hpp"
 

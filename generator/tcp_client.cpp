@@ -4,10 +4,10 @@
 #include <memory>
 
 #include "base/errors.hpp"
-#include "generator/channel.hpp"
-#include "generator/rst_suppressor.hpp"
-#include "generator/rto.hpp"
-#include "generator/transcript.hpp"
+#include "generator/detail/channel.hpp"
+#include "generator/detail/rst_suppressor.hpp"
+#include "generator/detail/rto.hpp"
+#include "generator/detail/transcript.hpp"
 
 namespace tcplab::gen {
 

@@ -1,4 +1,4 @@
-#include "generator/transcript.hpp"
+#include "generator/detail/transcript.hpp"
 
 #include <cstdio>
 

@@ -1,4 +1,4 @@
-#include "generator/tx_ring.hpp"
+#include "generator/detail/tx_ring.hpp"
 
 #include <arpa/inet.h>
 #include <linux/if_ether.h>
@@ -13,7 +13,7 @@
 #include <string>
 
 #include "base/errors.hpp"
-#include "generator/raw_socket.hpp"
+#include "generator/detail/raw_socket.hpp"
 
 namespace tcplab::gen {
 

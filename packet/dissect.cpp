@@ -5,7 +5,7 @@
 
 #include <algorithm>
 
-#include "packet/ip_detail.hpp"
+#include "packet/detail/ip_detail.hpp"
 #include "packet/ipv4.hpp"
 #include "packet/ipv6.hpp"
 

@@ -2,7 +2,7 @@
 
 #include "packet/byte_io.hpp"
 #include "packet/checksum.hpp"
-#include "packet/ip_detail.hpp"
+#include "packet/detail/ip_detail.hpp"
 
 namespace tcplab::packet {
 

@@ -1,7 +1,7 @@
 #include "packet/ipv6.hpp"
 
 #include "packet/byte_io.hpp"
-#include "packet/ip_detail.hpp"
+#include "packet/detail/ip_detail.hpp"
 
 namespace tcplab::packet {
 

@@ -2,7 +2,7 @@
 #include "packet/tcp.hpp"
 
 #include "packet/byte_io.hpp"
-#include "packet/ip_detail.hpp"
+#include "packet/detail/ip_detail.hpp"
 
 namespace tcplab::packet {
 

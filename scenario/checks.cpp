@@ -455,7 +455,7 @@ nlohmann::json to_json(const netem::LedgerEntry& fault, const CheckInputs& input
     if (isn) {
         j["relative_seq"] = p.seq - *isn;
     }
-    // A pure ACK is named by what it acknowledges (netem/forwarder/packet_names.hpp): its
+    // A pure ACK is named by what it acknowledges (netem/forwarder/detail/packet_names.hpp): its
     // transmission number counts the ACKs of that same byte.
     if (peer_isn && p.is_pure_ack()) {
         j["relative_ack"] = p.ack - *peer_isn;

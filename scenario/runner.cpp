@@ -25,11 +25,11 @@
 #include "packet/mac_address.hpp"
 #include "packet/tcp.hpp"
 #include "scenario/checks.hpp"
+#include "scenario/detail/time_sequence_svg.hpp"
+#include "scenario/detail/traffic.hpp"
 #include "scenario/report.hpp"
 #include "scenario/run_metrics.hpp"
 #include "scenario/spec.hpp"
-#include "scenario/time_sequence_svg.hpp"
-#include "scenario/traffic.hpp"
 
 namespace tcplab::scenario {
 

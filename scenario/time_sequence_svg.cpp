@@ -1,4 +1,4 @@
-#include "scenario/time_sequence_svg.hpp"
+#include "scenario/detail/time_sequence_svg.hpp"
 
 #include <algorithm>
 #include <cstdio>

@@ -1,4 +1,4 @@
-#include "scenario/traffic.hpp"
+#include "scenario/detail/traffic.hpp"
 
 #include <algorithm>
 #include <future>
@@ -7,7 +7,7 @@
 #include "base/errors.hpp"
 #include "base/netns.hpp"
 #include "generator/tcp_client.hpp"
-#include "scenario/traffic_kernel_bulk.hpp"
+#include "scenario/detail/traffic_kernel_bulk.hpp"
 #include "tls/ca.hpp"
 #include "tls/client.hpp"
 #include "tls/server.hpp"

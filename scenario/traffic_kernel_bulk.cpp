@@ -1,4 +1,4 @@
-#include "scenario/traffic_kernel_bulk.hpp"
+#include "scenario/detail/traffic_kernel_bulk.hpp"
 
 #include <arpa/inet.h>
 #include <netinet/in.h>

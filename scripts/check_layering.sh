@@ -56,7 +56,7 @@ while IFS=: read -r file line text; do
     [[ $target == */detail/* ]] || continue
     to=$(owner "$target")
     dir=$(cut -d/ -f3 <<<"$file")  # tests/<unit|integration>/<dir>/...
-    [[ $to == "$dir" || $to == */"$dir" ]] && continue
+    [[ $to == "$dir" || $to == */"$dir" || $to == "$dir"/* ]] && continue
     echo "$file:$line: includes $target, an internal header of $to/, from tests of $dir"
     bad=1
 done < <(git grep -n '^[[:space:]]*#include "' -- 'tests/unit/*' 'tests/integration/*')

@@ -9,7 +9,7 @@
 #include <string>
 #include <vector>
 
-#include "tls/key_file.hpp"
+#include "tls/detail/key_file.hpp"
 
 namespace tcplab::tls {
 

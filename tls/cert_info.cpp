@@ -6,7 +6,7 @@
 #include <cstdio>
 #include <ctime>
 
-#include "tls/key_file.hpp"
+#include "tls/detail/key_file.hpp"
 
 namespace tcplab::tls {
 

@@ -5,7 +5,7 @@
 #include <string>
 #include <vector>
 
-#include "tls/ossl.hpp"
+#include "tls/detail/ossl.hpp"
 
 namespace tcplab::tls {
 

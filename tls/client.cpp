@@ -10,8 +10,8 @@
 #include <vector>
 
 #include "base/errors.hpp"
-#include "tls/hints.hpp"
-#include "tls/io.hpp"
+#include "tls/detail/hints.hpp"
+#include "tls/detail/io.hpp"
 #include "tls/sha256.hpp"
 
 namespace tcplab::tls {

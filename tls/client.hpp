@@ -22,7 +22,7 @@
 #include <string_view>
 
 #include "tls/cert_info.hpp"
-#include "tls/context.hpp"
+#include "tls/detail/context.hpp"
 
 namespace tcplab::tls {
 

@@ -1,4 +1,4 @@
-#include "tls/context.hpp"
+#include "tls/detail/context.hpp"
 
 #include <fcntl.h>
 #include <unistd.h>

@@ -1,4 +1,4 @@
-#include "tls/hints.hpp"
+#include "tls/detail/hints.hpp"
 
 #include <openssl/ssl.h>
 #include <openssl/x509.h>

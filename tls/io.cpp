@@ -1,4 +1,4 @@
-#include "tls/io.hpp"
+#include "tls/detail/io.hpp"
 
 #include <arpa/inet.h>
 #include <fcntl.h>

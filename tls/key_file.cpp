@@ -1,4 +1,4 @@
-#include "tls/key_file.hpp"
+#include "tls/detail/key_file.hpp"
 
 #include <fcntl.h>
 #include <openssl/pem.h>

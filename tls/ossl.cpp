@@ -1,4 +1,4 @@
-#include "tls/ossl.hpp"
+#include "tls/detail/ossl.hpp"
 
 #include <openssl/crypto.h>
 #include <openssl/err.h>

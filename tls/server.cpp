@@ -16,7 +16,7 @@
 
 #include "base/errors.hpp"
 #include "tls/cert_info.hpp"
-#include "tls/hints.hpp"
+#include "tls/detail/hints.hpp"
 #include "tls/sha256.hpp"
 
 namespace tcplab::tls {

@@ -32,8 +32,8 @@
 #include <thread>
 #include <vector>
 
-#include "tls/context.hpp"
-#include "tls/io.hpp"
+#include "tls/detail/context.hpp"
+#include "tls/detail/io.hpp"
 
 namespace tcplab::tls {
 

@@ -1,6 +1,6 @@
 #include "tls/sha256.hpp"
 
-#include "tls/ossl.hpp"
+#include "tls/detail/ossl.hpp"
 
 namespace tcplab::tls {
 

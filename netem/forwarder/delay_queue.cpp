@@ -1,4 +1,4 @@
-#include "netem/forwarder/delay_queue.hpp"
+#include "netem/forwarder/detail/delay_queue.hpp"
 
 #include <utility>
 

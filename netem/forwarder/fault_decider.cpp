@@ -1,4 +1,4 @@
-#include "netem/forwarder/fault_decider.hpp"
+#include "netem/forwarder/detail/fault_decider.hpp"
 
 #include <algorithm>
 #include <cmath>

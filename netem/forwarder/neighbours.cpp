@@ -1,4 +1,4 @@
-#include "netem/forwarder/neighbours.hpp"
+#include "netem/forwarder/detail/neighbours.hpp"
 
 #include <arpa/inet.h>
 #include <ifaddrs.h>

@@ -1,4 +1,4 @@
-#include "netem/forwarder/packet_names.hpp"
+#include "netem/forwarder/detail/packet_names.hpp"
 
 #include <algorithm>
 

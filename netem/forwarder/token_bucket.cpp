@@ -1,4 +1,4 @@
-#include "netem/forwarder/token_bucket.hpp"
+#include "netem/forwarder/detail/token_bucket.hpp"
 
 #include <algorithm>
 #include <cmath>

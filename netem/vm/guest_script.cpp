@@ -1,4 +1,4 @@
-#include "netem/vm/guest_script.hpp"
+#include "netem/vm/detail/guest_script.hpp"
 
 #include <algorithm>
 #include <sstream>

@@ -21,7 +21,7 @@
 
 #include "base/errors.hpp"
 #include "base/unique_fd.hpp"
-#include "netem/vm/guest_script.hpp"
+#include "netem/vm/detail/guest_script.hpp"
 
 namespace tcplab::netem {
 

@@ -9,9 +9,9 @@
 //
 // Pure ACKs differ between runs: which bytes a receiver acknowledges (delayed ACKs, quick ACKs)
 // and how many duplicates it sends depend on timing. A pure ACK is named by the byte it
-// acknowledges and the occurrence of that ack (netem/forwarder/packet_names.hpp), so every pure ACK
-// that both runs sent (read from the senders' captures) must have got the same verdict in both.
-// What differs is printed.
+// acknowledges and the occurrence of that ack (netem/forwarder/detail/packet_names.hpp), so every
+// pure ACK that both runs sent (read from the senders' captures) must have got the same verdict in
+// both. What differs is printed.
 #include <gtest/gtest.h>
 #include <unistd.h>
 

@@ -14,9 +14,9 @@
 #include <string>
 #include <vector>
 
+#include "analyzer/detail/output.hpp"
 #include "analyzer/engine.hpp"
 #include "analyzer/flags.hpp"
-#include "analyzer/output.hpp"
 #include "analyzer/report.hpp"
 #include "packet/builder.hpp"
 #include "tests/scratch_dir.hpp"

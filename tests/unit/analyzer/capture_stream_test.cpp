@@ -12,7 +12,7 @@
 #include <string>
 #include <vector>
 
-#include "analyzer/output.hpp"
+#include "analyzer/detail/output.hpp"
 #include "analyzer/pcap_reader.hpp"
 #include "analyzer/report.hpp"
 #include "base/errors.hpp"

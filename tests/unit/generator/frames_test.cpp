@@ -6,8 +6,8 @@
 #include <sstream>
 
 #include "base/errors.hpp"
+#include "generator/detail/flood_frames.hpp"
 #include "generator/flood.hpp"
-#include "generator/flood_frames.hpp"
 #include "generator/segment.hpp"
 #include "packet/builder.hpp"
 #include "packet/dissect.hpp"

@@ -1,8 +1,8 @@
 // RtoEstimator (RFC 6298 with Linux bounds) and Pacer (rate control) — pure arithmetic.
 #include <gtest/gtest.h>
 
-#include "generator/pacer.hpp"
-#include "generator/rto.hpp"
+#include "generator/detail/pacer.hpp"
+#include "generator/detail/rto.hpp"
 
 namespace tcplab::gen {
 namespace {

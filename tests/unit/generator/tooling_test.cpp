@@ -4,9 +4,9 @@
 
 #include "base/command.hpp"
 #include "base/errors.hpp"
-#include "generator/link_resolver.hpp"
-#include "generator/rst_suppressor.hpp"
-#include "generator/transcript.hpp"
+#include "generator/detail/link_resolver.hpp"
+#include "generator/detail/rst_suppressor.hpp"
+#include "generator/detail/transcript.hpp"
 
 namespace tcplab::gen {
 namespace {

@@ -1,6 +1,6 @@
 // FaultDecider: reproducibility (same seed -> same packets), the statistics of each random model
 // against theory, and the deterministic schedules hitting exactly the packets they name.
-#include "netem/forwarder/fault_decider.hpp"
+#include "netem/forwarder/detail/fault_decider.hpp"
 
 #include <gtest/gtest.h>
 

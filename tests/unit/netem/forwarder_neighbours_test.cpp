@@ -3,7 +3,7 @@
 // integration test forwarder_neighbours_test has real kernels answer them).
 #include <gtest/gtest.h>
 
-#include "netem/forwarder/neighbours.hpp"
+#include "netem/forwarder/detail/neighbours.hpp"
 #include "packet/checksum.hpp"
 
 namespace tcplab::netem {

@@ -2,8 +2,8 @@
 #include <gtest/gtest.h>
 
 #include "base/errors.hpp"
-#include "netem/forwarder/delay_queue.hpp"
-#include "netem/forwarder/token_bucket.hpp"
+#include "netem/forwarder/detail/delay_queue.hpp"
+#include "netem/forwarder/detail/token_bucket.hpp"
 
 namespace tcplab::netem {
 namespace {

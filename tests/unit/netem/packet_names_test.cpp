@@ -1,14 +1,14 @@
 // PacketNames: the identities the fault decider draws by must be the same in two runs of one
 // experiment — other ephemeral ports, other ISNs, another number of ACKs — for the packets
 // both runs send, and differ for packets that are not the same.
-#include "netem/forwarder/packet_names.hpp"
+#include "netem/forwarder/detail/packet_names.hpp"
 
 #include <gtest/gtest.h>
 
 #include <map>
 #include <vector>
 
-#include "netem/forwarder/fault_decider.hpp"
+#include "netem/forwarder/detail/fault_decider.hpp"
 #include "packet/builder.hpp"
 #include "packet/dissect.hpp"
 

@@ -12,8 +12,8 @@
 #include <random>
 #include <thread>
 
-#include "tls/context.hpp"
-#include "tls/io.hpp"
+#include "tls/detail/context.hpp"
+#include "tls/detail/io.hpp"
 #include "tls/server.hpp"
 
 namespace tcplab::tls::test {

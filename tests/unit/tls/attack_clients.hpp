@@ -7,7 +7,7 @@
 #include <string>
 
 #include "test_support.hpp"
-#include "tls/ossl.hpp"
+#include "tls/detail/ossl.hpp"
 
 namespace tcplab::tls::test {
 

@@ -7,7 +7,7 @@
 #include <sstream>
 
 #include "server_fixture.hpp"
-#include "tls/key_file.hpp"
+#include "tls/detail/key_file.hpp"
 
 namespace tcplab::tls {
 namespace {

@@ -8,7 +8,7 @@
 #include <fstream>
 
 #include "base/errors.hpp"
-#include "netem/vm/guest_script.hpp"
+#include "netem/vm/detail/guest_script.hpp"
 #include "netem/vm/uml_vm.hpp"
 
 namespace tcplab::netem {

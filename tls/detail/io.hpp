@@ -7,7 +7,7 @@
 #include <string>
 
 #include "base/unique_fd.hpp"
-#include "tls/ossl.hpp"
+#include "tls/detail/ossl.hpp"
 
 namespace tcplab::tls {
 

@@ -5,7 +5,7 @@
 #include <optional>
 #include <string>
 
-#include "tls/ossl.hpp"
+#include "tls/detail/ossl.hpp"
 
 namespace tcplab::tls {
 

@@ -9,7 +9,7 @@
 #include <string>
 #include <vector>
 
-#include "generator/raw_socket.hpp"
+#include "generator/detail/raw_socket.hpp"
 #include "packet/dissect.hpp"
 #include "packet/ip_address.hpp"
 

@@ -1,9 +1,9 @@
 #pragma once
-// PacketNames: the identity the fault decider draws by (netem/forwarder/fault_decider.hpp), built
-// only from what repeats when the experiment is run again: not the ephemeral ports or the random
-// ISN (a flow is named by its order of appearance in this direction, a sequence number relative to
-// the flow's first one), not IP id, TSval or window (timing). So the same seed drops the same
-// segments in every run, even when timing shifts.
+// PacketNames: the identity the fault decider draws by (netem/forwarder/detail/fault_decider.hpp),
+// built only from what repeats when the experiment is run again: not the ephemeral ports or the
+// random ISN (a flow is named by its order of appearance in this direction, a sequence number
+// relative to the flow's first one), not IP id, TSval or window (timing). So the same seed drops
+// the same segments in every run, even when timing shifts.
 //
 // A pure ACK (no payload, no SYN/FIN/RST) is also named by what it acknowledges, relative to the
 // first ack number of its flow: otherwise every pure ACK of a flow has the same identity and its
@@ -17,7 +17,7 @@
 #include <span>
 #include <unordered_map>
 
-#include "netem/forwarder/fault_decider.hpp"
+#include "netem/forwarder/detail/fault_decider.hpp"
 #include "packet/dissect.hpp"
 
 namespace tcplab::netem {

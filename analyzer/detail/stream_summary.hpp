@@ -6,8 +6,8 @@
 #include <optional>
 #include <vector>
 
-#include "analyzer/chunked_list.hpp"
-#include "analyzer/tcp_analysis.hpp"
+#include "analyzer/detail/chunked_list.hpp"
+#include "analyzer/detail/tcp_analysis.hpp"
 #include "packet/tcp.hpp"
 
 namespace tcplab::analyzer {

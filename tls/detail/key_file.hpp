@@ -6,7 +6,7 @@
 #include <string_view>
 #include <vector>
 
-#include "tls/ossl.hpp"
+#include "tls/detail/ossl.hpp"
 
 namespace tcplab::tls {
 

@@ -4,8 +4,8 @@
 #include <nlohmann/json.hpp>
 #include <string>
 
-#include "analyzer/output.hpp"
-#include "analyzer/stream_table.hpp"
+#include "analyzer/detail/output.hpp"
+#include "analyzer/detail/stream_table.hpp"
 
 namespace tcplab::analyzer {
 

@@ -7,7 +7,7 @@
 // the flow's order of appearance in this direction, the sequence number relative to the flow's
 // first one, flags and payload length, and for a pure ACK the relative ack; otherwise the flow's
 // order and a hash of the payload — never ephemeral ports, ISNs, IP ids or timestamps, which
-// change from run to run; netem/forwarder/packet_names.hpp computes it), how many times that
+// change from run to run; netem/forwarder/detail/packet_names.hpp computes it), how many times that
 // identity was already seen in this direction (so an identical retransmission gets a fresh draw),
 // and what the number is for (loss, duplicate, corrupt, ...). Nothing depends on wall-clock time or
 // on a PRNG stream, so the same seed drops the same segments even when timing shifts or unrelated
@@ -34,7 +34,7 @@ namespace tcplab::netem {
 // runs of the same seed (the reproducibility contract above).
 struct PacketFacts {
     std::uint64_t identity =
-        0;  // see netem/forwarder/packet_names.hpp; equal for identical retransmissions
+        0;  // see netem/forwarder/detail/packet_names.hpp; equal for identical retransmissions
     bool is_tcp = false;
     std::uint16_t tcp_flags = 0;       // packet::tcp_flag bits
     std::uint32_t seq = 0;             // raw TCP sequence number

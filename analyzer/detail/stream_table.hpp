@@ -11,8 +11,8 @@
 #include <memory>
 #include <unordered_map>
 
-#include "analyzer/stream_summary.hpp"
-#include "analyzer/tcp_analysis.hpp"
+#include "analyzer/detail/stream_summary.hpp"
+#include "analyzer/detail/tcp_analysis.hpp"
 #include "packet/ip_address.hpp"
 
 namespace tcplab::analyzer {
