@@ -7,7 +7,7 @@
 #include "netem/capture/capture.hpp"
 #include "netem/lab/topology.hpp"
 #include "tests/integration/netem/topology_test_util.hpp"
-#include "tests/scratch_dir.hpp"
+#include "tests/support/scratch_dir.hpp"
 
 using namespace tcplab::netem;
 using namespace tcplab::netem::testing;

@@ -27,7 +27,7 @@
 #include "base/unique_fd.hpp"
 #include "netem/capture/capture.hpp"
 #include "tests/integration/netem/topology_test_util.hpp"
-#include "tests/scratch_dir.hpp"
+#include "tests/support/scratch_dir.hpp"
 
 extern char** environ;
 

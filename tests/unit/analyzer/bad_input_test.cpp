@@ -21,8 +21,10 @@ struct CliRun {
 CliRun tcplab(const std::string& args, const fs::path& dir) {
     CliRun r;
     const fs::path err = dir / "stderr.txt";
-    r.out =
-        run_command(std::string(TCPLAB_BINARY) + " " + args + " 2>'" + err.string() + "'", &r.rc);
+    auto run =
+        test_support::shell(std::string(TCPLAB_BINARY) + " " + args + " 2>'" + err.string() + "'");
+    r.rc = run.exit_code;
+    r.out = std::move(run.out);
     std::ifstream in(err);
     r.err.assign(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
     return r;
@@ -178,10 +180,9 @@ TEST_F(BadInput, BadFlagsAreUsageErrors) {
 // `timeout` turns a regression into a failure instead of a hung test.
 TEST_F(BadInput, FlagValueLookingLikeABoostPlaceholderIsAUsageError) {
     const fs::path err = dir_ / "stderr.txt";
-    int rc = -1;
-    run_command("timeout 20 " + std::string(TCPLAB_BINARY) +
-                    " analyze --stream %value% x.pcap 2>'" + err.string() + "'",
-                &rc);
+    const int rc = test_support::shell("timeout 20 " + std::string(TCPLAB_BINARY) +
+                                       " analyze --stream %value% x.pcap 2>'" + err.string() + "'")
+                       .exit_code;
     std::ifstream in(err);
     const std::string message(std::istreambuf_iterator<char>(in), {});
     EXPECT_EQ(rc, 2) << message;

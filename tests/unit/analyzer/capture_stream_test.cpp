@@ -16,7 +16,7 @@
 #include "analyzer/pcap_reader.hpp"
 #include "analyzer/report.hpp"
 #include "base/errors.hpp"
-#include "tests/scratch_dir.hpp"
+#include "tests/support/scratch_dir.hpp"
 
 namespace tcplab::analyzer {
 namespace {

@@ -114,7 +114,8 @@ TEST(Golden, ExpectationsStillMatchTshark) {
     if (std::getenv("TCPLAB_TSHARK_RECHECK") == nullptr) {
         GTEST_SKIP() << "set TCPLAB_TSHARK_RECHECK=1 to re-derive every expectation with tshark";
     }
-    if (!have_tshark()) GTEST_SKIP() << "tshark not installed: cannot re-derive the expectations";
+    if (!test_support::have_tool("tshark"))
+        GTEST_SKIP() << "tshark not installed: cannot re-derive the expectations";
     for (const auto& pair : corpus()) {
         SCOPED_TRACE(pair.capture.filename().string());
         const auto oracle = tshark_rows(pair.capture);
