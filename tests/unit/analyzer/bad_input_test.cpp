@@ -6,6 +6,7 @@
 #include <nlohmann/json.hpp>
 
 #include "analyzer_test_util.hpp"
+#include "tests/support/files.hpp"
 
 namespace tcplab::analyzer::test {
 namespace {
@@ -18,6 +19,9 @@ struct CliRun {
     std::string err;
 };
 
+using test_support::read_bytes;
+using test_support::write_bytes;
+
 CliRun tcplab(const std::string& args, const fs::path& dir) {
     CliRun r;
     const fs::path err = dir / "stderr.txt";
@@ -28,17 +32,6 @@ CliRun tcplab(const std::string& args, const fs::path& dir) {
     std::ifstream in(err);
     r.err.assign(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
     return r;
-}
-
-void write_bytes(const fs::path& p, const std::vector<std::uint8_t>& bytes) {
-    std::ofstream out(p, std::ios::binary);
-    out.write(reinterpret_cast<const char*>(bytes.data()),
-              static_cast<std::streamsize>(bytes.size()));
-}
-
-std::vector<std::uint8_t> read_bytes(const fs::path& p) {
-    std::ifstream in(p, std::ios::binary);
-    return {std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
 }
 
 // Classic pcap file header (little endian, microseconds) with the given link type.

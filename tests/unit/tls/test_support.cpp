@@ -14,6 +14,7 @@
 #include <stdexcept>
 #include <thread>
 
+#include "tests/support/files.hpp"
 #include "tls/ca.hpp"
 
 namespace tcplab::tls::test {
@@ -21,13 +22,6 @@ namespace tcplab::tls::test {
 namespace fs = std::filesystem;
 
 namespace {
-
-std::string slurp(const fs::path& p) {
-    std::ifstream in(p, std::ios::binary);
-    std::ostringstream s;
-    s << in.rdbuf();
-    return s.str();
-}
 
 int counter = 0;
 
@@ -115,8 +109,8 @@ int Child::wait(std::chrono::milliseconds timeout) {
     return 128 + (WIFSIGNALED(status_) ? WTERMSIG(status_) : 0);
 }
 
-std::string Child::out() const { return slurp(out_); }
-std::string Child::err() const { return slurp(err_); }
+std::string Child::out() const { return test_support::read_file(out_); }
+std::string Child::err() const { return test_support::read_file(err_); }
 
 RunResult run(const std::vector<std::string>& argv, const fs::path& output_dir,
               std::chrono::milliseconds timeout, const std::string& stdin_data) {
