@@ -13,7 +13,7 @@
 #include <memory>
 
 #include "base/errors.hpp"
-#include "tests/scratch_dir.hpp"
+#include "tests/support/scratch_dir.hpp"
 #include "tls/ca.hpp"
 #include "tls/detail/context.hpp"
 #include "tls/detail/io.hpp"

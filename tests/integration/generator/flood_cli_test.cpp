@@ -3,7 +3,10 @@
 #include <gtest/gtest.h>
 #include <sys/wait.h>
 
+#include <filesystem>
+#include <fstream>
 #include <set>
+#include <sstream>
 
 #include "gen_fixture.hpp"
 #include "generator/flood.hpp"
@@ -89,11 +92,11 @@ INSTANTIATE_TEST_SUITE_P(TxPaths, FloodBothPaths,
 // What the ring actually put on the wire, captured at the receiver: tshark (checksum validation
 // on) finds every frame well-formed with good IP and TCP checksums, and the requested variation.
 TEST_F(FloodNetns, RingFramesOnTheWireAreClean) {
-    if (sh({"sh", "-c", "command -v tshark && command -v tcpdump"}).exit_code != 0) {
-        GTEST_SKIP() << "tshark or tcpdump not installed";
+    if (!have_tool("tshark")) {
+        GTEST_SKIP() << "tshark not installed";
     }
-    const auto dir = scratch_dir("ring_wire");
-    const std::string pcap = (dir / "b.pcap").string();
+    const ScratchDir scratch("gen-ring-wire");
+    const auto pcap = scratch.path() / "b.pcap";
     FloodOptions o;
     o.kind = FloodKind::syn;
     o.dst = *packet::Endpoint::parse(pair_->v4(2) + ":80");
@@ -105,8 +108,7 @@ TEST_F(FloodNetns, RingFramesOnTheWireAreClean) {
     o.tx = FloodTx::ring;
     FloodResult result;
     {
-        Capture capture(pair_->b(), pair_->if_b(), pcap);
-        ASSERT_TRUE(capture.ready());
+        ScopedCapture capture(pair_->b(), pair_->if_b(), pcap);
         result = flood(o);
     }
     EXPECT_EQ(result.tx, FloodTx::ring);
@@ -134,7 +136,6 @@ TEST_F(FloodNetns, RingFramesOnTheWireAreClean) {
     }
     EXPECT_EQ(sources.size(), 14u);
     EXPECT_EQ(ports.size(), 100u);
-    std::filesystem::remove_all(dir);
 }
 
 TEST_F(FloodNetns, DurationBoundOverIpv6WithThreads) {

@@ -4,6 +4,7 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <optional>
 
 #include "gen_fixture.hpp"
 #include "generator/probe.hpp"
@@ -25,12 +26,14 @@ protected:
         }
         pair_ = std::make_unique<NetnsPair>();
         ASSERT_EQ(pair_->error(), "");
-        dir_ = scratch_dir(::testing::UnitTest::GetInstance()->current_test_info()->name());
+        scratch_.emplace(std::string("gen-") +
+                         ::testing::UnitTest::GetInstance()->current_test_info()->name());
+        dir_ = scratch_->path();
     }
     void TearDown() override {
         pair_.reset();
-        if (!dir_.empty() && !HasFailure()) {
-            std::filesystem::remove_all(dir_);
+        if (scratch_ && HasFailure()) {
+            scratch_->keep();  // the captures, for a human to read
         }
     }
 
@@ -53,7 +56,7 @@ protected:
     }
 
     // Every packet in the capture: no malformed or error-level expert mark, checksums good.
-    void expect_clean(const std::string& pcap, bool ipv6) {
+    void expect_clean(const std::filesystem::path& pcap, bool ipv6) {
         EXPECT_TRUE(
             tshark_fields(pcap, {"frame.number"}, "_ws.malformed || _ws.expert.severity >= error")
                 .empty());
@@ -71,8 +74,8 @@ protected:
             pair_->drop_every(kPort, drop_every);
             ASSERT_EQ(pair_->error(), "");
         }
-        Capture capture(pair_->b(), pair_->if_b(), (dir_ / "server.pcap").string());
-        ASSERT_TRUE(capture.ready());
+        const auto pcap = dir_ / "server.pcap";
+        ScopedCapture capture(pair_->b(), pair_->if_b(), pcap);
         KernelListener listener(pair_->b(), ipv6, kPort);
         ASSERT_EQ(listener.error(), "");
         auto o = options(ipv6);
@@ -93,7 +96,6 @@ protected:
         EXPECT_EQ(listener.bytes(), bytes) << "the application received exactly what was sent";
         EXPECT_TRUE(listener.pattern_ok());
         EXPECT_TRUE(listener.eof());
-        const auto& pcap = capture.path();
         if (!lossy) {
             expect_clean(pcap, ipv6);
         }
@@ -119,6 +121,7 @@ protected:
     }
 
     std::unique_ptr<NetnsPair> pair_;
+    std::optional<ScratchDir> scratch_;
     std::filesystem::path dir_;
 };
 
@@ -161,8 +164,8 @@ TEST_F(GenNetns, NoHostIsReportedAsTimeout) {
 }
 
 TEST_F(GenNetns, RstAbortInsteadOfFin) {
-    Capture capture(pair_->b(), pair_->if_b(), (dir_ / "server.pcap").string());
-    ASSERT_TRUE(capture.ready());
+    const auto pcap = dir_ / "server.pcap";
+    ScopedCapture capture(pair_->b(), pair_->if_b(), pcap);
     KernelListener listener(pair_->b(), false, kPort);
     auto o = options(false);
     o.data_bytes = 1000;
@@ -172,7 +175,7 @@ TEST_F(GenNetns, RstAbortInsteadOfFin) {
     capture.stop();
     EXPECT_TRUE(result.completed) << result.reason;
     // Our RST passed our own RST-suppressing rule (it carries the generator's mark).
-    const auto rsts = tshark_fields(capture.path(), {"tcp.srcport"}, "tcp.flags.reset == 1");
+    const auto rsts = tshark_fields(pcap, {"tcp.srcport"}, "tcp.flags.reset == 1");
     ASSERT_EQ(rsts.size(), 1u);
     EXPECT_EQ(rsts[0], std::to_string(result.sport));
     EXPECT_EQ(listener.bytes(), 1000u);
@@ -180,8 +183,8 @@ TEST_F(GenNetns, RstAbortInsteadOfFin) {
 
 // gen syn: the options on the wire are exactly the requested ones; the answer is reported.
 TEST_F(GenNetns, SynProbeOptionsAppearAsRequested) {
-    Capture capture(pair_->b(), pair_->if_b(), (dir_ / "server.pcap").string());
-    ASSERT_TRUE(capture.ready());
+    const auto pcap = dir_ / "server.pcap";
+    ScopedCapture capture(pair_->b(), pair_->if_b(), pcap);
     KernelListener listener(pair_->b(), false, kPort,
                             2000);  // our kernel RSTs the SYN-ACK: no accept
     SynProbeOptions o;
@@ -209,9 +212,9 @@ TEST_F(GenNetns, SynProbeOptionsAppearAsRequested) {
     capture.stop();
     ASSERT_EQ(result.answers.size(), 1u);
     EXPECT_EQ(result.answers[0].reply, ProbeReply::syn_ack);
-    expect_clean(capture.path(), false);
+    expect_clean(pcap, false);
     const auto syn =
-        tshark_fields(capture.path(),
+        tshark_fields(pcap,
                       {"tcp.options.mss_val", "tcp.options.wscale.shift", "tcp.options.sack_perm",
                        "tcp.options.timestamp.tsval", "tcp.option_kind"},
                       "tcp.flags.syn == 1 && tcp.flags.ack == 0");
@@ -219,9 +222,9 @@ TEST_F(GenNetns, SynProbeOptionsAppearAsRequested) {
     EXPECT_EQ(syn[0].substr(0, syn[0].find('\t')), "1200");
     EXPECT_NE(syn[0].find("\t5\t"), std::string::npos) << syn[0];
     EXPECT_NE(syn[0].find("253"), std::string::npos) << syn[0];
-    const auto sack = tshark_fields(capture.path(), {"tcp.options.sack_le", "tcp.len"},
-                                    "tcp.srcport == 40001", false,
-                                    /*relative=*/false);
+    const auto sack =
+        tshark_fields(pcap, {"tcp.options.sack_le", "tcp.len"}, "tcp.srcport == 40001", false,
+                      /*relative=*/false);
     ASSERT_EQ(sack.size(), 1u);
     EXPECT_EQ(sack[0], "10\t2");  // the raw SACK left edge and 2 payload bytes
 }

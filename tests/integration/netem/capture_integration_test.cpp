@@ -4,26 +4,24 @@
 
 #include <filesystem>
 
+#include "base/command.hpp"
+#include "base/errors.hpp"
 #include "netem/capture/capture.hpp"
 #include "netem/lab/topology.hpp"
-#include "tests/integration/netem/topology_test_util.hpp"
-#include "tests/scratch_dir.hpp"
+#include "tests/support/root.hpp"
+#include "tests/support/scratch_dir.hpp"
+#include "tests/support/shell.hpp"
+#include "tests/support/traffic.hpp"
+#include "tests/support/tshark.hpp"
 
 using namespace tcplab::netem;
-using namespace tcplab::netem::testing;
+using namespace tcplab::test_support;
 namespace fs = std::filesystem;
-
-namespace {
-
-bool have_tshark() {
-    return tcplab::system_runner().run({"sh", "-c", "command -v tshark"}, false).exit_code == 0;
-}
-
-}  // namespace
 
 TEST(CaptureIntegration, BothEndsSeeEveryPingAndNothingIsDropped) {
     TCPLAB_REQUIRE_ROOT();
-    if (!have_tshark()) GTEST_SKIP() << "tshark not installed (the reference reader for the pcaps)";
+    if (!have_tool("tshark"))
+        GTEST_SKIP() << "tshark not installed (the reference reader for the pcaps)";
     const tcplab::test_support::ScratchDir scratch("capture");
     const fs::path& dir = scratch.path();
     {
@@ -66,7 +64,7 @@ TEST(CaptureIntegration, BothEndsSeeEveryPingAndNothingIsDropped) {
 
 TEST(CaptureIntegration, SnaplenAndFilterAreApplied) {
     TCPLAB_REQUIRE_ROOT();
-    if (!have_tshark()) GTEST_SKIP() << "tshark not installed";
+    if (!have_tool("tshark")) GTEST_SKIP() << "tshark not installed";
     const tcplab::test_support::ScratchDir scratch("capture-snap");
     const fs::path& dir = scratch.path();
     {

@@ -5,23 +5,22 @@
 
 #include <algorithm>
 #include <map>
+#include <thread>
 #include <tuple>
 
 #include "analyzer/path_diff.hpp"
-#include "forwarder_fixture.hpp"
 #include "netem/forwarder/forwarder.hpp"
 #include "netem/impair/ledger.hpp"
 #include "packet/tcp.hpp"
+#include "tests/support/lab.hpp"
+#include "tests/support/root.hpp"
+#include "tests/support/scratch_dir.hpp"
+#include "tests/support/traffic.hpp"
 
 namespace tcplab::netem {
 namespace {
 
-using namespace testing;
-
-#define REQUIRE_ROOT()                                                      \
-    if (!is_root()) {                                                       \
-        GTEST_SKIP() << "needs root: creates network namespaces and veths"; \
-    }
+using namespace test_support;
 
 // What both sources can name: the packet's identity fields.
 using Key = std::tuple<packet::Endpoint, packet::Endpoint, std::uint32_t, std::uint32_t,
@@ -55,8 +54,8 @@ struct BulkRun {
     ForwarderStats stats;
 };
 
-BulkRun run_bulk(int salt, const Impairment& imp, std::uint64_t bytes, const std::string& name) {
-    TestTopology topo(salt);
+BulkRun run_bulk(const Impairment& imp, std::uint64_t bytes, const std::string& name) {
+    ForwarderLab topo;
     BulkRun r;
     const ScratchDir scratch(name);
     const auto& dir = scratch.path();
@@ -87,14 +86,14 @@ BulkRun run_bulk(int salt, const Impairment& imp, std::uint64_t bytes, const std
 }
 
 TEST(PathDiffIntegration, LedgerDropsEqualDiffDropsUnderLossDuplicateCorrupt) {
-    REQUIRE_ROOT();
+    TCPLAB_REQUIRE_ROOT();
     Impairment imp;
     imp.seed = 4242;
     imp.client_to_server.loss_percent = 5;
     imp.client_to_server.duplicate_percent = 3;
     imp.client_to_server.corrupt_percent = 3;
     imp.server_to_client.loss_percent = 5;
-    const BulkRun r = run_bulk(11, imp, 2 << 20, "diff-ledger");
+    const BulkRun r = run_bulk(imp, 2 << 20, "diff-ledger");
     for (Direction dir : {Direction::client_to_server, Direction::server_to_client}) {
         const analyzer::DirectionDiff& d = r.diff.get(dir);
         const auto ledger_drops = ledger_keys(r.ledger, dir, {"drop", "queue_drop"});
@@ -122,7 +121,7 @@ TEST(PathDiffIntegration, LedgerDropsEqualDiffDropsUnderLossDuplicateCorrupt) {
 }
 
 TEST(PathDiffIntegration, SchedulesHitExactlyTheNamedPackets) {
-    REQUIRE_ROOT();
+    TCPLAB_REQUIRE_ROOT();
     namespace f = packet::tcp_flag;
     Impairment imp;
     imp.client_to_server.schedule.drop_first_syns = 1;
@@ -130,7 +129,7 @@ TEST(PathDiffIntegration, SchedulesHitExactlyTheNamedPackets) {
     imp.client_to_server.schedule.drop_first_fins = 1;
     imp.server_to_client.schedule.drop_first_synacks = 1;
     imp.server_to_client.schedule.drop_first_pure_acks = 1;
-    const BulkRun r = run_bulk(12, imp, 64 << 10, "diff-schedule");
+    const BulkRun r = run_bulk(imp, 64 << 10, "diff-schedule");
     std::map<std::string, std::vector<LedgerEntry>> by_reason;
     for (const auto& e : r.ledger) {
         EXPECT_EQ(e.action, "drop");

@@ -12,14 +12,17 @@
 #include <optional>
 #include <vector>
 
-#include "forwarder_fixture.hpp"
 #include "netem/forwarder/forwarder.hpp"
 #include "packet/ip_address.hpp"
+#include "tests/support/lab.hpp"
+#include "tests/support/root.hpp"
+#include "tests/support/scratch_dir.hpp"
+#include "tests/support/traffic.hpp"
 
 namespace tcplab::netem {
 namespace {
 
-using namespace testing;
+using namespace test_support;
 
 // How the forwarder can have found the server's MAC, read from the server's capture: ARP requests
 // for `target` (IPv4) or Neighbour Solicitations whose target is `target` (IPv6) — it asked — or
@@ -90,11 +93,9 @@ Resolution how_resolved(const std::filesystem::path& file, const packet::IpAddre
 class ForwarderNeighbours : public ::testing::TestWithParam<bool> {};
 
 TEST_P(ForwarderNeighbours, TcpThroughTheForwarderWithoutGivenNeighbours) {
-    if (!is_root()) {
-        GTEST_SKIP() << "needs root: creates network namespaces and veths";
-    }
+    TCPLAB_REQUIRE_ROOT();
     const bool ipv6 = GetParam();
-    TestTopology topo(ipv6 ? 31 : 30, ipv6);
+    ForwarderLab topo(ipv6);
     const std::string server = ipv6 ? topo.server_ipv6() : topo.server_ip();
     const ScratchDir scratch(ipv6 ? "fwd-nd6" : "fwd-arp4");
     const auto& dir = scratch.path();

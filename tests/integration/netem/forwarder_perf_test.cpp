@@ -13,13 +13,17 @@
 #include <string>
 #include <vector>
 
-#include "forwarder_fixture.hpp"
+#include "base/command.hpp"
 #include "netem/forwarder/forwarder.hpp"
+#include "tests/support/lab.hpp"
+#include "tests/support/root.hpp"
+#include "tests/support/scratch_dir.hpp"
+#include "tests/support/traffic.hpp"
 
 namespace tcplab::netem {
 namespace {
 
-using namespace testing;
+using namespace test_support;
 
 double gbit(const BulkResult& r) { return static_cast<double>(r.bytes) * 8 / r.seconds / 1e9; }
 
@@ -30,23 +34,21 @@ double median(std::vector<double> v) {
 }
 
 TEST(ForwarderPerf, NoImpairmentThroughputAgainstKernelForwarding) {
-    if (!is_root()) {
-        GTEST_SKIP() << "needs root: creates network namespaces and veths";
-    }
+    TCPLAB_REQUIRE_ROOT();
     const bool bench = std::getenv("TCPLAB_BENCH") != nullptr;
     const char* rounds_env = std::getenv("TCPLAB_BENCH_ROUNDS");
     const int rounds = rounds_env != nullptr ? std::max(1, std::atoi(rounds_env)) : (bench ? 5 : 1);
     const std::uint64_t bytes = bench ? (512ull << 20) : (256ull << 20);
-    TestTopology topo(20);
+    ForwarderLab topo;
     std::uint16_t port = 5010;
 
     auto kernel_round = [&] {
-        run({"ip", "netns", "exec", topo.router_ns(), "sysctl", "-q", "-w",
-             "net.ipv4.ip_forward=1"});
+        tcplab::system_runner().run({"ip", "netns", "exec", topo.router_ns(), "sysctl", "-q", "-w",
+                                     "net.ipv4.ip_forward=1"});
         const BulkResult r =
             tcp_bulk(topo.client_ns(), topo.server_ns(), topo.server_ip(), port++, bytes, 180);
-        run({"ip", "netns", "exec", topo.router_ns(), "sysctl", "-q", "-w",
-             "net.ipv4.ip_forward=0"});
+        tcplab::system_runner().run({"ip", "netns", "exec", topo.router_ns(), "sysctl", "-q", "-w",
+                                     "net.ipv4.ip_forward=0"});
         EXPECT_EQ(r.bytes, bytes);
         return gbit(r);
     };

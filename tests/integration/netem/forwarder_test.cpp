@@ -3,25 +3,30 @@
 #include "netem/forwarder/forwarder.hpp"
 
 #include <gtest/gtest.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
 
 #include <algorithm>
+#include <atomic>
 #include <cmath>
+#include <future>
 #include <map>
 
-#include "forwarder_fixture.hpp"
+#include "base/netns.hpp"
+#include "base/unique_fd.hpp"
 #include "netem/impair/ledger.hpp"
+#include "tests/support/lab.hpp"
+#include "tests/support/root.hpp"
+#include "tests/support/scratch_dir.hpp"
+#include "tests/support/socket_address.hpp"
+#include "tests/support/traffic.hpp"
 
 namespace tcplab::netem {
 namespace {
 
-using namespace testing;
+using namespace test_support;
 
-#define REQUIRE_ROOT()                                                      \
-    if (!is_root()) {                                                       \
-        GTEST_SKIP() << "needs root: creates network namespaces and veths"; \
-    }
-
-ForwarderConfig config_for(const TestTopology& topo, const Impairment& imp,
+ForwarderConfig config_for(const ForwarderLab& topo, const Impairment& imp,
                            const std::filesystem::path& ledger) {
     ForwarderConfig c;
     c.router_netns = topo.router_ns();
@@ -40,8 +45,8 @@ std::size_t count_action(const std::vector<LedgerEntry>& ledger, const std::stri
 }
 
 TEST(ForwarderIntegration, NoImpairmentForwardsEverything) {
-    REQUIRE_ROOT();
-    TestTopology topo(1);
+    TCPLAB_REQUIRE_ROOT();
+    ForwarderLab topo;
     const ScratchDir scratch("fwd-loss0");
     const auto& dir = scratch.path();
     Forwarder fwd(config_for(topo, Impairment{}, dir / "ledger.jsonl"));
@@ -64,8 +69,8 @@ TEST(ForwarderIntegration, NoImpairmentForwardsEverything) {
 }
 
 TEST(ForwarderIntegration, Loss30PercentWithinBinomialBoundsAtTheFarSide) {
-    REQUIRE_ROOT();
-    TestTopology topo(2);
+    TCPLAB_REQUIRE_ROOT();
+    ForwarderLab topo;
     const ScratchDir scratch("fwd-loss30");
     const auto& dir = scratch.path();
     Impairment imp;
@@ -94,10 +99,10 @@ TEST(ForwarderIntegration, Loss30PercentWithinBinomialBoundsAtTheFarSide) {
 }
 
 TEST(ForwarderIntegration, SameSeedDropsTheSameDatagrams) {
-    REQUIRE_ROOT();
+    TCPLAB_REQUIRE_ROOT();
     std::vector<std::vector<std::uint32_t>> runs;
     for (int i = 0; i < 2; ++i) {
-        TestTopology topo(3);
+        ForwarderLab topo;
         Impairment imp;
         imp.client_to_server.loss_percent = 20;
         imp.seed = 77;
@@ -120,8 +125,8 @@ TEST(ForwarderIntegration, SameSeedDropsTheSameDatagrams) {
 
 // Round trip of small UDP datagrams echoed by the server: 50 ms each way -> ~100 ms.
 TEST(ForwarderIntegration, Delay50msEachWayGivesRtt100ms) {
-    REQUIRE_ROOT();
-    TestTopology topo(4);
+    TCPLAB_REQUIRE_ROOT();
+    ForwarderLab topo;
     Impairment imp;
     imp.client_to_server.delay_ms = 50;
     imp.server_to_client.delay_ms = 50;
@@ -132,8 +137,8 @@ TEST(ForwarderIntegration, Delay50msEachWayGivesRtt100ms) {
     auto echo = std::async(std::launch::async, [&] {
         tcplab::ScopedNetns inside(topo.server_ns());
         UniqueFd fd(::socket(AF_INET, SOCK_DGRAM, 0));
-        sockaddr_in a = make_addr(topo.server_ip(), 7);
-        ::bind(fd.get(), reinterpret_cast<sockaddr*>(&a), sizeof a);
+        const SocketAddress a = make_socket_address(topo.server_ip(), 7);
+        ::bind(fd.get(), a.get(), a.length);
         set_timeout(fd.get(), 0.2);
         ready.set_value();
         char buf[256];
@@ -153,8 +158,8 @@ TEST(ForwarderIntegration, Delay50msEachWayGivesRtt100ms) {
     tcplab::run_in_netns(topo.client_ns(), [&] {
         UniqueFd fd(::socket(AF_INET, SOCK_DGRAM, 0));
         set_timeout(fd.get(), 2);
-        sockaddr_in a = make_addr(topo.server_ip(), 7);
-        ::connect(fd.get(), reinterpret_cast<sockaddr*>(&a), sizeof a);
+        const SocketAddress a = make_socket_address(topo.server_ip(), 7);
+        ::connect(fd.get(), a.get(), a.length);
         for (int i = 0; i < 20; ++i) {
             char buf[64] = "ping";
             const auto t0 = Clock::now();
@@ -177,8 +182,8 @@ TEST(ForwarderIntegration, Delay50msEachWayGivesRtt100ms) {
 }
 
 TEST(ForwarderIntegration, ReorderIsObservedAtTheFarSide) {
-    REQUIRE_ROOT();
-    TestTopology topo(5);
+    TCPLAB_REQUIRE_ROOT();
+    ForwarderLab topo;
     Impairment imp;
     imp.client_to_server.delay_ms = 10;
     imp.client_to_server.reorder_percent = 25;
@@ -205,8 +210,8 @@ TEST(ForwarderIntegration, ReorderIsObservedAtTheFarSide) {
 }
 
 TEST(ForwarderIntegration, DuplicateAndCorruptAreObservedAtTheFarSide) {
-    REQUIRE_ROOT();
-    TestTopology topo(6);
+    TCPLAB_REQUIRE_ROOT();
+    ForwarderLab topo;
     const ScratchDir scratch("fwd-dupcor");
     const auto& dir = scratch.path();
     Impairment imp;
@@ -246,8 +251,8 @@ TEST(ForwarderIntegration, DuplicateAndCorruptAreObservedAtTheFarSide) {
 }
 
 TEST(ForwarderIntegration, Rate10MbitGivesTcpGoodputWithin10Percent) {
-    REQUIRE_ROOT();
-    TestTopology topo(7);
+    TCPLAB_REQUIRE_ROOT();
+    ForwarderLab topo;
     Impairment imp;
     imp.client_to_server.rate_bps = 10'000'000;
     Forwarder fwd(config_for(topo, imp, {}));

@@ -2,20 +2,26 @@
 // development host) every test is skipped with detect_netem()'s reason; inside the UML guest
 // (`tcplab vm run`) or on a CI runner with netem they run as a plain gtest binary: root + tc +
 // netem, nothing else.
+#include <arpa/inet.h>
 #include <gtest/gtest.h>
 #include <netinet/in.h>
+#include <poll.h>
 #include <sys/socket.h>
 
 #include <cmath>
 #include <thread>
 
+#include "base/netns.hpp"
+#include "base/unique_fd.hpp"
 #include "netem/impair/netem_support.hpp"
 #include "netem/impair/tc_backend.hpp"
 #include "netem/lab/topology.hpp"
-#include "tests/integration/netem/topology_test_util.hpp"
+#include "tests/support/lab.hpp"
+#include "tests/support/root.hpp"
+#include "tests/support/traffic.hpp"
 
 using namespace tcplab::netem;
-using namespace tcplab::netem::testing;
+using namespace tcplab::test_support;
 
 namespace {
 

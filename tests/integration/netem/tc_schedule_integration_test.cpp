@@ -4,14 +4,20 @@
 
 #include <chrono>
 #include <filesystem>
+#include <optional>
 
-#include "netem/capture/capture.hpp"
+#include "base/command.hpp"
 #include "netem/impair/tc_backend.hpp"
 #include "netem/lab/topology.hpp"
-#include "tests/integration/netem/topology_test_util.hpp"
+#include "tests/support/lab.hpp"
+#include "tests/support/root.hpp"
+#include "tests/support/scratch_dir.hpp"
+#include "tests/support/shell.hpp"
+#include "tests/support/traffic.hpp"
+#include "tests/support/tshark.hpp"
 
 using namespace tcplab::netem;
-using namespace tcplab::netem::testing;
+using namespace tcplab::test_support;
 namespace fs = std::filesystem;
 
 namespace {
@@ -30,12 +36,10 @@ ScheduleRun run_schedule(const Impairment& imp, const fs::path& dir,
     for (const auto& argv : nft_schedule_commands(topo.namespace_name(Role::router), imp)) {
         tcplab::system_runner().run(argv);
     }
-    Capture client(
-        {topo.namespace_name(Role::client), topo.client_interface(), dir / "client.pcap"});
-    Capture server(
-        {topo.namespace_name(Role::server), topo.server_interface(), dir / "server.pcap"});
-    client.start();
-    server.start();
+    ScopedCapture client(topo.namespace_name(Role::client), topo.client_interface(),
+                         dir / "client.pcap");
+    ScopedCapture server(topo.namespace_name(Role::server), topo.server_interface(),
+                         dir / "server.pcap");
     ScheduleRun out;
     const auto start = std::chrono::steady_clock::now();
     out.received =
@@ -43,8 +47,10 @@ ScheduleRun run_schedule(const Impairment& imp, const fs::path& dir,
                       address_kind == "v6" ? topo.server_ipv6() : topo.server_ipv4(), 5010,
                       "through the schedule", 15000);
     out.connect_s = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-    EXPECT_TRUE(client.stop().complete());
-    EXPECT_TRUE(server.stop().complete());
+    client.stop();
+    server.stop();
+    EXPECT_EQ(client.dropped(), 0u);
+    EXPECT_EQ(server.dropped(), 0u);
     out.stats = TcBackend(topo.run_id(), imp).read_stats();
     return out;
 }
@@ -52,16 +58,14 @@ ScheduleRun run_schedule(const Impairment& imp, const fs::path& dir,
 class TcSchedule : public ::testing::Test {
 protected:
     void SetUp() override {
-        if (!is_root()) GTEST_SKIP() << "needs root (creates network namespaces)";
-        if (tcplab::system_runner()
-                .run({"sh", "-c", "command -v tshark && command -v nft"}, false)
-                .exit_code != 0) {
+        TCPLAB_REQUIRE_ROOT();
+        if (!have_tool("tshark") || !have_tool("nft")) {
             GTEST_SKIP() << "needs tshark and nft";
         }
-        dir_ = fs::temp_directory_path() / ("tcplab-sched-" + std::to_string(::getpid()));
-        fs::create_directories(dir_);
+        scratch_.emplace("sched");
+        dir_ = scratch_->path();
     }
-    void TearDown() override { fs::remove_all(dir_); }
+    std::optional<ScratchDir> scratch_;
     fs::path dir_;
 };
 

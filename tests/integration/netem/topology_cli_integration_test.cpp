@@ -1,18 +1,21 @@
 // `tcplab net` end to end through the binary: up in the foreground + SIGTERM, up --detach +
 // exec + status + down, and the exit-3 message without privileges.
 #include <gtest/gtest.h>
+#include <poll.h>
 #include <signal.h>
 #include <sys/wait.h>
 
 #include <filesystem>
 #include <regex>
 
+#include "base/command.hpp"
 #include "netem/lab/run_state.hpp"
 #include "netem/lab/topology_names.hpp"
-#include "tests/integration/netem/topology_test_util.hpp"
+#include "tests/support/lab.hpp"
+#include "tests/support/root.hpp"
 
 using namespace tcplab::netem;
-using namespace tcplab::netem::testing;
+using namespace tcplab::test_support;
 
 namespace {
 

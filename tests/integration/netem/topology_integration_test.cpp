@@ -2,19 +2,25 @@
 // offloads, transactional cleanup (destructor, SIGTERM, SIGKILL + down_stale), concurrency.
 // Needs root; skipped with the reason otherwise. Every test removes what it created.
 #include <gtest/gtest.h>
+#include <poll.h>
 #include <signal.h>
 #include <sys/wait.h>
 
 #include <future>
 #include <thread>
 
+#include "base/command.hpp"
+#include "base/errors.hpp"
+#include "base/netns.hpp"
 #include "base/stop_signal.hpp"
 #include "netem/lab/run_state.hpp"
 #include "netem/lab/topology.hpp"
-#include "tests/integration/netem/topology_test_util.hpp"
+#include "tests/support/lab.hpp"
+#include "tests/support/root.hpp"
+#include "tests/support/traffic.hpp"
 
 using namespace tcplab::netem;
-using namespace tcplab::netem::testing;
+using namespace tcplab::test_support;
 
 namespace {
 

@@ -29,7 +29,8 @@
 #include "packet/ip_address.hpp"
 #include "packet/tcp.hpp"
 #include "scenario/vantage.hpp"
-#include "tests/scratch_dir.hpp"
+#include "tests/support/scratch_dir.hpp"
+#include "tests/support/shell.hpp"
 
 namespace {
 
@@ -134,13 +135,9 @@ TEST_P(SameSeed, DropsTheSameDataSegmentsInEveryRun) {
     const fs::path& out = scratch.path();
     const std::string command = std::string(TCPLAB_BINARY) + " scenario run " + GetParam() +
                                 " --repeat 2 --quiet --out " + out.string() + "/runs 2>&1";
-    std::FILE* pipe = ::popen(command.c_str(), "r");
-    ASSERT_NE(pipe, nullptr);
-    std::string output;
-    char buf[4096];
-    while (std::fgets(buf, sizeof buf, pipe) != nullptr) output += buf;
-    const int status = ::pclose(pipe);
-    ASSERT_EQ(status, 0) << output;
+    const auto run = tcplab::test_support::shell(command);
+    const std::string& output = run.out;
+    ASSERT_EQ(run.exit_code, 0) << output;
 
     const RunFaults first = read_run(out / "runs" / "run-1");
     const RunFaults second = read_run(out / "runs" / "run-2");

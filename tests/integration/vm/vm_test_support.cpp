@@ -10,20 +10,13 @@
 #include <sstream>
 #include <stdexcept>
 
+#include "tests/support/files.hpp"
+
 namespace tcplab::vmtest {
 
 namespace fs = std::filesystem;
 
-namespace {
-
-std::string slurp(const fs::path& path) {
-    std::ifstream in(path, std::ios::binary);
-    std::ostringstream text;
-    text << in.rdbuf();
-    return text.str();
-}
-
-}  // namespace
+namespace {}  // namespace
 
 ProcessRun run_process(const std::vector<std::string>& argv) {
     const ScratchDir capture;
@@ -55,8 +48,8 @@ ProcessRun run_process(const std::vector<std::string>& argv) {
     run.elapsed = std::chrono::duration_cast<std::chrono::milliseconds>(
         std::chrono::steady_clock::now() - start);
     run.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
-    run.out = slurp(out_path);
-    run.err = slurp(err_path);
+    run.out = test_support::read_file(out_path);
+    run.err = test_support::read_file(err_path);
     return run;
 }
 
@@ -85,7 +78,7 @@ std::vector<int> processes_of_vm(const std::string& vm_id) {
         if (name.find_first_not_of("0123456789") != std::string::npos) {
             continue;
         }
-        const std::string environ_text = slurp(entry.path() / "environ");
+        const std::string environ_text = test_support::read_file(entry.path() / "environ");
         // Entries are NUL-separated; match a whole entry.
         std::size_t pos = 0;
         while (pos < environ_text.size()) {
@@ -122,7 +115,7 @@ std::vector<int> uml_processes() {
 }
 
 int parent_pid(int pid) {
-    const std::string stat = slurp("/proc/" + std::to_string(pid) + "/stat");
+    const std::string stat = test_support::read_file("/proc/" + std::to_string(pid) + "/stat");
     // "pid (comm) state ppid ...": comm may hold spaces and parentheses, so parse after the last
     // ')'.
     const auto close = stat.rfind(')');

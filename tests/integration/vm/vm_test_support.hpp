@@ -5,7 +5,7 @@
 #include <string>
 #include <vector>
 
-#include "tests/scratch_dir.hpp"
+#include "tests/support/scratch_dir.hpp"
 
 namespace tcplab::vmtest {
 

@@ -2,10 +2,6 @@
 // Helpers for the analyzer tests: build minimal TCP conversations packet by packet (raw IP
 // frames via packet::build_tcp_packet), run them through the Engine, write them as a pcap, and
 // ask tshark (through the committed scripts/tshark_expected.sh) what it says about the same file.
-#include <pcap/pcap.h>
-#include <sys/wait.h>
-#include <unistd.h>
-
 #include <cstdint>
 #include <cstdio>
 #include <filesystem>
@@ -19,7 +15,9 @@
 #include "analyzer/flags.hpp"
 #include "analyzer/report.hpp"
 #include "packet/builder.hpp"
-#include "tests/scratch_dir.hpp"
+#include "tests/support/pcap_file.hpp"
+#include "tests/support/scratch_dir.hpp"
+#include "tests/support/shell.hpp"
 
 namespace tcplab::analyzer::test {
 
@@ -37,10 +35,7 @@ inline std::string to_string(const Row& r) {
            r.rto_frame;
 }
 
-struct Frame {
-    std::int64_t time_ns = 0;
-    std::vector<std::uint8_t> bytes;  // raw IP
-};
+using Frame = test_support::PcapRecord;  // time_ns, bytes: a raw IP packet
 
 namespace tf = packet::tcp_flag;
 constexpr std::uint16_t kAck = tf::kAck;
@@ -152,17 +147,7 @@ inline std::vector<Row> run_engine(const std::vector<Frame>& frames) {
 
 // Writes frames as a nanosecond pcap with LINKTYPE_RAW.
 inline void write_pcap(const std::filesystem::path& path, const std::vector<Frame>& frames) {
-    pcap_t* dead = pcap_open_dead_with_tstamp_precision(DLT_RAW, 65535, PCAP_TSTAMP_PRECISION_NANO);
-    pcap_dumper_t* dumper = pcap_dump_open(dead, path.c_str());
-    for (const auto& f : frames) {
-        pcap_pkthdr h{};
-        h.ts.tv_sec = f.time_ns / 1'000'000'000LL;
-        h.ts.tv_usec = f.time_ns % 1'000'000'000LL;  // nanoseconds in a nano dumper
-        h.caplen = h.len = static_cast<bpf_u_int32>(f.bytes.size());
-        pcap_dump(reinterpret_cast<u_char*>(dumper), &h, f.bytes.data());
-    }
-    pcap_dump_close(dumper);
-    pcap_close(dead);
+    test_support::write_pcap(path, test_support::kLinkTypeRaw, frames);
 }
 
 inline std::vector<Row> parse_tsv(const std::string& text) {
@@ -185,31 +170,14 @@ inline std::vector<Row> parse_tsv(const std::string& text) {
     return rows;
 }
 
-inline bool have_tshark() { return std::system("command -v tshark >/dev/null 2>&1") == 0; }
-
-// Runs a command and returns its stdout (and exit status through rc).
-inline std::string run_command(const std::string& command, int* rc = nullptr) {
-    std::string out;
-    FILE* p = popen(command.c_str(), "r");
-    if (p == nullptr) return out;
-    char buf[65536];
-    std::size_t n;
-    while ((n = std::fread(buf, 1, sizeof buf, p)) > 0) out.append(buf, n);
-    const int status = pclose(p);
-    if (rc != nullptr) *rc = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-    return out;
-}
-
 // tshark's rows for a pcap, through the committed oracle script.
 inline std::optional<std::vector<Row>> tshark_rows(const std::filesystem::path& pcap) {
-    if (!have_tshark()) return std::nullopt;
-    int rc = 0;
-    const std::string out =
-        run_command("bash '" + std::string(TCPLAB_SOURCE_DIR) + "/scripts/tshark_expected.sh' '" +
-                        pcap.string() + "' 2>/dev/null",
-                    &rc);
-    if (rc != 0) return std::nullopt;
-    return parse_tsv(out);
+    if (!test_support::have_tool("tshark")) return std::nullopt;
+    const auto r =
+        test_support::shell("bash '" + std::string(TCPLAB_SOURCE_DIR) +
+                            "/scripts/tshark_expected.sh' '" + pcap.string() + "' 2>/dev/null");
+    if (r.exit_code != 0) return std::nullopt;
+    return parse_tsv(r.out);
 }
 
 // Runs the library exactly as `tcplab analyze FILE` does with these options; returns stdout.

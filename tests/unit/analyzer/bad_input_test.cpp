@@ -6,6 +6,7 @@
 #include <nlohmann/json.hpp>
 
 #include "analyzer_test_util.hpp"
+#include "tests/support/files.hpp"
 
 namespace tcplab::analyzer::test {
 namespace {
@@ -18,25 +19,19 @@ struct CliRun {
     std::string err;
 };
 
+using test_support::read_bytes;
+using test_support::write_bytes;
+
 CliRun tcplab(const std::string& args, const fs::path& dir) {
     CliRun r;
     const fs::path err = dir / "stderr.txt";
-    r.out =
-        run_command(std::string(TCPLAB_BINARY) + " " + args + " 2>'" + err.string() + "'", &r.rc);
+    auto run =
+        test_support::shell(std::string(TCPLAB_BINARY) + " " + args + " 2>'" + err.string() + "'");
+    r.rc = run.exit_code;
+    r.out = std::move(run.out);
     std::ifstream in(err);
     r.err.assign(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
     return r;
-}
-
-void write_bytes(const fs::path& p, const std::vector<std::uint8_t>& bytes) {
-    std::ofstream out(p, std::ios::binary);
-    out.write(reinterpret_cast<const char*>(bytes.data()),
-              static_cast<std::streamsize>(bytes.size()));
-}
-
-std::vector<std::uint8_t> read_bytes(const fs::path& p) {
-    std::ifstream in(p, std::ios::binary);
-    return {std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
 }
 
 // Classic pcap file header (little endian, microseconds) with the given link type.
@@ -178,10 +173,9 @@ TEST_F(BadInput, BadFlagsAreUsageErrors) {
 // `timeout` turns a regression into a failure instead of a hung test.
 TEST_F(BadInput, FlagValueLookingLikeABoostPlaceholderIsAUsageError) {
     const fs::path err = dir_ / "stderr.txt";
-    int rc = -1;
-    run_command("timeout 20 " + std::string(TCPLAB_BINARY) +
-                    " analyze --stream %value% x.pcap 2>'" + err.string() + "'",
-                &rc);
+    const int rc = test_support::shell("timeout 20 " + std::string(TCPLAB_BINARY) +
+                                       " analyze --stream %value% x.pcap 2>'" + err.string() + "'")
+                       .exit_code;
     std::ifstream in(err);
     const std::string message(std::istreambuf_iterator<char>(in), {});
     EXPECT_EQ(rc, 2) << message;

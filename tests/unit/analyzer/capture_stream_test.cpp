@@ -16,7 +16,8 @@
 #include "analyzer/pcap_reader.hpp"
 #include "analyzer/report.hpp"
 #include "base/errors.hpp"
-#include "tests/scratch_dir.hpp"
+#include "tests/support/files.hpp"
+#include "tests/support/scratch_dir.hpp"
 
 namespace tcplab::analyzer {
 namespace {
@@ -48,11 +49,6 @@ Result capture_output(Analyze analyze) {
     r.output.assign(data, size);
     std::free(data);
     return r;
-}
-
-std::vector<std::uint8_t> read_bytes(const fs::path& p) {
-    std::ifstream in(p, std::ios::binary);
-    return {std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
 }
 
 std::vector<AnalyzeOptions> report_forms() {
@@ -105,7 +101,7 @@ TEST_F(CaptureStream, CommittedCapturesWholeAndCut) {
         const auto ext = entry.path().extension();
         if (ext != ".pcap" && ext != ".pcapng") continue;
         ++captures;
-        const auto bytes = read_bytes(entry.path());
+        const auto bytes = test_support::read_bytes(entry.path());
         const fs::path copy = dir_ / entry.path().filename();
         expect_same(copy, bytes);
         // Cut in the middle of a record: the same warning, naming the same byte offset.

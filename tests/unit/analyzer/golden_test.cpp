@@ -9,6 +9,7 @@
 
 #include "analyzer/report.hpp"
 #include "analyzer_test_util.hpp"
+#include "tests/support/files.hpp"
 
 namespace tcplab::analyzer::test {
 namespace {
@@ -38,11 +39,6 @@ std::vector<Pair> corpus() {
     std::sort(pairs.begin(), pairs.end(),
               [](const Pair& a, const Pair& b) { return a.capture < b.capture; });
     return pairs;
-}
-
-std::string slurp(const fs::path& p) {
-    std::ifstream in(p, std::ios::binary);
-    return {std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
 }
 
 // Runs the library exactly as `tcplab analyze --frames --format tsv FILE` does.
@@ -80,7 +76,7 @@ TEST(Golden, EveryFrameMatchesTshark) {
     std::map<std::string, std::array<std::uint64_t, 3>> per_flag;  // expected, found, agreed
     for (const auto& pair : pairs) {
         SCOPED_TRACE(pair.capture.filename().string());
-        const auto expected = parse_tsv(slurp(pair.expected));
+        const auto expected = parse_tsv(test_support::read_file(pair.expected));
         const auto actual = parse_tsv(analyse_to_tsv(pair.capture));
         EXPECT_EQ(expected, actual)
             << pair.capture.filename() << " differs from " << pair.expected.filename() << ":\n"
@@ -114,12 +110,13 @@ TEST(Golden, ExpectationsStillMatchTshark) {
     if (std::getenv("TCPLAB_TSHARK_RECHECK") == nullptr) {
         GTEST_SKIP() << "set TCPLAB_TSHARK_RECHECK=1 to re-derive every expectation with tshark";
     }
-    if (!have_tshark()) GTEST_SKIP() << "tshark not installed: cannot re-derive the expectations";
+    if (!test_support::have_tool("tshark"))
+        GTEST_SKIP() << "tshark not installed: cannot re-derive the expectations";
     for (const auto& pair : corpus()) {
         SCOPED_TRACE(pair.capture.filename().string());
         const auto oracle = tshark_rows(pair.capture);
         ASSERT_TRUE(oracle.has_value()) << "scripts/tshark_expected.sh failed on " << pair.capture;
-        const auto committed = parse_tsv(slurp(pair.expected));
+        const auto committed = parse_tsv(test_support::read_file(pair.expected));
         EXPECT_EQ(*oracle, committed) << describe_diff(*oracle, committed);
     }
 }

@@ -2,13 +2,15 @@
 #include "analyzer/path_diff.hpp"
 
 #include <gtest/gtest.h>
-#include <pcap/pcap.h>
 #include <unistd.h>
 
+#include <cmath>
 #include <filesystem>
 
 #include "base/errors.hpp"
 #include "packet/checksum.hpp"
+#include "tests/support/pcap_file.hpp"
+#include "tests/support/scratch_dir.hpp"
 
 namespace tcplab::analyzer {
 namespace {
@@ -70,25 +72,16 @@ struct Timed {
 };
 
 void write_pcap(const std::filesystem::path& path, const std::vector<Timed>& frames) {
-    pcap_t* dead =
-        pcap_open_dead_with_tstamp_precision(DLT_EN10MB, 65535, PCAP_TSTAMP_PRECISION_NANO);
-    pcap_dumper_t* d = pcap_dump_open(dead, path.c_str());
-    ASSERT_NE(d, nullptr);
+    std::vector<test_support::PcapRecord> records;
     for (const auto& f : frames) {
-        pcap_pkthdr h{};
-        h.ts.tv_sec = static_cast<time_t>(f.t);
-        h.ts.tv_usec = static_cast<suseconds_t>((f.t - static_cast<double>(h.ts.tv_sec)) * 1e9);
-        h.caplen = h.len = static_cast<bpf_u_int32>(f.frame.size());
-        pcap_dump(reinterpret_cast<u_char*>(d), &h, f.frame.data());
+        records.push_back({std::llround(f.t * 1e9), f.frame});
     }
-    pcap_dump_close(d);
-    pcap_close(dead);
+    test_support::write_pcap(path, test_support::kLinkTypeEthernet, records);
 }
 
 TEST(PathDiff, NamesTheDropDuplicateReorderAndCorruption) {
-    const auto dir =
-        std::filesystem::temp_directory_path() / ("tcplab-diff-" + std::to_string(::getpid()));
-    std::filesystem::create_directories(dir);
+    const test_support::ScratchDir scratch("diff");
+    const auto& dir = scratch.path();
     const std::vector<std::uint8_t> data(100, 0x61);
     std::vector<std::vector<std::uint8_t>> p;
     for (std::uint16_t i = 0; i < 5; ++i) {  // five data segments client -> server
@@ -132,7 +125,6 @@ TEST(PathDiff, NamesTheDropDuplicateReorderAndCorruption) {
     const auto json = render_diff_json(d);
     EXPECT_EQ(json["c2s"]["drops"][0]["seq"], 1300);
     EXPECT_EQ(json["s2c"]["dropped"], 0);
-    std::filesystem::remove_all(dir);
 }
 
 TEST(PathDiff, UnreadableCaptureIsAUsageErrorNamingTheFile) {

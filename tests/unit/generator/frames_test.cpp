@@ -12,12 +12,16 @@
 #include "packet/builder.hpp"
 #include "packet/dissect.hpp"
 #include "packet/link.hpp"
-#include "pcap_writer.hpp"
+#include "tests/support/pcap_file.hpp"
+#include "tests/support/scratch_dir.hpp"
+#include "tests/support/shell.hpp"
 
 namespace tcplab::gen {
 namespace {
 
 namespace flag = packet::tcp_flag;
+
+std::string capture_output(const std::string& command) { return test_support::shell(command).out; }
 
 SegmentOptions fin_with_data() {
     SegmentOptions o;
@@ -204,7 +208,6 @@ INSTANTIATE_TEST_SUITE_P(
 
 // tshark as the oracle: no malformed packet, every checksum verified good.
 void expect_tshark_clean(const std::string& pcap, std::size_t frames, bool ipv4) {
-    using testing::capture_output;
     const std::string base = "tshark -n -r " + pcap +
                              " -o tcp.check_checksum:TRUE -o ip.check_checksum:TRUE "
                              "-o udp.check_checksum:TRUE ";
@@ -226,12 +229,11 @@ void expect_tshark_clean(const std::string& pcap, std::size_t frames, bool ipv4)
 }
 
 TEST(Tshark, CraftedSegmentsAndFloodFramesAreClean) {
-    if (!testing::have_tool("tshark")) {
+    if (!test_support::have_tool("tshark")) {
         GTEST_SKIP() << "tshark not installed";
     }
-    const auto dir =
-        std::filesystem::temp_directory_path() / ("tcplab_gen_unit_" + std::to_string(::getpid()));
-    std::filesystem::create_directories(dir);
+    const test_support::ScratchDir scratch("gen-unit");
+    const auto& dir = scratch.path();
     // Raw IP: a FIN with data and options, an IPv6 RST, a SYN with a raw unknown option.
     auto v6 = fin_with_data();
     v6.src = *packet::IpAddress::parse("fd7c:7::1");
@@ -243,37 +245,35 @@ TEST(Tshark, CraftedSegmentsAndFloodFramesAreClean) {
     syn.payload.clear();
     syn.options = {packet::TcpOption::make_mss(1200),
                    packet::TcpOption::make_raw(253, {0xca, 0xfe})};
-    testing::write_pcap((dir / "v4.pcap").string(), 101,
-                        {build_segment(fin_with_data()), build_segment(syn)});
-    testing::write_pcap((dir / "v6.pcap").string(), 101, {build_segment(v6)});
+    test_support::write_pcap(dir / "v4.pcap", test_support::kLinkTypeRaw,
+                             {build_segment(fin_with_data()), build_segment(syn)});
+    test_support::write_pcap(dir / "v6.pcap", test_support::kLinkTypeRaw, {build_segment(v6)});
     expect_tshark_clean((dir / "v4.pcap").string(), 2, true);
     expect_tshark_clean((dir / "v6.pcap").string(), 1, false);
     // The raw option shows up as kind 253 with its data; MSS as requested.
-    const auto opts =
-        testing::capture_output("tshark -n -r " + (dir / "v4.pcap").string() +
-                                " -Y 'tcp.flags.syn==1' -T fields -e tcp.options.mss_val "
-                                "-e tcp.option_kind 2>/dev/null");
+    const auto opts = capture_output("tshark -n -r " + (dir / "v4.pcap").string() +
+                                     " -Y 'tcp.flags.syn==1' -T fields -e tcp.options.mss_val "
+                                     "-e tcp.option_kind 2>/dev/null");
     EXPECT_EQ(opts.substr(0, opts.find('\t')), "1200");
     EXPECT_NE(opts.find("253"), std::string::npos) << opts;
     // Flood frames (Ethernet), SYN over IPv4 and UDP over IPv6, as the TX ring writes them
     // (build_flood_frames goes through FloodFrames::write, the ring's per-slot rewrite).
     auto o = syn_flood();
     const std::array<std::uint8_t, 6> mac{2, 0, 0, 0, 0, 1};
-    testing::write_pcap(
-        (dir / "flood4.pcap").string(), 1,
+    test_support::write_pcap(
+        dir / "flood4.pcap", test_support::kLinkTypeEthernet,
         build_flood_frames(o, *packet::IpAddress::parse("198.18.7.1"), mac, mac, 0, 16));
     o.kind = FloodKind::udp;
     o.payload = 18;
     o.dst = *packet::Endpoint::parse("[fd7c:7::2]:9");
-    testing::write_pcap(
-        (dir / "flood6.pcap").string(), 1,
+    test_support::write_pcap(
+        dir / "flood6.pcap", test_support::kLinkTypeEthernet,
         build_flood_frames(o, *packet::IpAddress::parse("fd7c:7::1"), mac, mac, 0, 16));
     expect_tshark_clean((dir / "flood4.pcap").string(), 16, true);
-    const auto udp = testing::capture_output(
-        "tshark -n -r " + (dir / "flood6.pcap").string() +
-        " -o udp.check_checksum:TRUE -T fields -e udp.checksum.status 2>/dev/null");
+    const auto udp =
+        capture_output("tshark -n -r " + (dir / "flood6.pcap").string() +
+                       " -o udp.check_checksum:TRUE -T fields -e udp.checksum.status 2>/dev/null");
     EXPECT_EQ(std::count(udp.begin(), udp.end(), '1'), 16) << udp;
-    std::filesystem::remove_all(dir);
 }
 
 }  // namespace

@@ -12,6 +12,8 @@
 #include <stdexcept>
 #include <thread>
 
+#include "tests/support/files.hpp"
+
 extern char** environ;
 
 namespace tcplab::hostile {
@@ -19,14 +21,7 @@ namespace tcplab::hostile {
 namespace fs = std::filesystem;
 using Clock = std::chrono::steady_clock;
 
-namespace {
-
-std::string slurp(const fs::path& p) {
-    std::ifstream in(p, std::ios::binary);
-    return {std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
-}
-
-}  // namespace
+namespace {}  // namespace
 
 Child::Child(const std::vector<std::string>& argv, const fs::path& out, const fs::path& err) {
     posix_spawn_file_actions_t actions;
@@ -89,8 +84,8 @@ std::vector<ChildResult> run_bounded(const std::vector<std::vector<std::string>>
         res.timed_out = timed_out;
         if (!timed_out && WIFSIGNALED(status)) res.signal = WTERMSIG(status);
         if (!timed_out && WIFEXITED(status)) res.exit_code = WEXITSTATUS(status);
-        res.out = slurp(out_path(r.index));
-        res.err = slurp(err_path(r.index));
+        res.out = test_support::read_file(out_path(r.index));
+        res.err = test_support::read_file(err_path(r.index));
         fs::remove(out_path(r.index));
         fs::remove(err_path(r.index));
     };

@@ -42,11 +42,6 @@ std::string test_name(const std::string& name) {
     return s.substr(0, 60);
 }
 
-std::vector<std::uint8_t> read_bytes(const fs::path& p) {
-    std::ifstream in(p, std::ios::binary);
-    return {std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
-}
-
 std::vector<std::uint8_t> prefix(const std::vector<std::uint8_t>& b, std::size_t n) {
     return {b.begin(), b.begin() + static_cast<std::ptrdiff_t>(std::min(n, b.size()))};
 }

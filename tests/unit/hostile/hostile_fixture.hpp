@@ -10,6 +10,7 @@
 
 #include "capture_layout.hpp"
 #include "hostile_corpus.hpp"
+#include "tests/support/files.hpp"
 
 namespace tcplab::hostile {
 
@@ -25,7 +26,8 @@ const std::vector<Source>& sources();
 const Source& source(const std::string& name);  // throws if missing
 std::size_t committed_capture_count();
 
-std::vector<std::uint8_t> read_bytes(const std::filesystem::path& p);
+using test_support::read_bytes;
+
 // Letters and digits only, at most 60 (file names, test names).
 std::string test_name(const std::string& name);
 std::vector<std::uint8_t> prefix(const std::vector<std::uint8_t>& b, std::size_t n);

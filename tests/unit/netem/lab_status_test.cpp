@@ -7,7 +7,7 @@
 #include <fstream>
 
 #include "netem/impair/impaired_lab.hpp"
-#include "tests/scratch_dir.hpp"
+#include "tests/support/scratch_dir.hpp"
 
 using namespace tcplab::netem;
 

@@ -11,7 +11,7 @@
 #include "base/command.hpp"
 #include "base/errors.hpp"
 #include "netem/lab/run_state.hpp"
-#include "tests/scratch_dir.hpp"
+#include "tests/support/scratch_dir.hpp"
 
 using namespace tcplab::netem;
 namespace fs = std::filesystem;

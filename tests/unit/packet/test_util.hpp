@@ -1,10 +1,7 @@
 #pragma once
-// Helpers shared by the packet unit tests: hex byte vectors, a classic-pcap writer, and running
-// tshark (the oracle) on what we built.
+// Helpers shared by the packet unit tests: hex byte vectors, IP parameters, and the lines of
+// tshark's (the oracle's) output. Pcap files, scratch dirs and commands: tests/support.
 #include <cstdint>
-#include <cstdio>
-#include <filesystem>
-#include <fstream>
 #include <initializer_list>
 #include <stdexcept>
 #include <string>
@@ -13,7 +10,6 @@
 
 #include "packet/builder.hpp"
 #include "packet/ip_address.hpp"
-#include "tests/scratch_dir.hpp"
 
 namespace tcplab::packet::test {
 
@@ -44,57 +40,6 @@ inline std::vector<std::uint8_t> hex(std::initializer_list<std::string_view> par
         out.push_back(static_cast<std::uint8_t>(std::stoul(digits.substr(i, 2), nullptr, 16)));
     return out;
 }
-
-// Classic libpcap format (microsecond, little-endian magic as written by this host).
-inline void write_pcap(const std::filesystem::path& path, std::uint32_t linktype,
-                       const std::vector<std::vector<std::uint8_t>>& frames) {
-    std::ofstream f(path, std::ios::binary);
-    auto put32 = [&](std::uint32_t v) { f.write(reinterpret_cast<const char*>(&v), 4); };
-    auto put16 = [&](std::uint16_t v) { f.write(reinterpret_cast<const char*>(&v), 2); };
-    put32(0xA1B2C3D4);
-    put16(2);
-    put16(4);
-    put32(0);
-    put32(0);
-    put32(262144);
-    put32(linktype);
-    std::uint32_t usec = 0;
-    for (const auto& frame : frames) {
-        put32(1);
-        put32(usec += 1000);
-        put32(static_cast<std::uint32_t>(frame.size()));
-        put32(static_cast<std::uint32_t>(frame.size()));
-        f.write(reinterpret_cast<const char*>(frame.data()),
-                static_cast<std::streamsize>(frame.size()));
-    }
-    if (!f) throw std::runtime_error("cannot write " + path.string());
-}
-
-// A fresh directory, removed when the object goes out of scope.
-class TempDir : public test_support::ScratchDir {
-public:
-    TempDir() : test_support::ScratchDir("packet") {}
-};
-
-struct CommandOutput {
-    int status = -1;
-    std::string out;
-};
-
-// Runs a fixed shell command line built only from test-controlled strings (paths in our temp
-// dir, tshark options); stderr is discarded so tshark's "running as root" notice stays out.
-inline CommandOutput run_command(const std::string& command) {
-    CommandOutput result;
-    FILE* pipe = popen((command + " 2>/dev/null").c_str(), "r");
-    if (pipe == nullptr) return result;
-    char buf[4096];
-    std::size_t n = 0;
-    while ((n = fread(buf, 1, sizeof buf, pipe)) > 0) result.out.append(buf, n);
-    result.status = pclose(pipe);
-    return result;
-}
-
-inline bool have_tshark() { return run_command("command -v tshark").status == 0; }
 
 inline std::vector<std::string> lines(const std::string& text) {
     std::vector<std::string> out;

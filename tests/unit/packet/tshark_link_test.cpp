@@ -6,6 +6,9 @@
 #include "packet/builder.hpp"
 #include "packet/dissect.hpp"
 #include "test_util.hpp"
+#include "tests/support/pcap_file.hpp"
+#include "tests/support/scratch_dir.hpp"
+#include "tests/support/shell.hpp"
 
 namespace tcplab::packet {
 namespace {
@@ -33,7 +36,7 @@ struct Framing {
 };
 
 TEST(TsharkOracle, EveryLinkTypeDecodesLikeTshark) {
-    if (!test::have_tshark() || test::run_command("command -v mergecap").status != 0)
+    if (!test_support::have_tool("tshark") || !test_support::have_tool("mergecap"))
         FAIL() << "tshark/mergecap not installed: they are the oracle here (scripts/setup.sh "
                   "installs tshark); failing rather than passing untested";
     const auto mac = hex({"020000000002 020000000001"});
@@ -48,7 +51,7 @@ TEST(TsharkOracle, EveryLinkTypeDecodesLikeTshark) {
         {"loop.pcap", LinkType::loop, hex({"00000002"}), hex({"00000018"})},
         {"raw.pcap", LinkType::raw, {}, {}},
     };
-    test::TempDir dir;
+    const test_support::ScratchDir dir("packet");
     std::string merge = "mergecap -a -F pcapng -w '" + (dir.path() / "all.pcapng").string() + "'";
     std::vector<std::vector<std::uint8_t>> all_frames;
     std::vector<LinkType> all_types;
@@ -58,18 +61,18 @@ TEST(TsharkOracle, EveryLinkTypeDecodesLikeTshark) {
             test::concat(f.v4_header, ip_packet(false, sport)),
             test::concat(f.v6_header, ip_packet(true, sport + 1))};
         sport += 2;
-        test::write_pcap(dir.path() / f.file, static_cast<std::uint32_t>(f.type), frames);
+        test_support::write_pcap(dir.path() / f.file, static_cast<int>(f.type), frames);
         merge += " '" + (dir.path() / f.file).string() + "'";
         for (auto& fr : frames) {
             all_frames.push_back(std::move(fr));
             all_types.push_back(f.type);
         }
     }
-    ASSERT_EQ(test::run_command(merge).status, 0) << merge;
-    auto r = test::run_command("tshark -n -r '" + (dir.path() / "all.pcapng").string() +
-                               "' -T fields -E separator=, -e ip.src -e ipv6.src -e tcp.srcport "
-                               "-e tcp.seq_raw -e tcp.options.mss_val");
-    ASSERT_EQ(r.status, 0);
+    ASSERT_EQ(test_support::shell(merge + " 2>/dev/null").exit_code, 0) << merge;
+    auto r = test_support::shell("tshark -n -r '" + (dir.path() / "all.pcapng").string() +
+                                 "' -T fields -E separator=, -e ip.src -e ipv6.src -e tcp.srcport "
+                                 "-e tcp.seq_raw -e tcp.options.mss_val 2>/dev/null");
+    ASSERT_EQ(r.exit_code, 0);
     const auto rows = test::lines(r.out);
     ASSERT_EQ(rows.size(), all_frames.size()) << r.out;
     for (std::size_t i = 0; i < rows.size(); ++i) {

@@ -7,11 +7,12 @@
 #include "packet/dissect.hpp"
 #include "packet/format.hpp"
 #include "test_util.hpp"
+#include "tests/support/pcap_file.hpp"
+#include "tests/support/scratch_dir.hpp"
+#include "tests/support/shell.hpp"
 
 namespace tcplab::packet {
 namespace {
-
-constexpr std::uint32_t kLinkTypeRaw = 101;
 
 TcpHeader segment(std::uint16_t sport, std::uint16_t flags, std::vector<TcpOption> options) {
     TcpHeader t;
@@ -55,15 +56,15 @@ std::vector<std::vector<std::uint8_t>> sample_packets(bool bad_tcp_checksum) {
 }
 
 std::string require_tshark() {
-    if (!test::have_tshark())
+    if (!test_support::have_tool("tshark"))
         return "tshark is not installed: it is the oracle for these tests (scripts/setup.sh "
                "installs it); failing rather than passing untested";
     return "";
 }
 
 std::vector<std::string> tshark_fields(const std::filesystem::path& pcap, const std::string& args) {
-    auto r = test::run_command("tshark -n -r '" + pcap.string() + "' " + args);
-    EXPECT_EQ(r.status, 0) << "tshark failed on " << pcap;
+    auto r = test_support::shell("tshark -n -r '" + pcap.string() + "' " + args + " 2>/dev/null");
+    EXPECT_EQ(r.exit_code, 0) << "tshark failed on " << pcap;
     return test::lines(r.out);
 }
 
@@ -79,7 +80,7 @@ bool is_bad(const std::string& s) { return s == "0" || s == "Bad"; }
 TEST(TsharkOracle, BuiltChecksumsAreGood) {
     const auto missing = require_tshark();
     if (!missing.empty()) FAIL() << missing;
-    test::TempDir dir;
+    const test_support::ScratchDir dir("packet");
     auto packets = sample_packets(false);
     UdpHeader u;
     u.src_port = 5353;
@@ -89,7 +90,7 @@ TEST(TsharkOracle, BuiltChecksumsAreGood) {
     packets.push_back(build_udp_packet(test::ip_params("fd7c:1:1::2", "fd7c:1:2::2", 0x4242), u,
                                        std::vector<std::uint8_t>(4, 0)));
     const auto pcap = dir.path() / "good.pcap";
-    test::write_pcap(pcap, kLinkTypeRaw, packets);
+    test_support::write_pcap(pcap, test_support::kLinkTypeRaw, packets);
     const auto rows = tshark_fields(pcap, kChecksumArgs);
     ASSERT_EQ(rows.size(), packets.size());
     for (std::size_t i = 0; i < rows.size(); ++i) {
@@ -114,10 +115,10 @@ TEST(TsharkOracle, BuiltChecksumsAreGood) {
 TEST(TsharkOracle, DeliberatelyBadTcpChecksumIsBad) {
     const auto missing = require_tshark();
     if (!missing.empty()) FAIL() << missing;
-    test::TempDir dir;
+    const test_support::ScratchDir dir("packet");
     const auto packets = sample_packets(true);
     const auto pcap = dir.path() / "bad.pcap";
-    test::write_pcap(pcap, kLinkTypeRaw, packets);
+    test_support::write_pcap(pcap, test_support::kLinkTypeRaw, packets);
     const auto rows = tshark_fields(pcap, kChecksumArgs);
     ASSERT_EQ(rows.size(), packets.size());
     for (const auto& row : rows) {
@@ -131,7 +132,7 @@ TEST(TsharkOracle, DeliberatelyBadTcpChecksumIsBad) {
 TEST(TsharkOracle, InfoLineMatchesTsharkInfoColumn) {
     const auto missing = require_tshark();
     if (!missing.empty()) FAIL() << missing;
-    test::TempDir dir;
+    const test_support::ScratchDir dir("packet");
     auto packets = sample_packets(false);
     using namespace tcp_flag;
     packets.push_back(build_tcp_packet(test::ip_params("198.18.1.2", "198.19.1.2", 0x4242),
@@ -140,7 +141,7 @@ TEST(TsharkOracle, InfoLineMatchesTsharkInfoColumn) {
         test::ip_params("198.18.1.2", "198.19.1.2", 0x4242),
         segment(35265, kSyn | kEce | kCwr, linux_syn_options(1460, false, std::nullopt, 0)), {}));
     const auto pcap = dir.path() / "info.pcap";
-    test::write_pcap(pcap, kLinkTypeRaw, packets);
+    test_support::write_pcap(pcap, test_support::kLinkTypeRaw, packets);
     // Raw numbers, no analysis: what we print is then purely a function of the header.
     const auto rows = tshark_fields(
         pcap,

@@ -7,7 +7,7 @@
 #include <fstream>
 
 #include "base/errors.hpp"
-#include "tests/scratch_dir.hpp"
+#include "tests/support/scratch_dir.hpp"
 
 namespace tcplab::scenario {
 namespace {

@@ -14,33 +14,14 @@
 #include <stdexcept>
 #include <thread>
 
+#include "tests/support/files.hpp"
 #include "tls/ca.hpp"
 
 namespace tcplab::tls::test {
 
 namespace fs = std::filesystem;
 
-TempDir::TempDir() {
-    std::string pattern = (fs::temp_directory_path() / "tcplab-tls-XXXXXX").string();
-    if (::mkdtemp(pattern.data()) == nullptr) {
-        throw std::runtime_error("mkdtemp failed");
-    }
-    path_ = pattern;
-}
-
-TempDir::~TempDir() {
-    std::error_code ec;
-    fs::remove_all(path_, ec);
-}
-
 namespace {
-
-std::string slurp(const fs::path& p) {
-    std::ifstream in(p, std::ios::binary);
-    std::ostringstream s;
-    s << in.rdbuf();
-    return s.str();
-}
 
 int counter = 0;
 
@@ -128,8 +109,8 @@ int Child::wait(std::chrono::milliseconds timeout) {
     return 128 + (WIFSIGNALED(status_) ? WTERMSIG(status_) : 0);
 }
 
-std::string Child::out() const { return slurp(out_); }
-std::string Child::err() const { return slurp(err_); }
+std::string Child::out() const { return test_support::read_file(out_); }
+std::string Child::err() const { return test_support::read_file(err_); }
 
 RunResult run(const std::vector<std::string>& argv, const fs::path& output_dir,
               std::chrono::milliseconds timeout, const std::string& stdin_data) {

@@ -9,19 +9,15 @@
 #include <string>
 #include <vector>
 
+#include "tests/support/scratch_dir.hpp"
+
 namespace tcplab::tls::test {
 
-class TempDir {
+// tests/support's ScratchDir, with `tmp / "name"`.
+class TempDir : public test_support::ScratchDir {
 public:
-    TempDir();
-    ~TempDir();
-    TempDir(const TempDir&) = delete;
-    TempDir& operator=(const TempDir&) = delete;
-    const std::filesystem::path& path() const { return path_; }
-    std::filesystem::path operator/(const std::string& name) const { return path_ / name; }
-
-private:
-    std::filesystem::path path_;
+    TempDir() : ScratchDir("tls") {}
+    std::filesystem::path operator/(const std::string& name) const { return path() / name; }
 };
 
 // A child process (argv, no shell). stdout/stderr go to files; stdin is a pipe we hold open
