@@ -56,10 +56,12 @@ PacketFacts PacketNames::facts_of(const packet::Dissected& d, std::span<const st
     // segment this is: left out, so a re-run with other PSH placement draws the same.
     constexpr std::uint16_t kIdentityFlags = tf::kSyn | tf::kFin | tf::kRst | tf::kAck;
     const std::uint16_t flags = p.tcp_flags & kIdentityFlags;
-    p.identity = hash_combine(hash_combine(name, p.seq),
-                              (static_cast<std::uint64_t>(flags) << 32) | p.payload_length);
+    const std::uint64_t shape = (static_cast<std::uint64_t>(flags) << 32) | p.payload_length;
     if (flags == tf::kAck && p.payload_length == 0) {
-        p.identity = hash_combine(p.identity, d.tcp.ack.raw() - *flow.base_ack);
+        // A pure ACK: by the byte it acknowledges, not by its own seq (see the header).
+        p.identity = hash_combine(hash_combine(name, shape), d.tcp.ack.raw() - *flow.base_ack);
+    } else {
+        p.identity = hash_combine(hash_combine(name, p.seq), shape);
     }
     return p;
 }

@@ -9,7 +9,10 @@
 // first ack number of its flow: otherwise every pure ACK of a flow has the same identity and its
 // draw depends on how many ACKs came before it — a count that delayed and quick ACKs make
 // timing-dependent. Named by its ack, the ACK of byte N gets the same draw in every run that
-// sends it (its duplicates are told apart by occurrence, as identical retransmissions are).
+// sends it (its duplicates are told apart by occurrence, as identical retransmissions are). Its
+// own sequence number is left out: it is whatever its sender's application had written by then
+// (a TLS server's session tickets, written while the client's upload is already being ACKed, go
+// out before some of those ACKs in one run and after all of them in the next), which is timing.
 // Segments with payload are not named by their ack: a data sender's ack moves with what it has
 // received, which is timing.
 #include <cstdint>

@@ -45,14 +45,17 @@ struct RunFaults {
     std::set<std::string> pure_ack_drops;
 };
 
+// As the path's decider names a pure ACK (netem/forwarder/detail/packet_names.hpp): by the byte it
+// acknowledges and its occurrence, not by its own seq (which moves with what its sender's
+// application had written by then: timing).
 std::string pure_ack_name(const std::string& direction, std::uint16_t server_port,
-                          std::uint32_t rel_seq, std::uint32_t rel_ack, std::uint32_t occurrence) {
-    return direction + " " + std::to_string(server_port) + " seq " + std::to_string(rel_seq) +
-           " ack " + std::to_string(rel_ack) + " #" + std::to_string(occurrence);
+                          std::uint32_t rel_ack, std::uint32_t occurrence) {
+    return direction + " " + std::to_string(server_port) + " ack " + std::to_string(rel_ack) +
+           " #" + std::to_string(occurrence);
 }
 
 // Every pure ACK the side at `vantage` sent: relative numbers from the ISNs in that capture, and
-// the occurrence of the same (connection, seq, ack), as the path's decider counts them.
+// the occurrence of the same (connection, ack), as the path's decider counts them.
 void collect_pure_acks(const fs::path& pcap, const std::string& own_address,
                        const std::string& direction, std::set<std::string>& out) {
     const tcplab::scenario::Vantage vantage = tcplab::scenario::read_vantage(pcap);
@@ -73,11 +76,9 @@ void collect_pure_acks(const fs::path& pcap, const std::string& own_address,
             continue;
         }
         const std::uint16_t server_port = direction == "c2s" ? f.dst.port : f.src.port;
-        const std::uint32_t rel_seq = f.seq - own->second;
         const std::uint32_t rel_ack = f.ack - peer->second;
-        const std::uint32_t n = ++occurrences[from + ">" + to + " " + std::to_string(rel_seq) +
-                                              " " + std::to_string(rel_ack)];
-        out.insert(pure_ack_name(direction, server_port, rel_seq, rel_ack, n));
+        const std::uint32_t n = ++occurrences[from + ">" + to + " " + std::to_string(rel_ack)];
+        out.insert(pure_ack_name(direction, server_port, rel_ack, n));
     }
 }
 
@@ -102,17 +103,17 @@ RunFaults read_run(const fs::path& dir) {
                 ADD_FAILURE() << "an injected fault with no server endpoint: '" << server << "'";
                 continue;
             }
-            run.pure_ack_drops.insert(
-                pure_ack_name(direction, server_at->port, fault.value("relative_seq", 0U),
-                              fault.value("relative_ack", 0U), fault.value("transmission", 0U)));
+            run.pure_ack_drops.insert(pure_ack_name(direction, server_at->port,
+                                                    fault.value("relative_ack", 0U),
+                                                    fault.value("transmission", 0U)));
         }
         std::string flags = fault.value("flags", "");
         if (const auto psh = flags.find("PSH, "); psh != std::string::npos) flags.erase(psh, 5);
-        run.injected.insert(fault.value("direction", "") + " " + fault.value("action", "") +
-                            " seq " + std::to_string(fault.value("relative_seq", 0L)) +
-                            (fault.contains("relative_ack")
-                                 ? " ack " + std::to_string(fault.value("relative_ack", 0L))
-                                 : "") +
+        // Named as the decider names them: a pure ACK by its ack, anything else by its seq.
+        const std::string name = fault.contains("relative_ack")
+                                     ? " ack " + std::to_string(fault.value("relative_ack", 0L))
+                                     : " seq " + std::to_string(fault.value("relative_seq", 0L));
+        run.injected.insert(fault.value("direction", "") + " " + fault.value("action", "") + name +
                             " " + flags + " len " + std::to_string(fault.value("len", 0)) + " #" +
                             std::to_string(fault.value("transmission", 0)));
     }
