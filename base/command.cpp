@@ -71,6 +71,15 @@ std::string format_command(const Argv& argv) {
     return out;
 }
 
+std::string describe_failure(const Argv& argv, const CommandResult& result) {
+    std::string err = result.err;
+    while (!err.empty() && (err.back() == '\n' || err.back() == ' ')) {
+        err.pop_back();
+    }
+    return "command failed (exit " + std::to_string(result.exit_code) +
+           "): " + format_command(argv) + (err.empty() ? "" : ": " + err);
+}
+
 CommandResult SystemRunner::run(const Argv& argv, bool check) {
     if (argv.empty()) {
         throw SystemError("internal: empty command");
@@ -148,12 +157,7 @@ CommandResult SystemRunner::run(const Argv& argv, bool check) {
                           " ms and was killed: " + format_command(argv));
     }
     if (check && result.exit_code != 0) {
-        std::string err = result.err;
-        while (!err.empty() && (err.back() == '\n' || err.back() == ' ')) {
-            err.pop_back();
-        }
-        throw SystemError("command failed (exit " + std::to_string(result.exit_code) +
-                          "): " + format_command(argv) + (err.empty() ? "" : ": " + err));
+        throw SystemError(describe_failure(argv, result));
     }
     return result;
 }

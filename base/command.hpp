@@ -19,6 +19,9 @@ struct CommandResult {
 // One command line for humans: words separated by spaces, quoted ('...') only when needed.
 std::string format_command(const Argv& argv);
 
+// "command failed (exit N): CMD: STDERR" — the message of the SystemError a checked run throws.
+std::string describe_failure(const Argv& argv, const CommandResult& result);
+
 class CommandRunner {
 public:
     virtual ~CommandRunner() = default;

@@ -6,6 +6,7 @@
 
 #include "base/command.hpp"
 #include "base/errors.hpp"
+#include "base/nft_hint.hpp"
 #include "generator/detail/raw_socket.hpp"
 
 namespace tcplab::gen {
@@ -59,9 +60,17 @@ RstSuppressor::RstSuppressor(std::uint16_t source_port)
         if (result.exit_code != 0) {
             (void)system_runner().run(remove_command(table_), /*check=*/false);
             installed_ = false;
+            const std::string hint = nft_unsupported_family_hint(argv, result);
+            std::string err = result.err;
+            while (!err.empty() && (err.back() == '\n' || err.back() == ' ')) {
+                err.pop_back();
+            }
             throw EnvironmentError("cannot install the RST-suppressing nftables rule (" +
-                                   format_command(argv) + "): " + result.err +
-                                   " (needs root / CAP_NET_ADMIN)");
+                                   format_command(argv) + "): " + err +
+                                   (hint.empty() ? " (needs root / CAP_NET_ADMIN)"
+                                                 : "\n  " + hint +
+                                                       "; crafted handshakes need a kernel "
+                                                       "with it (run without --vm)"));
         }
     }
 }

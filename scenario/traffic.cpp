@@ -227,8 +227,12 @@ TrafficOutcome crafted_handshake(const TrafficSpec& spec, const TrafficContext& 
     out.completed = crafted.completed && sink.server_error.empty();
     out.integrity_checked = true;
     out.integrity_ok = sink.received == spec.bytes && sink.sha256 == sha256_hex(expected);
-    out.detail = std::string(gen::to_string(crafted.outcome)) + ": " + crafted.reason + "; " +
-                 std::to_string(crafted.retransmissions) +
+    // The generator threw before it could send (e.g. the RST suppressor's nftables rule could
+    // not be installed): its message is the reason, not the default outcome's empty one.
+    const bool client_threw = crafted.reason.empty() && !sink.client_error.empty();
+    const std::string reason = client_threw ? sink.client_error : crafted.reason;
+    out.detail = std::string(client_threw ? "client failed" : gen::to_string(crafted.outcome)) +
+                 ": " + reason + "; " + std::to_string(crafted.retransmissions) +
                  " own retransmissions; the server application received " +
                  std::to_string(sink.received) + " of " + std::to_string(spec.bytes) + " bytes" +
                  (sink.server_error.empty() ? "" : "; server: " + sink.server_error);
@@ -236,7 +240,7 @@ TrafficOutcome crafted_handshake(const TrafficSpec& spec, const TrafficContext& 
                 {"server", options.server.to_string()},
                 {"completed", out.completed},
                 {"outcome", gen::to_string(crafted.outcome)},
-                {"reason", crafted.reason},
+                {"reason", reason},
                 {"retransmissions", crafted.retransmissions},
                 {"bytes_acked", crafted.bytes_acked},
                 {"bytes_received", sink.received},

@@ -6,6 +6,7 @@
 #include <nlohmann/json.hpp>
 
 #include "base/errors.hpp"
+#include "base/nft_hint.hpp"
 #include "netem/impair/impairment_options.hpp"
 #include "netem/lab/topology_names.hpp"
 
@@ -303,7 +304,17 @@ std::vector<Argv> TcBackend::commands() const {
 
 void TcBackend::apply() {
     for (const auto& argv : commands()) {
-        runner_->run(argv);
+        const auto result = runner_->run(argv, /*check=*/false);
+        if (result.exit_code == 0) {
+            continue;
+        }
+        if (const auto hint = nft_unsupported_family_hint(argv, result); !hint.empty()) {
+            throw EnvironmentError(
+                "the tc backend's drop-syn/-synack/-fin/-pure-ack schedules need nftables in " +
+                router_netns_ + ", and " + describe_failure(argv, result) + "\n  " + hint +
+                "; run this scenario with --backend userspace (on the host: --vm is tc only)");
+        }
+        throw SystemError(describe_failure(argv, result));
     }
     if (runner_->dry_run()) {
         return;

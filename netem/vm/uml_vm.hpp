@@ -1,7 +1,8 @@
 #pragma once
 // Running a command inside a User-Mode Linux guest: a real Linux kernel (Debian's
-// user-mode-linux, with sch_netem, veth, ifb, nf_tables as modules) that runs as an ordinary host
-// process, so real `tc ... netem` works even when the host kernel lacks sch_netem.
+// user-mode-linux, with sch_netem, veth, ifb, nf_tables as modules — nf_tables for the bridge
+// family only, see VmOptions::modules) that runs as an ordinary host process, so real
+// `tc ... netem` works even when the host kernel lacks sch_netem.
 //
 // The guest sees the host's / read-only (hostfs), each VmOptions::rw_dirs entry read-write at the
 // same path, and fresh tmpfs on /tmp, /run, /var/tmp, /root. It has no network device besides its
@@ -29,7 +30,15 @@ struct VmOptions {
     std::vector<std::string> command;            // argv run as root in the guest (PATH lookup)
     std::vector<std::pair<std::string, std::string>> env;  // extra environment for the command
     std::filesystem::path working_dir;  // empty: the caller's current directory (else /)
-    std::vector<std::string> modules = {"sch_netem", "veth", "ipv6"};  // loaded before the command
+    // Loaded before the command, so a missing one fails the boot by name instead of the command
+    // failing obscurely: sch_netem (the tc backend's qdisc), veth (the lab's links), ipv6 (the
+    // net.ipv6.* sysctls the lab writes exist only once it is loaded; writing them loads nothing).
+    // Everything else loads on demand through the guest's modprobe helper (modules.alias of the
+    // UML tree): nf_tables, nfnetlink and the nft_* expressions do. But this kernel's nf_tables
+    // is built with the bridge family only (CONFIG_NF_TABLES_INET/IPV4/IPV6 are off, and they
+    // are not modules), so `inet`, `ip` and `ip6` tables are refused with EOPNOTSUPP whatever is
+    // loaded: the tc backend's schedules and the generator's RST suppressor cannot run here.
+    std::vector<std::string> modules = {"sch_netem", "veth", "ipv6"};
     std::filesystem::path uml_binary = "/usr/bin/linux.uml";
     std::filesystem::path module_dir = "/usr/lib/uml/modules";
 };

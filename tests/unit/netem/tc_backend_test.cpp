@@ -2,9 +2,13 @@
 // `tc -s -j qdisc show` / `nft -j list table` (JSON captured from iproute2 6.1 / nftables 1.0.6).
 #include "netem/impair/tc_backend.hpp"
 
+#include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include <algorithm>
+
 #include "base/errors.hpp"
+#include "base/nft_hint.hpp"
 
 using namespace tcplab::netem;
 
@@ -242,4 +246,62 @@ TEST(TcBackendDryRun, ApplyRunsExactlyTheCommandsAndReadStatsAttributesDrops) {
     const auto stats = backend.read_stats();
     EXPECT_FALSE(stats.client_to_server.queue_drops_separable);  // loss shares netem's counter
     EXPECT_TRUE(stats.server_to_client.queue_drops_separable);
+}
+
+namespace {
+
+// Answers every command with success except nft's `add table`, which fails the way nft 1.0.6
+// reports a kernel whose nf_tables lacks the family (Debian's user-mode-linux 6.1 guest).
+class NoInetFamilyRunner final : public tcplab::CommandRunner {
+public:
+    tcplab::CommandResult run(const tcplab::Argv& argv, bool check) override {
+        const bool add_table = std::find(argv.begin(), argv.end(), "table") != argv.end() &&
+                               std::find(argv.begin(), argv.end(), "nft") != argv.end();
+        if (!add_table) {
+            return {};
+        }
+        tcplab::CommandResult r{1, "",
+                                "Error: Could not process rule: Operation not supported\n"
+                                "add table inet tcplab\n^^^^^^^^^^^^^^^^^^^^^^\n"};
+        if (check) {
+            throw tcplab::SystemError(tcplab::describe_failure(argv, r));
+        }
+        return r;
+    }
+};
+
+}  // namespace
+
+TEST(NftHint, NamesTheMissingFamilyOnlyForAnUnsupportedOperation) {
+    const tcplab::Argv add_inet = {"ip", "netns", "exec", kNs, "nft", "add", "table", "inet", "t"};
+    const tcplab::CommandResult unsupported{1, "", "Error: Operation not supported\n"};
+    EXPECT_THAT(tcplab::nft_unsupported_family_hint(add_inet, unsupported),
+                ::testing::HasSubstr("no 'inet' family (built without CONFIG_NF_TABLES_INET"));
+    EXPECT_THAT(
+        tcplab::nft_unsupported_family_hint({"nft", "add", "chain", "ip6", "t", "c"}, unsupported),
+        ::testing::HasSubstr("CONFIG_NF_TABLES_IPV6"));
+    // Other failures, and families this cannot be about, get no hint.
+    EXPECT_EQ(tcplab::nft_unsupported_family_hint(
+                  add_inet, {1, "", "Error: Could not process rule: Operation not permitted\n"}),
+              "");
+    EXPECT_EQ(tcplab::nft_unsupported_family_hint(add_inet, {0, "", ""}), "");
+    EXPECT_EQ(
+        tcplab::nft_unsupported_family_hint({"nft", "add", "table", "bridge", "t"}, unsupported),
+        "");
+    EXPECT_EQ(tcplab::nft_unsupported_family_hint({"tc", "qdisc", "add"}, unsupported), "");
+}
+
+TEST(TcBackendApply, AKernelWithoutTheInetFamilyIsAnEnvironmentErrorSayingSo) {
+    Impairment imp;
+    imp.client_to_server.schedule.drop_first_syns = 1;
+    NoInetFamilyRunner runner;
+    TcBackend backend(7, imp, {}, &runner);
+    try {
+        backend.apply();
+        FAIL() << "apply() succeeded although nft could not add the table";
+    } catch (const tcplab::EnvironmentError& e) {
+        EXPECT_THAT(e.what(), ::testing::HasSubstr("nft add table inet tcplab"));
+        EXPECT_THAT(e.what(), ::testing::HasSubstr("CONFIG_NF_TABLES_INET"));
+        EXPECT_THAT(e.what(), ::testing::HasSubstr("--backend userspace"));
+    }
 }
