@@ -23,13 +23,13 @@ TEST(VmNftables, ModulesLoadOnDemandAndAnUnsupportedFamilySaysSo) {
     }
     // A bridge table with a numgen rule needs nfnetlink, nf_tables and nft_numgen, none of them
     // loaded at boot.
-    const ProcessRun run = run_tcplab(
-        {"vm", "run", "--", "sh", "-c",
-         "nft add table bridge t && "
-         "nft add chain bridge t c '{ type filter hook forward priority 0 ; }' && "
-         "nft add rule bridge t c numgen inc mod 10 lt 3 counter drop || exit 9; "
-         "cut -d' ' -f1 /proc/modules | sort | tr '\\n' ' '; echo; "
-         "nft add table inet t; echo \"inet=$?\""});
+    const ProcessRun run =
+        run_tcplab({"vm", "run", "--", "sh", "-c",
+                    "nft add table bridge t && "
+                    "nft add chain bridge t c '{ type filter hook forward priority 0 ; }' && "
+                    "nft add rule bridge t c numgen inc mod 10 lt 3 counter drop || exit 9; "
+                    "cut -d' ' -f1 /proc/modules | sort | tr '\\n' ' '; echo; "
+                    "nft add table inet t; echo \"inet=$?\""});
     ASSERT_EQ(run.exit_code, 0) << run.out << run.err;
     EXPECT_THAT(run.out, HasSubstr("nf_tables "));
     EXPECT_THAT(run.out, HasSubstr("nfnetlink "));
