@@ -15,7 +15,13 @@ fi
 build_dir=${TCPLAB_BUILD_DIR:-$repo/build}
 mkdir -p "$build_dir"
 log="$build_dir/setup.log"
-if ! "$repo/scripts/setup.sh" >"$log" 2>&1; then
+# Set-up's own steps ("setup.sh: installing ...", "building ...") show here; apt's and the
+# compiler's output goes to the log. Only the tcplab binary is built: test.sh builds the rest.
+echo "run_scenario.sh: checking the set-up (packages, build; log: $log)" >&2
+rc=0
+TCPLAB_TARGETS=${TCPLAB_TARGETS:-tcplab} "$repo/scripts/setup.sh" 2>&1 | tee "$log" \
+    | { grep --line-buffered '^setup\.sh: ' >&2 || true; } || rc=$?
+if [ "$rc" -ne 0 ]; then
     cat "$log" >&2
     echo "run_scenario.sh: set-up failed (log: $log)" >&2
     exit 3
