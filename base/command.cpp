@@ -71,11 +71,16 @@ std::string format_command(const Argv& argv) {
     return out;
 }
 
-std::string describe_failure(const Argv& argv, const CommandResult& result) {
+std::string stderr_text(const CommandResult& result) {
     std::string err = result.err;
     while (!err.empty() && (err.back() == '\n' || err.back() == ' ')) {
         err.pop_back();
     }
+    return err;
+}
+
+std::string describe_failure(const Argv& argv, const CommandResult& result) {
+    const std::string err = stderr_text(result);
     return "command failed (exit " + std::to_string(result.exit_code) +
            "): " + format_command(argv) + (err.empty() ? "" : ": " + err);
 }

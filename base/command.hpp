@@ -19,6 +19,9 @@ struct CommandResult {
 // One command line for humans: words separated by spaces, quoted ('...') only when needed.
 std::string format_command(const Argv& argv);
 
+// The command's stderr without its trailing newlines and spaces, for quoting inside a message.
+std::string stderr_text(const CommandResult& result);
+
 // "command failed (exit N): CMD: STDERR" — the message of the SystemError a checked run throws.
 std::string describe_failure(const Argv& argv, const CommandResult& result);
 

@@ -61,12 +61,8 @@ RstSuppressor::RstSuppressor(std::uint16_t source_port)
             (void)system_runner().run(remove_command(table_), /*check=*/false);
             installed_ = false;
             const std::string hint = nft_unsupported_family_hint(argv, result);
-            std::string err = result.err;
-            while (!err.empty() && (err.back() == '\n' || err.back() == ' ')) {
-                err.pop_back();
-            }
             throw EnvironmentError("cannot install the RST-suppressing nftables rule (" +
-                                   format_command(argv) + "): " + err +
+                                   format_command(argv) + "): " + stderr_text(result) +
                                    (hint.empty() ? " (needs root / CAP_NET_ADMIN)"
                                                  : "\n  " + hint +
                                                        "; crafted handshakes need a kernel "
