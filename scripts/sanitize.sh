@@ -85,9 +85,7 @@ allowed_skip='^VmGuestSide\.|^Golden\.ExpectationsStillMatchTshark$'
 if ! modprobe -q sch_netem 2>/dev/null; then
     allowed_skip+='|^TcNetem\.'  # this kernel has no sch_netem: they skip on the host
 fi
-skipped=$(sed -n '/^The following tests did not run:/,/^$/p' "$log" | grep -F '(Skipped)' \
-    | sed 's/^[[:space:]]*[0-9]* - \([^ ]*\) .*/\1/' || true)
-unexpected=$(printf '%s\n' "$skipped" | grep -v -E "$allowed_skip|^$" || true)
+unexpected=$("$repo/scripts/unexpected_skips.sh" "$log" "$allowed_skip")
 if [ -n "$unexpected" ]; then
     echo "sanitize.sh: skipped, but not a documented skip of this step:" >&2
     printf '  %s\n' $unexpected >&2

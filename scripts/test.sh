@@ -37,9 +37,7 @@ allowed_skip='^VmGuestSide\.'
 if ! modprobe -q sch_netem 2>/dev/null; then
     allowed_skip+='|^TcNetem\.'
 fi
-skipped=$(sed -n '/^The following tests did not run:/,/^$/p' "$log" | grep -F '(Skipped)' \
-    | sed 's/^[[:space:]]*[0-9]* - \([^ ]*\) .*/\1/' || true)
-unexpected=$(printf '%s\n' "$skipped" | grep -v -E "$allowed_skip|^$" || true)
+unexpected=$("$repo/scripts/unexpected_skips.sh" "$log" "$allowed_skip")
 if [ -n "$unexpected" ]; then
     echo "test.sh: skipped, but not an expected skip (see scripts/test.sh for the list and reasons):" >&2
     printf '  %s\n' $unexpected >&2
