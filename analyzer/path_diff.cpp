@@ -165,6 +165,53 @@ DiffPacket make_packet(const Record& sent, const Record* received) {
     return p;
 }
 
+// Header fields of two records that differ; a bit flipped in transit changes exactly one.
+int differing_fields(const packet::PacketRecord& a, const packet::PacketRecord& b) {
+    return (a.src.address != b.src.address) + (a.dst.address != b.dst.address) +
+           (a.src.port != b.src.port) + (a.dst.port != b.dst.port) + (a.protocol != b.protocol) +
+           (a.tcp_flags != b.tcp_flags) + (a.seq != b.seq) + (a.ack != b.ack) + (a.len != b.len) +
+           (a.ip_id != b.ip_id);
+}
+
+// An arrival nobody sent is a sent packet whose header was corrupted on the way: pair it with
+// the earliest unmatched transmission, sent before it arrived, that it differs from in one field,
+// and count that packet corrupted rather than dropped.
+void pair_header_corruptions(DirectionDiff& out) {
+    for (auto u = out.unexpected_packets.begin(); u != out.unexpected_packets.end();) {
+        const auto drop =
+            std::find_if(out.drops.begin(), out.drops.end(), [&](const DiffPacket& d) {
+                return d.sent_time <= *u->received_time &&
+                       differing_fields(d.packet, u->packet) <= 1;
+            });
+        if (drop == out.drops.end()) {
+            ++u;
+            continue;
+        }
+        DiffPacket corrupted = *drop;
+        corrupted.received_frame = u->received_frame;
+        corrupted.received_time = u->received_time;
+        out.corruptions.push_back(corrupted);
+        ++out.corrupted;
+        out.drops.erase(drop);
+        --out.dropped;
+        u = out.unexpected_packets.erase(u);
+        --out.unexpected;
+    }
+}
+
+// Whether a packet sent after `pick` (up to `latest`) and already arrived is a different packet:
+// identical copies (RSTs, IPv6 re-sends without an IP id) are told apart only by occurrence, so
+// one of them "overtaking" another says nothing about the path.
+bool overtaken_by_another(const std::vector<const Record*>& sent, const std::vector<bool>& matched,
+                          std::size_t pick, std::size_t latest) {
+    for (std::size_t i = pick + 1; i <= latest; ++i) {
+        if (matched[i] && sent[i]->key != sent[pick]->key) {
+            return true;
+        }
+    }
+    return false;
+}
+
 DirectionDiff diff_direction(const std::vector<const Record*>& sent,
                              const std::vector<const Record*>& received) {
     DirectionDiff out;
@@ -220,7 +267,8 @@ DirectionDiff diff_direction(const std::vector<const Record*>& sent,
         }
         matched[*pick] = true;
         const Record& s = *sent[*pick];
-        if (latest_sent_index && *pick < *latest_sent_index) {
+        if (latest_sent_index && *pick < *latest_sent_index &&
+            overtaken_by_another(sent, matched, *pick, *latest_sent_index)) {
             ++out.reordered;
             out.reorders.push_back(make_packet(s, r));
         }
@@ -242,6 +290,7 @@ DirectionDiff diff_direction(const std::vector<const Record*>& sent,
             out.drops.push_back(make_packet(*sent[i], nullptr));
         }
     }
+    pair_header_corruptions(out);
     if (delay_n > 0) {
         out.delay_mean_ms = delay_sum / static_cast<double>(delay_n);
     }

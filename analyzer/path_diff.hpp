@@ -11,8 +11,9 @@
 // by occurrence: each arrival takes the latest not-yet-matched transmission sent before it
 // (so "first copy lost, retransmission arrived" is told apart from "both arrived"); an arrival
 // with none left is a duplicate. Corrupted = matched, but the payload differs or the receiver's
-// L4 checksum is wrong while the sender's was right. Reordered = arrived after a packet that
-// was sent later (RFC 4737's "late" packets).
+// L4 checksum is wrong while the sender's was right; or an arrival nobody sent that differs in
+// one header field from a packet that never arrived (a bit flipped in its header). Reordered =
+// arrived after a packet that was sent later (RFC 4737's "late" packets).
 //
 // Which end is which: an address seen as a source only at the client vantage is a client
 // address (and likewise for the server); an address seen at both is placed by where its packets
@@ -49,7 +50,7 @@ struct DirectionDiff {
     std::uint64_t duplicated = 0;
     std::uint64_t reordered = 0;
     std::uint64_t corrupted = 0;
-    std::uint64_t unexpected = 0;  // arrived but never sent (e.g. a header bit flipped in transit)
+    std::uint64_t unexpected = 0;  // arrived, never sent, and like no lost packet
     std::vector<DiffPacket> drops, duplicates, reorders, corruptions, unexpected_packets;
     std::optional<double> delay_min_ms, delay_mean_ms, delay_max_ms;  // matched packets
 };

@@ -9,6 +9,7 @@
 #include "packet/format.hpp"
 #include "packet/seq_num.hpp"
 #include "packet/tcp.hpp"
+#include "scenario/detail/wire_checks.hpp"
 
 namespace tcplab::scenario {
 
@@ -114,173 +115,23 @@ Check resend_verdicts(const Vantage& vantage, bool client_side, const CheckInput
     return c;
 }
 
-// The sender's re-send covering a dropped segment: same 4-tuple, later, covering its first byte.
-const FrameFacts* find_resend_of(const packet::PacketRecord& fault, const Vantage& sender) {
-    const FrameFacts* original = nullptr;
-    for (const auto& f : sender.frames) {
-        if (!(f.src == fault.src && f.dst == fault.dst)) {
-            continue;
-        }
-        const bool syn_or_fin = (f.tcp_flags & (tf::kSyn | tf::kFin)) != 0;
-        const std::uint32_t span = f.len + (syn_or_fin ? 1 : 0);
-        const bool covers = span > 0 && SeqNum(fault.seq) >= SeqNum(f.seq) &&
-                            SeqNum(fault.seq) < SeqNum(f.seq) + span;
-        if (!covers) {
-            continue;
-        }
-        if (original == nullptr) {
-            original = &f;  // the first transmission, at or before the drop
-            continue;
-        }
-        if (f.t >= original->t) {
-            return &f;
-        }
-    }
-    return nullptr;
-}
-
-// An RST on the dropped segment's connection, seen by the sender after it sent the segment: the
-// connection was aborted (e.g. data reaching a peer that already closed), so TCP rightly never
-// re-sends it.
-const FrameFacts* reset_after(const packet::PacketRecord& fault, const Vantage& sender) {
-    std::optional<double> sent;
-    for (const auto& f : sender.frames) {
-        const bool same_way = f.src == fault.src && f.dst == fault.dst;
-        if (!sent && same_way && f.seq == fault.seq && f.len == fault.len) {
-            sent = f.t;
-        }
-        if (sent && (f.tcp_flags & tf::kRst) != 0 &&
-            (same_way || (f.src == fault.dst && f.dst == fault.src))) {
-            return &f;
-        }
-    }
-    return nullptr;
-}
-
-Check drops_retransmitted(const CheckInputs& in) {
-    Check c;
-    c.name = "drops_retransmitted";
-    std::size_t lost = 0;
-    std::vector<std::string> missing;
-    std::vector<std::string> unflagged;
-    std::vector<std::string> aborted;
-    for (const auto& fault : in.faults) {
-        if (!fault.loses_packet() || !fault.packet.carries_sequence()) {
-            continue;
-        }
-        ++lost;
-        const bool c2s = fault.dir == netem::Direction::client_to_server;
-        const Vantage& sender = c2s ? *in.client : *in.server;
-        const std::string what =
-            to_string(fault.dir) + " " + packet::flag_names(fault.packet.tcp_flags) + " seq " +
-            std::to_string(fault.packet.seq) + " len " + std::to_string(fault.packet.len);
-        const FrameFacts* resend = find_resend_of(fault.packet, sender);
-        if (resend == nullptr) {
-            if (const FrameFacts* rst = reset_after(fault.packet, sender)) {
-                aborted.push_back(what + " (RST in frame " + std::to_string(rst->frame) + ")");
-                continue;
-            }
-            missing.push_back(what);
-        } else if (!flagged_as_resend(resend->verdicts)) {
-            unflagged.push_back(what + " (re-sent in frame " + std::to_string(resend->frame) + ")");
-        }
-    }
-    c.expected = "each of the " + std::to_string(lost) +
-                 " segments the path lost is re-sent and the re-send is flagged at the sender "
-                 "(unless an RST aborted its connection first)";
-    c.pass = missing.empty() && unflagged.empty();
-    c.observed = std::to_string(lost - missing.size() - unflagged.size() - aborted.size()) +
-                 " of " + std::to_string(lost) + " re-sent and flagged";
-    auto join = [](const std::vector<std::string>& items) {
-        std::string out;
-        for (std::size_t i = 0; i < items.size() && i < 5; ++i) {
-            out += (i == 0 ? "" : "; ") + items[i];
-        }
-        return out + (items.size() > 5 ? "; ..." : "");
-    };
-    if (!aborted.empty()) {
-        c.observed += "; " + std::to_string(aborted.size()) +
-                      " not re-sent, connection reset: " + join(aborted);
-    }
-    if (!missing.empty()) {
-        c.observed += "; never re-sent: " + join(missing);
-    }
-    if (!unflagged.empty()) {
-        c.observed += "; re-sent but not flagged: " + join(unflagged);
-    }
-    c.reason = lost == 0 ? "the path lost no segment carrying sequence space"
-                         : "ledger drops matched to the sender's capture by 4-tuple and sequence";
-    return c;
-}
-
-std::size_t count_flagged(const Vantage& v, std::uint32_t bits) {
-    return static_cast<std::size_t>(
-        std::count_if(v.frames.begin(), v.frames.end(),
-                      [&](const FrameFacts& f) { return (f.verdicts & bits) != 0; }));
-}
-
 std::size_t count_resends(const Vantage& v) {
     return static_cast<std::size_t>(
         std::count_if(v.frames.begin(), v.frames.end(),
                       [](const FrameFacts& f) { return flagged_as_resend(f.verdicts); }));
 }
 
-// Copies of one segment (same 4-tuple, seq, length and SYN/FIN) in a capture.
-std::size_t copies_in(const Vantage& v, const FrameFacts& f) {
-    constexpr std::uint16_t kSynFin = tf::kSyn | tf::kFin;
-    return static_cast<std::size_t>(
-        std::count_if(v.frames.begin(), v.frames.end(), [&](const FrameFacts& g) {
-            return g.src == f.src && g.dst == f.dst && g.seq == f.seq && g.len == f.len &&
-                   (g.tcp_flags & kSynFin) == (f.tcp_flags & kSynFin);
-        }));
-}
-
-Check retransmission_expectation(const CheckInputs& in) {
-    const auto& want = in.spec->expect.retransmissions;
-    const std::size_t at_client = count_resends(*in.client);
-    const std::size_t at_server = count_resends(*in.server);
+Check some_retransmissions(const CheckInputs& in) {
     Check c;
     c.name = "retransmissions";
+    const std::size_t at_client = count_resends(*in.client);
+    const std::size_t at_server = count_resends(*in.server);
+    c.expected = "at least one";
     c.observed = std::to_string(at_client) + " at the client, " + std::to_string(at_server) +
                  " at the server";
+    c.pass = at_client + at_server > 0;
     c.reason =
         "frames the analyzer flagged retransmission, fast/spurious retransmission or out-of-order";
-    if (want == Expectations::Retransmissions::some) {
-        c.expected = "at least one";
-        c.pass = at_client + at_server > 0;
-        return c;
-    }
-    // None needed: the path lost nothing, so every re-send a sender made must be a timer re-send
-    // (TLP/RTO firing on a loaded host) of a segment whose first copy reached the other end — the
-    // receiver's capture then holds two copies. A re-send whose original never arrived fails.
-    c.expected =
-        "no retransmission caused by the path (a timer re-send of a segment that had arrived is "
-        "reported, not counted)";
-    std::size_t timer_resends = 0;
-    std::vector<std::uint64_t> caused_by_path;
-    for (const bool client_side : {true, false}) {
-        const Vantage& sender = client_side ? *in.client : *in.server;
-        const Vantage& receiver = client_side ? *in.server : *in.client;
-        for (const FrameFacts* f : own_frames(sender, client_side, in)) {
-            if (!flagged_as_resend(f->verdicts)) {
-                continue;
-            }
-            if (copies_in(receiver, *f) >= copies_in(sender, *f)) {
-                ++timer_resends;
-            } else {
-                caused_by_path.push_back(f->frame);
-            }
-        }
-    }
-    c.pass = caused_by_path.empty();
-    if (timer_resends > 0) {
-        c.observed += "; " + std::to_string(timer_resends) +
-                      " timer re-sends of segments that had arrived (spurious, host latency)";
-    }
-    if (!caused_by_path.empty()) {
-        c.observed +=
-            "; re-sends of segments the path lost: sender frames " + frame_list(caused_by_path);
-    }
     return c;
 }
 
@@ -307,20 +158,6 @@ Check syn_rto(const CheckInputs& in, double expected_s) {
     return c;
 }
 
-Check receiver_shows(const CheckInputs& in, const std::string& name, std::uint32_t bits,
-                     const std::string& what) {
-    Check c;
-    c.name = name;
-    const std::size_t n = count_flagged(*in.server, bits);
-    c.expected = "at least one " + what + " at the server (the receiver)";
-    c.observed = std::to_string(n) + " frames";
-    c.pass = n > 0;
-    c.reason = "the path " +
-               std::string(name == "receiver_out_of_order" ? "reordered" : "duplicated") +
-               " client->server packets";
-    return c;
-}
-
 // Handshakes completed as seen by the server: SYN, SYN-ACK, then the client's ACK of the SYN-ACK.
 std::size_t completed_handshakes(const CheckInputs& in) {
     std::map<std::uint32_t, std::uint32_t> synack_seq;
@@ -340,11 +177,6 @@ std::size_t completed_handshakes(const CheckInputs& in) {
 }
 
 }  // namespace
-
-std::vector<netem::LedgerEntry> tcp_faults(std::vector<netem::LedgerEntry> ledger) {
-    std::erase_if(ledger, [](const netem::LedgerEntry& e) { return !e.packet.is_tcp(); });
-    return ledger;
-}
 
 std::vector<Check> run_checks(const CheckInputs& in) {
     std::vector<Check> checks;
@@ -383,25 +215,20 @@ std::vector<Check> run_checks(const CheckInputs& in) {
     }
     checks.push_back(resend_verdicts(*in.client, true, in));
     checks.push_back(resend_verdicts(*in.server, false, in));
-    if (in.have_ledger) {
-        checks.push_back(drops_retransmitted(in));
-    }
-    if (spec.expect.retransmissions != Expectations::Retransmissions::any) {
-        checks.push_back(retransmission_expectation(in));
+    checks.push_back(detail::drops_retransmitted(in));
+    if (spec.expect.retransmissions == Expectations::Retransmissions::some) {
+        checks.push_back(some_retransmissions(in));
+    } else if (spec.expect.retransmissions == Expectations::Retransmissions::none) {
+        checks.push_back(detail::unexplained_retransmissions(in));
     }
     if (spec.expect.syn_rto_s) {
         checks.push_back(syn_rto(in, *spec.expect.syn_rto_s));
     }
     if (spec.expect.out_of_order) {
-        checks.push_back(receiver_shows(in, "receiver_out_of_order", analyzer::flag::kOutOfOrder,
-                                        "out-of-order segment"));
+        checks.push_back(detail::receiver_flags_path_faults(in, PathFault::Kind::reordered));
     }
     if (spec.expect.duplicate_ack) {
-        checks.push_back(receiver_shows(in, "receiver_duplicates",
-                                        analyzer::flag::kDuplicateAck |
-                                            analyzer::flag::kSpuriousRetransmission |
-                                            analyzer::flag::kRetransmission,
-                                        "duplicate ACK or spurious retransmission"));
+        checks.push_back(detail::receiver_flags_path_faults(in, PathFault::Kind::duplicated));
     }
     for (const Vantage* v : {in.client, in.server}) {
         Check c;
@@ -420,51 +247,6 @@ nlohmann::json to_json(const Check& check) {
             {"observed", check.observed},
             {"pass", check.pass},
             {"reason", check.reason}};
-}
-
-nlohmann::json to_json(const netem::LedgerEntry& fault, const CheckInputs& inputs) {
-    // Relative sequence (and, for a pure ACK, acknowledgement) number and transmission number as
-    // the sender's capture shows them.
-    const Vantage& sender =
-        fault.dir == netem::Direction::client_to_server ? *inputs.client : *inputs.server;
-    const packet::PacketRecord& p = fault.packet;
-    std::optional<std::uint32_t> isn;
-    std::optional<std::uint32_t> peer_isn;
-    int transmission = 0;
-    for (const auto& f : sender.frames) {
-        if (f.src == p.src && f.dst == p.dst) {
-            if ((f.tcp_flags & tf::kSyn) != 0 && !isn) {
-                isn = f.seq;
-            }
-            if (f.seq == p.seq && f.len == p.len) {
-                ++transmission;
-            }
-        } else if (f.src == p.dst && f.dst == p.src && (f.tcp_flags & tf::kSyn) != 0 && !peer_isn) {
-            peer_isn = f.seq;
-        }
-    }
-    nlohmann::json j = {{"t", fault.t},
-                        {"direction", to_string(fault.dir)},
-                        {"src", p.src.to_string()},
-                        {"dst", p.dst.to_string()},
-                        {"flags", packet::flag_names(p.tcp_flags)},
-                        {"seq", p.seq},
-                        {"len", p.len},
-                        {"action", fault.action},
-                        {"reason", fault.reason}};
-    if (isn) {
-        j["relative_seq"] = p.seq - *isn;
-    }
-    // A pure ACK is named by what it acknowledges (netem/forwarder/detail/packet_names.hpp): its
-    // transmission number counts the ACKs of that same byte.
-    if (peer_isn && p.is_pure_ack()) {
-        j["relative_ack"] = p.ack - *peer_isn;
-    }
-    if (fault.transmission.value_or(0) != 0) {
-        j["transmission"] = *fault.transmission;
-    }
-    j["copies_sent"] = transmission;
-    return j;
 }
 
 }  // namespace tcplab::scenario

@@ -1,15 +1,16 @@
 #pragma once
 // The point of a scenario: compare what the analyzer concluded from the captures with what the
-// path really did (the forwarder's ledger, the two vantage points) and with what the traffic
-// itself reported (completion, payload digests). Each check is {name, expected, observed, pass}.
+// path really did (the wire truth of the two vantage points, scenario/wire_truth.hpp) and with
+// what the traffic itself reported (completion, payload digests). Each check is {name, expected,
+// observed, pass}; every backend runs the same ones.
 #include <cstdint>
 #include <nlohmann/json.hpp>
 #include <string>
 #include <vector>
 
-#include "netem/impair/ledger.hpp"
 #include "scenario/spec.hpp"
 #include "scenario/vantage.hpp"
+#include "scenario/wire_truth.hpp"
 
 namespace tcplab::scenario {
 
@@ -20,10 +21,6 @@ struct Check {
     bool pass = false;
     std::string reason;  // why it passed or failed, in words
 };
-
-// The ledger lines the checks judge: TCP packets only (the traffic is TCP; a UDP or ICMP line,
-// e.g. a DNS query or an ICMP error the path dropped, names nothing the analyzer reports on).
-std::vector<netem::LedgerEntry> tcp_faults(std::vector<netem::LedgerEntry> ledger);
 
 // What each traffic run reported.
 struct TrafficOutcome {
@@ -38,17 +35,14 @@ struct TrafficOutcome {
 struct CheckInputs {
     const ScenarioSpec* spec = nullptr;
     packet::IpAddress client_address;
-    const Vantage* client = nullptr;         // client-side capture
-    const Vantage* server = nullptr;         // server-side capture
-    std::vector<netem::LedgerEntry> faults;  // TCP lines of the ledger; empty with tc
-    bool have_ledger = false;
+    const Vantage* client = nullptr;  // client-side capture
+    const Vantage* server = nullptr;  // server-side capture
+    std::vector<PathFault> faults;    // what the path did to TCP packets (wire truth)
+    double round_trip_s = 0;          // the path's measured round trip (mean delays)
     std::vector<TrafficOutcome> traffic;
 };
 
 std::vector<Check> run_checks(const CheckInputs& inputs);
 
 nlohmann::json to_json(const Check& check);
-// A fault as report.json's "injected" lists it, with the sender's view of the packet.
-nlohmann::json to_json(const netem::LedgerEntry& fault, const CheckInputs& inputs);
-
 }  // namespace tcplab::scenario

@@ -74,6 +74,30 @@ std::string wrap(const std::string& text, std::size_t width, std::size_t indent)
     return out;
 }
 
+// "c2s  812 sent, 740 received: 72 dropped, 0 duplicated, ...; one-way delay 0.1/0.2/1.0 ms"
+std::string wire_line(const RunReport& r, const std::string& dir) {
+    const nlohmann::json& d = r.wire.value(dir, nlohmann::json::object());
+    const nlohmann::json& faults = r.wire.value("faults", nlohmann::json::object());
+    std::string out = dir + "  " + std::to_string(d.value("sent", 0)) + " sent, " +
+                      std::to_string(d.value("received", 0)) + " received:";
+    const std::pair<const char*, const char*> kinds[] = {{"drop", "dropped"},
+                                                         {"duplicate", "duplicated"},
+                                                         {"reorder", "reordered"},
+                                                         {"corrupt", "corrupted"}};
+    for (const auto& [action, word] : kinds) {
+        out += std::string(action == kinds[0].first ? " " : ", ") +
+               std::to_string(faults.value(dir + "_" + action, 0)) + " " + word;
+    }
+    if (d.contains("delay_ms")) {
+        char delay[96];
+        std::snprintf(delay, sizeof delay, "; one-way delay %.1f/%.1f/%.1f ms (min/mean/max)",
+                      d["delay_ms"].value("min", 0.0), d["delay_ms"].value("mean", 0.0),
+                      d["delay_ms"].value("max", 0.0));
+        out += delay;
+    }
+    return out;
+}
+
 std::string measured_line(const RunMetrics& m) {
     char buf[200];
     std::string text = std::to_string(m.retransmissions) + " retransmissions";
@@ -111,14 +135,8 @@ std::string report_text(const RunReport& r) {
         }
         out << "\n";
     }
-    if (r.backend == "userspace" && r.injected.is_array()) {
-        std::size_t drops = 0;
-        for (const auto& f : r.injected) {
-            drops +=
-                (f.value("action", "") == "drop" || f.value("action", "") == "queue_drop") ? 1 : 0;
-        }
-        out << "injected  " << r.injected.size() << " actions in the ledger (" << drops
-            << " drops)\n";
+    if (r.wire.is_object()) {
+        out << "wire      " << wire_line(r, "c2s") << "\n          " << wire_line(r, "s2c") << "\n";
     }
     if (r.traffic.is_array()) {
         for (const auto& t : r.traffic) {
@@ -177,6 +195,8 @@ void write_report_files(const RunReport& r) {
         {"captures", r.captures},
         {"backend_stats", r.backend_stats},
         {"injected", r.injected},
+        {"wire", r.wire},
+        {"reproducibility", r.reproducibility},
         {"verdicts", r.verdicts},
         {"traffic", r.traffic},
         {"checks", checks},

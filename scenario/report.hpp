@@ -19,12 +19,14 @@ struct RunReport {
     int run_id = 0;
     std::filesystem::path out_dir;
     double seconds = 0;
-    nlohmann::json setup;          // impairment keys, topology, commands, versions
-    nlohmann::json captures;       // per vantage: file, records, kernel drops
-    nlohmann::json backend_stats;  // forwarder counters or netem's own
-    nlohmann::json injected;       // faults from the ledger
-    nlohmann::json verdicts;       // analyzer counts per vantage
-    nlohmann::json traffic;        // what each traffic run reported
+    nlohmann::json setup;            // impairment keys, topology, commands, versions
+    nlohmann::json captures;         // per vantage: file, records, kernel drops
+    nlohmann::json backend_stats;    // forwarder counters or netem's own
+    nlohmann::json injected;         // what the path did to each packet (the wire truth)
+    nlohmann::json wire;             // per direction: sent, received, one-way delay, fault counts
+    nlohmann::json reproducibility;  // whether the seed decides the faults, and why
+    nlohmann::json verdicts;         // analyzer counts per vantage
+    nlohmann::json traffic;          // what each traffic run reported
     std::vector<Check> checks;
     RunMetrics metrics;  // retransmissions, RTOs, handshake time, goodput
 

@@ -97,12 +97,12 @@ void measure_main_stream(const Vantage& client, const packet::IpAddress& client_
 
 RunMetrics measure_run(const Vantage& client, const Vantage& server,
                        const packet::IpAddress& client_address, const nlohmann::json& injected,
-                       bool have_ledger) {
+                       bool reproducible) {
     RunMetrics out;
     count_resends(client, client_address, true, out);
     count_resends(server, client_address, false, out);
     measure_main_stream(client, client_address, out);
-    out.have_ledger = have_ledger;
+    out.reproducible = reproducible;
     for (const auto& f : injected) {
         const std::string action = f.value("action", "");
         if (f.value("len", 0U) == 0 ||
@@ -131,9 +131,8 @@ nlohmann::json to_json(const RunMetrics& m) {
         {"rto_s", m.rtos},
         {"handshake_s", m.handshake_s ? nlohmann::json(*m.handshake_s) : nlohmann::json()},
         {"goodput_mbps", m.goodput_mbps ? nlohmann::json(*m.goodput_mbps) : nlohmann::json()}};
-    if (m.have_ledger) {
-        j["data_segments_dropped"] = m.dropped;
-    }
+    j["data_segments_dropped"] = m.dropped;
+    j["reproducible"] = m.reproducible;
     return j;
 }
 
@@ -195,9 +194,7 @@ std::string statistics_table(const std::string& scenario, const std::vector<RunM
         if (r.goodput_mbps) {
             goodputs.push_back(*r.goodput_mbps);
         }
-        if (r.have_ledger) {
-            drops.push_back(static_cast<double>(r.dropped.size()));
-        }
+        drops.push_back(static_cast<double>(r.dropped.size()));
     }
     std::string out = scenario + ": " + std::to_string(runs.size()) + " runs, " +
                       std::to_string(passed) + " passed\n";
@@ -213,7 +210,7 @@ std::string statistics_table(const std::string& scenario, const std::vector<RunM
     // Reproducibility: which runs dropped exactly the segments run 1 dropped.
     std::map<std::uint64_t, std::vector<std::size_t>> by_seed;
     for (std::size_t i = 0; i < runs.size(); ++i) {
-        if (runs[i].have_ledger) {
+        if (runs[i].reproducible) {
             by_seed[runs[i].seed].push_back(i);
         }
     }

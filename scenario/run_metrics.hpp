@@ -22,14 +22,14 @@ struct RunMetrics {
     std::optional<double> handshake_s;  // main stream, at the client: first SYN -> handshake ACK
     std::optional<double>
         goodput_mbps;                  // main stream: client bytes acked / (last ACK - first data)
-    bool have_ledger = false;          // drops are known (userspace backend)
+    bool reproducible = false;         // the seed decides the faults (report.json reproducibility)
     std::vector<std::string> dropped;  // data segments the path lost, named run-independently
 };
 
 // `injected` is report.json's list (entries with direction, relative_seq, len, action, ports).
 RunMetrics measure_run(const Vantage& client, const Vantage& server,
                        const packet::IpAddress& client_address, const nlohmann::json& injected,
-                       bool have_ledger);
+                       bool reproducible);
 
 nlohmann::json to_json(const RunMetrics& metrics);
 

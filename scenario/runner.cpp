@@ -11,6 +11,7 @@
 
 #include "analyzer/capture_set.hpp"
 #include "analyzer/flags.hpp"
+#include "analyzer/path_diff.hpp"
 #include "analyzer/report.hpp"
 #include "base/command.hpp"
 #include "base/errors.hpp"
@@ -27,9 +28,11 @@
 #include "scenario/checks.hpp"
 #include "scenario/detail/time_sequence_svg.hpp"
 #include "scenario/detail/traffic.hpp"
+#include "scenario/ledger_check.hpp"
 #include "scenario/report.hpp"
 #include "scenario/run_metrics.hpp"
 #include "scenario/spec.hpp"
+#include "scenario/wire_truth.hpp"
 
 namespace tcplab::scenario {
 
@@ -158,7 +161,7 @@ nlohmann::json verdict_counts(const Vantage& v) {
 // The time-sequence graph of the first stream carrying client data, seen from the client.
 void write_time_sequence(const RunReport& report, const Vantage& client,
                          const packet::IpAddress& client_addr,
-                         const std::vector<netem::LedgerEntry>& faults) {
+                         const std::vector<PathFault>& faults) {
     const std::optional<std::uint32_t> stream = main_stream(client, client_addr);
     std::optional<std::uint32_t> isn;
     std::optional<std::uint32_t> peer_isn;
@@ -199,18 +202,16 @@ void write_time_sequence(const RunReport& report, const Vantage& client,
         points.push_back(p);
     }
     if (stream && isn) {
-        // Drops: placed at the time the client sent the dropped copy (first copy in its capture).
+        // Losses: placed at the time the client sent the lost copy.
         for (const auto& fault : faults) {
-            if (fault.dir != netem::Direction::client_to_server || !fault.loses_packet()) {
+            if (fault.dir != packet::Direction::client_to_server || !fault.loses_packet()) {
                 continue;
             }
             const packet::PacketRecord& lost = fault.packet;
             for (const auto& f : client.frames) {
-                if (f.stream == *stream && f.src == lost.src && f.seq == lost.seq &&
-                    f.len == lost.len) {
+                if (f.frame == fault.sent_frame && f.stream == *stream) {
                     points.push_back({f.t - *t0, static_cast<std::uint64_t>(lost.seq - *isn),
                                       lost.len, SeqPoint::Kind::drop});
-                    break;
                 }
             }
         }
@@ -248,9 +249,12 @@ struct RunState {
     BackendChoice backend;
     bool userspace = false;
     packet::IpAddress client_address;
+    std::vector<std::string> client_addresses;  // v4 and v6: which end a packet left from
     std::vector<TrafficOutcome> outcomes;
     netem::CaptureStats client_stats;
     netem::CaptureStats server_stats;
+    std::optional<double> captures_stopped_at;  // seconds since the epoch
+    std::optional<netem::ForwarderStats> forwarder_stats;
     RunReport report;
 };
 
@@ -302,6 +306,7 @@ void bring_up_topology(RunState& run, LivePath& path) {
     run.report.run_id = topology.run_id();
     run.client_address =
         *packet::IpAddress::parse(ipv6 ? topology.client_ipv6() : topology.client_ipv4());
+    run.client_addresses = {topology.client_ipv4(), topology.client_ipv6()};
     run.progress.step("topology tl" + std::to_string(topology.run_id()) + "-{cli,rtr,srv} up (" +
                       topology.client_ipv4() + " -> " + topology.server_ipv4() + ")");
     run.report.setup = {{"impairment", describe(run.spec.impairment)},
@@ -393,10 +398,13 @@ void drive_traffic(RunState& run, const LivePath& path) {
 void stop_captures(RunState& run, LivePath& path) {
     // Let the last ACKs and FINs cross the path before the captures stop.
     std::this_thread::sleep_for(std::chrono::milliseconds(300));
+    run.captures_stopped_at =
+        std::chrono::duration<double>(std::chrono::system_clock::now().time_since_epoch()).count();
     run.client_stats = path.client_capture->stop();
     run.server_stats = path.server_capture->stop();
     if (path.forwarder) {
-        run.report.backend_stats = to_json(path.forwarder->stop());
+        run.forwarder_stats = path.forwarder->stop();
+        run.report.backend_stats = to_json(*run.forwarder_stats);
     }
     if (path.tc) {
         run.report.backend_stats = to_json(path.tc->read_stats());
@@ -419,19 +427,56 @@ Vantages analyze(RunState& run) {
     return v;
 }
 
-// Ground truth: what the path did. Only the userspace forwarder keeps a ledger.
-CheckInputs truth(const RunState& run, const Vantages& v) {
+// Ground truth: what the path did, from the two captures on every backend; the userspace
+// forwarder's ledger is checked against it.
+struct Truth {
+    WireTruth wire;
     CheckInputs inputs;
+    std::vector<Check> checks;  // the ledger's cross-check, or why there is no wire truth
+};
+
+Truth truth(const RunState& run, const Vantages& v) {
+    Truth t;
+    try {
+        analyzer::DiffOptions options;
+        options.client_addresses = run.client_addresses;
+        t.wire = wire_truth(analyzer::diff_captures(v.client.file, v.server.file, options),
+                            run.captures_stopped_at);
+    } catch (const UsageError& e) {
+        t.checks.push_back({"wire_truth", "both captures read and matched packet by packet",
+                            e.what(), false, "every check's ground truth comes from the wire"});
+    }
+    if (run.userspace && run.forwarder_stats) {
+        t.checks.push_back(
+            ledger_matches_wire(netem::read_ledger(run.ledger_path), t.wire, *run.forwarder_stats));
+    }
+    CheckInputs& inputs = t.inputs;
     inputs.spec = &run.spec;
     inputs.client_address = run.client_address;
     inputs.client = &v.client;
     inputs.server = &v.server;
-    inputs.have_ledger = run.userspace;
-    if (run.userspace) {
-        inputs.faults = tcp_faults(netem::read_ledger(run.ledger_path));
-    }
+    inputs.faults = tcp_faults(t.wire.faults);
+    inputs.round_trip_s =
+        (t.wire.c2s_delay.mean_ms.value_or(0) + t.wire.s2c_delay.mean_ms.value_or(0)) / 1e3;
     inputs.traffic = run.outcomes;
-    return inputs;
+    return t;
+}
+
+// Whether the same seed makes the same fault decisions again (the SameSeed test's promise).
+nlohmann::json reproducibility(const RunState& run) {
+    if (run.userspace) {
+        return {{"from_seed", true},
+                {"why",
+                 "the userspace forwarder decides each packet's fate from the seed and the "
+                 "packet's identity"}};
+    }
+    const bool seeded = run.backend.features.netem_seed;
+    return {{"from_seed", seeded},
+            {"kernel", kernel_release()},
+            {"why", seeded ? "netem was given the seed (kernel >= 6.7); which packets exist still "
+                             "depends on TCP's timing"
+                           : "this kernel's netem has no seed option (before 6.7): its own PRNG "
+                             "decides, so runs with one seed differ"}};
 }
 
 Check capture_complete(const char* name, const netem::CaptureStats& stats) {
@@ -445,18 +490,23 @@ Check capture_complete(const char* name, const netem::CaptureStats& stats) {
     return c;
 }
 
-void check(RunState& run, const CheckInputs& inputs) {
-    run.report.checks = run_checks(inputs);
+void check(RunState& run, const Truth& truth) {
+    run.report.checks = run_checks(truth.inputs);
+    run.report.checks.insert(run.report.checks.end(), truth.checks.begin(), truth.checks.end());
     run.report.checks.push_back(capture_complete("client_capture_complete", run.client_stats));
     run.report.checks.push_back(capture_complete("server_capture_complete", run.server_stats));
 }
 
-void write_report(RunState& run, const CheckInputs& inputs) {
+void write_report(RunState& run, const Truth& truth) {
+    const CheckInputs& inputs = truth.inputs;
     RunReport& report = run.report;
     report.injected = nlohmann::json::array();
-    for (const auto& f : inputs.faults) {
-        report.injected.push_back(to_json(f, inputs));
+    for (const auto& f : truth.wire.faults) {
+        const bool c2s = f.dir == packet::Direction::client_to_server;
+        report.injected.push_back(to_json(f, c2s ? *inputs.client : *inputs.server));
     }
+    report.wire = to_json(truth.wire);
+    report.reproducibility = reproducibility(run);
     report.verdicts = {{"client", verdict_counts(*inputs.client)},
                        {"server", verdict_counts(*inputs.server)}};
     report.traffic = nlohmann::json::array();
@@ -464,7 +514,7 @@ void write_report(RunState& run, const CheckInputs& inputs) {
         report.traffic.push_back(t.json);
     }
     report.metrics = measure_run(*inputs.client, *inputs.server, run.client_address,
-                                 report.injected, run.userspace);
+                                 report.injected, report.reproducibility["from_seed"]);
     report.metrics.seed = report.seed;
     report.metrics.pass = report.pass();
     write_time_sequence(report, *inputs.client, run.client_address, inputs.faults);
@@ -490,9 +540,9 @@ RunReport run_scenario(const ScenarioSpec& spec, const RunOptions& options) {
     }  // topology removed here, also on an exception
     run.progress.step("topology removed; analyzing");
     const Vantages vantages = analyze(run);
-    const CheckInputs inputs = truth(run, vantages);
-    check(run, inputs);
-    write_report(run, inputs);
+    Truth path_truth = truth(run, vantages);
+    check(run, path_truth);
+    write_report(run, path_truth);
     return run.report;
 }
 

@@ -1,11 +1,12 @@
-// Reproducibility (issue 8, item 5): `tcplab scenario run NAME --repeat 2` runs a scenario twice
-// with the same seed, and the path must drop the same data segments both times — named by
-// direction, server port, relative seq, length and transmission number, as report.json's
-// `injected` list names them. Real kernel TCP on both ends, so this holds only because the
-// decider names segments by what repeats (not ports, ISNs or timing) and the senders make
-// segment boundaries independent of timing: kernel bulk (the main job, loss10) sends one corked
-// MSS per send(); mTLS bulk (tls-loss10) runs corked with buffers that never fill
-// (scenario/traffic_kernel_bulk.cpp, scenario/traffic.cpp).
+// Reproducibility (issue 8, item 5): `tcplab scenario run NAME --backend userspace --repeat 2`
+// runs a scenario twice with the same seed, and the path must drop the same data segments both
+// times — named by direction, server port, relative seq, length and transmission number, as
+// report.json's `injected` list names them. Pinned to the userspace backend: tc netem before
+// Linux 6.7 ignores the seed (report.json's `reproducibility` says so). Real kernel TCP on both
+// ends, so this holds only because the decider names segments by what repeats (not ports, ISNs or
+// timing) and the senders make segment boundaries independent of timing: kernel bulk (the main job,
+// loss10) sends one corked MSS per send(); mTLS bulk (tls-loss10) runs corked with buffers that
+// never fill (scenario/traffic_kernel_bulk.cpp, scenario/traffic.cpp).
 //
 // Pure ACKs differ between runs: which bytes a receiver acknowledges (delayed ACKs, quick ACKs)
 // and how many duplicates it sends depend on timing. A pure ACK is named by the byte it
@@ -135,7 +136,8 @@ TEST_P(SameSeed, DropsTheSameDataSegmentsInEveryRun) {
     const tcplab::test_support::ScratchDir scratch("same-seed");
     const fs::path& out = scratch.path();
     const std::string command = std::string(TCPLAB_BINARY) + " scenario run " + GetParam() +
-                                " --repeat 2 --quiet --out " + out.string() + "/runs 2>&1";
+                                " --backend userspace --repeat 2 --quiet --out " + out.string() +
+                                "/runs 2>&1";
     const auto run = tcplab::test_support::shell(command);
     const std::string& output = run.out;
     ASSERT_EQ(run.exit_code, 0) << output;

@@ -127,6 +127,29 @@ TEST(PathDiff, NamesTheDropDuplicateReorderAndCorruption) {
     EXPECT_EQ(json["s2c"]["dropped"], 0);
 }
 
+// netem's corruption can flip a header bit: the arrival matches no sent packet, and the packet
+// it came from matches no arrival. It is one corrupted packet, not a drop plus a stranger.
+TEST(PathDiff, AHeaderBitFlippedInTransitIsACorruptionNotADrop) {
+    const test_support::ScratchDir scratch("diff-header");
+    const auto& dir = scratch.path();
+    const std::vector<std::uint8_t> data(100, 0x61);
+    const auto first = tcp_frame(2, 2, 40000, 80, 1000, 1, 0x18, 10, data);
+    const auto second = tcp_frame(2, 2, 40000, 80, 1100, 1, 0x18, 11, data);
+    auto flipped = second;
+    flipped[14 + 20 + 4] ^= 0x10;  // a bit of the TCP sequence number
+    const auto stranger = tcp_frame(2, 2, 40001, 81, 7, 1, 0x18, 99, data);
+    write_pcap(dir / "client.pcap", {{1.0, first}, {1.1, second}});
+    write_pcap(dir / "server.pcap", {{1.01, first}, {1.11, flipped}, {1.2, stranger}});
+    const DirectionDiff c2s =
+        diff_captures(dir / "client.pcap", dir / "server.pcap").client_to_server;
+    EXPECT_EQ(c2s.dropped, 0u);
+    ASSERT_EQ(c2s.corrupted, 1u);
+    EXPECT_EQ(c2s.corruptions[0].packet.seq, 1100u);
+    EXPECT_EQ(c2s.corruptions[0].received_frame, 2u);
+    ASSERT_EQ(c2s.unexpected, 1u);  // a packet like none sent stays unexpected
+    EXPECT_EQ(c2s.unexpected_packets[0].packet.src.port, 40001);
+}
+
 TEST(PathDiff, UnreadableCaptureIsAUsageErrorNamingTheFile) {
     try {
         (void)diff_captures("/nonexistent/client.pcap", "/nonexistent/server.pcap");

@@ -1,10 +1,9 @@
 // The scenario checks on hand-made vantage data: the ground truth ("this frame re-sends") against
-// the analyzer's verdicts, and ledger drops matched to the sender's re-sends.
+// the analyzer's verdicts, and the wire's losses, reorders and duplicates matched to the
+// sender's re-sends and the receiver's verdicts. Each check is fed a wrong verdict and must fail.
 #include "scenario/checks.hpp"
 
 #include <gtest/gtest.h>
-
-#include <fstream>
 
 #include "analyzer/flags.hpp"
 #include "frame_facts_builder.hpp"
@@ -48,18 +47,22 @@ protected:
             server_.frames[i].frame = i + 1;
             server_.frames[i].verdicts = 0;
         }
-        netem::LedgerEntry drop;
-        drop.dir = netem::Direction::client_to_server;
-        drop.packet = client_.frames[4];  // the frame's packet record: PSH, ACK seq 1101 len 1000
-        drop.action = "drop";
-        inputs_.faults = {drop};
-        inputs_.have_ledger = true;
+        inputs_.faults = {lost(client_.frames[4])};  // PSH, ACK seq 1101 len 1000, frame 5
         TrafficOutcome outcome;
         outcome.spec = spec_.traffic[0];
         outcome.completed = true;
         outcome.integrity_checked = true;
         outcome.integrity_ok = true;
         inputs_.traffic = {outcome};
+    }
+    static PathFault lost(const FrameFacts& sent) {
+        PathFault f;
+        f.kind = PathFault::Kind::dropped;
+        f.dir = packet::Direction::client_to_server;
+        f.packet = sent;
+        f.sent_frame = sent.frame;
+        f.sent_t = sent.t;
+        return f;
     }
     std::vector<Check> run() {
         inputs_.spec = &spec_;
@@ -110,14 +113,53 @@ TEST_F(Checks, ADropThatWasNeverResentFails) {
 // answers the client's next segment with an RST; TCP rightly never re-sends the lost data.
 TEST_F(Checks, ADropWhoseConnectionWasResetNeedNotBeResent) {
     client_.frames.erase(client_.frames.begin() + 5);  // no re-send of 1101..2100
-    client_.frames.push_back(segment(8, 0.302, false, tf::kRst, 901, 0));
+    client_.frames.push_back(segment(8, 0.102, false, tf::kRst, 901, 0));
     const auto checks = run();
     const auto& c = find(checks, "drops_retransmitted");
     EXPECT_TRUE(c.pass) << c.observed;
-    EXPECT_NE(
-        c.observed.find(
-            "1 not re-sent, connection reset: c2s PSH, ACK seq 1101 len 1000 (RST in frame 8)"),
-        std::string::npos)
+    EXPECT_NE(c.observed.find("1 not re-sent, connection reset first: c2s PSH, ACK seq 1101 len "
+                              "1000 (frame 5), RST in frame 8"),
+              std::string::npos)
+        << c.observed;
+}
+
+// An RST that comes after the minimum RTO (plus the round trip) excuses nothing: TCP should
+// have re-sent the segment before it.
+TEST_F(Checks, AnRstAfterTheResendWasDueDoesNotExcuseTheDrop) {
+    client_.frames.erase(client_.frames.begin() + 5);
+    client_.frames.push_back(segment(8, 0.302, false, tf::kRst, 901, 0));
+    inputs_.round_trip_s = 0.05;  // due at 0.004 + 0.2 + 0.05
+    const auto checks = run();
+    const auto& c = find(checks, "drops_retransmitted");
+    EXPECT_FALSE(c.pass);
+    EXPECT_NE(c.observed.find("never re-sent: c2s PSH, ACK seq 1101 len 1000"), std::string::npos)
+        << c.observed;
+}
+
+// The wire names which copy was lost: when the re-send is lost too, only a third copy re-sends
+// it (a lost re-send is never "re-sent" by itself).
+TEST_F(Checks, ALostResendNeedsALaterCopy) {
+    inputs_.faults.push_back(lost(client_.frames[5]));
+    EXPECT_FALSE(find(run(), "drops_retransmitted").pass)
+        << find(run(), "drops_retransmitted").observed;
+    client_.frames.insert(client_.frames.begin() + 6, segment(10, 0.900, true, tf::kAck | tf::kPsh,
+                                                              1101, 1000, kRetransmission));
+    const auto checks = run();
+    const auto& c = find(checks, "drops_retransmitted");
+    EXPECT_TRUE(c.pass) << c.observed;
+    EXPECT_NE(c.observed.find("2 of 2 re-sent and flagged"), std::string::npos) << c.observed;
+}
+
+// A SYN re-sent while the SYN-ACK was being lost, and lost itself: the server already had the
+// first SYN, so nothing needs re-sending. The same for any redundant copy of delivered data.
+TEST_F(Checks, ALostCopyOfADeliveredSegmentNeedsNoResend) {
+    inputs_.faults = {lost(client_.frames[5])};  // the re-send lost; the first copy arrived
+    const auto checks = run();
+    const auto& c = find(checks, "drops_retransmitted");
+    EXPECT_TRUE(c.pass) << c.observed;
+    EXPECT_NE(c.observed.find("1 lost copies of segments already delivered (no re-send needed): "
+                              "c2s PSH, ACK seq 1101 len 1000 (frame 6), frame 5 had arrived"),
+              std::string::npos)
         << c.observed;
 }
 
@@ -131,27 +173,97 @@ TEST_F(Checks, KeepAliveIsNotARetransmission) {
         << find(run(), "resend_verdicts_client").observed;
 }
 
-TEST_F(Checks, ExpectNoneFailsWhenThePathLostTheOriginal) {
+TEST_F(Checks, ExpectNoneAcceptsAResendTheWireLossExplains) {
     spec_.expect.retransmissions = Expectations::Retransmissions::none;
-    // The server never saw the first copy of 1101 (frame 5 was dropped): a loss-caused re-send.
+    const auto checks = run();
+    const auto& c = find(checks, "retransmissions");
+    EXPECT_TRUE(c.pass) << c.observed;
+    EXPECT_EQ(c.observed, "1 flagged frames");
+}
+
+// A false retransmission: the sender had the ACK of the segment, the wire lost nothing, and
+// still a frame is flagged.
+TEST_F(Checks, ExpectNoneFailsOnAResendTheWireDoesNotExplain) {
+    spec_.expect.retransmissions = Expectations::Retransmissions::none;
+    inputs_.faults.clear();
+    client_.frames.insert(client_.frames.begin() + 5,
+                          segment(20, 0.100, false, tf::kAck, 901, 0, 0, 2101));
     const auto checks = run();
     const auto& c = find(checks, "retransmissions");
     EXPECT_FALSE(c.pass);
-    EXPECT_NE(c.observed.find("re-sends of segments the path lost: sender frames 6"),
+    EXPECT_NE(c.observed.find("unexplained: client frame 6"), std::string::npos) << c.observed;
+}
+
+TEST_F(Checks, ExpectNoneFailsOnAVerdictOnAFirstTransmission) {
+    spec_.expect.retransmissions = Expectations::Retransmissions::none;
+    client_.frames[3].verdicts = kRetransmission;
+    const auto checks = run();
+    const auto& c = find(checks, "retransmissions");
+    EXPECT_FALSE(c.pass);
+    EXPECT_NE(c.observed.find("unexplained: client frame 4"), std::string::npos) << c.observed;
+}
+
+// A timer that fired before the segment's ACK was back (the wire lost nothing, the ACK was late)
+// is named as such and passes.
+TEST_F(Checks, ExpectNoneAcceptsATimerResendWhoseAckWasLate) {
+    spec_.expect.retransmissions = Expectations::Retransmissions::none;
+    inputs_.faults.clear();
+    const auto checks = run();
+    const auto& c = find(checks, "retransmissions");
+    EXPECT_TRUE(c.pass) << c.observed;
+    EXPECT_NE(c.observed.find("1 of them timer re-sends"), std::string::npos) << c.observed;
+}
+
+class ReceiverChecks : public Checks {
+protected:
+    // The path held back frame 4 (seq 101) so that frame 5's copy (seq 1101) arrived first.
+    void SetUp() override {
+        Checks::SetUp();
+        spec_.expect.out_of_order = true;
+        server_.frames = {client_.frames[0], client_.frames[1], client_.frames[2],
+                          client_.frames[4], client_.frames[3]};
+        for (std::uint64_t i = 0; i < server_.frames.size(); ++i) {
+            server_.frames[i].frame = i + 1;
+            server_.frames[i].verdicts = 0;
+        }
+        server_.frames[4].verdicts = analyzer::flag::kOutOfOrder;
+        PathFault reorder = lost(client_.frames[3]);
+        reorder.kind = PathFault::Kind::reordered;
+        reorder.received_frame = 5;
+        inputs_.faults = {reorder};
+    }
+};
+
+TEST_F(ReceiverChecks, AnOvertakenSegmentFlaggedAtTheServerPasses) {
+    const auto checks = run();
+    const auto& c = find(checks, "receiver_out_of_order");
+    EXPECT_TRUE(c.pass) << c.observed;
+    EXPECT_NE(c.observed.find("1 reordered on the wire, 1 of them data segments overtaken"),
               std::string::npos)
         << c.observed;
 }
 
-TEST_F(Checks, ExpectNoneAcceptsATimerResendOfASegmentThatArrived) {
-    spec_.expect.retransmissions = Expectations::Retransmissions::none;
-    // Both copies reached the server: the re-send was a timer firing (e.g. TLP), not a loss.
-    FrameFacts first = client_.frames[4];
-    first.frame = 99;
-    server_.frames.insert(server_.frames.begin() + 4, first);
+TEST_F(ReceiverChecks, AMissedOutOfOrderVerdictFails) {
+    server_.frames[4].verdicts = 0;
     const auto checks = run();
-    const auto& c = find(checks, "retransmissions");
-    EXPECT_TRUE(c.pass) << c.observed;
-    EXPECT_NE(c.observed.find("1 timer re-sends"), std::string::npos) << c.observed;
+    const auto& c = find(checks, "receiver_out_of_order");
+    EXPECT_FALSE(c.pass);
+    EXPECT_NE(c.observed.find("not flagged: server frame 5"), std::string::npos) << c.observed;
+}
+
+TEST_F(ReceiverChecks, NoReorderOnTheWireFails) {
+    inputs_.faults.clear();
+    EXPECT_FALSE(find(run(), "receiver_out_of_order").pass);
+}
+
+TEST_F(ReceiverChecks, AnUnflaggedDuplicateFails) {
+    spec_.expect.out_of_order = false;
+    spec_.expect.duplicate_ack = true;
+    inputs_.faults[0].kind = PathFault::Kind::duplicated;
+    server_.frames[4].verdicts = analyzer::flag::kRetransmission;
+    EXPECT_TRUE(find(run(), "receiver_duplicates").pass);
+    server_.frames[4].verdicts = 0;
+    EXPECT_FALSE(find(run(), "receiver_duplicates").pass);
 }
 
 TEST_F(Checks, IntegrityFailureFails) {
@@ -170,33 +282,15 @@ TEST_F(Checks, SynRtoIsCheckedAgainstTheExpectation) {
     EXPECT_FALSE(find(run(), "syn_retransmission_rto").pass);
 }
 
-// The forwarder's ledger has a line for every packet it acted on, UDP and ICMP included: the
-// checks read it with the one ledger reader and judge its TCP lines.
-TEST_F(Checks, LedgerLinesAreReadAndNonTcpLinesSkipped) {
-    const std::string path = ::testing::TempDir() + "/ledger.jsonl";
-    {
-        std::ofstream out(path);
-        out << R"({"t":0.4,"dir":"c2s","src":"198.18.1.2","dst":"198.19.1.2","sport":5353,"dport":53,)"
-            << R"("proto":"udp","flags":"","tcp_flags":0,"seq":0,"ack":0,"len":30,"ip_id":3,"action":"drop","reason":"random loss 10%"})"
-            << "\n";
-        out << R"({"t":0.5,"dir":"s2c","src":"198.19.1.2","dst":"198.18.1.2","sport":5001,"dport":40000,)"
-            << R"("proto":"tcp","flags":"SYN, ACK","tcp_flags":18,"seq":900,"ack":101,"len":0,"action":"drop","reason":"schedule"})"
-            << "\n";
-        out << R"({"t":0.6,"dir":"s2c","src":"198.19.1.2","dst":"198.18.1.2","sport":0,"dport":0,)"
-            << R"("proto":"icmp","flags":"","tcp_flags":0,"seq":0,"ack":0,"len":36,"ip_id":4,"action":"corrupt","reason":"corrupt 1%"})"
-            << "\n";
-    }
-    const auto faults = tcp_faults(netem::read_ledger(path));
-    ASSERT_EQ(faults.size(), 1U);
-    EXPECT_EQ(faults[0].dir, netem::Direction::server_to_client);
-    EXPECT_TRUE(faults[0].packet.has_flag(tf::kSyn));
-    EXPECT_TRUE(faults[0].loses_packet());
-    EXPECT_TRUE(faults[0].packet.carries_sequence());
-    EXPECT_FALSE(faults[0].packet.is_pure_ack());
-    EXPECT_EQ(faults[0].packet.src.port, 5001);
-    inputs_.client = &client_;
-    inputs_.server = &server_;
-    EXPECT_EQ(to_json(faults[0], inputs_)["flags"], "SYN, ACK");
+// report.json's entry for a lost copy names its transmission number in the sender's capture.
+TEST_F(Checks, AFaultInTheReportNamesItsTransmission) {
+    PathFault second = lost(client_.frames[5]);  // the re-send of seq 1101
+    const auto j = to_json(second, client_);
+    EXPECT_EQ(j["relative_seq"], 1001);
+    EXPECT_EQ(j["transmission"], 2);
+    EXPECT_EQ(j["copies_sent"], 2);
+    EXPECT_EQ(j["source"], "wire");
+    EXPECT_EQ(j["action"], "drop");
 }
 
 }  // namespace

@@ -1,0 +1,197 @@
+#include "scenario/ledger_check.hpp"
+
+#include <map>
+#include <optional>
+#include <set>
+#include <tuple>
+
+#include "packet/format.hpp"
+
+namespace tcplab::scenario {
+
+namespace {
+
+using Kind = PathFault::Kind;
+
+// What the path does not change about a packet, as both the ledger and the captures record it.
+using Identity = std::tuple<int, packet::IpAddress, std::uint16_t, packet::IpAddress,
+                            std::uint16_t, std::uint8_t, std::uint16_t, std::uint32_t,
+                            std::uint32_t, std::uint32_t, int>;
+
+Identity identity(packet::Direction dir, const packet::PacketRecord& p) {
+    return {static_cast<int>(dir), p.src.address, p.src.port,    p.dst.address,
+            p.dst.port,            p.protocol,    p.tcp_flags,   p.seq,
+            p.ack,                 p.len,         p.ip_id ? int{*p.ip_id} : -1};
+}
+
+// The wire faults a ledger action can show as. A corruption that hit the header so hard that the
+// arrival matches nothing shows as a drop. A "reorder" packet is sent at once, ahead of the delay
+// queue (netem's meaning): on the wire the packets it overtook are the late ones, so the
+// reordered packet itself only must arrive.
+std::vector<Kind> wire_kinds_of(const std::string& action) {
+    if (action == "drop" || action == "queue_drop") {
+        return {Kind::dropped};
+    }
+    if (action == "corrupt") {
+        return {Kind::corrupted, Kind::dropped};
+    }
+    if (action == "duplicate") {
+        return {Kind::duplicated};
+    }
+    return {};
+}
+
+std::string describe(packet::Direction dir, const std::string& action,
+                     const packet::PacketRecord& p) {
+    std::string out = to_string(dir) + " " + action + " " + packet::protocol_name(p.protocol);
+    if (p.is_tcp()) {
+        out += " [" + packet::flag_names(p.tcp_flags) + "] seq " + std::to_string(p.seq) + " len " +
+               std::to_string(p.len);
+    }
+    return out;
+}
+
+std::string first_few(const std::vector<std::string>& items) {
+    std::string out;
+    for (std::size_t i = 0; i < items.size() && i < 5; ++i) {
+        out += (i == 0 ? "" : "; ") + items[i];
+    }
+    return out + (items.size() > 5 ? "; ... (" + std::to_string(items.size()) + " in all)" : "");
+}
+
+struct Tally {
+    std::size_t claimed = 0;
+    std::size_t queue_drops = 0;
+    std::size_t sent_ahead = 0;         // "reorder" lines: delivered ahead of the delay queue
+    std::size_t in_flight = 0;          // a loss the captures stopped too early to see
+    std::vector<std::string> missing_on_wire;
+    std::vector<std::string> missing_in_ledger;
+};
+
+// Claims, for each ledger action, a wire fault of the same packet and a matching kind.
+void claim(const std::vector<netem::LedgerEntry>& ledger, WireTruth& truth,
+           std::vector<bool>& claimed, Tally& tally) {
+    std::vector<PathFault>& faults = truth.faults;
+    std::multimap<Identity, std::size_t> by_identity;
+    std::set<Identity> lost;
+    std::multiset<Identity> in_flight;  // sent just before the captures stopped: fate unknown
+    for (const auto& f : truth.in_flight_at_stop) {
+        in_flight.insert(identity(f.dir, f.packet));
+    }
+    for (std::size_t i = 0; i < faults.size(); ++i) {
+        by_identity.emplace(identity(faults[i].dir, faults[i].packet), i);
+        if (faults[i].loses_packet()) {
+            lost.insert(identity(faults[i].dir, faults[i].packet));
+        }
+    }
+    for (const auto& e : ledger) {
+        const Identity id = identity(e.dir, e.packet);
+        if (e.action == "reorder" && lost.count(id) == 0) {
+            ++tally.sent_ahead;
+            continue;
+        }
+        const auto kinds = wire_kinds_of(e.action);
+        if (kinds.empty() && e.action != "reorder") {
+            continue;  // "delay": every packet has one; the wire's one-way delays show them
+        }
+        std::optional<std::size_t> match;
+        for (const Kind kind : kinds) {
+            for (auto [it, end] = by_identity.equal_range(id); it != end && !match; ++it) {
+                if (!claimed[it->second] && faults[it->second].kind == kind) {
+                    match = it->second;
+                }
+            }
+        }
+        if (match) {
+            claimed[*match] = true;
+            faults[*match].source = "ledger+wire";
+            faults[*match].reason = e.reason;
+            ++tally.claimed;
+            tally.queue_drops += e.action == "queue_drop" ? 1 : 0;
+        } else if (const auto f = in_flight.find(id); f != in_flight.end()) {
+            in_flight.erase(f);
+            ++tally.in_flight;
+        } else {
+            tally.missing_on_wire.push_back(describe(e.dir, e.action, e.packet));
+        }
+    }
+}
+
+// Wire faults no ledger line names: losses up to the ring's overflow count in that direction,
+// and late packets the ledger delayed (a "reorder" packet or jitter overtook them), are explained.
+std::size_t judge_unclaimed(const std::vector<netem::LedgerEntry>& ledger,
+                            const std::vector<PathFault>& faults,
+                            const std::vector<bool>& claimed, const netem::ForwarderStats& stats,
+                            Tally& tally) {
+    std::set<Identity> delayed;
+    for (const auto& e : ledger) {
+        if (e.action == "delay") {
+            delayed.insert(identity(e.dir, e.packet));
+        }
+    }
+    std::map<packet::Direction, std::uint64_t> ring_left = {
+        {packet::Direction::client_to_server, stats.client_to_server.ring_drops},
+        {packet::Direction::server_to_client, stats.server_to_client.ring_drops}};
+    std::size_t ring_explained = 0;
+    for (std::size_t i = 0; i < faults.size(); ++i) {
+        const PathFault& f = faults[i];
+        if (claimed[i]) {
+            continue;
+        }
+        if (f.kind == Kind::dropped && ring_left[f.dir] > 0) {
+            --ring_left[f.dir];
+            ++ring_explained;
+        } else if (f.kind == Kind::reordered && delayed.count(identity(f.dir, f.packet)) != 0) {
+            continue;
+        } else {
+            tally.missing_in_ledger.push_back(describe(f.dir, action_name(f.kind), f.packet));
+        }
+    }
+    return ring_explained;
+}
+
+}  // namespace
+
+Check ledger_matches_wire(const std::vector<netem::LedgerEntry>& ledger, WireTruth& truth,
+                          const netem::ForwarderStats& stats) {
+    std::vector<bool> claimed(truth.faults.size(), false);
+    Tally tally;
+    claim(ledger, truth, claimed, tally);
+    const std::size_t ring = judge_unclaimed(ledger, truth.faults, claimed, stats, tally);
+    Check c;
+    c.name = "ledger_matches_wire";
+    c.expected =
+        "every drop, corruption, duplicate and reorder in the forwarder's ledger shows on the "
+        "wire, and every fault on the wire is in the ledger";
+    c.observed = std::to_string(tally.claimed) + " ledger drops, duplicates and corruptions found on the wire";
+    if (tally.queue_drops > 0) {
+        c.observed += " (" + std::to_string(tally.queue_drops) +
+                      " of them queue drops: the rate queue was full, not injected loss)";
+    }
+    if (tally.sent_ahead > 0) {
+        c.observed += "; " + std::to_string(tally.sent_ahead) +
+                      " sent ahead of the delay queue (reorder) and delivered";
+    }
+    if (tally.in_flight > 0) {
+        c.observed += "; " + std::to_string(tally.in_flight) +
+                      " sent as the captures stopped (the wire cannot tell their fate)";
+    }
+    if (ring > 0) {
+        c.observed += "; " + std::to_string(ring) +
+                      " wire losses are the forwarder's receive-ring overflows (counted, not "
+                      "logged)";
+    }
+    if (!tally.missing_on_wire.empty()) {
+        c.observed += "; in the ledger, not on the wire: " + first_few(tally.missing_on_wire);
+    }
+    if (!tally.missing_in_ledger.empty()) {
+        c.observed += "; on the wire, not in the ledger: " + first_few(tally.missing_in_ledger);
+    }
+    c.pass = tally.missing_on_wire.empty() && tally.missing_in_ledger.empty();
+    c.reason =
+        "ledger lines matched to the two-capture diff by direction, addresses, ports, flags, "
+        "seq, ack, length and IP ID, occurrence by occurrence";
+    return c;
+}
+
+}  // namespace tcplab::scenario
