@@ -15,6 +15,7 @@
 #include "app/cli.hpp"
 #include "base/errors.hpp"
 #include "base/utc_time.hpp"
+#include "netem/impair/option_error.hpp"
 #include "netem/vm/uml_vm.hpp"
 #include "scenario/backend_compare.hpp"
 #include "scenario/runner.hpp"
@@ -27,7 +28,9 @@ namespace {
 namespace fs = std::filesystem;
 
 struct RunFlags {
-    std::string scenario;  // NAME or FILE.ini
+    std::string scenario;                // NAME or FILE.ini; empty: the scenario is all flags
+    std::vector<std::string> key_flags;  // scenario keys given as flags ("--loss", "10", ...)
+    bool as_root = false;                // run the user's commands as root
     std::optional<fs::path> out_dir;
     std::optional<std::uint64_t> seed;  // overrides the file's seed
     std::string backend = "auto";       // auto | tc | userspace
@@ -47,7 +50,7 @@ std::vector<std::string> guest_args(const RunFlags& flags, const scenario::Scena
                                     const fs::path& out) {
     std::vector<std::string> args = {"scenario",
                                      "run",
-                                     spec.file.string(),
+                                     spec.file.empty() ? std::string() : spec.file.string(),
                                      "--backend",
                                      "tc",
                                      "--out",
@@ -62,6 +65,13 @@ std::vector<std::string> guest_args(const RunFlags& flags, const scenario::Scena
     if (flags.quiet) {
         args.emplace_back("--quiet");
     }
+    if (flags.as_root) {
+        args.emplace_back("--as-root");
+    }
+    if (args[2].empty()) {
+        args.erase(args.begin() + 2);
+    }
+    args.insert(args.end(), flags.key_flags.begin(), flags.key_flags.end());
     return args;
 }
 
@@ -113,6 +123,37 @@ void print_progress(double elapsed_s, const std::string& text) {
     hold_if_asked(text);
 }
 
+// The user's commands run as the user who invoked sudo, never as root unless --as-root: a
+// program under test gets no more rights than its author has.
+void set_command_user(const RunFlags& flags, const scenario::ScenarioSpec& spec,
+                      scenario::RunOptions& options) {
+    if (spec.commands.empty() || flags.as_root) {
+        return;
+    }
+    auto id_from = [](const char* name) -> std::optional<unsigned> {
+        const char* v = std::getenv(name);
+        if (v == nullptr || *v == '\0') {
+            return std::nullopt;
+        }
+        char* end = nullptr;
+        const unsigned long n = std::strtoul(v, &end, 10);
+        if (*end != '\0' || n > 0xfffffffeUL) {
+            throw UsageError(std::string(name) + "=" + v + " is not a user or group id");
+        }
+        return static_cast<unsigned>(n);
+    };
+    const auto uid = id_from("SUDO_UID");
+    const auto gid = id_from("SUDO_GID");
+    constexpr unsigned kNobody = 65534;
+    options.command_uid = uid.value_or(kNobody);
+    options.command_gid = gid.value_or(uid ? *uid : kNobody);
+    if (!uid && !flags.quiet) {
+        std::fprintf(stderr,
+                     "your commands run as nobody (uid 65534): no SUDO_UID says who invoked "
+                     "sudo (--as-root runs them as root)\n");
+    }
+}
+
 int run_here(const RunFlags& flags, const scenario::ScenarioSpec& spec) {
     if (::geteuid() != 0) {
         throw EnvironmentError(
@@ -121,6 +162,7 @@ int run_here(const RunFlags& flags, const scenario::ScenarioSpec& spec) {
     scenario::RunOptions options;
     options.out_dir = out_dir(flags, spec);
     options.backend = flags.backend;
+    set_command_user(flags, spec, options);
     if (!flags.quiet) {
         options.progress = print_progress;
     }
@@ -160,9 +202,55 @@ int list_command(const Args& args) {
     return kExitOk;
 }
 
+// Like parse_command_line, but every scenario key is a flag too: those go to `key_flags` (as
+// typed) for load_scenario, which lets them override the file's keys; --help lists them all.
+std::optional<po::variables_map> parse_run_command_line(
+    const CommandSpec& spec, po::options_description& options, const Args& args,
+    const po::positional_options_description& positional, std::vector<std::string>& key_flags) {
+    options.add_options()("help,h", "show this help and exit");
+    po::options_description keys("scenario keys (also as flags; a flag overrides the file)");
+    for (const auto& key : scenario::scenario_key_options().options()) {
+        if (options.find_nothrow(key->long_name(), false) == nullptr) {
+            keys.add(key);
+        }
+    }
+    po::options_description all;
+    all.add(options).add(keys);
+    po::variables_map vm;
+    try {
+        po::parsed_options parsed = po::command_line_parser(args)
+                                        .options(all)
+                                        .positional(positional)
+                                        .style(po::command_line_style::default_style &
+                                               ~po::command_line_style::allow_guessing)
+                                        .run();
+        std::erase_if(parsed.options, [&](const po::option& o) {
+            const bool key = keys.find_nothrow(o.string_key, false) != nullptr;
+            if (key) {
+                key_flags.insert(key_flags.end(), o.original_tokens.begin(),
+                                 o.original_tokens.end());
+            }
+            return key;
+        });
+        po::store(parsed, vm);
+        if (vm.count("help") != 0U) {
+            std::cout << "usage: " << spec.usage << "\n\n"
+                      << spec.description << "\n\n"
+                      << all << "\n"
+                      << spec.epilog << "\n";
+            return std::nullopt;
+        }
+        po::notify(vm);
+    } catch (const po::error& e) {
+        throw UsageError(netem::option_error_message(e) + "\nusage: " + spec.usage +
+                         "  (see --help)");
+    }
+    return vm;
+}
+
 int run_command(const Args& args) {
     const CommandSpec spec{
-        "tcplab scenario run NAME|FILE.ini [options]   (needs root)",
+        "tcplab scenario run [NAME|FILE.ini] [options] [--KEY VALUE...]   (needs root)",
         "Builds the client-router-server namespaces, impairs the path, runs the scenario's "
         "traffic,\n"
         "captures at both ends, analyzes both captures and checks the verdicts against the faults\n"
@@ -172,14 +260,17 @@ int run_command(const Args& args) {
         "examples:\n  sudo tcplab scenario run loss10\n  sudo tcplab scenario run synloss --seed 7 "
         "--out /tmp/syn\n"
         "  sudo tcplab scenario run my.ini --repeat 5\n  sudo tcplab scenario run loss10 --backend "
-        "tc --vm"};
+        "tc --vm\n"
+        "  sudo tcplab scenario run loss10 --c2s.delay 50     (a file's key overridden)\n"
+        "  sudo tcplab scenario run --loss 10 --server 'python3 -m http.server 8080' \\\n"
+        "      --client 'curl -sf http://$TCPLAB_SERVER_ADDR:8080/ >/dev/null'"};
     po::options_description options("options");
     RunFlags run;
     std::string out;
-    options.add_options()("scenario", po::value<std::string>(&run.scenario)->required(),
-                          "scenario name or .ini file")(
-        "out", po::value<std::string>(&out),
-        "output directory (default ./tcplab-runs/NAME-TIMESTAMP)")(
+    options.add_options()("scenario", po::value<std::string>(&run.scenario),
+                          "scenario name or .ini file (optional when --client or --traffic is "
+                          "given)")("out", po::value<std::string>(&out),
+                                    "output directory (default ./tcplab-runs/NAME-TIMESTAMP)")(
         "seed", po::value<std::uint64_t>(), "override the scenario's seed")(
         "backend", po::value<std::string>(&run.backend)->default_value("auto"),
         "impairment backend: auto (tc if the kernel has sch_netem, else userspace), tc, userspace")(
@@ -191,10 +282,12 @@ int run_command(const Args& args) {
         "(min/median/max/sd), and whether every run dropped the same segments (out dir: run-1..N, "
         "summary.txt)")("vary-seed", po::bool_switch(&run.vary_seed),
                         "with --repeat: use seed, seed+1, ... (a sweep, not a replay)")(
-        "quiet,q", po::bool_switch(&run.quiet), "no progress lines, only the final result");
+        "quiet,q", po::bool_switch(&run.quiet), "no progress lines, only the final result")(
+        "as-root", po::bool_switch(&run.as_root),
+        "run --server/--client as root (default: as the user who invoked sudo)");
     po::positional_options_description positional;
     positional.add("scenario", 1);
-    const auto vm = parse_command_line(spec, options, args, &positional);
+    const auto vm = parse_run_command_line(spec, options, args, positional, run.key_flags);
     if (!vm) {
         return kExitOk;
     }
@@ -210,7 +303,13 @@ int run_command(const Args& args) {
     if (run.repeat < 1 || run.repeat > 1000) {
         throw UsageError("--repeat must be between 1 and 1000");
     }
-    scenario::ScenarioSpec scenario = scenario::load_scenario(run.scenario);
+    if (run.scenario.empty() && run.key_flags.empty()) {
+        throw UsageError(
+            "scenario run: give a scenario NAME or FILE.ini, or its keys as flags "
+            "(e.g. --loss 10 --client CMD)\nusage: " +
+            spec.usage + "  (see --help)");
+    }
+    scenario::ScenarioSpec scenario = scenario::load_scenario(run.scenario, run.key_flags);
     if (run.seed) {
         scenario.impairment.seed = *run.seed;
     }

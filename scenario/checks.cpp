@@ -29,9 +29,7 @@ std::string frame_list(const std::vector<std::uint64_t>& frames, std::size_t max
     return out.str();
 }
 
-bool from_client(const FrameFacts& f, const CheckInputs& in) {
-    return f.src.address == in.client_address;
-}
+bool from_client(const FrameFacts& f, const CheckInputs& in) { return in.from_client(f); }
 
 // Frames of `vantage` sent by the side that owns it (the client's own packets at the client...).
 std::vector<const FrameFacts*> own_frames(const Vantage& vantage, bool client_side,
@@ -158,6 +156,30 @@ Check syn_rto(const CheckInputs& in, double expected_s) {
     return c;
 }
 
+// The user's client: its exit code is its verdict on its own payload.
+Check client_exit(const TrafficOutcome& t) {
+    Check c;
+    c.name = "client_exit";
+    c.expected = "the client command exits with " +
+                 std::to_string(t.json.value("expected_client_exit", 0)) +
+                 " within client-timeout (after the server listened)";
+    c.observed = t.detail;
+    c.pass = t.completed;
+    c.reason = "the client's own exit code (stdout and stderr in client.log)";
+    return c;
+}
+
+// Connections the client side opened: streams with its pure SYN in its own capture.
+std::size_t client_opened(const CheckInputs& in) {
+    std::set<std::uint32_t> streams;
+    for (const auto& f : in.client->frames) {
+        if ((f.tcp_flags & (tf::kSyn | tf::kAck)) == tf::kSyn && from_client(f, in)) {
+            streams.insert(f.stream);
+        }
+    }
+    return streams.size();
+}
+
 // Handshakes completed as seen by the server: SYN, SYN-ACK, then the client's ACK of the SYN-ACK.
 std::size_t completed_handshakes(const CheckInputs& in) {
     std::map<std::uint32_t, std::uint32_t> synack_seq;
@@ -183,6 +205,10 @@ std::vector<Check> run_checks(const CheckInputs& in) {
     const ScenarioSpec& spec = *in.spec;
     for (std::size_t i = 0; i < in.traffic.size(); ++i) {
         const auto& t = in.traffic[i];
+        if (t.spec.kind == TrafficSpec::Kind::command) {
+            checks.push_back(client_exit(t));
+            continue;
+        }
         Check c;
         c.name = "traffic_" + std::to_string(i + 1) + "_" + to_string(t.spec.kind);
         c.expected =
@@ -206,8 +232,13 @@ std::vector<Check> run_checks(const CheckInputs& in) {
         Check c;
         c.name = "handshakes_seen";
         const std::size_t n = completed_handshakes(in);
-        const std::size_t want = spec.expect.handshake_fails ? 0 : in.traffic.size();
-        c.expected = std::to_string(want) + " completed 3-way handshakes at the server";
+        // The user's programs open as many connections as they like: each one they opened must
+        // complete; the built-in traffic opens exactly one per run.
+        const std::size_t want = spec.expect.handshake_fails ? 0
+                                 : spec.commands.empty()     ? in.traffic.size()
+                                                             : client_opened(in);
+        c.expected = std::to_string(want) + " completed 3-way handshakes at the server" +
+                     (spec.commands.empty() ? "" : " (every connection the client side opened)");
         c.observed = std::to_string(n);
         c.pass = n == want;
         c.reason = "SYN, SYN-ACK and the ACK of the SYN-ACK in the server capture";

@@ -14,14 +14,22 @@ namespace {
 using Kind = PathFault::Kind;
 
 // What the path does not change about a packet, as both the ledger and the captures record it.
-using Identity = std::tuple<int, packet::IpAddress, std::uint16_t, packet::IpAddress,
-                            std::uint16_t, std::uint8_t, std::uint16_t, std::uint32_t,
-                            std::uint32_t, std::uint32_t, int>;
+using Identity =
+    std::tuple<int, packet::IpAddress, std::uint16_t, packet::IpAddress, std::uint16_t,
+               std::uint8_t, std::uint16_t, std::uint32_t, std::uint32_t, std::uint32_t, int>;
 
 Identity identity(packet::Direction dir, const packet::PacketRecord& p) {
-    return {static_cast<int>(dir), p.src.address, p.src.port,    p.dst.address,
-            p.dst.port,            p.protocol,    p.tcp_flags,   p.seq,
-            p.ack,                 p.len,         p.ip_id ? int{*p.ip_id} : -1};
+    return {static_cast<int>(dir),
+            p.src.address,
+            p.src.port,
+            p.dst.address,
+            p.dst.port,
+            p.protocol,
+            p.tcp_flags,
+            p.seq,
+            p.ack,
+            p.len,
+            p.ip_id ? int{*p.ip_id} : -1};
 }
 
 // The wire faults a ledger action can show as. A corruption that hit the header so hard that the
@@ -62,8 +70,8 @@ std::string first_few(const std::vector<std::string>& items) {
 struct Tally {
     std::size_t claimed = 0;
     std::size_t queue_drops = 0;
-    std::size_t sent_ahead = 0;         // "reorder" lines: delivered ahead of the delay queue
-    std::size_t in_flight = 0;          // a loss the captures stopped too early to see
+    std::size_t sent_ahead = 0;  // "reorder" lines: delivered ahead of the delay queue
+    std::size_t in_flight = 0;   // a loss the captures stopped too early to see
     std::vector<std::string> missing_on_wire;
     std::vector<std::string> missing_in_ledger;
 };
@@ -120,9 +128,8 @@ void claim(const std::vector<netem::LedgerEntry>& ledger, WireTruth& truth,
 // Wire faults no ledger line names: losses up to the ring's overflow count in that direction,
 // and late packets the ledger delayed (a "reorder" packet or jitter overtook them), are explained.
 std::size_t judge_unclaimed(const std::vector<netem::LedgerEntry>& ledger,
-                            const std::vector<PathFault>& faults,
-                            const std::vector<bool>& claimed, const netem::ForwarderStats& stats,
-                            Tally& tally) {
+                            const std::vector<PathFault>& faults, const std::vector<bool>& claimed,
+                            const netem::ForwarderStats& stats, Tally& tally) {
     std::set<Identity> delayed;
     for (const auto& e : ledger) {
         if (e.action == "delay") {
@@ -163,7 +170,8 @@ Check ledger_matches_wire(const std::vector<netem::LedgerEntry>& ledger, WireTru
     c.expected =
         "every drop, corruption, duplicate and reorder in the forwarder's ledger shows on the "
         "wire, and every fault on the wire is in the ledger";
-    c.observed = std::to_string(tally.claimed) + " ledger drops, duplicates and corruptions found on the wire";
+    c.observed = std::to_string(tally.claimed) +
+                 " ledger drops, duplicates and corruptions found on the wire";
     if (tally.queue_drops > 0) {
         c.observed += " (" + std::to_string(tally.queue_drops) +
                       " of them queue drops: the rate queue was full, not injected loss)";

@@ -6,6 +6,7 @@
 #include <sstream>
 
 #include "base/errors.hpp"
+#include "scenario/junit.hpp"
 
 namespace tcplab::scenario {
 
@@ -205,6 +206,7 @@ void write_report_files(const RunReport& r) {
     };
     // report.json last: its presence means the run finished (captures drained, checks done).
     write_file(r.out_dir / "report.txt", report_text(r));
+    write_file(r.out_dir / "report.xml", junit_xml(r));
     write_file(r.out_dir / "report.json", doc.dump(2) + "\n");
 }
 

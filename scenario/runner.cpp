@@ -1,6 +1,7 @@
 #include "scenario/runner.hpp"
 
 #include <sys/utsname.h>
+#include <unistd.h>
 
 #include <chrono>
 #include <cstdio>
@@ -28,6 +29,7 @@
 #include "scenario/checks.hpp"
 #include "scenario/detail/time_sequence_svg.hpp"
 #include "scenario/detail/traffic.hpp"
+#include "scenario/detail/traffic_command.hpp"
 #include "scenario/ledger_check.hpp"
 #include "scenario/report.hpp"
 #include "scenario/run_metrics.hpp"
@@ -241,8 +243,9 @@ void write_analysis_json(const fs::path& out_dir) {
 // What one run carries from phase to phase.
 struct RunState {
     RunState(const ScenarioSpec& s, const RunOptions& options)
-        : spec(s), progress(options.progress), out_dir(options.out_dir) {}
+        : spec(s), options(options), progress(options.progress), out_dir(options.out_dir) {}
     const ScenarioSpec& spec;
+    const RunOptions& options;
     Progress progress;
     fs::path out_dir;
     fs::path ledger_path;
@@ -273,7 +276,8 @@ struct LivePath {
 // run's work dir (half-made TLS keys) goes too: make_pki() would reuse a partial set.
 void clear_out_dir(const fs::path& out_dir) {
     fs::create_directories(out_dir);
-    for (const char* stale : {"report.json", "report.txt", "analysis.json", "timeseq.svg"}) {
+    for (const char* stale : {"report.json", "report.txt", "report.xml", "analysis.json",
+                              "timeseq.svg", "client.log", "server.log"}) {
         fs::remove(out_dir / stale);
     }
     fs::remove_all(out_dir / ".work");
@@ -376,6 +380,30 @@ std::string traffic_line(const ScenarioSpec& spec, std::size_t i) {
            to_string(t.kind) + (t.bytes != 0 ? " " + std::to_string(t.bytes) + " bytes" : "");
 }
 
+void drive_user_commands(RunState& run, const LivePath& path) {
+    CommandContext context;
+    context.topology = &*path.topology;
+    context.out_dir = fs::absolute(run.out_dir);
+    context.uid = run.options.command_uid;
+    context.gid = run.options.command_gid;
+    if (context.uid) {
+        // The commands may write their own results into TCPLAB_OUT.
+        if (::chown(context.out_dir.c_str(), *context.uid, context.gid.value_or(0)) != 0) {
+            throw SystemError("cannot hand " + context.out_dir.string() + " to uid " +
+                              std::to_string(*context.uid));
+        }
+    }
+    const UserCommands& c = run.spec.commands;
+    run.progress.step("your commands" +
+                      (context.uid ? " (as uid " + std::to_string(*context.uid) + ")"
+                                   : std::string(" (as root)")) +
+                      ": server `" + (c.server.empty() ? "-" : c.server) + "`, client `" +
+                      c.client + "`");
+    const TrafficOutcome& outcome = run.outcomes.emplace_back(run_user_commands(c, context));
+    run.progress.step(std::string("  ") + (outcome.completed ? "completed: " : "FAILED: ") +
+                      outcome.detail);
+}
+
 void drive_traffic(RunState& run, const LivePath& path) {
     TrafficContext context;
     context.topology = &*path.topology;
@@ -393,6 +421,9 @@ void drive_traffic(RunState& run, const LivePath& path) {
                           outcome.detail);
     }
     fs::remove_all(context.work_dir);
+    if (!run.spec.commands.empty()) {
+        drive_user_commands(run, path);
+    }
 }
 
 void stop_captures(RunState& run, LivePath& path) {
@@ -453,6 +484,9 @@ Truth truth(const RunState& run, const Vantages& v) {
     CheckInputs& inputs = t.inputs;
     inputs.spec = &run.spec;
     inputs.client_address = run.client_address;
+    for (const auto& text : run.client_addresses) {
+        inputs.other_client_addresses.push_back(*packet::IpAddress::parse(text));
+    }
     inputs.client = &v.client;
     inputs.server = &v.server;
     inputs.faults = tcp_faults(t.wire.faults);

@@ -2,8 +2,11 @@
 // Runs a scenario end to end: topology, impairment backend, captures, traffic, analysis, checks,
 // report. The library does the work and writes the files; what to print and which exit code
 // follows is app/'s business (app/cmd_scenario.cpp).
+#include <sys/types.h>
+
 #include <filesystem>
 #include <functional>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -19,6 +22,10 @@ struct RunOptions {
     std::filesystem::path out_dir;  // created; earlier results in it are removed first
     std::string backend = "auto";   // auto | tc | userspace
     ProgressSink progress;          // may be empty
+    // Who runs the user's server and client commands (and owns the run directory then);
+    // nullopt: root.
+    std::optional<uid_t> command_uid;
+    std::optional<gid_t> command_gid;
 };
 
 // One run. Throws UsageError / EnvironmentError / SystemError for bad input or an unusable

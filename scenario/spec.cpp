@@ -28,6 +28,8 @@ std::string to_string(TrafficSpec::Kind kind) {
             return "tls-bulk";
         case TrafficSpec::Kind::crafted_handshake:
             return "crafted-handshake";
+        case TrafficSpec::Kind::command:
+            return "command";
     }
     return "?";
 }
@@ -56,17 +58,25 @@ po::options_description make_scenario_options() {
                               "receiver shows out-of-order")(
         "expect-duplicate-ack", po::value<bool>()->default_value(false),
         "receiver shows duplicate ACKs")("expect-syn-rto", po::value<double>(),
-                                         "RTO in seconds of a dropped SYN's retransmission");
+                                         "RTO in seconds of a dropped SYN's retransmission")(
+        "server", po::value<std::string>(),
+        "your server: a /bin/sh command run in the server namespace first")(
+        "client", po::value<std::string>(),
+        "your client: a /bin/sh command run in the client namespace to completion; env "
+        "TCPLAB_SERVER_ADDR(6), TCPLAB_CLIENT_ADDR(6), TCPLAB_OUT")(
+        "server-ready-port", po::value<int>(),
+        "wait until the server listens on this TCP port (default: any TCP listener)")(
+        "server-ready-timeout", po::value<double>()->default_value(10),
+        "seconds to wait for the server to listen")(
+        "client-timeout", po::value<double>()->default_value(120),
+        "seconds the client may run before it is stopped (a failure)")(
+        "expect-client-exit", po::value<int>()->default_value(0),
+        "the client's expected exit code (check client_exit)");
     netem::add_impairment_options(desc);
     return desc;
 }
 
-// Built once: ~60 keys of option descriptions are hundreds of allocations, more than parsing a
-// scenario file costs. Boost's parsers only read the description.
-const po::options_description& scenario_options() {
-    static const po::options_description desc = make_scenario_options();
-    return desc;
-}
+const po::options_description& scenario_options() { return scenario_key_options(); }
 
 bool is_blank(char c) {
     return c == ' ' || c == '\t' || c == '\n' || c == '\v' || c == '\f' || c == '\r';
@@ -169,6 +179,39 @@ TrafficSpec parse_traffic(const Source& source, const std::string& text) {
     return spec;
 }
 
+UserCommands commands_from(const Source& source, const po::variables_map& vm) {
+    UserCommands c;
+    if (vm.count("server") != 0U) {
+        c.server = vm["server"].as<std::string>();
+    }
+    if (vm.count("client") != 0U) {
+        c.client = vm["client"].as<std::string>();
+    }
+    if (c.client.empty() && !c.server.empty()) {
+        fail_at(source, "server", "a server command needs a client command to talk to it");
+    }
+    if (vm.count("server-ready-port") != 0U) {
+        const int port = vm["server-ready-port"].as<int>();
+        if (port < 1 || port > 65535) {
+            fail_at(source, "server-ready-port", "must be 1..65535");
+        }
+        c.ready_port = static_cast<std::uint16_t>(port);
+    }
+    c.server_ready_timeout_s = vm["server-ready-timeout"].as<double>();
+    c.client_timeout_s = vm["client-timeout"].as<double>();
+    for (const auto& [key, value] : {std::pair{"server-ready-timeout", c.server_ready_timeout_s},
+                                     std::pair{"client-timeout", c.client_timeout_s}}) {
+        if (!(value > 0 && value <= 3600)) {
+            fail_at(source, key, "must be between 0 and 3600 seconds");
+        }
+    }
+    c.expect_client_exit = vm["expect-client-exit"].as<int>();
+    if (c.expect_client_exit < 0 || c.expect_client_exit > 255) {
+        fail_at(source, "expect-client-exit", "must be 0..255");
+    }
+    return c;
+}
+
 ScenarioSpec spec_from(const Source& source, const po::variables_map& vm) {
     ScenarioSpec spec;
     spec.file = source.file;
@@ -184,8 +227,10 @@ ScenarioSpec spec_from(const Source& source, const po::variables_map& vm) {
             spec.traffic.push_back(parse_traffic(source, text));
         }
     }
-    if (spec.traffic.empty()) {
-        fail_at(source, "", "no 'traffic = ...' line: a scenario needs at least one traffic kind");
+    spec.commands = commands_from(source, vm);
+    if (spec.traffic.empty() && spec.commands.empty()) {
+        fail_at(source, "",
+                "no 'traffic = ...' line and no client command: a scenario needs traffic");
     }
     const auto& retrans = vm["expect-retransmissions"].as<std::string>();
     if (retrans == "none") {
@@ -218,7 +263,17 @@ ScenarioSpec spec_from(const Source& source, const po::variables_map& vm) {
 
 }  // namespace
 
-ScenarioSpec load_scenario(const std::string& name_or_file) {
+// Built once: ~60 keys of option descriptions are hundreds of allocations, more than parsing a
+// scenario file costs. Boost's parsers only read the description.
+const po::options_description& scenario_key_options() {
+    static const po::options_description desc = make_scenario_options();
+    return desc;
+}
+
+ScenarioSpec load_scenario(const std::string& name_or_file, const std::vector<std::string>& flags) {
+    if (name_or_file.empty()) {
+        return parse_scenario("", fs::path(), flags);
+    }
     fs::path file = name_or_file;
     const bool looks_like_path =
         name_or_file.find('/') != std::string::npos || file.extension() == ".ini";
@@ -237,13 +292,34 @@ ScenarioSpec load_scenario(const std::string& name_or_file) {
     if (!in) {
         throw UsageError(file.string() + ": cannot open scenario file");
     }
-    return parse_scenario(std::string(std::istreambuf_iterator<char>(in), {}), file);
+    return parse_scenario(std::string(std::istreambuf_iterator<char>(in), {}), file, flags);
 }
 
-ScenarioSpec parse_scenario(const std::string& text, const fs::path& file) {
-    const Source source{file, text};
+// The command line's scenario keys, stored first: Boost keeps the first value it stores, so a
+// flag overrides the file's key.
+void store_flags(const std::vector<std::string>& flags, po::variables_map& vm) {
+    try {
+        po::store(po::command_line_parser(flags)
+                      .options(scenario_options())
+                      .style(po::command_line_style::default_style &
+                             ~po::command_line_style::allow_guessing)
+                      .run(),
+                  vm);
+    } catch (const po::unknown_option& e) {
+        throw UsageError("unknown option " + e.get_option_name() +
+                         " (the scenario keys are flags too: see `tcplab scenario run --help`)");
+    } catch (const po::error& e) {
+        throw UsageError(netem::option_error_message(e));
+    }
+}
+
+ScenarioSpec parse_scenario(const std::string& text, const fs::path& file,
+                            const std::vector<std::string>& flags) {
+    const fs::path shown = file.empty() ? fs::path("command line") : file;
+    const Source source{shown, text};
     std::istringstream in(text);
     po::variables_map vm;
+    store_flags(flags, vm);
     try {
         po::store(po::parse_config_file(in, scenario_options(), /*allow_unregistered=*/false), vm);
         po::notify(vm);
@@ -257,7 +333,15 @@ ScenarioSpec parse_scenario(const std::string& text, const fs::path& file) {
     } catch (const po::error& e) {
         fail_at(source, "", netem::option_error_message(e));
     }
-    return spec_from(source, vm);
+    ScenarioSpec spec = spec_from(source, vm);
+    if (file.empty()) {
+        spec.name = "command-line";
+        spec.file.clear();
+        if (spec.description.empty()) {
+            spec.description = "given on the command line";
+        }
+    }
+    return spec;
 }
 
 std::vector<ScenarioSpec> list_scenarios() {

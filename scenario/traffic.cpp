@@ -260,6 +260,8 @@ TrafficOutcome run_traffic(const TrafficSpec& spec, const TrafficContext& contex
             return tls_traffic(spec, context);
         case TrafficSpec::Kind::crafted_handshake:
             return crafted_handshake(spec, context);
+        case TrafficSpec::Kind::command:
+            break;  // the user's commands run through run_user_commands (traffic_command.hpp)
     }
     throw UsageError("unknown traffic kind");
 }

@@ -1,3 +1,5 @@
+#include "scenario/detail/wire_checks.hpp"
+
 #include <algorithm>
 #include <optional>
 #include <sstream>
@@ -6,7 +8,6 @@
 #include "packet/format.hpp"
 #include "packet/seq_num.hpp"
 #include "packet/tcp.hpp"
-#include "scenario/detail/wire_checks.hpp"
 
 namespace tcplab::scenario::detail {
 
@@ -186,7 +187,7 @@ struct Explainer {
     // A timer fired although the original arrived: the ACK covering it had not reached the sender
     // when it re-sent (a late ACK; the wire shows the delay).
     std::string timer_resend(const FrameFacts& f) const {
-        const bool c2s = f.src.address == in.client_address;
+        const bool c2s = in.from_client(f);
         const Vantage& sender = c2s ? *in.client : *in.server;
         const FrameFacts* original = nullptr;
         for (const auto& g : sender.frames) {
@@ -235,7 +236,7 @@ Check unexplained_retransmissions(const CheckInputs& in) {
                 continue;
             }
             ++flagged;
-            const bool from_client = f.src.address == in.client_address;
+            const bool from_client = in.from_client(f);
             const auto dir = from_client ? packet::Direction::client_to_server
                                          : packet::Direction::server_to_client;
             const std::string why = explainer.explain(f, dir, from_client == client_vantage);
@@ -260,8 +261,9 @@ Check unexplained_retransmissions(const CheckInputs& in) {
         c.observed += "; unexplained: " + first_few(unexplained);
     }
     c.pass = unexplained.empty();
-    c.reason = "each frame flagged retransmission, fast/spurious retransmission or out-of-order, "
-               "in either capture, against the wire's losses, reorders and duplicates";
+    c.reason =
+        "each frame flagged retransmission, fast/spurious retransmission or out-of-order, "
+        "in either capture, against the wire's losses, reorders and duplicates";
     return c;
 }
 
@@ -301,9 +303,8 @@ Check receiver_flags_path_faults(const CheckInputs& in, Kind kind) {
     const std::string what = reorders ? "reordered" : "duplicated";
     c.expected = "the path " + what + " client->server segments, and the server's analysis " +
                  "flags each " + what + " data segment (out-of-order or retransmission)";
-    c.observed = std::to_string(on_wire) + " " + what + " on the wire, " +
-                 std::to_string(judged) + " of them data segments" +
-                 (reorders ? " overtaken by a later one" : "") + ", " +
+    c.observed = std::to_string(on_wire) + " " + what + " on the wire, " + std::to_string(judged) +
+                 " of them data segments" + (reorders ? " overtaken by a later one" : "") + ", " +
                  std::to_string(judged - unflagged.size()) + " flagged";
     if (!unflagged.empty()) {
         c.observed += "; not flagged: " + first_few(unflagged);

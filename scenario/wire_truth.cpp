@@ -81,12 +81,11 @@ WireTruth wire_truth(const analyzer::PathDiff& diff, std::optional<double> captu
     if (captures_stopped_at) {
         // The latest moment a packet could leave and still be seen arriving: the path's largest
         // measured one-way delay (plus a millisecond of capture latency) before the stop.
-        const double worst_ms = std::max(out.c2s_delay.max_ms.value_or(0),
-                                         out.s2c_delay.max_ms.value_or(0)) +
-                                1.0;
+        const double worst_ms =
+            std::max(out.c2s_delay.max_ms.value_or(0), out.s2c_delay.max_ms.value_or(0)) + 1.0;
         const double last_arrival_sent = *captures_stopped_at - worst_ms / 1e3;
-        const auto in_flight = std::stable_partition(
-            out.faults.begin(), out.faults.end(), [&](const PathFault& f) {
+        const auto in_flight =
+            std::stable_partition(out.faults.begin(), out.faults.end(), [&](const PathFault& f) {
                 return f.kind != PathFault::Kind::dropped || f.sent_t <= last_arrival_sent;
             });
         out.in_flight_at_stop.assign(in_flight, out.faults.end());

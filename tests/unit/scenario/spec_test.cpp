@@ -127,5 +127,51 @@ TEST_F(ScenarioFile, UnknownNameListsTheKnownOnes) {
     }
 }
 
+// Every key is a flag too, and a flag overrides the file's key.
+TEST_F(ScenarioFile, FlagsOverrideTheFilesKeys) {
+    const fs::path file =
+        write("base.ini", "traffic = kernel-bulk 1000\nloss = 5\nc2s.delay = 20\n");
+    const ScenarioSpec spec =
+        load_scenario(file.string(), {"--loss", "10", "--c2s.delay=50", "--ipv6", "true"});
+    EXPECT_DOUBLE_EQ(spec.impairment.client_to_server.loss_percent, 10);
+    EXPECT_DOUBLE_EQ(spec.impairment.client_to_server.delay_ms, 50);
+    EXPECT_DOUBLE_EQ(spec.impairment.server_to_client.delay_ms, 0);
+    EXPECT_TRUE(spec.ipv6);
+    EXPECT_EQ(spec.name, "base");
+}
+
+TEST_F(ScenarioFile, AScenarioOfFlagsAloneRunsTheUsersCommands) {
+    const ScenarioSpec spec = load_scenario(
+        "", {"--loss", "10", "--server", "python3 -m http.server 8080", "--client", "curl -sf x",
+             "--server-ready-port", "8080", "--client-timeout", "30", "--expect-client-exit", "3"});
+    EXPECT_EQ(spec.name, "command-line");
+    EXPECT_TRUE(spec.traffic.empty());
+    EXPECT_EQ(spec.commands.server, "python3 -m http.server 8080");
+    EXPECT_EQ(spec.commands.client, "curl -sf x");
+    EXPECT_EQ(spec.commands.ready_port, 8080);
+    EXPECT_DOUBLE_EQ(spec.commands.client_timeout_s, 30);
+    EXPECT_EQ(spec.commands.expect_client_exit, 3);
+}
+
+TEST_F(ScenarioFile, BadFlagsAndCommandKeysAreNamed) {
+    auto error = [](const std::vector<std::string>& flags) {
+        try {
+            load_scenario("", flags);
+        } catch (const UsageError& e) {
+            return std::string(e.what());
+        }
+        return std::string("no error");
+    };
+    EXPECT_NE(error({"--lose", "10"}).find("unknown option --lose"), std::string::npos);
+    EXPECT_NE(error({"--loss", "10"}).find("no 'traffic = ...' line and no client command"),
+              std::string::npos);
+    EXPECT_NE(error({"--server", "x"}).find("a server command needs a client command"),
+              std::string::npos);
+    EXPECT_NE(error({"--client", "x", "--server-ready-port", "70000"}).find("must be 1..65535"),
+              std::string::npos);
+    EXPECT_NE(error({"--client", "x", "--client-timeout", "0"}).find("client-timeout"),
+              std::string::npos);
+}
+
 }  // namespace
 }  // namespace tcplab::scenario
