@@ -38,6 +38,16 @@ fs::path scenario_directory() {
     if (const char* env = std::getenv("TCPLAB_SCENARIOS"); env != nullptr && *env != '\0') {
         return env;
     }
+    // An installed tcplab (PREFIX/bin/tcplab) finds PREFIX/share/tcplab/scenarios; a build
+    // tree finds the source tree's.
+    std::error_code ec;
+    const fs::path exe = fs::read_symlink("/proc/self/exe", ec);
+    if (!ec) {
+        const fs::path installed = exe.parent_path().parent_path() / "share/tcplab/scenarios";
+        if (fs::is_directory(installed, ec)) {
+            return installed;
+        }
+    }
     return fs::path(TCPLAB_SOURCE_DIR) / "scenarios";
 }
 

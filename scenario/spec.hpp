@@ -68,7 +68,8 @@ struct ScenarioSpec {
 // Every key a scenario file may hold, with its meaning: also the flags of `scenario run`.
 const boost::program_options::options_description& scenario_key_options();
 
-// Directory holding the shipped scenarios: $TCPLAB_SCENARIOS, else <source>/scenarios.
+// Directory holding the shipped scenarios: $TCPLAB_SCENARIOS, else BINDIR/../share/tcplab/scenarios
+// when tcplab is installed, else <source>/scenarios.
 std::filesystem::path scenario_directory();
 // Resolves NAME (a shipped scenario) or a path to a .ini file; `flags` are scenario keys given on
 // the command line ("--loss", "10", "--c2s.delay=50", "--client", "curl ..."), which override the
