@@ -340,30 +340,48 @@ nlohmann::json packet_json(const DiffPacket& p) {
     return j;
 }
 
+std::set<packet::IpAddress> parse_addresses(const std::vector<std::string>& texts,
+                                            const char* side) {
+    std::set<packet::IpAddress> out;
+    for (const auto& text : texts) {
+        auto a = packet::IpAddress::parse(text);
+        if (!a) {
+            throw UsageError(std::string(side) + " address \"" + text + "\" is not an IP address");
+        }
+        out.insert(*a);
+    }
+    return out;
+}
+
 }  // namespace
 
 PathDiff diff_captures(const std::filesystem::path& client_pcap,
                        const std::filesystem::path& server_pcap, const DiffOptions& options) {
     const std::vector<Record> at_client = read_capture(client_pcap);
     const std::vector<Record> at_server = read_capture(server_pcap);
-    std::set<packet::IpAddress> clients;
-    if (!options.client_addresses.empty()) {
-        for (const auto& text : options.client_addresses) {
-            auto a = packet::IpAddress::parse(text);
-            if (!a) {
-                throw UsageError("client address \"" + text + "\" is not an IP address");
-            }
-            clients.insert(*a);
-        }
-    } else {
+    std::set<packet::IpAddress> clients = parse_addresses(options.client_addresses, "client");
+    if (clients.empty()) {
         clients = client_side(at_client, at_server);
     }
+    const std::set<packet::IpAddress> servers = parse_addresses(options.server_addresses, "server");
+    // With both ends known, only what goes from one to the other crosses the path: a packet for
+    // the router itself (neighbour discovery to its global address, say) never reaches the far end.
+    auto crosses = [&](const Record& r) {
+        const auto& src = r.summary.src.address;
+        const auto& dst = r.summary.dst.address;
+        return servers.empty() || (clients.count(src) != 0U && servers.count(dst) != 0U) ||
+               (servers.count(src) != 0U && clients.count(dst) != 0U);
+    };
     std::vector<const Record*> c2s_sent, c2s_recv, s2c_sent, s2c_recv;
     for (const Record& r : at_client) {
-        (clients.count(r.summary.src.address) ? c2s_sent : s2c_recv).push_back(&r);
+        if (crosses(r)) {
+            (clients.count(r.summary.src.address) ? c2s_sent : s2c_recv).push_back(&r);
+        }
     }
     for (const Record& r : at_server) {
-        (clients.count(r.summary.src.address) ? c2s_recv : s2c_sent).push_back(&r);
+        if (crosses(r)) {
+            (clients.count(r.summary.src.address) ? c2s_recv : s2c_sent).push_back(&r);
+        }
     }
     PathDiff out;
     out.client_file = client_pcap.string();

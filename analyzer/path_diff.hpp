@@ -32,7 +32,10 @@ namespace tcplab::analyzer {
 
 struct DiffOptions {
     std::vector<std::string> client_addresses;  // optional override, e.g. {"198.18.7.2"}
-    std::size_t max_listed = 1000;              // per list, in the rendering (counts are exact)
+    // Optional: with it, only packets between a client and a server address are compared (what
+    // the ends send to the router itself never crosses the path).
+    std::vector<std::string> server_addresses;
+    std::size_t max_listed = 1000;  // per list, in the rendering (counts are exact)
 };
 
 struct DiffPacket {

@@ -111,7 +111,8 @@ ChildProcess::ChildProcess(const ChildOptions& options) {
                    ? open_or_throw("/dev/null", O_WRONLY, "log")
                    : open_or_throw(options.log.string(), O_WRONLY | O_CREAT | O_APPEND, "log");
     if (!options.netns.empty()) {
-        p.netns_fd = UniqueFd(::open(("/run/netns/" + options.netns).c_str(), O_RDONLY | O_CLOEXEC));
+        p.netns_fd =
+            UniqueFd(::open(("/run/netns/" + options.netns).c_str(), O_RDONLY | O_CLOEXEC));
         if (!p.netns_fd) {
             throw EnvironmentError("network namespace " + options.netns + ": " +
                                    std::strerror(errno));

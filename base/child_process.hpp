@@ -15,12 +15,12 @@
 namespace tcplab {
 
 struct ChildOptions {
-    std::string command;                 // run by /bin/sh -c
-    std::string netns;                   // /run/netns/<name>; empty: stay in this one
-    std::optional<uid_t> uid;            // drop to this user (and `gid`, no extra groups)
+    std::string command;       // run by /bin/sh -c
+    std::string netns;         // /run/netns/<name>; empty: stay in this one
+    std::optional<uid_t> uid;  // drop to this user (and `gid`, no extra groups)
     std::optional<gid_t> gid;
-    std::filesystem::path log;           // stdout and stderr, appended; empty: /dev/null
-    std::filesystem::path cwd;           // empty: inherit
+    std::filesystem::path log;  // stdout and stderr, appended; empty: /dev/null
+    std::filesystem::path cwd;  // empty: inherit
     std::vector<std::pair<std::string, std::string>> env;  // added to (or replacing) ours
 };
 

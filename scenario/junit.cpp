@@ -44,16 +44,14 @@ std::string junit_xml(const RunReport& r) {
     const std::string suite = xml_escape(r.scenario);
     std::ostringstream out;
     out << "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"
-        << "<testsuites name=\"tcplab\" tests=\"" << r.checks.size() << "\" failures=\""
-        << failures << "\" time=\"" << seconds << "\">\n"
-        << "  <testsuite name=\"" << suite << "\" tests=\"" << r.checks.size()
-        << "\" failures=\"" << failures << "\" errors=\"0\" skipped=\"0\" time=\"" << seconds
-        << "\">\n"
+        << "<testsuites name=\"tcplab\" tests=\"" << r.checks.size() << "\" failures=\"" << failures
+        << "\" time=\"" << seconds << "\">\n"
+        << "  <testsuite name=\"" << suite << "\" tests=\"" << r.checks.size() << "\" failures=\""
+        << failures << "\" errors=\"0\" skipped=\"0\" time=\"" << seconds << "\">\n"
         << "    <properties>\n"
         << "      <property name=\"backend\" value=\"" << xml_escape(r.backend) << "\"/>\n"
         << "      <property name=\"seed\" value=\"" << r.seed << "\"/>\n"
-        << "      <property name=\"out_dir\" value=\"" << xml_escape(r.out_dir.string())
-        << "\"/>\n"
+        << "      <property name=\"out_dir\" value=\"" << xml_escape(r.out_dir.string()) << "\"/>\n"
         << "    </properties>\n";
     for (const auto& c : r.checks) {
         out << "    <testcase classname=\"tcplab." << suite << "\" name=\"" << xml_escape(c.name)

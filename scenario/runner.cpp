@@ -253,6 +253,7 @@ struct RunState {
     bool userspace = false;
     packet::IpAddress client_address;
     std::vector<std::string> client_addresses;  // v4 and v6: which end a packet left from
+    std::vector<std::string> server_addresses;
     std::vector<TrafficOutcome> outcomes;
     netem::CaptureStats client_stats;
     netem::CaptureStats server_stats;
@@ -311,6 +312,7 @@ void bring_up_topology(RunState& run, LivePath& path) {
     run.client_address =
         *packet::IpAddress::parse(ipv6 ? topology.client_ipv6() : topology.client_ipv4());
     run.client_addresses = {topology.client_ipv4(), topology.client_ipv6()};
+    run.server_addresses = {topology.server_ipv4(), topology.server_ipv6()};
     run.progress.step("topology tl" + std::to_string(topology.run_id()) + "-{cli,rtr,srv} up (" +
                       topology.client_ipv4() + " -> " + topology.server_ipv4() + ")");
     run.report.setup = {{"impairment", describe(run.spec.impairment)},
@@ -471,6 +473,7 @@ Truth truth(const RunState& run, const Vantages& v) {
     try {
         analyzer::DiffOptions options;
         options.client_addresses = run.client_addresses;
+        options.server_addresses = run.server_addresses;
         t.wire = wire_truth(analyzer::diff_captures(v.client.file, v.server.file, options),
                             run.captures_stopped_at);
     } catch (const UsageError& e) {

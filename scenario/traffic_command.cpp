@@ -47,16 +47,18 @@ bool listener_in(const std::string& table, std::optional<std::uint16_t> port) {
 std::vector<std::pair<std::string, std::string>> command_env(const CommandContext& context) {
     const netem::Topology& t = *context.topology;
     std::vector<std::pair<std::string, std::string>> env = {
-        {"TCPLAB_SERVER_ADDR", t.server_ipv4()}, {"TCPLAB_SERVER_ADDR6", t.server_ipv6()},
-        {"TCPLAB_CLIENT_ADDR", t.client_ipv4()}, {"TCPLAB_CLIENT_ADDR6", t.client_ipv6()},
+        {"TCPLAB_SERVER_ADDR", t.server_ipv4()},
+        {"TCPLAB_SERVER_ADDR6", t.server_ipv6()},
+        {"TCPLAB_CLIENT_ADDR", t.client_ipv4()},
+        {"TCPLAB_CLIENT_ADDR6", t.client_ipv6()},
         {"TCPLAB_OUT", context.out_dir.string()}};
     if (context.uid) {
         passwd pw{};
         passwd* found = nullptr;
         std::vector<char> buf(16384);
         if (::getpwuid_r(*context.uid, &pw, buf.data(), buf.size(), &found) == 0 && found) {
-            env.insert(env.end(), {{"HOME", pw.pw_dir}, {"USER", pw.pw_name},
-                                   {"LOGNAME", pw.pw_name}});
+            env.insert(env.end(),
+                       {{"HOME", pw.pw_dir}, {"USER", pw.pw_name}, {"LOGNAME", pw.pw_name}});
         }
     }
     return env;

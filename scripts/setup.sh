@@ -25,7 +25,7 @@ packages=(
     clang libclang-rt-14-dev clang-format
     iproute2 nftables ethtool tcpdump tshark openssl kmod procps psmisc
     user-mode-linux iputils-ping iperf3 hping3 netsniff-ng tcptrace
-    python3-minimal wireshark-common time
+    python3 curl wireshark-common time
 )
 
 as_root() {
