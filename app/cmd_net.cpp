@@ -1,6 +1,7 @@
 // tcplab net up|down|status|exec: thin wiring of netem/impair/impaired_lab.hpp (a topology with
 // the tc backend's impairment), netem/lab/topology_stale.hpp and netem/lab/lab_status.hpp. Every
 // subcommand parses flags into values, calls the library and prints what it returns.
+#include <signal.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -12,8 +13,10 @@
 #include <nlohmann/json.hpp>
 #include <optional>
 #include <set>
+#include <thread>
 
 #include "app/cli.hpp"
+#include "app/net_up_userspace.hpp"
 #include "base/command.hpp"
 #include "base/errors.hpp"
 #include "base/stop_signal.hpp"
@@ -78,6 +81,8 @@ struct NetUpFlags {
     nm::LabOptions lab;
     bool dry_run = false;
     bool detach = false;
+    bool userspace = false;
+    std::string ledger;
 };
 
 std::optional<NetUpFlags> parse_net_up(const Args& args) {
@@ -90,9 +95,13 @@ std::optional<NetUpFlags> parse_net_up(const Args& args) {
         "kernel forwarding off in the router (for a userspace forwarder)")(
         "keep-offloads", po::bool_switch(), "do not turn TSO/GSO/GRO/checksum offloads off")(
         "backend", po::value<std::string>()->default_value("tc"),
-        "impairment backend: tc (real netem on the router's egress; needs sch_netem)");
+        "impairment backend: tc (real netem on the router's egress; needs sch_netem) or "
+        "userspace (the forwarder impairs the path on any kernel; it runs as the run's owner "
+        "process: in the foreground, or in the background with --detach)")(
+        "ledger", po::value<std::string>(),
+        "userspace: write the forwarder's ledger (one JSON line per action) to this file");
     po::options_description impairment(
-        "impairment (applied on the router's egress by the tc backend)");
+        "impairment (applied on the router's egress by the tc backend, or by the forwarder)");
     nm::add_impairment_options(impairment);
     options.add(impairment);
     const CommandSpec spec{
@@ -100,17 +109,25 @@ std::optional<NetUpFlags> parse_net_up(const Args& args) {
         "Creates tl<N>-cli, tl<N>-rtr, tl<N>-srv joined by two veth pairs (198.18.N.0/24, "
         "198.19.N.0/24, fd7c:N:1::/64, fd7c:N:2::/64). Without --detach it stays in the foreground "
         "and removes everything on Ctrl-C / SIGTERM.",
-        "examples:\n  tcplab net up --dry-run --id 7\n  tcplab net up --detach\n"};
+        "examples:\n  tcplab net up --dry-run --id 7\n  tcplab net up --detach\n"
+        "  tcplab net up --backend userspace --loss 10 --delay 50 --detach\n"
+        "  tcplab net exec --role cli -- curl http://198.19.1.2:8080/\n  tcplab net down 1\n"};
     const auto vm = parse_command_line(spec, options, args);
     if (!vm) {
         return std::nullopt;
     }
-    if ((*vm)["backend"].as<std::string>() != "tc") {
-        throw UsageError(
-            "--backend: `net up` supports tc only (the userspace forwarder runs "
-            "inside `tcplab scenario run --backend userspace`)");
+    const auto backend = (*vm)["backend"].as<std::string>();
+    if (backend != "tc" && backend != "userspace") {
+        throw UsageError("--backend " + backend + ": must be tc or userspace");
     }
     NetUpFlags flags;
+    flags.userspace = backend == "userspace";
+    if (vm->count("ledger") != 0U) {
+        if (!flags.userspace) {
+            throw UsageError("--ledger: only the userspace forwarder keeps a ledger");
+        }
+        flags.ledger = (*vm)["ledger"].as<std::string>();
+    }
     flags.lab.impairment = nm::impairment_from(*vm);
     if (vm->count("id") != 0U) {
         flags.lab.topology.run_id = (*vm)["id"].as<int>();
@@ -130,6 +147,18 @@ int net_up(const Args& args) {
     const std::optional<NetUpFlags> flags = parse_net_up(args);
     if (!flags) {
         return kExitOk;
+    }
+    if (flags->userspace) {
+        if (flags->dry_run) {
+            throw UsageError("--dry-run: the userspace backend runs no tc commands to show");
+        }
+        UserspaceNetUp up;
+        up.topology = flags->lab.topology;
+        up.impairment = flags->lab.impairment;
+        up.detach = flags->detach;
+        up.ledger = flags->ledger.empty() ? std::filesystem::path()
+                                          : std::filesystem::absolute(flags->ledger);
+        return net_up_userspace(up, print_topology);
     }
     nm::check_impairment(flags->lab);
     if (flags->dry_run) {
@@ -170,6 +199,32 @@ int net_up(const Args& args) {
     return kExitOk;
 }
 
+// `net down N` of a run whose owner still runs (a foreground or --detach `net up`, a scenario
+// run): the owner is asked to stop (SIGTERM) and removes its own run. True when that left
+// nothing behind; false when there is no live owner (or it left something for down_run).
+bool stop_live_owner(int run_id, const nm::StaleOptions& so) {
+    const auto record = nm::read_run(so.state_dir, run_id);
+    if (!record || nm::run_status(*record) != nm::RunStatus::running) {
+        return false;
+    }
+    std::cout << "run " << run_id << " is owned by live process " << record->pid
+              << ": asking it to stop (SIGTERM)\n"
+              << std::flush;
+    ::kill(record->pid, SIGTERM);
+    for (int i = 0; i < 100 && nm::owner_alive(*record); ++i) {
+        std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    }
+    if (nm::owner_alive(*record)) {
+        throw EnvironmentError("process " + std::to_string(record->pid) + " (owner of run " +
+                               std::to_string(run_id) + ") did not stop within 10 s");
+    }
+    if (nm::read_run(so.state_dir, run_id) || nm::run_namespaces_exist(run_id)) {
+        return false;  // it died without cleaning up: down_run removes the rest
+    }
+    std::cout << "run " << run_id << " removed by its owner\n";
+    return true;
+}
+
 int net_down(const Args& args) {
     po::options_description options("net down options");
     options.add_options()("run", po::value<int>(), "run id N to remove")(
@@ -203,6 +258,9 @@ int net_down(const Args& args) {
     so.orphan_grace = std::chrono::seconds(grace);
     if ((*vm)["dry-run"].as<bool>()) {
         so.runner = &dry;
+    }
+    if (!stale && so.runner == nullptr && stop_live_owner((*vm)["run"].as<int>(), so)) {
+        return kExitOk;
     }
     const auto report = stale ? nm::down_stale(so) : nm::down_run((*vm)["run"].as<int>(), so);
     if (so.runner != nullptr) {

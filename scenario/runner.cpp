@@ -20,6 +20,7 @@
 #include "netem/capture/capture.hpp"
 #include "netem/forwarder/forwarder.hpp"
 #include "netem/forwarder/frame_io.hpp"
+#include "netem/forwarder/lab_forwarder.hpp"
 #include "netem/impair/impairment_options.hpp"
 #include "netem/impair/netem_support.hpp"
 #include "netem/impair/tc_backend.hpp"
@@ -94,21 +95,6 @@ nlohmann::json capture_json(const fs::path& file, const netem::CaptureStats& sta
             {"kernel_received", stats.received},
             {"kernel_dropped", stats.dropped},
             {"interface_dropped", stats.if_dropped}};
-}
-
-// The MAC of an interface inside a namespace. The forwarder must address the neighbours by their
-// own MACs from the first frame on: a TCP stack discards unicast IP sent to the broadcast MAC.
-packet::MacAddress interface_mac(const std::string& netns, const std::string& interface) {
-    const CommandResult r =
-        system_runner().run({"ip", "-n", netns, "-j", "link", "show", "dev", interface});
-    const auto doc = nlohmann::json::parse(r.out, nullptr, false);
-    if (doc.is_array() && !doc.empty()) {
-        if (const auto mac = packet::parse_mac(doc[0].value("address", ""))) {
-            return *mac;
-        }
-    }
-    throw SystemError("cannot read the MAC address of " + interface + " in " + netns + ": " +
-                      r.out);
 }
 
 netem::CaptureOptions capture_options(const netem::Topology& topology, netem::Role role,
@@ -326,18 +312,8 @@ void bring_up_topology(RunState& run, LivePath& path) {
 }
 
 void start_forwarder(const RunState& run, LivePath& path) {
-    const netem::Topology& topology = *path.topology;
-    netem::ForwarderConfig config;
-    config.router_netns = topology.namespace_name(netem::Role::router);
-    config.client_interface = topology.router_client_interface();
-    config.server_interface = topology.router_server_interface();
-    config.impairment = run.spec.impairment;
-    config.ledger_path = run.ledger_path;
-    config.client_mac =
-        interface_mac(topology.namespace_name(netem::Role::client), topology.client_interface());
-    config.server_mac =
-        interface_mac(topology.namespace_name(netem::Role::server), topology.server_interface());
-    path.forwarder.emplace(config);
+    path.forwarder.emplace(
+        netem::lab_forwarder_config(*path.topology, run.spec.impairment, run.ledger_path));
     path.forwarder->start();
 }
 

@@ -1,9 +1,11 @@
 // `tcplab net` end to end through the binary: up in the foreground + SIGTERM, up --detach +
-// exec + status + down, and the exit-3 message without privileges.
+// exec + status + down, the userspace forwarder detached, and the exit-3 message without
+// privileges.
 #include <gtest/gtest.h>
 #include <poll.h>
 #include <signal.h>
 #include <sys/wait.h>
+#include <unistd.h>
 
 #include <filesystem>
 #include <regex>
@@ -50,6 +52,41 @@ TEST_F(NetCli, DetachExecStatusDown) {
     for (Role role : kAllRoles) EXPECT_FALSE(netns_exists(namespace_name(id, role)));
     EXPECT_FALSE(std::filesystem::exists(run_file(default_state_dir(), id)));
     EXPECT_EQ(tcplab::system_runner().run({TCPLAB_BINARY, "net", "down", n}, false).exit_code, 2);
+}
+
+// net up --backend userspace --detach: the forwarder impairs the path from a background process
+// that owns the run; net down stops it; a killed one leaves a stale run that --stale removes.
+TEST_F(NetCli, UserspaceForwarderRunsDetachedAndIsStoppedOrSwept) {
+    for (const bool kill_it : {false, true}) {
+        const auto up = tcplab::system_runner().run(
+            {TCPLAB_BINARY, "net", "up", "--backend", "userspace", "--delay", "100", "--detach"});
+        const int id = run_id_from(up.out);
+        ASSERT_GT(id, 0) << up.out;
+        const std::string n = std::to_string(id);
+        const auto ping =
+            tcplab::system_runner().run({TCPLAB_BINARY, "net", "exec", "cli", "--id", n, "--",
+                                         "ping", "-c", "2", "-W", "2", server_ipv4(id)},
+                                        false);
+        std::smatch rtt;
+        ASSERT_TRUE(std::regex_search(ping.out, rtt, std::regex(R"(time=(\d+))"))) << ping.out;
+        EXPECT_GE(std::stoi(rtt[1].str()), 190) << "100 ms each way through the forwarder";
+        const auto record = read_run(default_state_dir(), id);
+        ASSERT_TRUE(record.has_value());
+        EXPECT_EQ(run_status(*record), RunStatus::running);
+        if (kill_it) {
+            ::kill(record->pid, SIGKILL);
+            for (int i = 0; i < 50 && owner_alive(*record); ++i) ::usleep(100'000);
+            const auto status = tcplab::system_runner().run({TCPLAB_BINARY, "net", "status"});
+            EXPECT_NE(status.out.find("run " + n + "  stale"), std::string::npos) << status.out;
+            tcplab::system_runner().run({TCPLAB_BINARY, "net", "down", "--stale"});
+        } else {
+            const auto down = tcplab::system_runner().run({TCPLAB_BINARY, "net", "down", n});
+            EXPECT_NE(down.out.find("run " + n + " removed by its owner"), std::string::npos)
+                << down.out;
+        }
+        for (Role role : kAllRoles) EXPECT_FALSE(netns_exists(namespace_name(id, role)));
+        EXPECT_FALSE(std::filesystem::exists(run_file(default_state_dir(), id)));
+    }
 }
 
 TEST_F(NetCli, ForegroundUpCleansUpOnSigterm) {

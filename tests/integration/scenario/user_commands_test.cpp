@@ -29,9 +29,8 @@ protected:
         for (const char* tool : {"curl", "iperf3", "openssl", "sha256sum"}) {
             ASSERT_TRUE(tcplab::test_support::have_tool(tool)) << tool << " (scripts/setup.sh)";
         }
-        fs::permissions(dir_, fs::perms::owner_all | fs::perms::group_read |
-                                  fs::perms::group_exec | fs::perms::others_read |
-                                  fs::perms::others_exec);
+        fs::permissions(dir_, fs::perms::owner_all | fs::perms::group_read | fs::perms::group_exec |
+                                  fs::perms::others_read | fs::perms::others_exec);
     }
 
     // Runs `tcplab scenario run --backend userspace ARGS` as the sudo-invoking user 65534.
@@ -60,9 +59,10 @@ protected:
     // A random file the server offers, and the client command that fetches and verifies it.
     std::string blob(std::size_t bytes) {
         fs::create_directories(dir_ / "www");
-        shell("head -c " + std::to_string(bytes) + " /dev/urandom > " + (dir_ / "www/blob").string() +
-              " && chmod -R a+rX " + (dir_ / "www").string());
-        return shell("sha256sum < " + (dir_ / "www/blob").string() + " | cut -d' ' -f1").out.substr(0, 64);
+        shell("head -c " + std::to_string(bytes) + " /dev/urandom > " +
+              (dir_ / "www/blob").string() + " && chmod -R a+rX " + (dir_ / "www").string());
+        return shell("sha256sum < " + (dir_ / "www/blob").string() + " | cut -d' ' -f1")
+            .out.substr(0, 64);
     }
 
     const tcplab::test_support::ScratchDir scratch_{"user-commands"};
@@ -74,14 +74,14 @@ protected:
 TEST_F(UserCommands, CurlDownloadsFromPythonHttpServerThroughLossAndDelay) {
     for (const bool v6 : {false, true}) {
         const std::string sum = blob(3'000'000);
-        const std::string url = v6 ? "http://[$TCPLAB_SERVER_ADDR6]:8080/blob"
-                                   : "http://$TCPLAB_SERVER_ADDR:8080/blob";
-        const int rc = run(v6 ? "curl6" : "curl4",
-                           "--loss 5 --delay 10 --seed 3 --ipv6 " + std::string(v6 ? "true" : "false") +
-                               " --server 'python3 -m http.server 8080 --bind " +
-                               (v6 ? "::" : "0.0.0.0") + " --directory " + (dir_ / "www").string() +
-                               "' --client 'curl -gsf " + url +
-                               " | sha256sum; id -u' --server-ready-port 8080");
+        const std::string url =
+            v6 ? "http://[$TCPLAB_SERVER_ADDR6]:8080/blob" : "http://$TCPLAB_SERVER_ADDR:8080/blob";
+        const int rc =
+            run(v6 ? "curl6" : "curl4",
+                "--loss 5 --delay 10 --seed 3 --ipv6 " + std::string(v6 ? "true" : "false") +
+                    " --server 'python3 -m http.server 8080 --bind " + (v6 ? "::" : "0.0.0.0") +
+                    " --directory " + (dir_ / "www").string() + "' --client 'curl -gsf " + url +
+                    " | sha256sum; id -u' --server-ready-port 8080");
         ASSERT_EQ(rc, 0) << output_;
         EXPECT_NE(client_log().find(sum), std::string::npos) << client_log();
         EXPECT_NE(client_log().find("65534"), std::string::npos) << "not run as the sudo user";
@@ -95,9 +95,10 @@ TEST_F(UserCommands, CurlDownloadsFromPythonHttpServerThroughLossAndDelay) {
 }
 
 TEST_F(UserCommands, Iperf3ClientAgainstIperf3Server) {
-    ASSERT_EQ(run("iperf3", "--loss 2 --delay 10 --server 'iperf3 -s -p 5201 -1' "
-                            "--client 'iperf3 -c $TCPLAB_SERVER_ADDR -p 5201 -t 2' "
-                            "--server-ready-port 5201"),
+    ASSERT_EQ(run("iperf3",
+                  "--loss 2 --delay 10 --server 'iperf3 -s -p 5201 -1' "
+                  "--client 'iperf3 -c $TCPLAB_SERVER_ADDR -p 5201 -t 2' "
+                  "--server-ready-port 5201"),
               0)
         << output_;
     EXPECT_NE(client_log().find("iperf Done"), std::string::npos) << client_log();
@@ -129,8 +130,10 @@ TEST_F(UserCommands, AFailingClientFailsTheRun) {
 
 TEST_F(UserCommands, AServerThatNeverListensFailsClearly) {
     EXPECT_EQ(run("deaf", "--server 'sleep 30' --server-ready-timeout 2 --client true"), 1);
-    EXPECT_NE(check("client_exit").at("observed").get<std::string>().find(
-                  "the server did not listen on any TCP port within 2"),
+    EXPECT_NE(check("client_exit")
+                  .at("observed")
+                  .get<std::string>()
+                  .find("the server did not listen on any TCP port within 2"),
               std::string::npos)
         << output_;
 }
@@ -139,17 +142,18 @@ TEST_F(UserCommands, AHangingClientIsStoppedAtItsTimeoutWithItsChildren) {
     const auto r = shell("pgrep -f 'sleep 7[0-9]{2}' | wc -l");
     ASSERT_EQ(r.out, "0\n") << "leftover sleeps from an earlier run";
     EXPECT_EQ(run("hang", "--client '(sleep 731 &); sleep 732' --client-timeout 2"), 1);
-    EXPECT_NE(check("client_exit").at("observed").get<std::string>().find(
-                  "the client still ran after 2"),
-              std::string::npos)
+    EXPECT_NE(
+        check("client_exit").at("observed").get<std::string>().find("the client still ran after 2"),
+        std::string::npos)
         << output_;
     EXPECT_EQ(shell("pgrep -f 'sleep 7[0-9]{2}' | wc -l").out, "0\n")
         << "the client's process group outlived the run";
 }
 
 TEST_F(UserCommands, AServerThatForksIsStoppedWholeAfterTheClient) {
-    EXPECT_EQ(run("fork", "--server '(sleep 741 &); exec python3 -m http.server 8090' "
-                          "--client 'curl -sf http://$TCPLAB_SERVER_ADDR:8090/ >/dev/null'"),
+    EXPECT_EQ(run("fork",
+                  "--server '(sleep 741 &); exec python3 -m http.server 8090' "
+                  "--client 'curl -sf http://$TCPLAB_SERVER_ADDR:8090/ >/dev/null'"),
               0)
         << output_;
     EXPECT_EQ(shell("pgrep -f 'sleep [7]41|http[.]server 8090' | wc -l").out, "0\n")
