@@ -89,6 +89,11 @@ int run_in_guest(const RunFlags& flags, const scenario::ScenarioSpec& spec) {
     vm.command = netem::self_command(guest_args(flags, spec, out));
     vm.timeout = std::chrono::seconds(static_cast<long>(120 + spec.timeout_s * flags.repeat));
     vm.env = {{"TCPLAB_REQUIRE_NETEM", "1"}};
+    for (const char* who : {"SUDO_UID", "SUDO_GID"}) {  // the user's commands run as that user
+        if (const char* v = std::getenv(who); v != nullptr) {
+            vm.env.emplace_back(who, v);
+        }
+    }
     if (!flags.quiet) {
         std::fprintf(
             stderr, "booting a User-Mode Linux guest (real sch_netem); the scenario runs inside\n");

@@ -4,7 +4,7 @@
 set -euo pipefail
 repo=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 if [ $# -lt 1 ] || [ "$1" = "-h" ] || [ "$1" = "--help" ]; then
-    echo "usage: sudo $0 NAME|FILE.ini [--seed N] [--out DIR] [--backend auto|tc|userspace] [--vm] [--repeat N]"
+    echo "usage: sudo $0 [NAME|FILE.ini] [--seed N] [--out DIR] [--backend auto|tc|userspace] [--vm] [--repeat N] [--KEY VALUE ...] [--server CMD] [--client CMD]"
     echo "scenarios: ls $repo/scenarios  (or: build/app/tcplab scenario list)"
     [ $# -ge 1 ] && exit 0 || exit 2
 fi
