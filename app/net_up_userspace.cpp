@@ -28,8 +28,7 @@ void print_forwarder_stats(const netem::ForwarderStats& s) {
     for (const auto* d : {&s.client_to_server, &s.server_to_client}) {
         std::cout << "forwarder " << (d == &s.client_to_server ? "c2s" : "s2c") << ": received "
                   << d->received << ", forwarded " << d->forwarded << ", dropped " << d->dropped
-                  << ", queue drops " << d->queue_drops << ", ring drops " << d->ring_drops
-                  << "\n";
+                  << ", queue drops " << d->queue_drops << ", ring drops " << d->ring_drops << "\n";
     }
 }
 
@@ -98,8 +97,7 @@ int detach_and_serve(const UserspaceNetUp& options,
     std::string text;
     char buf[4096];
     ssize_t n = 0;
-    while ((n = ::read(pipe.read.get(), buf, sizeof buf)) > 0 ||
-           (n < 0 && errno == EINTR)) {
+    while ((n = ::read(pipe.read.get(), buf, sizeof buf)) > 0 || (n < 0 && errno == EINTR)) {
         text.append(buf, n > 0 ? static_cast<std::size_t>(n) : 0);
     }
     const auto ready_at = text.find(kReady);

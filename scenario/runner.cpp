@@ -24,6 +24,7 @@
 #include "netem/impair/impairment_options.hpp"
 #include "netem/impair/netem_support.hpp"
 #include "netem/impair/tc_backend.hpp"
+#include "netem/lab/congestion_control.hpp"
 #include "netem/lab/topology.hpp"
 #include "packet/mac_address.hpp"
 #include "packet/tcp.hpp"
@@ -295,6 +296,11 @@ void bring_up_topology(RunState& run, LivePath& path) {
     const netem::Topology& topology = path.topology.emplace(netem::Topology::up(topology_options));
     const bool ipv6 = run.spec.ipv6;
     run.report.run_id = topology.run_id();
+    if (!run.spec.cc.empty()) {
+        netem::set_congestion_control({topology.namespace_name(netem::Role::client),
+                                       topology.namespace_name(netem::Role::server)},
+                                      run.spec.cc);
+    }
     run.client_address =
         *packet::IpAddress::parse(ipv6 ? topology.client_ipv6() : topology.client_ipv4());
     run.client_addresses = {topology.client_ipv4(), topology.client_ipv6()};
@@ -307,6 +313,7 @@ void bring_up_topology(RunState& run, LivePath& path) {
                           {"client", ipv6 ? topology.client_ipv6() : topology.client_ipv4()},
                           {"server", ipv6 ? topology.server_ipv6() : topology.server_ipv4()},
                           {"kernel_forwarding", !run.userspace}}},
+                        {"cc", run.spec.cc.empty() ? std::string("kernel default") : run.spec.cc},
                         {"kernel", kernel_release()},
                         {"tcplab", TCPLAB_VERSION_STRING}};
 }

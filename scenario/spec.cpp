@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <boost/program_options.hpp>
+#include <cctype>
 #include <cstdlib>
 #include <fstream>
 #include <iterator>
@@ -60,6 +61,9 @@ po::options_description make_scenario_options() {
         "traffic", po::value<std::vector<std::string>>()->composing(),
         "repeatable: kernel-bulk BYTES | tls-greeting | tls-bulk BYTES | crafted-handshake BYTES")(
         "ipv6", po::value<bool>()->default_value(false), "run the traffic over IPv6")(
+        "cc", po::value<std::string>()->default_value(""),
+        "TCP congestion control in the client and server namespaces: cubic | reno | bbr | any "
+        "the kernel offers (default: the kernel's)")(
         "timeout", po::value<double>()->default_value(60), "seconds the traffic phase may take")(
         "expect-retransmissions", po::value<std::string>()->default_value("any"),
         "none | some | any")(
@@ -228,6 +232,13 @@ ScenarioSpec spec_from(const Source& source, const po::variables_map& vm) {
     spec.name = source.file.stem().string();
     spec.description = vm["description"].as<std::string>();
     spec.ipv6 = vm["ipv6"].as<bool>();
+    spec.cc = vm["cc"].as<std::string>();
+    if (!std::all_of(spec.cc.begin(), spec.cc.end(), [](char c) {
+            return std::isalnum(static_cast<unsigned char>(c)) || c == '_';
+        })) {
+        fail_at(source, "cc",
+                "'" + spec.cc + "' is not a congestion control name (cubic, reno, bbr)");
+    }
     spec.timeout_s = vm["timeout"].as<double>();
     if (!(spec.timeout_s > 0 && spec.timeout_s <= 3600)) {  // written so that NaN fails too
         fail_at(source, "timeout", "must be between 0 and 3600 seconds");

@@ -62,6 +62,7 @@ struct ScenarioSpec {
     UserCommands commands;  // run after the built-in traffic
     Expectations expect;
     bool ipv6 = false;      // traffic over fd7c:: instead of 198.18/15
+    std::string cc;         // TCP congestion control in both ends' namespaces; empty: the kernel's
     double timeout_s = 60;  // whole traffic phase
 };
 
