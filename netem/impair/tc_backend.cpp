@@ -205,7 +205,7 @@ std::vector<Argv> nft_schedule_commands(const std::string& router_netns,
             // has no arithmetic, so one rule per possible TCP header length (IPv4 without
             // options, IPv6 without extension headers, as the lab's kernels send them).
             for (int doff = 5; doff <= 15; ++doff) {
-                rule({"meta", "nfproto", "ipv4", "ip", "ihl", "5", "ip", "length",
+                rule({"meta", "nfproto", "ipv4", "ip", "hdrlength", "5", "ip", "length",
                       std::to_string(20 + 4 * doff), "tcp", "doff", std::to_string(doff)});
                 rule({"meta", "nfproto", "ipv6", "ip6", "nexthdr", "tcp", "ip6", "length",
                       std::to_string(4 * doff), "tcp", "doff", std::to_string(doff)});

@@ -196,9 +196,9 @@ TEST(TcSchedule, SynAckFinAndPureAckPerDirection) {
             "jump s2c_synack"));
     EXPECT_TRUE(has("meta l4proto tcp tcp flags '&' fin == fin jump c2s_fin"));
     EXPECT_TRUE(has("c2s_pure_ack numgen inc mod 1000000000 lt 3 counter drop"));
-    EXPECT_TRUE(
-        has("meta nfproto ipv4 ip ihl 5 ip length 52 tcp doff 8 tcp flags ack / fin,syn,rst,ack "
-            "jump c2s_pure_ack"));
+    EXPECT_TRUE(has(
+        "meta nfproto ipv4 ip hdrlength 5 ip length 52 tcp doff 8 tcp flags ack / fin,syn,rst,ack "
+        "jump c2s_pure_ack"));
     EXPECT_TRUE(has("meta nfproto ipv6 ip6 nexthdr tcp ip6 length 32 tcp doff 8 tcp flags ack"));
     EXPECT_TRUE(nft_schedule_commands(kNs, Impairment{}).empty());
 }
