@@ -20,8 +20,8 @@ constexpr std::array kFamilies = {Family{"iptables-legacy", false},
                                   Family{"ip6tables-legacy", true}};
 
 struct Kind {
-    const char* name;   // chain suffix, as in the nft form
-    const char* mask;   // --tcp-flags MASK COMP
+    const char* name;  // chain suffix, as in the nft form
+    const char* mask;  // --tcp-flags MASK COMP
     const char* comp;
     std::uint32_t FaultSchedule::*count;
 };
@@ -41,13 +41,13 @@ std::string pure_ack_u32(bool ipv6, int doff) {
     if (ipv6) {
         // Payload length (bytes 4-5) == the TCP header; next header (byte 6) == TCP, no extension
         // header in between; TCP's data offset is the top nibble of byte 40 + 12.
-        return "4>>16=" + std::to_string(4 * doff) + "&&4>>8&0xFF=6&&52>>28=" +
-               std::to_string(doff);
+        return "4>>16=" + std::to_string(4 * doff) +
+               "&&4>>8&0xFF=6&&52>>28=" + std::to_string(doff);
     }
     // Version 4 with ihl 5 (byte 0 == 0x45); total length (bytes 2-3) == 20 + the TCP header;
     // TCP's data offset is the top nibble of byte 20 + 12.
-    return "0>>24=0x45&&0&0xFFFF=" + std::to_string(20 + 4 * doff) + "&&32>>28=" +
-           std::to_string(doff);
+    return "0>>24=0x45&&0&0xFFFF=" + std::to_string(20 + 4 * doff) +
+           "&&32>>28=" + std::to_string(doff);
 }
 
 }  // namespace
@@ -74,15 +74,14 @@ std::vector<Argv> iptables_schedule_commands(const std::string& router_netns,
                     continue;
                 }
                 if (k > kMaxIptablesScheduleCount) {
-                    throw UsageError("--" + to_string(dir) + ".drop-" +
-                                     (std::string(kind.name) == "pure_ack"
-                                          ? std::string("pure-ack")
-                                          : std::string(kind.name)) +
-                                     " " + std::to_string(k) + ": where nftables has no inet " +
-                                     "family the tc backend drops with one iptables rule per " +
-                                     "packet, at most " +
-                                     std::to_string(kMaxIptablesScheduleCount) +
-                                     "; use --backend userspace");
+                    throw UsageError(
+                        "--" + to_string(dir) + ".drop-" +
+                        (std::string(kind.name) == "pure_ack" ? std::string("pure-ack")
+                                                              : std::string(kind.name)) +
+                        " " + std::to_string(k) + ": where nftables has no inet " +
+                        "family the tc backend drops with one iptables rule per " +
+                        "packet, at most " + std::to_string(kMaxIptablesScheduleCount) +
+                        "; use --backend userspace");
                 }
                 const std::string chain =
                     std::string(kIptablesChainPrefix) + to_string(dir) + "_" + kind.name;
