@@ -4,10 +4,11 @@
 // a RST. It keeps its own retransmission timer (RFC 6298, 1 s initial like Linux's SYN, backoff
 // by doubling, Karn's rule), retransmits go-back-N from the oldest unacknowledged byte, and so
 // survives a lossy path. While it runs, the local kernel's RSTs for the crafted port are dropped
-// by an nftables rule (RstSuppressor) in the current network namespace.
+// by an nftables rule (RstSuppressor; iptables-legacy where nf_tables lacks the inet family) in
+// the current network namespace.
 //
 // Thread use: the scenario runner calls run_handshake() from a thread inside the client namespace
-// (tcplab::ScopedNetns); the sockets and the nftables rule then live in that namespace.
+// (tcplab::ScopedNetns); the sockets and the rule then live in that namespace.
 #include <chrono>
 #include <cstdint>
 #include <optional>

@@ -23,7 +23,7 @@ packages=(
     libpcap-dev libssl-dev libboost-program-options-dev nlohmann-json3-dev
     googletest libgtest-dev libgmock-dev libbenchmark-dev
     clang libclang-rt-14-dev clang-format
-    iproute2 nftables ethtool tcpdump tshark openssl kmod procps psmisc
+    iproute2 nftables iptables ethtool tcpdump tshark openssl kmod procps psmisc
     user-mode-linux iputils-ping iperf3 hping3 netsniff-ng tcptrace
     python3 curl wireshark-common time
 )

@@ -8,6 +8,7 @@
 #include "base/errors.hpp"
 #include "base/nft_hint.hpp"
 #include "netem/impair/impairment_options.hpp"
+#include "netem/impair/iptables_schedule.hpp"
 #include "netem/lab/topology_names.hpp"
 
 namespace tcplab::netem {
@@ -205,7 +206,7 @@ std::vector<Argv> nft_schedule_commands(const std::string& router_netns,
             // has no arithmetic, so one rule per possible TCP header length (IPv4 without
             // options, IPv6 without extension headers, as the lab's kernels send them).
             for (int doff = 5; doff <= 15; ++doff) {
-                rule({"meta", "nfproto", "ipv4", "ip", "ihl", "5", "ip", "length",
+                rule({"meta", "nfproto", "ipv4", "ip", "hdrlength", "5", "ip", "length",
                       std::to_string(20 + 4 * doff), "tcp", "doff", std::to_string(doff)});
                 rule({"meta", "nfproto", "ipv6", "ip6", "nexthdr", "tcp", "ip6", "length",
                       std::to_string(4 * doff), "tcp", "doff", std::to_string(doff)});
@@ -291,31 +292,70 @@ TcBackend::TcBackend(int run_id, Impairment impairment, TcFeatures features, Com
     }
 }
 
+std::string to_string(ScheduleMechanism m) {
+    return m == ScheduleMechanism::nftables ? "nftables" : "iptables-legacy";
+}
+
+std::vector<Argv> TcBackend::schedule_commands() const {
+    return mechanism_ == ScheduleMechanism::nftables
+               ? nft_schedule_commands(router_netns_, impairment_)
+               : iptables_schedule_commands(router_netns_, impairment_);
+}
+
 std::vector<Argv> TcBackend::commands() const {
     std::vector<Argv> out;
     for (Direction dir : {Direction::client_to_server, Direction::server_to_client}) {
         out.push_back(netem_qdisc_argv(router_netns_, egress_interface(dir), impairment_.get(dir),
                                        impairment_.seed, features_, nullptr));
     }
-    const auto nft_cmds = nft_schedule_commands(router_netns_, impairment_);
-    out.insert(out.end(), nft_cmds.begin(), nft_cmds.end());
+    const auto schedule = schedule_commands();
+    out.insert(out.end(), schedule.begin(), schedule.end());
     return out;
 }
 
-void TcBackend::apply() {
-    for (const auto& argv : commands()) {
-        const auto result = runner_->run(argv, /*check=*/false);
-        if (result.exit_code == 0) {
-            continue;
-        }
-        if (const auto hint = nft_unsupported_family_hint(argv, result); !hint.empty()) {
-            throw EnvironmentError(
-                "the tc backend's drop-syn/-synack/-fin/-pure-ack schedules need nftables in " +
-                router_netns_ + ", and " + describe_failure(argv, result) + "\n  " + hint +
-                "; run this scenario with --backend userspace (on the host: --vm is tc only)");
-        }
-        throw SystemError(describe_failure(argv, result));
+void TcBackend::apply_schedules() {
+    const auto nft_cmds = nft_schedule_commands(router_netns_, impairment_);
+    if (nft_cmds.empty()) {
+        return;
     }
+    // The first command (`add table inet tcplab`) is the probe: if it fails, nothing exists yet.
+    const auto probe = runner_->run(nft_cmds.front(), /*check=*/false);
+    if (probe.exit_code == 0) {
+        for (auto it = nft_cmds.begin() + 1; it != nft_cmds.end(); ++it) {
+            runner_->run(*it);
+        }
+        return;
+    }
+    const std::string hint = nft_unsupported_family_hint(nft_cmds.front(), probe);
+    const std::string nft_failure =
+        describe_failure(nft_cmds.front(), probe) + (hint.empty() ? "" : "\n  (" + hint + ")");
+    // K rules per chain: checked before anything is installed, like every other refusal.
+    const auto ipt_cmds = iptables_schedule_commands(router_netns_, impairment_);
+    for (const auto& argv : ipt_cmds) {
+        const auto result = runner_->run(argv, /*check=*/false);
+        if (result.exit_code != 0) {
+            throw EnvironmentError(
+                "the tc backend's drop-syn/-synack/-fin/-pure-ack schedules need nftables with "
+                "the inet family or iptables-legacy in " +
+                router_netns_ + ", and neither works here:\n  " + nft_failure + "\n  " +
+                describe_failure(argv, result) +
+                "\n  run this scenario with --backend userspace (on the host: --vm is tc only)");
+        }
+    }
+    mechanism_ = ScheduleMechanism::iptables_legacy;
+    const std::string why = stderr_text(probe);
+    notes_.push_back("nftables refused the schedule's inet table (" +
+                     why.substr(0, why.find('\n')) +
+                     "): the drop-syn/-synack/-fin/-pure-ack schedules are iptables-legacy "
+                     "rules with the same first-K semantics");
+}
+
+void TcBackend::apply() {
+    for (Direction dir : {Direction::client_to_server, Direction::server_to_client}) {
+        runner_->run(netem_qdisc_argv(router_netns_, egress_interface(dir), impairment_.get(dir),
+                                      impairment_.seed, features_, nullptr));
+    }
+    apply_schedules();
     if (runner_->dry_run()) {
         return;
     }
@@ -333,10 +373,18 @@ TcRunStats TcBackend::read_stats() const {
     TcRunStats stats;
     std::vector<std::pair<std::string, std::uint64_t>> schedule;
     if (!nft_schedule_commands(router_netns_, impairment_).empty()) {
-        const auto out = runner_->run(
-            {"ip", "netns", "exec", router_netns_, "nft", "-j", "list", "table", "inet", kTable});
-        if (!runner_->dry_run()) {
-            schedule = parse_schedule_counters(out.out);
+        if (mechanism_ == ScheduleMechanism::nftables) {
+            const auto out = runner_->run({"ip", "netns", "exec", router_netns_, "nft", "-j",
+                                           "list", "table", "inet", kTable});
+            if (!runner_->dry_run()) {
+                schedule = parse_schedule_counters(out.out);
+            }
+        } else {
+            for (const auto& argv : iptables_counter_commands(router_netns_)) {
+                const auto out = runner_->run(argv);
+                const auto counters = parse_iptables_schedule_counters(out.out);
+                schedule.insert(schedule.end(), counters.begin(), counters.end());
+            }
         }
     }
     for (Direction dir : {Direction::client_to_server, Direction::server_to_client}) {

@@ -13,6 +13,8 @@
 //  - drop-syn / drop-synack / drop-fin / drop-pure-ack: an nft chain per (direction, kind) whose
 //    only rule is `numgen inc mod 1000000000 lt K counter drop`: numgen counts the packets that
 //    reach it, so exactly the first K matching packets are dropped, retransmissions included.
+//    Where nf_tables lacks the inet family (the UML guest behind --vm), apply() falls back to the
+//    same schedules as iptables-legacy rules (iptables_schedule.hpp), and says so in notes().
 //  - drop-data-segment / drop-window are refused (UsageError): "the Nth first transmission"
 //    needs per-flow state and a time window needs a clock; both need the userspace backend.
 //
@@ -84,6 +86,11 @@ struct TcDirectionStats {
     std::uint64_t schedule_drops = 0;   // packets dropped by the nft schedule rules
 };
 
+// How the deterministic schedules are installed: nftables first; iptables-legacy when the kernel's
+// nf_tables refuses the inet table (or nft cannot run).
+enum class ScheduleMechanism { nftables, iptables_legacy };
+std::string to_string(ScheduleMechanism m);  // "nftables" / "iptables-legacy"
+
 struct TcRunStats {
     TcDirectionStats client_to_server;
     TcDirectionStats server_to_client;
@@ -96,12 +103,17 @@ public:
     TcBackend(int run_id, Impairment impairment, TcFeatures features = {},
               CommandRunner* runner = nullptr);
 
-    // Every command apply() runs, in order (for --dry-run and tests).
+    // Every command apply() runs, in order (for --dry-run and tests), with the schedules in the
+    // form schedule_mechanism() names: after apply(), the one that was really installed.
     std::vector<Argv> commands() const;
+    ScheduleMechanism schedule_mechanism() const { return mechanism_; }
     // Notes on what could not be honoured (seed, small explicit limit).
     const std::vector<std::string>& notes() const { return notes_; }
     // Installs the qdiscs and rules, then checks with `tc qdisc show` that netem is in place.
-    // (Nothing to undo: the qdiscs and rules live and die with the router namespace.)
+    // (Nothing to undo: the qdiscs and rules live and die with the router namespace.) When the
+    // first nft command (`add table inet tcplab`) fails, nothing of nft's exists yet and the
+    // schedules go in as iptables-legacy rules instead; when those fail too, EnvironmentError
+    // quotes both failures.
     void apply();
     TcRunStats read_stats() const;
 
@@ -111,6 +123,10 @@ private:
     TcFeatures features_;
     CommandRunner* runner_;
     std::vector<std::string> notes_;
+    ScheduleMechanism mechanism_ = ScheduleMechanism::nftables;
+
+    std::vector<Argv> schedule_commands() const;
+    void apply_schedules();
 };
 
 }  // namespace tcplab::netem

@@ -96,6 +96,7 @@ Topology::Topology(const TopologyOptions& options, int run_id, std::optional<Run
     : runner_(options.runner != nullptr ? options.runner : &system_runner()),
       run_id_(run_id),
       kernel_forwarding_(options.kernel_forwarding),
+      static_neighbours_(options.static_neighbours),
       state_(std::move(state)),
       active_(true) {}
 
@@ -103,6 +104,7 @@ Topology::Topology(Topology&& other) noexcept
     : runner_(other.runner_),
       run_id_(other.run_id_),
       kernel_forwarding_(other.kernel_forwarding_),
+      static_neighbours_(other.static_neighbours_),
       state_(std::move(other.state_)),
       objects_(std::move(other.objects_)),
       active_(std::exchange(other.active_, false)) {}
@@ -190,11 +192,14 @@ void Topology::create(const TopologyOptions& options) {
     }
     throw_if_stop_requested();
     record({"link", cli, kClientInterface});
-    run.run(ip_n(cli, {"link", "add", kClientInterface, "type", "veth", "peer", "name",
-                       kRouterClientInterface, "netns", rtr}));
+    const auto mac = [&](const std::string& dev) { return veth_mac(run_id_, dev); };
+    run.run(ip_n(cli, {"link", "add", kClientInterface, "address", mac(kClientInterface), "type",
+                       "veth", "peer", "name", kRouterClientInterface, "address",
+                       mac(kRouterClientInterface), "netns", rtr}));
     record({"link", srv, kServerInterface});
-    run.run(ip_n(srv, {"link", "add", kServerInterface, "type", "veth", "peer", "name",
-                       kRouterServerInterface, "netns", rtr}));
+    run.run(ip_n(srv, {"link", "add", kServerInterface, "address", mac(kServerInterface), "type",
+                       "veth", "peer", "name", kRouterServerInterface, "address",
+                       mac(kRouterServerInterface), "netns", rtr}));
 
     const std::vector<std::pair<std::string, std::string>> ends = {{cli, kClientInterface},
                                                                    {rtr, kRouterClientInterface},
@@ -244,11 +249,45 @@ void Topology::create(const TopologyOptions& options) {
         ip_n(srv, {"route", "add", "198.18." + n + ".0/24", "via", router_server_ipv4(run_id_)}));
     run.run(ip_n(
         srv, {"-6", "route", "add", "fd7c:" + n + ":1::/64", "via", router_server_ipv6(run_id_)}));
+    if (static_neighbours_) {
+        add_static_neighbours(run);
+    }
     const std::string fwd = kernel_forwarding_ ? "1" : "0";
     run.run(in_netns(rtr, {"sysctl", "-q", "-w", "net.ipv4.ip_forward=" + fwd,
                            "net.ipv6.conf.all.forwarding=" + fwd}));
     if (!run.dry_run()) wait_until_links_ready(run, ends);
     throw_if_stop_requested();
+}
+
+// Each namespace learns its peers' MACs from the table, never from the wire (see
+// TopologyOptions::static_neighbours): both families, since a run may use either.
+void Topology::add_static_neighbours(CommandRunner& run) {
+    struct Neighbour {
+        Role role;
+        const std::string& dev;
+        std::string address;
+        const std::string& peer_dev;
+    };
+    const int n = run_id_;
+    const std::vector<Neighbour> entries = {
+        {Role::client, kClientInterface, router_client_ipv4(n), kRouterClientInterface},
+        {Role::client, kClientInterface, router_client_ipv6(n), kRouterClientInterface},
+        {Role::router, kRouterClientInterface, netem::client_ipv4(n), kClientInterface},
+        {Role::router, kRouterClientInterface, netem::client_ipv6(n), kClientInterface},
+        {Role::router, kRouterServerInterface, netem::server_ipv4(n), kServerInterface},
+        {Role::router, kRouterServerInterface, netem::server_ipv6(n), kServerInterface},
+        {Role::server, kServerInterface, router_server_ipv4(n), kRouterServerInterface},
+        {Role::server, kServerInterface, router_server_ipv6(n), kRouterServerInterface},
+    };
+    for (const auto& e : entries) {
+        run.run(ip_n(namespace_name(e.role),
+                     {"neigh", "replace", e.address, "lladdr", veth_mac(n, e.peer_dev), "dev",
+                      e.dev, "nud", "permanent"}));
+    }
+}
+
+const char* Topology::path_warming() const {
+    return static_neighbours_ ? kPathWarmingStaticNeighbours : kPathWarmingNone;
 }
 
 void Topology::down() {

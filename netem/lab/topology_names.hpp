@@ -36,4 +36,10 @@ std::string router_client_ipv6(int run_id);  // fd7c:N:1::1
 std::string router_server_ipv6(int run_id);  // fd7c:N:2::1
 std::string server_ipv6(int run_id);         // fd7c:N:2::2
 
+// The MAC address run N gives one of its four veth ends: 02:74:6c:00:NN:0I (locally administered,
+// "tl", N in hex, I = 1..4 for veth-c, veth-rc, veth-rs, veth-s). Fixed rather than random so the
+// static neighbour entries (topology.hpp) are known before the links exist, and --dry-run shows
+// them. Throws UsageError for an interface name that is not one of the four.
+std::string veth_mac(int run_id, const std::string& interface);
+
 }  // namespace tcplab::netem

@@ -37,7 +37,9 @@ struct VmOptions {
     // UML tree): nf_tables, nfnetlink and the nft_* expressions do. But this kernel's nf_tables
     // is built with the bridge family only (CONFIG_NF_TABLES_INET/IPV4/IPV6 are off, and they
     // are not modules), so `inet`, `ip` and `ip6` tables are refused with EOPNOTSUPP whatever is
-    // loaded: the tc backend's schedules and the generator's RST suppressor cannot run here.
+    // loaded. The tc backend's schedules and the generator's RST suppressor therefore fall back to
+    // iptables-legacy here, whose x_tables, ip_tables, ip6_tables and xt_* modules (statistic,
+    // u32, tcpudp, mark) also load on demand.
     std::vector<std::string> modules = {"sch_netem", "veth", "ipv6"};
     std::filesystem::path uml_binary = "/usr/bin/linux.uml";
     std::filesystem::path module_dir = "/usr/lib/uml/modules";

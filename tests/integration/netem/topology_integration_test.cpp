@@ -17,7 +17,10 @@
 #include "netem/lab/topology.hpp"
 #include "tests/support/lab.hpp"
 #include "tests/support/root.hpp"
+#include "tests/support/scratch_dir.hpp"
+#include "tests/support/shell.hpp"
 #include "tests/support/traffic.hpp"
+#include "tests/support/tshark.hpp"
 
 using namespace tcplab::netem;
 using namespace tcplab::test_support;
@@ -68,6 +71,42 @@ TEST(TopologyIntegration, PingAndTcpOverV4AndV6ThroughTheRouter) {
         EXPECT_EQ(routes.find("default"), std::string::npos) << routes;
     }
     expect_gone(id);
+}
+
+// Static neighbour entries: the first packets of both families cross the path without a single
+// ARP or NDP exchange (which the tc backend would delay like data), and each end's entry for its
+// peer is permanent and carries the peer's fixed MAC.
+TEST(TopologyIntegration, NoNeighbourResolutionCrossesThePath) {
+    TCPLAB_REQUIRE_ROOT();
+    if (!have_tool("tshark")) {
+        GTEST_SKIP() << "needs tshark";
+    }
+    const ScratchDir dir("neigh");
+    auto topo = Topology::up();
+    EXPECT_STREQ(topo.path_warming(), kPathWarmingStaticNeighbours);
+    const auto cli = topo.namespace_name(Role::client);
+    const auto srv = topo.namespace_name(Role::server);
+    {
+        ScopedCapture client(cli, topo.client_interface(), dir.path() / "client.pcap");
+        ScopedCapture server(srv, topo.server_interface(), dir.path() / "server.pcap");
+        EXPECT_EQ(tcp_roundtrip(cli, srv, topo.server_ipv4(), 5001, "v4"), "v4");
+        EXPECT_EQ(tcp_roundtrip(cli, srv, topo.server_ipv6(), 5002, "v6"), "v6");
+        client.stop();
+        server.stop();
+    }
+    const std::string resolution = "arp || icmpv6.type == 135 || icmpv6.type == 136";
+    for (const char* side : {"client.pcap", "server.pcap"}) {
+        EXPECT_GT(tshark_count(dir.path() / side, "tcp"), 0) << side;
+        EXPECT_EQ(tshark_count(dir.path() / side, resolution), 0) << side;
+    }
+    const auto neigh = command_output({"ip", "-n", cli, "neigh", "show", "dev", "veth-c"});
+    const std::string mac = veth_mac(topo.run_id(), kRouterClientInterface);
+    EXPECT_NE(neigh.find(router_client_ipv4(topo.run_id()) + " lladdr " + mac + " PERMANENT"),
+              std::string::npos)
+        << neigh;
+    EXPECT_NE(neigh.find(router_client_ipv6(topo.run_id()) + " lladdr " + mac + " PERMANENT"),
+              std::string::npos)
+        << neigh;
 }
 
 TEST(TopologyIntegration, OffloadsAreOffOnAllFourEnds) {

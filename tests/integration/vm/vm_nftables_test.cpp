@@ -1,8 +1,8 @@
 // nftables inside the User-Mode Linux guest: the kernel loads nf_tables, nfnetlink and the nft_*
 // expression modules on demand through the guest's modprobe helper, but Debian's user-mode-linux
 // 6.1 builds nf_tables with the bridge family only (CONFIG_NF_TABLES_INET/IPV4/IPV6 off), so an
-// `inet` table is refused with "Operation not supported" — the words base/nft_hint keys on to
-// explain why the tc backend's schedules and the RST suppressor cannot run under --vm.
+// `inet` table is refused with "Operation not supported" — the words on which the tc backend's
+// schedules and the RST suppressor fall back to iptables-legacy (and base/nft_hint explains).
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 #include <unistd.h>

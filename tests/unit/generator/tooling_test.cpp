@@ -1,6 +1,9 @@
 // The pieces that talk to external tools: nft commands of the RST guard (as argv, no shell) and
 // the parsing of `ip -j` output, checked against the real `ip` of this machine.
 #include <gtest/gtest.h>
+#include <unistd.h>
+
+#include <algorithm>
 
 #include "base/command.hpp"
 #include "base/errors.hpp"
@@ -23,6 +26,82 @@ TEST(RstSuppressor, OwnTablePerProcessAndPort) {
                                  "mark",  "!=",  "0x7c0d", "tcp",  "sport", "40000", "tcp",
                                  "flags", "&",   "rst",    "==",   "rst",   "drop"}));
     EXPECT_EQ(RstSuppressor::remove_command("t"), (Argv{"nft", "delete", "table", "inet", "t"}));
+}
+
+// The iptables-legacy form of the same rule, for kernels whose nf_tables has no inet family.
+TEST(RstSuppressor, IptablesFormIsTheSameRuleInBothFamilies) {
+    const auto install = RstSuppressor::iptables_install_commands("tcplab_gen_1_40000", 40000);
+    const std::vector<Argv> expected_v4 = {
+        {"iptables-legacy", "-w", "-N", "tcplab_gen_1_40000"},
+        {"iptables-legacy", "-w", "-A", "tcplab_gen_1_40000", "-p", "tcp", "--sport", "40000",
+         "--tcp-flags", "RST", "RST", "-m", "mark", "!", "--mark", "0x7c0d", "-j", "DROP"},
+        {"iptables-legacy", "-w", "-I", "OUTPUT", "-j", "tcplab_gen_1_40000"},
+    };
+    ASSERT_EQ(install.size(), 6u);
+    EXPECT_EQ(std::vector<Argv>(install.begin(), install.begin() + 3), expected_v4);
+    for (std::size_t i = 0; i < 3; ++i) {
+        Argv v6 = expected_v4[i];
+        v6[0] = "ip6tables-legacy";
+        EXPECT_EQ(install[3 + i], v6);
+    }
+    EXPECT_EQ(RstSuppressor::iptables_remove_commands("c")[0],
+              (Argv{"iptables-legacy", "-w", "-D", "OUTPUT", "-j", "c"}));
+    EXPECT_EQ(RstSuppressor::iptables_remove_commands("c").size(), 6u);
+    // The longest name a pid (<= 4194304) and port make still fits xtables' 28 characters.
+    EXPECT_LE(RstSuppressor::table_name(4194304, 65535).size(), 28u);
+}
+
+// Fails nft's `add table` as a kernel without the inet family does; optionally every iptables
+// call too. Records each argv.
+class FakeRunner final : public CommandRunner {
+public:
+    explicit FakeRunner(bool iptables_fails) : iptables_fails_(iptables_fails) {}
+    CommandResult run(const Argv& argv, bool) override {
+        commands.push_back(format_command(argv));
+        if (argv[0] == "nft" && argv[1] == "add" && argv[2] == "table") {
+            return {1, "", "Error: Could not process rule: Operation not supported\n"};
+        }
+        if (iptables_fails_ && argv[0].find("iptables") != std::string::npos) {
+            return {3, "", "iptables v1.8.9 (legacy): can't initialize iptables table `filter'\n"};
+        }
+        return {};
+    }
+    std::vector<std::string> commands;
+
+private:
+    bool iptables_fails_;
+};
+
+bool ran(const FakeRunner& r, const std::string& line) {
+    return std::find(r.commands.begin(), r.commands.end(), line) != r.commands.end();
+}
+
+TEST(RstSuppressor, FallsBackToIptablesLegacyAndRemovesItsChain) {
+    FakeRunner runner(/*iptables_fails=*/false);
+    const std::string chain = RstSuppressor::table_name(static_cast<int>(::getpid()), 40001);
+    {
+        RstSuppressor guard(40001, &runner);
+        EXPECT_EQ(guard.mechanism(), RstSuppressor::Mechanism::iptables_legacy);
+        EXPECT_TRUE(ran(runner, "iptables-legacy -w -I OUTPUT -j " + chain));
+        EXPECT_TRUE(ran(runner, "ip6tables-legacy -w -I OUTPUT -j " + chain));
+        runner.commands.clear();
+    }
+    EXPECT_EQ(runner.commands.size(), 6u);  // the destructor: -D, -F, -X in both families
+    EXPECT_TRUE(ran(runner, "iptables-legacy -w -X " + chain));
+    EXPECT_TRUE(ran(runner, "ip6tables-legacy -w -D OUTPUT -j " + chain));
+}
+
+TEST(RstSuppressor, NeitherMechanismIsAnEnvironmentErrorQuotingBoth) {
+    FakeRunner runner(/*iptables_fails=*/true);
+    try {
+        RstSuppressor guard(40002, &runner);
+        FAIL() << "installed although nft and iptables-legacy both failed";
+    } catch (const EnvironmentError& e) {
+        const std::string what = e.what();
+        EXPECT_NE(what.find("CONFIG_NF_TABLES_INET"), std::string::npos) << what;
+        EXPECT_NE(what.find("iptables-legacy -w -N tcplab_gen_"), std::string::npos) << what;
+        EXPECT_NE(what.find("can't initialize"), std::string::npos) << what;
+    }
 }
 
 // The generator runs ip and nft through the shared SystemRunner, unchecked: it reads exit codes.

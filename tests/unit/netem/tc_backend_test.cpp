@@ -9,6 +9,7 @@
 
 #include "base/errors.hpp"
 #include "base/nft_hint.hpp"
+#include "netem/impair/iptables_schedule.hpp"
 
 using namespace tcplab::netem;
 
@@ -196,9 +197,9 @@ TEST(TcSchedule, SynAckFinAndPureAckPerDirection) {
             "jump s2c_synack"));
     EXPECT_TRUE(has("meta l4proto tcp tcp flags '&' fin == fin jump c2s_fin"));
     EXPECT_TRUE(has("c2s_pure_ack numgen inc mod 1000000000 lt 3 counter drop"));
-    EXPECT_TRUE(
-        has("meta nfproto ipv4 ip ihl 5 ip length 52 tcp doff 8 tcp flags ack / fin,syn,rst,ack "
-            "jump c2s_pure_ack"));
+    EXPECT_TRUE(has(
+        "meta nfproto ipv4 ip hdrlength 5 ip length 52 tcp doff 8 tcp flags ack / fin,syn,rst,ack "
+        "jump c2s_pure_ack"));
     EXPECT_TRUE(has("meta nfproto ipv6 ip6 nexthdr tcp ip6 length 32 tcp doff 8 tcp flags ack"));
     EXPECT_TRUE(nft_schedule_commands(kNs, Impairment{}).empty());
 }
@@ -251,24 +252,44 @@ TEST(TcBackendDryRun, ApplyRunsExactlyTheCommandsAndReadStatsAttributesDrops) {
 namespace {
 
 // Answers every command with success except nft's `add table`, which fails the way nft 1.0.6
-// reports a kernel whose nf_tables lacks the family (Debian's user-mode-linux 6.1 guest).
+// reports a kernel whose nf_tables lacks the family (Debian's user-mode-linux 6.1 guest), and,
+// when `iptables_too`, every iptables-legacy call (a kernel without ip_tables). Records each argv.
 class NoInetFamilyRunner final : public tcplab::CommandRunner {
 public:
+    explicit NoInetFamilyRunner(bool iptables_too = false) : iptables_too_(iptables_too) {}
     tcplab::CommandResult run(const tcplab::Argv& argv, bool check) override {
-        const bool add_table = std::find(argv.begin(), argv.end(), "table") != argv.end() &&
-                               std::find(argv.begin(), argv.end(), "nft") != argv.end();
-        if (!add_table) {
-            return {};
+        commands.push_back(argv);
+        const auto has = [&](const char* word) {
+            return std::find(argv.begin(), argv.end(), word) != argv.end();
+        };
+        tcplab::CommandResult r;
+        if (has("qdisc") && has("show")) {
+            r.out = R"([{"kind":"netem","handle":"8001:","root":true,"packets":0,"drops":0}])";
+        } else if (has("nft") && has("table")) {
+            r = {1, "",
+                 "Error: Could not process rule: Operation not supported\n"
+                 "add table inet tcplab\n^^^^^^^^^^^^^^^^^^^^^^\n"};
+        } else if (iptables_too_ && (has("iptables-legacy") || has("ip6tables-legacy"))) {
+            r = {3, "",
+                 "iptables v1.8.9 (legacy): can't initialize iptables table `filter': Table does "
+                 "not exist (do you need to insmod?)\n"};
         }
-        tcplab::CommandResult r{1, "",
-                                "Error: Could not process rule: Operation not supported\n"
-                                "add table inet tcplab\n^^^^^^^^^^^^^^^^^^^^^^\n"};
-        if (check) {
+        if (r.exit_code != 0 && check) {
             throw tcplab::SystemError(tcplab::describe_failure(argv, r));
         }
         return r;
     }
+    std::vector<tcplab::Argv> commands;
+
+private:
+    bool iptables_too_;
 };
+
+std::vector<std::string> formatted(const std::vector<tcplab::Argv>& cmds) {
+    std::vector<std::string> out;
+    for (const auto& c : cmds) out.push_back(tcplab::format_command(c));
+    return out;
+}
 
 }  // namespace
 
@@ -291,17 +312,162 @@ TEST(NftHint, NamesTheMissingFamilyOnlyForAnUnsupportedOperation) {
     EXPECT_EQ(tcplab::nft_unsupported_family_hint({"tc", "qdisc", "add"}, unsupported), "");
 }
 
-TEST(TcBackendApply, AKernelWithoutTheInetFamilyIsAnEnvironmentErrorSayingSo) {
+TEST(TcBackendApply, WithoutTheInetFamilyTheSchedulesBecomeIptablesLegacyRules) {
     Impairment imp;
     imp.client_to_server.schedule.drop_first_syns = 1;
     NoInetFamilyRunner runner;
     TcBackend backend(7, imp, {}, &runner);
+    EXPECT_EQ(backend.schedule_mechanism(), ScheduleMechanism::nftables);
+    backend.apply();
+    EXPECT_EQ(backend.schedule_mechanism(), ScheduleMechanism::iptables_legacy);
+    EXPECT_EQ(to_string(backend.schedule_mechanism()), "iptables-legacy");
+    // Ran: both qdiscs, the failed nft probe, then exactly the iptables form (nothing else of
+    // nft's), then the `tc qdisc show` checks. commands() now names what was installed.
+    const auto ran = formatted(runner.commands);
+    ASSERT_GE(ran.size(), 3U);
+    EXPECT_EQ(ran[2], "ip netns exec tl7-rtr nft add table inet tcplab");
+    const auto ipt = formatted(iptables_schedule_commands("tl7-rtr", imp));
+    EXPECT_EQ(std::vector<std::string>(ran.begin() + 3, ran.begin() + 3 + ipt.size()), ipt);
+    EXPECT_EQ(std::count_if(ran.begin(), ran.end(),
+                            [](const std::string& l) { return l.find(" nft ") != l.npos; }),
+              1);
+    const auto listed = formatted(backend.commands());
+    EXPECT_EQ(std::vector<std::string>(listed.begin() + 2, listed.end()), ipt);
+    ASSERT_EQ(backend.notes().size(), 1U);
+    EXPECT_THAT(backend.notes()[0], ::testing::HasSubstr("iptables-legacy"));
+    EXPECT_THAT(backend.notes()[0], ::testing::HasSubstr("Operation not supported"));
+    // The counters come from iptables-save of both families.
+    runner.commands.clear();
+    (void)backend.read_stats();
+    const auto read = formatted(runner.commands);
+    EXPECT_EQ(read[0], "ip netns exec tl7-rtr iptables-legacy-save -c -t filter");
+    EXPECT_EQ(read[1], "ip netns exec tl7-rtr ip6tables-legacy-save -c -t filter");
+}
+
+TEST(TcBackendApply, NeitherNftablesNorIptablesIsAnEnvironmentErrorQuotingBoth) {
+    Impairment imp;
+    imp.client_to_server.schedule.drop_first_syns = 1;
+    NoInetFamilyRunner runner(/*iptables_too=*/true);
+    TcBackend backend(7, imp, {}, &runner);
     try {
         backend.apply();
-        FAIL() << "apply() succeeded although nft could not add the table";
+        FAIL() << "apply() succeeded although neither nft nor iptables-legacy worked";
     } catch (const tcplab::EnvironmentError& e) {
         EXPECT_THAT(e.what(), ::testing::HasSubstr("nft add table inet tcplab"));
         EXPECT_THAT(e.what(), ::testing::HasSubstr("CONFIG_NF_TABLES_INET"));
+        EXPECT_THAT(e.what(), ::testing::HasSubstr("iptables-legacy -w -N tcplab_c2s_syn"));
+        EXPECT_THAT(e.what(), ::testing::HasSubstr("Table does not exist"));
         EXPECT_THAT(e.what(), ::testing::HasSubstr("--backend userspace"));
     }
+}
+
+TEST(TcBackendApply, WithoutAScheduleNeitherNftNorIptablesRuns) {
+    Impairment imp;
+    imp.client_to_server.delay_ms = 100;
+    NoInetFamilyRunner runner(/*iptables_too=*/true);
+    TcBackend backend(7, imp, {}, &runner);
+    backend.apply();
+    for (const auto& l : formatted(runner.commands)) {
+        EXPECT_EQ(l.find("nft"), std::string::npos) << l;
+        EXPECT_EQ(l.find("iptables"), std::string::npos) << l;
+    }
+}
+
+TEST(IptablesSchedule, FirstKSynsAreKSpentOnceNthRules) {
+    Impairment imp;
+    imp.client_to_server.schedule.drop_first_syns = 2;
+    const std::string v4 = "ip netns exec tl7-rtr iptables-legacy -w ";
+    const std::string v6 = "ip netns exec tl7-rtr ip6tables-legacy -w ";
+    const std::string nth = " -m statistic --mode nth --every 1000000000 --packet 0 -j DROP";
+    const std::vector<std::string> expected = {
+        v4 + "-N tcplab_c2s_syn",
+        v4 + "-A tcplab_c2s_syn" + nth,
+        v4 + "-A tcplab_c2s_syn" + nth,
+        v6 + "-N tcplab_c2s_syn",
+        v6 + "-A tcplab_c2s_syn" + nth,
+        v6 + "-A tcplab_c2s_syn" + nth,
+        v4 + "-A FORWARD -i veth-rc -o veth-rs -p tcp --tcp-flags FIN,SYN,RST,ACK SYN -j "
+             "tcplab_c2s_syn",
+        v6 + "-A FORWARD -i veth-rc -o veth-rs -p tcp --tcp-flags FIN,SYN,RST,ACK SYN -j "
+             "tcplab_c2s_syn",
+    };
+    EXPECT_EQ(formatted(iptables_schedule_commands("tl7-rtr", imp)), expected);
+    EXPECT_TRUE(iptables_schedule_commands("tl7-rtr", Impairment{}).empty());
+}
+
+TEST(IptablesSchedule, SynAckFinAndPureAckMirrorTheNftMatches) {
+    Impairment imp;
+    imp.server_to_client.schedule.drop_first_synacks = 1;
+    imp.client_to_server.schedule.drop_first_fins = 1;
+    imp.server_to_client.schedule.drop_first_pure_acks = 4;
+    const auto cmds = formatted(iptables_schedule_commands("tl7-rtr", imp));
+    auto count = [&](const std::string& needle) {
+        return std::count_if(cmds.begin(), cmds.end(), [&](const std::string& l) {
+            return l.find(needle) != std::string::npos;
+        });
+    };
+    EXPECT_EQ(count("tables-legacy -w -A FORWARD -i veth-rs -o veth-rc -p tcp --tcp-flags "
+                    "FIN,SYN,RST,ACK SYN,ACK -j tcplab_s2c_synack"),
+              2);  // iptables and ip6tables
+    EXPECT_EQ(count("-A FORWARD -i veth-rc -o veth-rs -p tcp --tcp-flags FIN FIN -j "
+                    "tcplab_c2s_fin"),
+              2);
+    EXPECT_EQ(count("-A tcplab_s2c_pure_ack -m statistic"), 8);  // K = 4, both families
+    // One rule per TCP header length per family: IPv4 ihl 5, total length 20 + 4 x doff...
+    EXPECT_EQ(count("--tcp-flags FIN,SYN,RST,ACK ACK -m u32 --u32 "
+                    "'0>>24=0x45&&0&0xFFFF=52&&32>>28=8' -j tcplab_s2c_pure_ack"),
+              1);
+    // ...IPv6 with TCP as the first next header and payload length 4 x doff.
+    EXPECT_EQ(count("ip6tables-legacy -w -A FORWARD -i veth-rs -o veth-rc -p tcp --tcp-flags "
+                    "FIN,SYN,RST,ACK ACK -m u32 --u32 '4>>16=32&&4>>8&0xFF=6&&52>>28=8' -j "
+                    "tcplab_s2c_pure_ack"),
+              1);
+    EXPECT_EQ(count("-j tcplab_s2c_pure_ack"), 22);  // doff 5..15, two families
+    // Every chain exists before the first jump to it.
+    const auto first_jump = std::find_if(cmds.begin(), cmds.end(), [](const std::string& l) {
+        return l.find("-A FORWARD") != std::string::npos;
+    });
+    EXPECT_EQ(std::count_if(first_jump, cmds.end(),
+                            [](const std::string& l) { return l.find(" -N ") != l.npos; }),
+              0);
+}
+
+TEST(IptablesSchedule, RefusesWhatNftRefusesAndAKAboveTheRuleLimit) {
+    Impairment segment;
+    segment.client_to_server.schedule.drop_data_segments = {3};
+    EXPECT_THROW(iptables_schedule_commands(kNs, segment), tcplab::UsageError);
+    Impairment many;
+    many.server_to_client.schedule.drop_first_pure_acks = kMaxIptablesScheduleCount + 1;
+    try {
+        iptables_schedule_commands(kNs, many);
+        FAIL();
+    } catch (const tcplab::UsageError& e) {
+        EXPECT_THAT(e.what(), ::testing::HasSubstr("--s2c.drop-pure-ack 1001"));
+        EXPECT_THAT(e.what(), ::testing::HasSubstr("--backend userspace"));
+    }
+    many.server_to_client.schedule.drop_first_pure_acks = kMaxIptablesScheduleCount;
+    EXPECT_NO_THROW(iptables_schedule_commands(kNs, many));
+}
+
+TEST(IptablesSchedule, CountersComeFromTheDropRulesOfTheScheduleChainsOnly) {
+    // ip netns exec tl7-rtr iptables-legacy-save -c -t filter (iptables 1.8.9), after synloss
+    const std::string save = R"(# Generated by iptables-save v1.8.9 on Fri Dec  4 22:10:00 2026
+*filter
+:INPUT ACCEPT [0:0]
+:FORWARD ACCEPT [41:2893]
+:OUTPUT ACCEPT [0:0]
+:tcplab_c2s_syn - [0:0]
+[1:60] -A FORWARD -i veth-rc -o veth-rs -p tcp -m tcp --tcp-flags FIN,SYN,RST,ACK SYN -j tcplab_c2s_syn
+[1:60] -A tcplab_c2s_syn -m statistic --mode nth --every 1000000000 --packet 0 -j DROP
+[0:0] -A tcplab_c2s_syn -m statistic --mode nth --every 1000000000 --packet 0 -j DROP
+COMMIT
+# Completed on Fri Dec  4 22:10:00 2026
+)";
+    const auto counters = parse_iptables_schedule_counters(save);
+    ASSERT_EQ(counters.size(), 2U);
+    EXPECT_EQ(counters[0], (std::pair<std::string, std::uint64_t>{"c2s_syn", 1}));
+    EXPECT_EQ(counters[1], (std::pair<std::string, std::uint64_t>{"c2s_syn", 0}));
+    EXPECT_TRUE(parse_iptables_schedule_counters("").empty());
+    EXPECT_THROW(parse_iptables_schedule_counters("[x:1] -A tcplab_c2s_syn -j DROP\n"),
+                 tcplab::SystemError);
 }

@@ -48,8 +48,10 @@ TEST(TopologyDryRun, UpRunsExactlyTheseCommands) {
         "ip -n tl7-srv link set lo up",
         "ip netns exec tl7-srv sysctl -q -w net.ipv6.conf.default.accept_dad=0 "
         "net.ipv6.conf.default.router_solicitations=0 net.ipv6.conf.default.accept_ra=0",
-        "ip -n tl7-cli link add veth-c type veth peer name veth-rc netns tl7-rtr",
-        "ip -n tl7-srv link add veth-s type veth peer name veth-rs netns tl7-rtr",
+        "ip -n tl7-cli link add veth-c address 02:74:6c:00:07:01 type veth peer name veth-rc "
+        "address 02:74:6c:00:07:02 netns tl7-rtr",
+        "ip -n tl7-srv link add veth-s address 02:74:6c:00:07:04 type veth peer name veth-rs "
+        "address 02:74:6c:00:07:03 netns tl7-rtr",
         "ip netns exec tl7-cli ethtool -K veth-c tso off gso off gro off lro off tx off rx off sg "
         "off",
         "ip netns exec tl7-rtr ethtool -K veth-rc tso off gso off gro off lro off tx off rx off sg "
@@ -74,9 +76,47 @@ TEST(TopologyDryRun, UpRunsExactlyTheseCommands) {
         "ip -n tl7-cli -6 route add fd7c:7:2::/64 via fd7c:7:1::1",
         "ip -n tl7-srv route add 198.18.7.0/24 via 198.19.7.1",
         "ip -n tl7-srv -6 route add fd7c:7:1::/64 via fd7c:7:2::1",
+        // Each end knows its peer's MAC from the start: no ARP/NDP ever crosses the path.
+        "ip -n tl7-cli neigh replace 198.18.7.1 lladdr 02:74:6c:00:07:02 dev veth-c nud permanent",
+        "ip -n tl7-cli neigh replace fd7c:7:1::1 lladdr 02:74:6c:00:07:02 dev veth-c nud "
+        "permanent",
+        "ip -n tl7-rtr neigh replace 198.18.7.2 lladdr 02:74:6c:00:07:01 dev veth-rc nud "
+        "permanent",
+        "ip -n tl7-rtr neigh replace fd7c:7:1::2 lladdr 02:74:6c:00:07:01 dev veth-rc nud "
+        "permanent",
+        "ip -n tl7-rtr neigh replace 198.19.7.2 lladdr 02:74:6c:00:07:04 dev veth-rs nud "
+        "permanent",
+        "ip -n tl7-rtr neigh replace fd7c:7:2::2 lladdr 02:74:6c:00:07:04 dev veth-rs nud "
+        "permanent",
+        "ip -n tl7-srv neigh replace 198.19.7.1 lladdr 02:74:6c:00:07:03 dev veth-s nud permanent",
+        "ip -n tl7-srv neigh replace fd7c:7:2::1 lladdr 02:74:6c:00:07:03 dev veth-s nud "
+        "permanent",
         "ip netns exec tl7-rtr sysctl -q -w net.ipv4.ip_forward=1 net.ipv6.conf.all.forwarding=1",
     };
     EXPECT_EQ(lines(runner.commands()), expected);
+}
+
+TEST(TopologyDryRun, StaticNeighboursCanBeTurnedOffAndTheReportSaysSo) {
+    tcplab::DryRunRunner on_runner;
+    tcplab::DryRunRunner off_runner;
+    auto off = dry(off_runner, 9);
+    off.static_neighbours = false;
+    {
+        auto with = Topology::up(dry(on_runner, 9));
+        auto without = Topology::up(off);
+        EXPECT_STREQ(with.path_warming(), kPathWarmingStaticNeighbours);
+        EXPECT_STREQ(without.path_warming(), kPathWarmingNone);
+        with.detach();
+        without.detach();
+    }
+    const auto count_neigh = [](const tcplab::DryRunRunner& r) {
+        const auto all = lines(r.commands());
+        return std::count_if(all.begin(), all.end(), [](const std::string& l) {
+            return l.find(" neigh replace ") != std::string::npos;
+        });
+    };
+    EXPECT_EQ(count_neigh(on_runner), 8);
+    EXPECT_EQ(count_neigh(off_runner), 0);
 }
 
 TEST(TopologyDryRun, DownRemovesInReverseCreationOrder) {
@@ -123,4 +163,7 @@ TEST(TopologyNames, RolesAndAddresses) {
     EXPECT_THROW(role_from_string("host"), tcplab::UsageError);
     EXPECT_EQ(router_server_ipv6(3), "fd7c:3:2::1");
     EXPECT_EQ(router_client_ipv4(3), "198.18.3.1");
+    EXPECT_EQ(veth_mac(250, "veth-c"), "02:74:6c:00:fa:01");
+    EXPECT_EQ(veth_mac(1, "veth-s"), "02:74:6c:00:01:04");
+    EXPECT_THROW(veth_mac(1, "eth0"), tcplab::UsageError);
 }
