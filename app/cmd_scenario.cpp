@@ -31,6 +31,7 @@ struct RunFlags {
     std::string scenario;                // NAME or FILE.ini; empty: the scenario is all flags
     std::vector<std::string> key_flags;  // scenario keys given as flags ("--loss", "10", ...)
     bool as_root = false;                // run the user's commands as root
+    std::vector<std::string> labels;     // KEY=VALUE, into report.json
     std::optional<fs::path> out_dir;
     std::optional<std::uint64_t> seed;  // overrides the file's seed
     std::string backend = "auto";       // auto | tc | userspace
@@ -67,6 +68,10 @@ std::vector<std::string> guest_args(const RunFlags& flags, const scenario::Scena
     }
     if (flags.as_root) {
         args.emplace_back("--as-root");
+    }
+    for (const auto& label : flags.labels) {
+        args.emplace_back("--label");
+        args.emplace_back(label);
     }
     if (args[2].empty()) {
         args.erase(args.begin() + 2);
@@ -168,6 +173,13 @@ int run_here(const RunFlags& flags, const scenario::ScenarioSpec& spec) {
     options.out_dir = out_dir(flags, spec);
     options.backend = flags.backend;
     set_command_user(flags, spec, options);
+    for (const auto& label : flags.labels) {
+        const auto eq = label.find('=');
+        if (eq == std::string::npos || eq == 0) {
+            throw UsageError("--label " + label + ": want KEY=VALUE");
+        }
+        options.labels.emplace_back(label.substr(0, eq), label.substr(eq + 1));
+    }
     if (!flags.quiet) {
         options.progress = print_progress;
     }
@@ -289,7 +301,9 @@ int run_command(const Args& args) {
                         "with --repeat: use seed, seed+1, ... (a sweep, not a replay)")(
         "quiet,q", po::bool_switch(&run.quiet), "no progress lines, only the final result")(
         "as-root", po::bool_switch(&run.as_root),
-        "run --server/--client as root (default: as the user who invoked sudo)");
+        "run --server/--client as root (default: as the user who invoked sudo)")(
+        "label", po::value<std::vector<std::string>>(&run.labels),
+        "KEY=VALUE recorded in report.json's labels (repeatable; experiments name the cell)");
     po::positional_options_description positional;
     positional.add("scenario", 1);
     const auto vm = parse_run_command_line(spec, options, args, positional, run.key_flags);

@@ -16,5 +16,6 @@ int run_gen(const Args& args);
 int run_net(const Args& args);
 int run_scenario(const Args& args);
 int run_vm(const Args& args);
+int run_experiment(const Args& args);
 
 }  // namespace tcplab::app

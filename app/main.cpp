@@ -29,6 +29,8 @@ constexpr Subcommand kSubcommands[] = {
     {"net", tcplab::app::run_net, "client-router-server namespaces: up, down, status, exec"},
     {"scenario", tcplab::app::run_scenario,
      "run a loss experiment and check verdicts against injected faults"},
+    {"experiment", tcplab::app::run_experiment,
+     "parameter sweeps of scenarios: results, statistics, plots; shards and merge"},
     {"vm", tcplab::app::run_vm, "run a command inside a User-Mode Linux guest with real sch_netem"},
 };
 
@@ -36,7 +38,7 @@ void print_usage(std::ostream& out) {
     out << "usage: tcplab <command> [options]   (tcplab <command> --help for details)\n\n"
            "tcplab makes TCP loss experiments reproducible on one Linux host.\n\ncommands:\n";
     for (const auto& sub : kSubcommands) {
-        out << "  " << sub.name << std::string(10 - sub.name.size(), ' ') << sub.summary << "\n";
+        out << "  " << sub.name << std::string(12 - sub.name.size(), ' ') << sub.summary << "\n";
     }
     out << "\noptions:\n  -h, --help     show this help\n  --version      print the version\n"
            "\nexit codes: 0 ok / scenario passed, 1 a check failed, 2 bad usage or input,"

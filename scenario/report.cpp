@@ -198,6 +198,7 @@ void write_report_files(const RunReport& r) {
         {"injected", r.injected},
         {"wire", r.wire},
         {"reproducibility", r.reproducibility},
+        {"labels", r.labels},
         {"verdicts", r.verdicts},
         {"traffic", r.traffic},
         {"checks", checks},

@@ -25,8 +25,9 @@ struct RunReport {
     nlohmann::json injected;         // what the path did to each packet (the wire truth)
     nlohmann::json wire;             // per direction: sent, received, one-way delay, fault counts
     nlohmann::json reproducibility;  // whether the seed decides the faults, and why
-    nlohmann::json verdicts;         // analyzer counts per vantage
-    nlohmann::json traffic;          // what each traffic run reported
+    nlohmann::json labels = nlohmann::json::object();  // RunOptions::labels
+    nlohmann::json verdicts;                           // analyzer counts per vantage
+    nlohmann::json traffic;                            // what each traffic run reported
     std::vector<Check> checks;
     RunMetrics metrics;  // retransmissions, RTOs, handshake time, goodput
 

@@ -276,6 +276,9 @@ void begin(RunState& run) {
     run.report.description = run.spec.description;
     run.report.seed = run.spec.impairment.seed;
     run.report.out_dir = run.out_dir;
+    for (const auto& [key, value] : run.options.labels) {
+        run.report.labels[key] = value;
+    }
     clear_out_dir(run.out_dir);
     run.progress.step("scenario " + run.spec.name + ": " + run.spec.description);
 }
@@ -312,7 +315,8 @@ void bring_up_topology(RunState& run, LivePath& path) {
                          {{"run_id", topology.run_id()},
                           {"client", ipv6 ? topology.client_ipv6() : topology.client_ipv4()},
                           {"server", ipv6 ? topology.server_ipv6() : topology.server_ipv4()},
-                          {"kernel_forwarding", !run.userspace}}},
+                          {"kernel_forwarding", !run.userspace},
+                          {"path_warming", topology.path_warming()}}},
                         {"cc", run.spec.cc.empty() ? std::string("kernel default") : run.spec.cc},
                         {"kernel", kernel_release()},
                         {"tcplab", TCPLAB_VERSION_STRING}};

@@ -26,6 +26,8 @@ struct RunOptions {
     // nullopt: root.
     std::optional<uid_t> command_uid;
     std::optional<gid_t> command_gid;
+    // Recorded as report.json's "labels" (an experiment names the run's cell and seed there).
+    std::vector<std::pair<std::string, std::string>> labels;
 };
 
 // One run. Throws UsageError / EnvironmentError / SystemError for bad input or an unusable

@@ -19,7 +19,8 @@ declare -A allowed=(
     [netem/capture]="base"
     [netem/vm]="base"
     [scenario]="base packet analyzer generator tls netem/lab netem/impair netem/forwarder netem/capture netem/vm"
-    [app]="base packet analyzer generator tls netem/lab netem/impair netem/forwarder netem/capture netem/vm scenario"
+    [experiment]="base packet analyzer generator tls netem/lab netem/impair netem/forwarder netem/capture netem/vm scenario"
+    [app]="base packet analyzer generator tls netem/lab netem/impair netem/forwarder netem/capture netem/vm scenario experiment"
 )
 libraries() { printf '%s\n' "${!allowed[@]}" | awk '{ print length, $0 }' | sort -rn | cut -d' ' -f2-; }
 

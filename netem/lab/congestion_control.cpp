@@ -34,9 +34,26 @@ void set_congestion_control(const std::vector<std::string>& namespaces, const st
                                    " (and `modprobe tcp_" + cc + "` did not add it)");
         }
     }
+    // Outside the initial namespace the kernel lets a namespace choose only algorithms on the
+    // host's allowed list (TCP_CONG_NON_RESTRICTED): add it there (it also lets unprivileged
+    // sockets pick it; nothing else changes for the host).
+    if (!runner.dry_run()) {
+        std::ifstream in("/proc/sys/net/ipv4/tcp_allowed_congestion_control");
+        std::string allowed;
+        std::getline(in, allowed);
+        std::istringstream names(allowed);
+        bool listed = false;
+        for (std::string n; names >> n;) {
+            listed = listed || n == cc;
+        }
+        if (!listed) {
+            runner.run({"sysctl", "-qw",
+                        "net.ipv4.tcp_allowed_congestion_control=" + allowed + " " + cc});
+        }
+    }
     for (const auto& ns : namespaces) {
-        runner.run({"ip", "netns", "exec", ns, "sysctl", "-qw",
-                    "net.ipv4.tcp_congestion_control=" + cc});
+        runner.run(
+            {"ip", "netns", "exec", ns, "sysctl", "-qw", "net.ipv4.tcp_congestion_control=" + cc});
     }
 }
 
