@@ -24,18 +24,20 @@ void print_progress(const experiment::Progress& p) {
     for (const auto& [key, value] : r->run.cell) {
         cell += key + "=" + value + " ";
     }
-    std::fprintf(stderr, "[%zu/%zu] %s%s seed %llu: %s   (%zu failed so far, ETA %.0f s)\n",
-                 p.done, p.total, p.skipped > 0 && !r->finished ? "" : "", cell.c_str(),
+    std::fprintf(stderr, "[%zu/%zu] %s%s seed %llu: %s   (%zu failed so far, ETA %.0f s)\n", p.done,
+                 p.total, p.skipped > 0 && !r->finished ? "" : "", cell.c_str(),
                  static_cast<unsigned long long>(r->run.seed),
-                 !r->finished ? "did not finish (see its run.log)" : r->pass ? "PASS" : "FAIL",
+                 !r->finished ? "did not finish (see its run.log)"
+                 : r->pass    ? "PASS"
+                              : "FAIL",
                  p.failed, p.eta_s);
 }
 
 void print_outcome(const experiment::Outcome& outcome, const fs::path& dir) {
     for (const auto& r : outcome.results) {
         if (!r.pass) {
-            std::cout << "failed: " << r.run.dir << " (" << (dir / r.run.dir / "report.txt").string()
-                      << ")\n";
+            std::cout << "failed: " << r.run.dir << " ("
+                      << (dir / r.run.dir / "report.txt").string() << ")\n";
         }
     }
     std::cout << outcome.results.size() - outcome.failed << "/" << outcome.results.size()
@@ -49,9 +51,12 @@ int run_command(const Args& args) {
         "root)",
         "Runs a parameter sweep: FILE is a scenario file plus `vary.KEY = v1, v2, ...` lines (any\n"
         "scenario key, e.g. vary.loss, vary.cc, vary.c2s.delay) and `seeds = 1-10` (or a list).\n"
-        "Each (cell, seed) is one `tcplab scenario run` in its own topology, --jobs at once. Writes\n"
-        "DIR/<cell>/seed-N/ (report.json, captures), results.csv (a row per run), summary.csv (a row\n"
-        "per cell: n, mean, median, sd, 95% CI) and index.html (plots). Exit 0 iff every run passed\n"
+        "Each (cell, seed) is one `tcplab scenario run` in its own topology, --jobs at once. "
+        "Writes\n"
+        "DIR/<cell>/seed-N/ (report.json, captures), results.csv (a row per run), summary.csv (a "
+        "row\n"
+        "per cell: n, mean, median, sd, 95% CI) and index.html (plots). Exit 0 iff every run "
+        "passed\n"
         "(--allow-fail: 0 anyway). --shard I/N runs a deterministic 1/N of the runs (one job of a\n"
         "CI matrix or a Slurm array); `experiment merge` combines the shards.",
         "examples:\n  sudo tcplab experiment run sweep.ini --out runs/sweep --jobs 2\n"
@@ -62,7 +67,8 @@ int run_command(const Args& args) {
     int jobs = static_cast<int>(std::max(1U, std::thread::hardware_concurrency()));
     bool resume = false, allow_fail = false;
     options.add_options()("file", po::value<std::string>(&file)->required(), "experiment .ini")(
-        "out", po::value<std::string>(&out), "output directory (default tcplab-runs/NAME-TIMESTAMP)")(
+        "out", po::value<std::string>(&out),
+        "output directory (default tcplab-runs/NAME-TIMESTAMP)")(
         "jobs,j", po::value<int>(&jobs), "runs at once (default: the number of cores)")(
         "shard", po::value<std::string>(&shard), "I/N: run only shard I of N")(
         "resume", po::bool_switch(&resume), "skip runs whose report.json is complete")(
@@ -88,8 +94,7 @@ int run_command(const Args& args) {
     o.progress = print_progress;
     const auto planned = experiment::shard_of(experiment::plan_runs(exp), o.shard, o.shards);
     std::fprintf(stderr, "experiment %s: %zu runs%s, %d at once, into %s\n", exp.name.c_str(),
-                 planned.size(),
-                 o.shards > 1 ? (" (shard " + shard + ")").c_str() : "", o.jobs,
+                 planned.size(), o.shards > 1 ? (" (shard " + shard + ")").c_str() : "", o.jobs,
                  o.out_dir.string().c_str());
     const experiment::Outcome outcome = experiment::run_experiment(exp, o);
     print_outcome(outcome, o.out_dir);

@@ -71,8 +71,8 @@ std::string svg_chart(const std::string& title, const std::string& x_label,
     for (int i = 0; i <= 4; ++i) {
         const double y = y_max * i / 4;
         const double x = x_min + x_span * i / 4;
-        out << "<text x=\"" << kLeft - 8 << "\" y=\"" << py(y) + 4
-            << "\" text-anchor=\"end\">" << num(y) << "</text>\n"
+        out << "<text x=\"" << kLeft - 8 << "\" y=\"" << py(y) + 4 << "\" text-anchor=\"end\">"
+            << num(y) << "</text>\n"
             << "<text x=\"" << px(x) << "\" y=\"" << kH - kBottom + 16
             << "\" text-anchor=\"middle\">" << num(x) << "</text>\n";
     }
@@ -95,8 +95,8 @@ std::string svg_chart(const std::string& title, const std::string& x_label,
         }
         out << "<path d=\"" << path << "\" fill=\"none\" stroke=\"" << colour << "\""
             << (s.dashed ? " stroke-dasharray=\"6 4\"" : "") << "/>\n"
-            << "<text x=\"" << kW - kRight + 10 << "\" y=\"" << kTop + 16 * (i + 1)
-            << "\" fill=\"" << colour << "\">" << xml_escape(s.name) << "</text>\n";
+            << "<text x=\"" << kW - kRight + 10 << "\" y=\"" << kTop + 16 * (i + 1) << "\" fill=\""
+            << colour << "\">" << xml_escape(s.name) << "</text>\n";
     }
     out << "</svg>\n";
     return out.str();
@@ -154,8 +154,8 @@ std::vector<Series> series_of(const std::vector<CellSummary>& cells, const std::
         }
         Series& series = by_label[label_without(c.cell, x)];
         series.name = label_without(c.cell, x);
-        series.points.push_back({std::strtod(value_of(c.cell, x).c_str(), nullptr), s.mean,
-                                 s.ci_low, s.ci_high});
+        series.points.push_back(
+            {std::strtod(value_of(c.cell, x).c_str(), nullptr), s.mean, s.ci_low, s.ci_high});
     }
     std::vector<Series> out;
     for (auto& [label, s] : by_label) {
@@ -211,8 +211,7 @@ std::string rto_histogram(const std::vector<RunResult>& results) {
         labels += std::to_string(i) + ": " + num(edges[i]) + "–" +
                   (edges[i + 1] > 1e8 ? std::string("∞") : num(edges[i + 1])) + " s  ";
     }
-    return svg_chart("RTO distribution (all runs)", "bin", "retransmissions with that RTO",
-                     {s}) +
+    return svg_chart("RTO distribution (all runs)", "bin", "retransmissions with that RTO", {s}) +
            "<p class=\"small\">bins " + xml_escape(labels) + "</p>\n";
 }
 
@@ -246,8 +245,10 @@ std::string run_list(const std::vector<RunResult>& results) {
     for (const auto& r : results) {
         const std::string dir = xml_escape(r.run.dir);
         out << "<li>" << dir << ": "
-            << (!r.finished ? "missing" : r.pass ? "pass" : "<b>FAIL</b>") << " — <a href=\""
-            << dir << "/report.txt\">report</a>, <a href=\"" << dir
+            << (!r.finished ? "missing"
+                : r.pass    ? "pass"
+                            : "<b>FAIL</b>")
+            << " — <a href=\"" << dir << "/report.txt\">report</a>, <a href=\"" << dir
             << "/timeseq.svg\">time-sequence</a></li>\n";
     }
     out << "</ul>\n";

@@ -90,15 +90,16 @@ RunResult read_result(const std::filesystem::path& dir, const PlannedRun& run) {
         }
     }
     const auto handshake = number(m.value("handshake_s", nlohmann::json()));
-    r.figures = {number(m.value("goodput_mbps", nlohmann::json())),
-                 number(m.value("retransmissions", nlohmann::json())),
-                 static_cast<double>(m.value("data_segments_dropped", nlohmann::json::array()).size()),
-                 r.rtos_s.empty() ? std::nullopt : std::optional<double>(median_of(r.rtos_s)),
-                 handshake ? std::optional<double>(*handshake * 1000) : std::nullopt,
-                 wire_loss(report, "c2s"),
-                 wire_loss(report, "s2c"),
-                 wire_delay(report, "c2s"),
-                 wire_delay(report, "s2c")};
+    r.figures = {
+        number(m.value("goodput_mbps", nlohmann::json())),
+        number(m.value("retransmissions", nlohmann::json())),
+        static_cast<double>(m.value("data_segments_dropped", nlohmann::json::array()).size()),
+        r.rtos_s.empty() ? std::nullopt : std::optional<double>(median_of(r.rtos_s)),
+        handshake ? std::optional<double>(*handshake * 1000) : std::nullopt,
+        wire_loss(report, "c2s"),
+        wire_loss(report, "s2c"),
+        wire_delay(report, "c2s"),
+        wire_delay(report, "s2c")};
     return r;
 }
 
@@ -166,7 +167,10 @@ std::string results_csv(const ExperimentSpec& spec, const std::vector<RunResult>
         for (const auto& kv : r.run.cell) {
             out += csv_cell(kv.second) + ",";
         }
-        out += std::to_string(r.run.seed) + "," + (!r.finished ? "missing" : r.pass ? "true" : "false") +
+        out += std::to_string(r.run.seed) + "," +
+               (!r.finished ? "missing"
+                : r.pass    ? "true"
+                            : "false") +
                "," + csv_cell(r.run.dir);
         for (const auto& f : r.figures) {
             out += "," + (f ? fmt(*f) : std::string());

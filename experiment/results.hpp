@@ -19,10 +19,10 @@ struct RunResult {
     PlannedRun run;
     bool finished = false;  // report.json present and complete
     bool pass = false;
-    std::string cc;                             // setup.cc of the report
+    std::string cc;                              // setup.cc of the report
     std::vector<std::optional<double>> figures;  // figure_names() order; nullopt: not measured
-    std::vector<double> rtos_s;                 // every RTO of the run
-    double mss = 1448;                          // bytes, for the Mathis bound
+    std::vector<double> rtos_s;                  // every RTO of the run
+    double mss = 1448;                           // bytes, for the Mathis bound
 };
 
 // Reads DIR/run.dir/report.json; finished = false when it is missing or unreadable.

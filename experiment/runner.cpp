@@ -77,7 +77,8 @@ void write_tables(const ExperimentSpec& spec, const fs::path& dir,
 }
 
 // The experiment file and its plan, so a merge (on another machine) knows what it combines.
-void write_plan(const ExperimentSpec& spec, const RunOptions& o, const std::vector<PlannedRun>& runs) {
+void write_plan(const ExperimentSpec& spec, const RunOptions& o,
+                const std::vector<PlannedRun>& runs) {
     write_file(o.out_dir / "experiment.ini", experiment_text(spec));
     write_file(o.out_dir / (spec.name + ".ini"), spec.scenario_text);
     nlohmann::json plan = {{"name", spec.name},
@@ -95,8 +96,10 @@ std::unique_ptr<ChildProcess> launch(const ExperimentSpec& spec, const RunOption
                                      const PlannedRun& run) {
     const fs::path dir = o.out_dir / run.dir;
     fs::create_directories(dir);
-    Argv argv = {o.binary.string(), "scenario", "run", (o.out_dir / (spec.name + ".ini")).string(),
-                 "--out", dir.string(), "--quiet", "--backend", o.backend};
+    Argv argv = {
+        o.binary.string(), "scenario",   "run",     (o.out_dir / (spec.name + ".ini")).string(),
+        "--out",           dir.string(), "--quiet", "--backend",
+        o.backend};
     for (const auto& flag : run.flags()) {
         argv.push_back(flag);
     }
@@ -141,10 +144,10 @@ Outcome run_experiment(const ExperimentSpec& spec, const RunOptions& o) {
         outcome.failed += r.pass ? 0 : 1;
         ++progress.done;
         progress.failed = outcome.failed;
-        const double per_run =
-            launched > 0 ? std::chrono::duration<double>(Clock::now() - start).count() /
-                               static_cast<double>(progress.done - progress.skipped)
-                         : 0;
+        const double per_run = launched > 0
+                                   ? std::chrono::duration<double>(Clock::now() - start).count() /
+                                         static_cast<double>(progress.done - progress.skipped)
+                                   : 0;
         progress.eta_s = per_run * static_cast<double>(progress.total - progress.done) /
                          static_cast<double>(o.jobs);
         progress.last = &r;

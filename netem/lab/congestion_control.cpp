@@ -47,8 +47,8 @@ void set_congestion_control(const std::vector<std::string>& namespaces, const st
             listed = listed || n == cc;
         }
         if (!listed) {
-            runner.run({"sysctl", "-qw",
-                        "net.ipv4.tcp_allowed_congestion_control=" + allowed + " " + cc});
+            runner.run(
+                {"sysctl", "-qw", "net.ipv4.tcp_allowed_congestion_control=" + allowed + " " + cc});
         }
     }
     for (const auto& ns : namespaces) {
