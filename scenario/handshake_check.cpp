@@ -414,6 +414,11 @@ DelayRange delay_range(const netem::DirectionImpairment& d) {
         r.high = delay + above * jitter;
         r.text = ms(delay) + " +- " + ms(jitter) + " " + netem::to_string(d.distribution);
     }
+    if (d.rate_bps > 0) {
+        // A rate limit adds a SYN's serialization (<= 128 bytes with options and link header);
+        // a handshake starts on an idle path, so there is no queue to wait behind.
+        r.high += 128.0 * 8 / static_cast<double>(d.rate_bps);
+    }
     if (d.reorder_percent > 0) {
         r.low = 0;  // a reordered packet skips the delay
         r.text += ", reordered ones undelayed";
@@ -477,34 +482,25 @@ std::optional<IrttParts> split_irtt(const Handshake& at_client, const Handshake&
     return p;
 }
 
-void compare_with_path(const Connection& client, const Connection& server, const StreamFacts& s,
-                       const netem::Impairment& impairment, Findings& out) {
-    const std::string where = "client stream " + std::to_string(*client.streams.begin());
-    const Handshake hc = handshake_of(client);
+// The client's iRTT against the configured delay; returns what it measured, in words.
+std::string compare_with_path(const Handshake& hc, const Connection& server, const StreamFacts& s,
+                              const netem::Impairment& impairment, const std::string& where,
+                              Findings& out) {
     if (hc.ack == nullptr) {
-        out.summaries.push_back(
-            where + ": no completed handshake" +
-            (hc.refusal != nullptr ? " (refused by RST " + frame_text(hc.refusal) + ")" : ""));
-        return;
+        return "no completed handshake" +
+               (hc.refusal != nullptr ? " (refused by RST " + frame_text(hc.refusal) + ")" : "");
     }
     if (hc.end != hc.ack) {
-        out.summaries.push_back(where + ": iRTT " + ms(s.irtt) + " ends at " + frame_text(hc.end) +
-                                ", not at the ACK of the SYN-ACK");
-        return;
+        return "iRTT " + ms(s.irtt) + " ends at " + frame_text(hc.end) +
+               ", not at the ACK of the SYN-ACK";
     }
     std::string why_not;
     const auto p = split_irtt(hc, handshake_of(server), why_not);
     if (!p) {
-        out.summaries.push_back(where + ": iRTT " + ms(s.irtt) +
-                                ", no path round trip: " + why_not);
-        return;
+        return "iRTT " + ms(s.irtt) + ", no path round trip: " + why_not;
     }
     const DelayRange c2s = delay_range(impairment.client_to_server);
     const DelayRange s2c = delay_range(impairment.server_to_client);
-    out.summaries.push_back(where + ": iRTT " + ms(s.irtt) + " = SYN " + ms(p->syn_delay) +
-                            " + server " + ms(p->server_turn) + " + SYN-ACK " +
-                            ms(p->synack_delay) + " + client " + ms(p->client_turn) +
-                            " (configured " + c2s.text + " / " + s2c.text + ")");
     if (!within(p->syn_delay, c2s) || !within(p->synack_delay, s2c)) {
         out.problems.push_back(where + ": one-way delays SYN " + ms(p->syn_delay) + ", SYN-ACK " +
                                ms(p->synack_delay) + " outside the configured " + c2s.text + " / " +
@@ -515,6 +511,35 @@ void compare_with_path(const Connection& client, const Connection& server, const
         out.problems.push_back(where + ": iRTT " + ms(s.irtt) + " is not the wire's " +
                                ms(expected));
     }
+    return "iRTT " + ms(s.irtt) + " = SYN " + ms(p->syn_delay) + " + server " + ms(p->server_turn) +
+           " + SYN-ACK " + ms(p->synack_delay) + " + client " + ms(p->client_turn) +
+           " (configured " + c2s.text + " / " + s2c.text + ")";
+}
+
+// Who closed first, FIN re-sends and RSTs of one connection in one capture, in words.
+std::string teardown_text(const Connection& c) {
+    const auto fin = std::find_if(c.frames.begin(), c.frames.end(),
+                                  [](const FrameFacts* f) { return has(*f, tf::kFin); });
+    std::string out = fin == c.frames.end()
+                          ? "no FIN"
+                          : std::string(c.from_client(**fin) ? "client" : "server") +
+                                " closed first (frame " + std::to_string((*fin)->frame) + ")";
+    std::size_t resent[2] = {0, 0};
+    for (const auto& [key, copies] : fin_copies(c)) {
+        resent[std::get<0>(key) ? 0 : 1] += copies.size() - 1;
+    }
+    if (resent[0] + resent[1] > 0) {
+        out += ", FIN re-sent " + std::to_string(resent[0]) + "x by the client, " +
+               std::to_string(resent[1]) + "x by the server";
+    }
+    for (const bool client_side : {true, false}) {
+        if (std::any_of(c.frames.begin(), c.frames.end(), [&](const FrameFacts* f) {
+                return has(*f, tf::kRst) && c.from_client(*f) == client_side;
+            })) {
+            out += std::string(", RST from the ") + (client_side ? "client" : "server");
+        }
+    }
+    return out;
 }
 
 // ---- putting it together -----------------------------------------------------------------------
@@ -551,8 +576,13 @@ void compare_across(const std::vector<Connection>& at_client,
                                     (peer == nullptr ? "not seen at the server" : "no summary"));
             continue;
         }
-        compare_with_path(c, *peer, *s, in.spec->impairment, out);
-        if (in.spec->expect.handshake_fails && handshake_of(c).ack != nullptr) {
+        const std::string where = "client stream " + std::to_string(s->stream);
+        const Handshake hc = handshake_of(c);
+        const std::string irtt = compare_with_path(hc, *peer, *s, in.spec->impairment, where, out);
+        out.summaries.push_back(where + ": SYN x" + std::to_string(hc.syns.size()) + ", SYN-ACK x" +
+                                std::to_string(hc.synacks.size()) + ", " + irtt + ", " +
+                                teardown_text(c));
+        if (in.spec->expect.handshake_fails && hc.ack != nullptr) {
             out.problems.push_back("client " + c.name() +
                                    ": handshake completed, the scenario expects none");
         }

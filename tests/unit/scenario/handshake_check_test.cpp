@@ -135,8 +135,13 @@ protected:
 TEST_F(HandshakeCheck, TheRightVerdictsPassAndTheIrttIsSplitIntoItsParts) {
     const Check c = run();
     EXPECT_TRUE(c.pass) << c.observed;
-    EXPECT_NE(c.observed.find("client stream 0: iRTT 100.300 ms = SYN 50.000 ms + server 0.200 ms "
+    EXPECT_NE(c.observed.find("client stream 0: SYN x2, SYN-ACK x1, iRTT 100.300 ms = SYN 50.000 "
+                              "ms + server 0.200 ms "
                               "+ SYN-ACK 50.000 ms + client 0.100 ms"),
+              std::string::npos)
+        << c.observed;
+    EXPECT_NE(c.observed.find("client closed first (frame 7), FIN re-sent 1x by the client, 0x by "
+                              "the server"),
               std::string::npos)
         << c.observed;
 }
