@@ -555,6 +555,22 @@ std::string join(const std::vector<std::string>& items, std::size_t max) {
     return out;
 }
 
+// The options the server received against those the client sent, TSval aside (a re-sent SYN
+// carries a new one). A difference is the path's doing, not the analyzer's: reported, not failed.
+std::string options_path_text(const StreamFacts& sent, const StreamFacts* received) {
+    const auto shape = [](std::optional<SynOptions> o) {
+        if (o && o->timestamps) {
+            o->timestamps = packet::TcpTimestamps{};
+        }
+        return o;
+    };
+    if (received == nullptr || shape(sent.syn_options) == shape(received->syn_options)) {
+        return "";
+    }
+    return ", SYN options changed on the path: sent " + options_text(sent.syn_options) +
+           ", received " + options_text(received->syn_options);
+}
+
 const Connection* peer_of(const Connection& c, const std::vector<Connection>& others) {
     for (const auto& o : others) {
         if (o.client == c.client && o.server == c.server && o.isn == c.isn) {
@@ -579,9 +595,10 @@ void compare_across(const std::vector<Connection>& at_client,
         const std::string where = "client stream " + std::to_string(s->stream);
         const Handshake hc = handshake_of(c);
         const std::string irtt = compare_with_path(hc, *peer, *s, in.spec->impairment, where, out);
-        out.summaries.push_back(where + ": SYN x" + std::to_string(hc.syns.size()) + ", SYN-ACK x" +
-                                std::to_string(hc.synacks.size()) + ", " + irtt + ", " +
-                                teardown_text(c));
+        out.summaries.push_back(
+            where + ": SYN x" + std::to_string(hc.syns.size()) + ", SYN-ACK x" +
+            std::to_string(hc.synacks.size()) + ", " + irtt + ", " + teardown_text(c) +
+            options_path_text(*s, summary_of(*in.server, *peer->streams.begin())));
         if (in.spec->expect.handshake_fails && hc.ack != nullptr) {
             out.problems.push_back("client " + c.name() +
                                    ": handshake completed, the scenario expects none");

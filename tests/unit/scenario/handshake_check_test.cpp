@@ -225,6 +225,20 @@ TEST_F(HandshakeCheck, WrongOptionsFail) {
         "analyzer says mss 1460 ws 9");
 }
 
+// MSS clamping on the path is a fact of the wire, not an analyzer error: named, not failed.
+TEST_F(HandshakeCheck, OptionsTheServerReceivedDifferentlyAreReported) {
+    SynOptions clamped = kSynOptions;
+    clamped.mss = 1400;
+    server_.syn_options[1] = clamped;
+    server_.streams[0].syn_options = clamped;
+    const Check c = run();
+    EXPECT_TRUE(c.pass) << c.observed;
+    EXPECT_NE(c.observed.find("SYN options changed on the path: sent mss 1460 ws 7 sack_perm ts "
+                              "1/0, received mss 1400"),
+              std::string::npos)
+        << c.observed;
+}
+
 TEST_F(HandshakeCheck, WrongCompletenessFails) {
     client_.streams[0].completeness = 1 | 2 | 4 | 8;
     expect_failure_naming("client stream 0: tcp.completeness 31 from the frames, analyzer says 15");
