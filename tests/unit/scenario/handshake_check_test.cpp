@@ -179,6 +179,14 @@ TEST_F(HandshakeCheck, AnIrttInconsistentWithTheConfiguredDelayFails) {
     expect_failure_naming("one-way delays SYN 50.000 ms, SYN-ACK 50.000 ms outside the configured");
 }
 
+// The host's share of the path (kPathSlackS, 10 ms): 8 ms late passes, 12 ms late fails.
+TEST_F(HandshakeCheck, TheHostMayMakeAHandshakePacketUpTo10MsLate) {
+    spec_.impairment.server_to_client.delay_ms = 42;
+    EXPECT_TRUE(run().pass) << run().observed;
+    spec_.impairment.server_to_client.delay_ms = 38;
+    expect_failure_naming("SYN-ACK 50.000 ms outside the configured 50.000 ms / 38.000 ms");
+}
+
 // The same wire under 20 ms +- 10 ms normal jitter: 50 ms is within 5 sigma, so the measured
 // delays, not the configured mean, make the iRTT.
 TEST_F(HandshakeCheck, JitterIsJudgedByTheDistributionsRange) {
