@@ -10,6 +10,7 @@
 #include "packet/seq_num.hpp"
 #include "packet/tcp.hpp"
 #include "scenario/detail/wire_checks.hpp"
+#include "scenario/handshake_check.hpp"
 
 namespace tcplab::scenario {
 
@@ -244,6 +245,7 @@ std::vector<Check> run_checks(const CheckInputs& in) {
         c.reason = "SYN, SYN-ACK and the ACK of the SYN-ACK in the server capture";
         checks.push_back(c);
     }
+    checks.push_back(handshake_verdicts(in));
     checks.push_back(resend_verdicts(*in.client, true, in));
     checks.push_back(resend_verdicts(*in.server, false, in));
     checks.push_back(detail::drops_retransmitted(in));

@@ -9,10 +9,48 @@
 #include "analyzer/flags.hpp"
 #include "base/errors.hpp"
 #include "packet/dissect.hpp"
+#include "packet/tcp.hpp"
 
 namespace tcplab::scenario {
 
 namespace {
+
+SynOptions syn_options_of(const packet::TcpOptions& o) {
+    return {o.mss, o.window_scale, o.sack_permitted, o.timestamps};
+}
+
+SynOptions syn_options_of(const analyzer::PacketView& p) {
+    return {p.mss, p.window_scale, p.sack_permitted, p.timestamps};
+}
+
+StreamFacts stream_facts(const analyzer::Conversation& c) {
+    StreamFacts out;
+    out.stream = c.stream;
+    out.a = {c.addr[0], c.port[0]};
+    out.completeness = c.completeness;
+    if (c.summary == nullptr) {
+        return out;
+    }
+    const analyzer::StreamSummary& s = *c.summary;
+    out.summarised = true;
+    out.irtt = static_cast<double>(s.irtt) / 1e9;
+    if (s.syn) {
+        out.syn_frame = s.syn->frame;
+        out.syn_options = syn_options_of(*s.syn);
+    }
+    if (s.synack) {
+        out.synack_frame = s.synack->frame;
+        out.synack_options = syn_options_of(*s.synack);
+    }
+    out.ack_frame = s.ack ? s.ack->frame : 0;
+    out.syn_count = s.syn_count;
+    out.synack_count = s.synack_count;
+    out.first_fin_frame = s.first_fin_frame;
+    out.first_fin_by_a = s.first_fin_dir == 0;
+    out.rst_by_a = s.rst_seen[0];
+    out.rst_by_b = s.rst_seen[1];
+    return out;
+}
 
 // Collects the engine's verdicts by frame number; joined with the dissected facts afterwards.
 class VerdictSink : public analyzer::FrameSink {
@@ -36,9 +74,12 @@ public:
         }
         rows.emplace(frame, row);
     }
-    void stream_finished(const analyzer::Conversation& /*conversation*/) override {}
+    void stream_finished(const analyzer::Conversation& conversation) override {
+        streams.push_back(stream_facts(conversation));
+    }
 
     std::unordered_map<std::uint64_t, Row> rows;
+    std::vector<StreamFacts> streams;
 };
 
 }  // namespace
@@ -61,7 +102,9 @@ Vantage read_vantage(const std::filesystem::path& pcap) {
     }
     const auto link = static_cast<packet::LinkType>(pcap_datalink(handle.get()));
     VerdictSink sink;
-    analyzer::Engine engine(link, /*collect_summaries=*/false, sink);
+    // Summaries (handshake, completeness, teardown per stream) without their event lists: the
+    // checks read the verdicts per frame, so the events would only cost memory.
+    analyzer::Engine engine(link, /*collect_summaries=*/true, sink, /*max_events_per_stream=*/0);
     pcap_pkthdr* header = nullptr;
     const u_char* data = nullptr;
     int rc = 0;
@@ -75,6 +118,9 @@ Vantage read_vantage(const std::filesystem::path& pcap) {
         if (!d || !d->is_tcp) {
             continue;
         }
+        if ((d->tcp.flags & packet::tcp_flag::kSyn) != 0) {
+            out.syn_options.emplace(out.records, syn_options_of(d->tcp.options));
+        }
         if (auto record = packet::record_of(*d, bytes)) {
             FrameFacts f{std::move(*record)};
             f.frame = out.records;
@@ -87,6 +133,7 @@ Vantage read_vantage(const std::filesystem::path& pcap) {
                       ": " + pcap_geterr(handle.get());
     }
     engine.finish();
+    out.streams = std::move(sink.streams);
     for (auto& f : out.frames) {
         if (const auto it = sink.rows.find(f.frame); it != sink.rows.end()) {
             f.stream = it->second.stream;
