@@ -186,8 +186,11 @@ void compare_handshake_frames(const Handshake& h, const StreamFacts& s, const st
 
 // The copies of one segment in one capture: the first is the original, and each later copy a
 // re-send the analyzer must flag (retransmission, or out-of-order when it follows closely). A
-// flagged retransmission's RTO runs from the first copy: the oldest unacknowledged segment
-// (tshark's rule; during a handshake nothing older is outstanding). The first copy may carry
+// flagged retransmission's RTO runs from an earlier copy: tshark's oldest still-unacknowledged
+// segment, which is the first copy unless the peer's re-sent SYN (ack field 0, taken as an
+// acknowledgement by sequence arithmetic) retired it — then a later copy (synackloss: the third
+// SYN-ACK's RTO counts from the second). So the RTO must equal the time since the copy it names,
+// and that frame must be an earlier copy of this segment. The first copy may carry
 // flags of its own when it re-sends data too (`first_may_be_flagged`), which resend_verdicts
 // judges.
 void compare_copies(const Frames& copies, const std::string& what, const std::string& where,
@@ -211,12 +214,19 @@ void compare_copies(const Frames& copies, const std::string& what, const std::st
             continue;
         }
         const bool retransmission = (f.verdicts & analyzer::flag::kRetransmission) != 0;
-        const double rto = f.t - first.t;
+        const FrameFacts* based_on = nullptr;
+        for (std::size_t j = 0; j < i; ++j) {
+            based_on = copies[j]->frame == f.rto_frame ? copies[j] : based_on;
+        }
         if (check_rto && retransmission &&
-            (f.rto_frame != first.frame || std::abs(f.rto - rto) > kSameTimeS)) {
+            (based_on == nullptr || std::abs(f.rto - (f.t - based_on->t)) > kSameTimeS)) {
             out.problems.push_back(where + ": " + what + " frame " + frame + " RTO " + ms(f.rto) +
-                                   " from " + frame_text(f.rto_frame) + ", wire: " + ms(rto) +
-                                   " from frame " + std::to_string(first.frame));
+                                   " from " + frame_text(f.rto_frame) + ", wire: " +
+                                   (based_on == nullptr
+                                        ? std::string("that frame is no earlier copy")
+                                        : ms(f.t - based_on->t)) +
+                                   " (first copy: frame " + std::to_string(first.frame) + ", " +
+                                   ms(f.t - first.t) + ")");
         }
     }
 }

@@ -60,9 +60,9 @@ TEST(ExperimentCli, ASweepItsShardsAndTheirMergeAgree) {
         const auto r = shell(run + "--shard " + shard + " --out " + out + " 2>&1");
         ASSERT_EQ(r.exit_code, 0) << r.out;
     }
-    const auto merged = shell(std::string(TCPLAB_BINARY) + " experiment merge " +
-                              (dir / "s1").string() + " " + (dir / "s2").string() + " --out " +
-                              (dir / "merged").string() + " 2>&1");
+    const auto merged =
+        shell(std::string(TCPLAB_BINARY) + " experiment merge " + (dir / "s1").string() + " " +
+              (dir / "s2").string() + " --out " + (dir / "merged").string() + " 2>&1");
     ASSERT_EQ(merged.exit_code, 0) << merged.out;
     const auto f = rows(dir / "full/results.csv");
     const auto m = rows(dir / "merged/results.csv");
@@ -75,8 +75,9 @@ TEST(ExperimentCli, ASweepItsShardsAndTheirMergeAgree) {
         EXPECT_EQ(drops(dir / "full" / row.at("run")), drops(dir / "merged" / m.at(key).at("run")))
             << key << ": the same (cell, seed) must drop the same segments wherever it runs";
     }
-    EXPECT_LT(std::stod(f.at("10 1").at("goodput_mbps")) + std::stod(f.at("10 2").at("goodput_mbps")),
-              std::stod(f.at("0 1").at("goodput_mbps")) + std::stod(f.at("0 2").at("goodput_mbps")))
+    EXPECT_LT(
+        std::stod(f.at("10 1").at("goodput_mbps")) + std::stod(f.at("10 2").at("goodput_mbps")),
+        std::stod(f.at("0 1").at("goodput_mbps")) + std::stod(f.at("0 2").at("goodput_mbps")))
         << "goodput falls with loss";
     EXPECT_FALSE(drops(dir / "full" / f.at("10 1").at("run")).empty());
     EXPECT_TRUE(fs::exists(dir / "merged/index.html"));

@@ -162,6 +162,15 @@ TEST_F(HandshakeCheck, ASynRetransmissionWithAWrongRtoFails) {
     expect_failure_naming("SYN frame 2 RTO 500.000 ms from frame 1, wire: 1000.000 ms");
 }
 
+// The RTO may count from a later earlier copy (tshark's oldest still-unacknowledged one), but it
+// must name a copy of the segment and equal the time since it.
+TEST_F(HandshakeCheck, AnRtoBasedOnAFrameThatIsNoCopyFails) {
+    client_.frames[1].rto_frame = 3;
+    expect_failure_naming(
+        "SYN frame 2 RTO 1000.000 ms from frame 3, wire: that frame is no "
+        "earlier copy");
+}
+
 TEST_F(HandshakeCheck, AnIrttOffBy50MsFails) {
     client_.streams[0].irtt += 0.050;
     expect_failure_naming("client stream 0: iRTT 150.300 ms per analyzer, wire 100.300 ms");
