@@ -57,7 +57,7 @@ std::string svg_chart(const std::string& title, const std::string& x_label,
     const double x_span = x_max > x_min ? x_max - x_min : 1;
     auto px = [&](double x) { return kLeft + (x - x_min) / x_span * (kW - kLeft - kRight); };
     auto py = [&](double y) {
-        return kH - kBottom - std::min(y, y_max) / y_max * (kH - kTop - kBottom);
+        return kH - kBottom - std::clamp(y, 0.0, y_max) / y_max * (kH - kTop - kBottom);
     };
     std::ostringstream out;
     out << "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"" << kW << "\" height=\"" << kH
@@ -257,6 +257,18 @@ std::string run_list(const std::vector<RunResult>& results) {
 
 }  // namespace
 
+std::string goodput_svg(const ExperimentSpec& spec, const std::vector<CellSummary>& cells) {
+    const std::string x = x_key(spec);
+    if (x.empty()) {
+        return {};
+    }
+    auto goodput = series_of(cells, x, figure_index("goodput_mbps"));
+    if (x == "loss") {
+        goodput.push_back(mathis_bound(cells, x));
+    }
+    return svg_chart("goodput of the main stream", x, "Mbit/s", goodput);
+}
+
 std::string html_report(const ExperimentSpec& spec, const std::vector<RunResult>& results,
                         const std::vector<CellSummary>& cells) {
     const std::string x = x_key(spec);
@@ -269,13 +281,8 @@ std::string html_report(const ExperimentSpec& spec, const std::vector<RunResult>
         << " runs in " << cells.size() << " cells; points are means with 95% confidence "
         << "intervals over the seeds.</p>\n";
     if (!x.empty()) {
-        auto goodput = series_of(cells, x, figure_index("goodput_mbps"));
-        if (x == "loss") {
-            goodput.push_back(mathis_bound(cells, x));
-        }
         out << "<h2>Goodput vs " << xml_escape(x) << "</h2>\n"
-            << svg_chart("goodput of the main stream", x, "Mbit/s", goodput)
-            << "<h2>Retransmissions vs " << xml_escape(x) << "</h2>\n"
+            << goodput_svg(spec, cells) << "<h2>Retransmissions vs " << xml_escape(x) << "</h2>\n"
             << svg_chart("frames flagged as re-sends", x, "per run",
                          series_of(cells, x, figure_index("retransmissions")));
     }

@@ -13,5 +13,8 @@ namespace tcplab::experiment {
 
 std::string html_report(const ExperimentSpec& spec, const std::vector<RunResult>& results,
                         const std::vector<CellSummary>& cells);
+// The goodput chart alone (an SVG file: goodput.svg beside index.html); empty when nothing
+// numeric varies.
+std::string goodput_svg(const ExperimentSpec& spec, const std::vector<CellSummary>& cells);
 
 }  // namespace tcplab::experiment

@@ -74,6 +74,9 @@ void write_tables(const ExperimentSpec& spec, const fs::path& dir,
     write_file(dir / "results.csv", results_csv(spec, results));
     write_file(dir / "summary.csv", summary_csv(spec, cells));
     write_file(dir / "index.html", html_report(spec, results, cells));
+    if (const std::string svg = goodput_svg(spec, cells); !svg.empty()) {
+        write_file(dir / "goodput.svg", svg);
+    }
 }
 
 // The experiment file and its plan, so a merge (on another machine) knows what it combines.
@@ -192,8 +195,15 @@ Outcome merge_experiments(const std::vector<fs::path>& shard_dirs, const fs::pat
     if (shard_dirs.empty()) {
         throw UsageError("experiment merge: no shard directories given");
     }
-    const ExperimentSpec spec = load_experiment(shard_dirs.front() / "experiment.ini");
+    ExperimentSpec spec = load_experiment(shard_dirs.front() / "experiment.ini");
     const std::string want = fingerprint(spec);
+    {
+        std::ifstream in(shard_dirs.front() / "plan.json");
+        const auto plan = nlohmann::json::parse(in, nullptr, false);
+        if (plan.is_object()) {
+            spec.name = plan.value("name", spec.name);  // the file's own name, not experiment.ini
+        }
+    }
     Outcome outcome;
     fs::create_directories(out_dir);
     for (const auto& run : plan_runs(spec)) {

@@ -25,7 +25,7 @@ packages=(
     clang libclang-rt-14-dev clang-format
     iproute2 nftables iptables ethtool tcpdump tshark openssl kmod procps psmisc
     user-mode-linux iputils-ping iperf3 hping3 netsniff-ng tcptrace
-    python3 curl wireshark-common time
+    python3 curl wireshark-common time bc
 )
 
 as_root() {
