@@ -4,6 +4,7 @@
 #include <cmath>
 #include <cstdio>
 #include <map>
+#include <set>
 
 #include "packet/tcp.hpp"
 
@@ -93,7 +94,44 @@ void measure_main_stream(const Vantage& client, const packet::IpAddress& client_
     }
 }
 
+// The data segment copies each side sent, at its own capture, named as `dropped` names them.
+void collect_sent(const Vantage& v, const packet::IpAddress& client_address, bool client_side,
+                  std::vector<std::string>& out) {
+    std::map<std::string, std::uint32_t> isn;  // "src>dst" -> that side's ISN
+    std::map<std::string, int> copies;
+    for (const auto& f : v.frames) {
+        const bool from_client = f.src.address == client_address;
+        const std::string way = f.src.to_string() + ">" + f.dst.to_string();
+        if ((f.tcp_flags & tf::kSyn) != 0) {
+            isn.try_emplace(way, f.seq);
+        }
+        const auto own = isn.find(way);
+        if (from_client != client_side || f.len == 0 || own == isn.end()) {
+            continue;
+        }
+        const std::string name = std::string(client_side ? "c2s " : "s2c ") +
+                                 std::to_string(client_side ? f.dst.port : f.src.port) + " seq " +
+                                 std::to_string(f.seq - own->second) + " len " +
+                                 std::to_string(f.len);
+        out.push_back(name + " #" + std::to_string(++copies[way + name]));
+    }
+}
+
 }  // namespace
+
+std::string segment_of(const std::string& dropped_name) {
+    // Tokens: DIR PORT seq REL len LEN ACTION [#N]; the action is the 7th.
+    std::size_t at = 0;
+    for (int i = 0; i < 6 && at != std::string::npos; ++i) {
+        at = dropped_name.find(' ', at + (i == 0 ? 0 : 1));
+    }
+    if (at == std::string::npos) {
+        return dropped_name;
+    }
+    const auto end = dropped_name.find(' ', at + 1);
+    return dropped_name.substr(0, at) +
+           (end == std::string::npos ? std::string() : dropped_name.substr(end));
+}
 
 RunMetrics measure_run(const Vantage& client, const Vantage& server,
                        const packet::IpAddress& client_address, const nlohmann::json& injected,
@@ -120,6 +158,9 @@ RunMetrics measure_run(const Vantage& client, const Vantage& server,
             (f.contains("transmission") ? " #" + std::to_string(f.value("transmission", 0U)) : ""));
     }
     std::sort(out.dropped.begin(), out.dropped.end());
+    collect_sent(client, client_address, true, out.sent);
+    collect_sent(server, client_address, false, out.sent);
+    std::sort(out.sent.begin(), out.sent.end());
     return out;
 }
 
@@ -132,6 +173,7 @@ nlohmann::json to_json(const RunMetrics& m) {
         {"handshake_s", m.handshake_s ? nlohmann::json(*m.handshake_s) : nlohmann::json()},
         {"goodput_mbps", m.goodput_mbps ? nlohmann::json(*m.goodput_mbps) : nlohmann::json()}};
     j["data_segments_dropped"] = m.dropped;
+    j["data_segments_sent"] = m.sent;
     j["reproducible"] = m.reproducible;
     return j;
 }
@@ -181,6 +223,78 @@ std::string row(const char* label, const char* unit, const Spread& s, int precis
 
 }  // namespace
 
+namespace {
+
+// Per packet, over every pair of runs with one seed: TCP's timing decides which copies exist, the
+// path decides their fate — so only packets both runs sent are compared.
+struct PairTally {
+    std::size_t compared = 0, differed = 0, only_one = 0;
+    std::string example;  // a packet whose fate differed
+};
+
+void compare_pair(const RunMetrics& a, const RunMetrics& b, PairTally& t) {
+    std::set<std::string> lost_a, lost_b;
+    for (const auto& d : a.dropped) lost_a.insert(segment_of(d));
+    for (const auto& d : b.dropped) lost_b.insert(segment_of(d));
+    const std::set<std::string> sent_a(a.sent.begin(), a.sent.end());
+    const std::set<std::string> sent_b(b.sent.begin(), b.sent.end());
+    for (const auto& packet : sent_a) {
+        if (sent_b.count(packet) == 0) {
+            ++t.only_one;
+            continue;
+        }
+        ++t.compared;
+        if ((lost_a.count(packet) != 0) != (lost_b.count(packet) != 0)) {
+            ++t.differed;
+            t.example = t.example.empty() ? packet : t.example;
+        }
+    }
+    for (const auto& packet : sent_b) {
+        t.only_one += sent_a.count(packet) == 0 ? 1 : 0;
+    }
+}
+
+}  // namespace
+
+std::vector<std::string> reproducibility_lines(const std::vector<RunMetrics>& runs) {
+    std::map<std::uint64_t, std::vector<const RunMetrics*>> by_seed;
+    for (const auto& r : runs) {
+        if (r.reproducible) {
+            by_seed[r.seed].push_back(&r);
+        }
+    }
+    std::vector<std::string> out;
+    for (const auto& [seed, group] : by_seed) {
+        if (group.size() < 2) {
+            continue;
+        }
+        PairTally t;
+        std::map<std::vector<std::string>, std::size_t> drop_sets;
+        for (std::size_t i = 0; i < group.size(); ++i) {
+            ++drop_sets[group[i]->dropped];
+            for (std::size_t j = i + 1; j < group.size(); ++j) {
+                compare_pair(*group[i], *group[j], t);
+            }
+        }
+        const auto modal =
+            std::max_element(drop_sets.begin(), drop_sets.end(),
+                             [](const auto& a, const auto& b) { return a.second < b.second; });
+        out.push_back(
+            "seed " + std::to_string(seed) + ": " +
+            (t.differed == 0 ? "every data segment two runs both sent had the same fate in both"
+                             : std::to_string(t.differed) + " data segments both runs sent had " +
+                                   "different fates (e.g. " + t.example + ")") +
+            " (" + std::to_string(t.compared) + " compared over " +
+            std::to_string(group.size() * (group.size() - 1) / 2) + " pairs of runs; " +
+            std::to_string(t.only_one) + " sent by only one run of a pair: TCP's timing)");
+        out.push_back("seed " + std::to_string(seed) + ": the modal drop set (" +
+                      std::to_string(modal->first.size()) + " data segments) in " +
+                      std::to_string(modal->second) + " of " + std::to_string(group.size()) +
+                      " runs");
+    }
+    return out;
+}
+
 std::string statistics_table(const std::string& scenario, const std::vector<RunMetrics>& runs) {
     std::vector<double> resends, rtos, handshakes, goodputs, drops;
     int passed = 0;
@@ -207,26 +321,8 @@ std::string statistics_table(const std::string& scenario, const std::vector<RunM
     out += row("handshake time", "ms", spread_of(handshakes), 2);
     out += row("goodput, main stream", "Mbit/s", spread_of(goodputs), 1);
     out += row("data segments dropped", "", spread_of(drops), 0);
-    // Reproducibility: which runs dropped exactly the segments run 1 dropped.
-    std::map<std::uint64_t, std::vector<std::size_t>> by_seed;
-    for (std::size_t i = 0; i < runs.size(); ++i) {
-        if (runs[i].reproducible) {
-            by_seed[runs[i].seed].push_back(i);
-        }
-    }
-    for (const auto& [seed, indices] : by_seed) {
-        if (indices.size() < 2) {
-            continue;
-        }
-        const auto& first = runs[indices.front()].dropped;
-        std::size_t same = 0;
-        for (std::size_t i : indices) {
-            same += i != indices.front() && runs[i].dropped == first ? 1 : 0;
-        }
-        out += "  seed " + std::to_string(seed) + ": " + std::to_string(same) + " of " +
-               std::to_string(indices.size() - 1) +
-               " later runs dropped exactly the data segments run " +
-               std::to_string(indices.front() + 1) + " dropped\n";
+    for (const auto& line : reproducibility_lines(runs)) {
+        out += "  " + line + "\n";
     }
     return out;
 }

@@ -24,6 +24,9 @@ struct RunMetrics {
         goodput_mbps;                  // main stream: client bytes acked / (last ACK - first data)
     bool reproducible = false;         // the seed decides the faults (report.json reproducibility)
     std::vector<std::string> dropped;  // data segments the path lost, named run-independently
+    // Every data segment copy each sender sent ("DIR PORT seq REL len LEN #N"): which copies
+    // exist is TCP's timing, their fate the path's; only packets two runs both sent are compared.
+    std::vector<std::string> sent;
 };
 
 // `injected` is report.json's list (entries with direction, relative_seq, len, action, ports).
@@ -32,6 +35,13 @@ RunMetrics measure_run(const Vantage& client, const Vantage& server,
                        bool reproducible);
 
 nlohmann::json to_json(const RunMetrics& metrics);
+
+// "c2s 5001 seq 1 len 1448 drop #2" -> "c2s 5001 seq 1 len 1448 #2": the packet, without its fate.
+std::string segment_of(const std::string& dropped_name);
+
+// Per seed with 2+ reproducible runs: whether every data segment two runs both sent had the same
+// fate, how many only one of a pair sent, and the modal drop set. Two lines per seed.
+std::vector<std::string> reproducibility_lines(const std::vector<RunMetrics>& runs);
 
 // The statistics table printed after N runs of one scenario.
 std::string statistics_table(const std::string& scenario, const std::vector<RunMetrics>& runs);

@@ -78,9 +78,13 @@ TEST(RunMetrics, TableShowsTheSpreadAndWhetherTheSameSeedDroppedTheSameSegments)
         runs[i].rtos = {0.2 + 0.1 * static_cast<double>(i)};
         runs[i].handshake_s = 0.001;
         runs[i].goodput_mbps = 100.0 * static_cast<double>(i + 1);
-        runs[i].dropped = {"c2s 5001 seq 1 len 1448 drop"};
+        runs[i].dropped = {"c2s 5001 seq 1 len 1448 drop #1"};
+        runs[i].sent = {"c2s 5001 seq 1 len 1448 #1", "c2s 5001 seq 1 len 1448 #2",
+                        "c2s 5001 seq 1449 len 1448 #1"};
     }
-    runs[2].dropped.push_back("c2s 5001 seq 1449 len 1448 drop");
+    // Run 3's timing made a third copy of seq 1, and the path dropped it: not a difference.
+    runs[2].sent.push_back("c2s 5001 seq 1 len 1448 #3");
+    runs[2].dropped.push_back("c2s 5001 seq 1 len 1448 drop #3");
     const std::string table = statistics_table("loss10", runs);
     EXPECT_NE(table.find("loss10: 3 runs, 3 passed"), std::string::npos) << table;
     EXPECT_NE(
@@ -89,10 +93,25 @@ TEST(RunMetrics, TableShowsTheSpreadAndWhetherTheSameSeedDroppedTheSameSegments)
         << table;
     EXPECT_NE(table.find("0.200      0.300      0.400"), std::string::npos) << table;
     EXPECT_NE(table.find("100.0      200.0      300.0"), std::string::npos) << table;
-    EXPECT_NE(
-        table.find("seed 10: 1 of 2 later runs dropped exactly the data segments run 1 dropped"),
-        std::string::npos)
+    EXPECT_NE(table.find("seed 10: every data segment two runs both sent had the same fate in "
+                         "both (9 compared over 3 pairs of runs; 2 sent by only one run of a pair"),
+              std::string::npos)
         << table;
+    EXPECT_NE(table.find("seed 10: the modal drop set (1 data segments) in 2 of 3 runs"),
+              std::string::npos)
+        << table;
+    // A packet both runs sent, dropped in one only: the seed did not decide it.
+    runs[1].dropped = {};
+    EXPECT_NE(statistics_table("loss10", runs)
+                  .find("seed 10: 2 data segments both runs sent had different fates (e.g. c2s "
+                        "5001 seq 1 len 1448 #1)"),
+              std::string::npos)
+        << statistics_table("loss10", runs);
+}
+
+TEST(RunMetrics, ADroppedNameWithoutItsFateIsThePacket) {
+    EXPECT_EQ(segment_of("c2s 5001 seq 1 len 1448 drop #2"), "c2s 5001 seq 1 len 1448 #2");
+    EXPECT_EQ(segment_of("s2c 5002 seq 0 len 10 corrupt"), "s2c 5002 seq 0 len 10");
 }
 
 // tc netem before Linux 6.7 ignores the seed: the drops are known (from the wire) but runs with
