@@ -30,6 +30,10 @@ for round in $(seq 1 "$rounds"); do
     rate=$(echo "scale=2; 36 * 60 / $secs" | bc)
     passed=$(grep -c ',true,' "$out/results.csv" || true)
     echo "round $round  --jobs $jobs: 36 runs in ${secs%.*} s = $rate runs/min, $passed/36 passed"
+    # A failed run is a finding, not noise: show which check failed and why.
+    for run in $(awk -F, 'NR > 1 && $4 != "true" { print $5 }' "$out/results.csv"); do
+        echo "  failed: $run"; grep -A3 '^  FAIL' "$out/$run/report.txt" | sed 's/^/    /' || true
+    done
     rates[$jobs]+="$rate "; passes[$jobs]+="$passed "
   done
 done
