@@ -289,8 +289,12 @@ int run_command(const Args& args) {
                           "given)")("out", po::value<std::string>(&out),
                                     "output directory (default ./tcplab-runs/NAME-TIMESTAMP)")(
         "seed", po::value<std::uint64_t>(), "override the scenario's seed")(
-        "backend", po::value<std::string>(&run.backend)->default_value("auto"),
-        "impairment backend: auto (tc if the kernel has sch_netem, else userspace), tc, userspace")(
+        "backend",
+        po::value<std::string>(&run.backend)
+            ->default_value(std::getenv("TCPLAB_BACKEND") != nullptr ? std::getenv("TCPLAB_BACKEND")
+                                                                     : "auto"),
+        "impairment backend: auto (tc if the kernel has sch_netem, else userspace), tc, userspace; "
+        "$TCPLAB_BACKEND sets the default (CI runs the suite with each)")(
         "vm", po::bool_switch(&run.vm),
         "run the whole scenario inside a User-Mode Linux guest (real netem)")(
         "repeat", po::value<int>(&run.repeat)->default_value(1),

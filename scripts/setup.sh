@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Installs everything tcplab's build, tests and harness need on Debian 12, then builds into build/.
+# Installs everything tcplab's build, tests and harness need on Debian 12 (or Ubuntu 22.04/24.04,
+# without --vm), then builds into build/.
 # Idempotent: when every package is present and the build is current it is a fast no-op.
 # Environment: TCPLAB_WERROR=ON|OFF (default OFF), TCPLAB_SANITIZE=address,undefined,
 #              TCPLAB_BUILD_DIR (default build), TCPLAB_SKIP_INSTALL=1 (build only),
@@ -27,6 +28,32 @@ packages=(
     user-mode-linux iputils-ping iperf3 hping3 netsniff-ng tcptrace
     python3 curl wireshark-common time bc
 )
+
+# Per distribution: Debian 12 is the reference list. Ubuntu ships no user-mode-linux kernel (jammy
+# and noble have only user-mode-linux-doc), so there `--vm` is unavailable; its stock kernels have
+# sch_netem, so `--backend tc` runs natively. The sanitizers' compiler-rt follows each release's
+# clang. TCPLAB_OS_RELEASE=FILE reads another os-release (tests); TCPLAB_PRINT_PACKAGES=1 prints
+# the list and exits.
+os_release=${TCPLAB_OS_RELEASE:-/etc/os-release}
+distro=$(. "$os_release" 2>/dev/null && echo "${ID:-debian} ${VERSION_ID:-12}") || distro="debian 12"
+adjusted=()
+for pkg in "${packages[@]}"; do
+    case "$distro:$pkg" in
+        ubuntu*:user-mode-linux) ;;
+        "ubuntu 24.04:libclang-rt-14-dev") adjusted+=(libclang-rt-18-dev) ;;
+        *) adjusted+=("$pkg") ;;
+    esac
+done
+packages=("${adjusted[@]}")
+if [ "${TCPLAB_PRINT_PACKAGES:-0}" = 1 ]; then
+    printf '%s\n' "${packages[@]}"
+    exit 0
+fi
+case "$distro" in
+    ubuntu*) echo "setup.sh: $distro: no user-mode-linux package here, so --vm is unavailable (the kernel's own sch_netem serves --backend tc)" ;;
+    debian*) ;;
+    *) echo "setup.sh: $distro is not Debian or Ubuntu; trying Debian 12's package names" ;;
+esac
 
 as_root() {
     if [ "$(id -u)" -eq 0 ]; then "$@"

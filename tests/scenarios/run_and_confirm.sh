@@ -11,6 +11,10 @@ if [ "$(id -u)" -ne 0 ]; then
     echo "skipped: scenarios need root (network namespaces, raw sockets)"
     exit 77
 fi
+if [[ " $* " == *" --vm "* ]] && [ ! -x /usr/bin/linux.uml ]; then
+    echo "skipped: --vm needs Debian's user-mode-linux kernel (/usr/bin/linux.uml)"
+    exit 77
+fi
 rm -rf "$out"
 status=0
 "$tcplab" scenario run "$name" --out "$out" "$@" || status=$?
