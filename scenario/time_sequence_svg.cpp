@@ -4,6 +4,8 @@
 #include <cstdio>
 #include <sstream>
 
+#include "scenario/junit.hpp"
+
 namespace tcplab::scenario {
 
 namespace {
@@ -14,29 +16,6 @@ constexpr double kLeft = 80;
 constexpr double kRight = 20;
 constexpr double kTop = 40;
 constexpr double kBottom = 50;
-
-std::string escape(const std::string& text) {
-    std::string out;
-    for (const char c : text) {
-        switch (c) {
-            case '<':
-                out += "&lt;";
-                break;
-            case '>':
-                out += "&gt;";
-                break;
-            case '&':
-                out += "&amp;";
-                break;
-            case '"':
-                out += "&quot;";
-                break;
-            default:
-                out += c;
-        }
-    }
-    return out;
-}
 
 std::string one_decimal(double v) {
     char buf[32];
@@ -64,7 +43,8 @@ std::string time_sequence_svg(const std::string& title, const std::vector<SeqPoi
         << "\n"
         << R"(<rect width="100%" height="100%" fill="white"/>)"
         << "\n"
-        << R"(<text x=")" << kLeft << R"(" y="24" font-size="15">)" << escape(title) << "</text>\n"
+        << R"(<text x=")" << kLeft << R"(" y="24" font-size="15">)" << xml_escape(title)
+        << "</text>\n"
         << R"(<rect x=")" << kLeft << R"(" y=")" << kTop << R"(" width=")" << plot_w
         << R"(" height=")" << plot_h << R"(" fill="none" stroke="#888"/>)"
         << "\n";
