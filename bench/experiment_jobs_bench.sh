@@ -32,7 +32,9 @@ for round in $(seq 1 "$rounds"); do
     echo "round $round  --jobs $jobs: 36 runs in ${secs%.*} s = $rate runs/min, $passed/36 passed"
     # A failed run is a finding, not noise: show which check failed and why.
     for run in $(awk -F, 'NR > 1 && $4 != "true" { print $5 }' "$out/results.csv"); do
-        echo "  failed: $run"; grep -A3 '^  FAIL' "$out/$run/report.txt" | sed 's/^/    /' || true
+        echo "  failed: $run"
+        if [ -f "$out/$run/report.txt" ]; then grep -A3 '^  FAIL' "$out/$run/report.txt"
+        else echo "did not finish:"; tail -3 "$out/$run/run.log"; fi | sed 's/^/    /' || true
     done
     rates[$jobs]+="$rate "; passes[$jobs]+="$passed "
   done
