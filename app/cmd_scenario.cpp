@@ -51,7 +51,8 @@ std::vector<std::string> guest_args(const RunFlags& flags, const scenario::Scena
                                     const fs::path& out) {
     std::vector<std::string> args = {"scenario",
                                      "run",
-                                     spec.file.empty() ? std::string() : spec.file.string(),
+                                     spec.file.empty() ? std::string()
+                                                       : fs::absolute(spec.file).string(),
                                      "--backend",
                                      "tc",
                                      "--out",
@@ -91,6 +92,18 @@ int run_in_guest(const RunFlags& flags, const scenario::ScenarioSpec& spec) {
     fs::create_directories(out);
     netem::VmOptions vm;
     vm.rw_dirs = {out};
+    // The guest's /tmp and /root are fresh tmpfs: a checkout there (a CI clone, root's home) is
+    // shown read-only — the scenario file's directory, and with user commands the current
+    // directory (their working directory); run_in_vm shares the binary's itself.
+    std::vector<fs::path> needed;
+    if (!spec.file.empty()) {  // empty: a scenario of flags alone
+        needed.push_back(fs::absolute(spec.file));
+    }
+    if (!spec.commands.empty()) {  // the user's commands may name programs relative to here
+        vm.working_dir = fs::current_path();
+        needed.push_back(vm.working_dir);
+    }
+    vm.ro_dirs = netem::dirs_to_share(needed, vm.rw_dirs);
     vm.command = netem::self_command(guest_args(flags, spec, out));
     vm.timeout = std::chrono::seconds(static_cast<long>(120 + spec.timeout_s * flags.repeat));
     vm.env = {{"TCPLAB_REQUIRE_NETEM", "1"}};
