@@ -15,7 +15,7 @@ int ca_init(const Args& args) {
     std::string cn;
     std::string key;
     int days = 0;
-    po::options_description options("ca init options");
+    po::options_description options = option_group("ca init options");
     options.add_options()("dir", po::value(&dir)->required(),
                           "directory to create ca.pem and ca.key in (created 0700)")(
         "cn", po::value(&cn)->default_value("tcplab CA"), "subject common name of the CA")(
@@ -52,7 +52,7 @@ int ca_issue(const Args& args) {
     std::string not_before;
     std::string not_after;
     int days = 0;
-    po::options_description options("ca issue options");
+    po::options_description options = option_group("ca issue options");
     options.add_options()("dir", po::value(&dir)->required(),
                           "CA directory (holds ca.pem and ca.key)")(
         "name", po::value(&name)->required(),
@@ -104,7 +104,7 @@ int ca_issue(const Args& args) {
 
 int ca_show(const Args& args) {
     std::vector<std::string> files;
-    po::options_description options("ca show options");
+    po::options_description options = option_group("ca show options");
     options.add_options()("file", po::value(&files)->required(), "PEM certificate file(s)");
     po::positional_options_description positional;
     positional.add("file", -1);

@@ -64,7 +64,7 @@ int tls_server(const Args& args) {
     double idle_timeout = 0;
     double name_wait = 0;
     std::uint64_t count = 0;
-    po::options_description options("tls server options");
+    po::options_description options = option_group("tls server options");
     add_credential_options(options, "with --dir: certificate name (default: server)");
     options.add_options()("listen", po::value(&listen)->default_value("127.0.0.1:4433"),
                           "ADDR:PORT or [V6]:PORT ([::]:P = v4 and v6)")(
@@ -129,7 +129,7 @@ int tls_client(const Args& args) {
     std::uint64_t send_bytes = 0;
     double timeout = 0;
     double reply_wait = 0;
-    po::options_description options("tls client options");
+    po::options_description options = option_group("tls client options");
     add_credential_options(
         options,
         "with --dir: certificate name (default: client); also sent to the server as the "

@@ -50,7 +50,7 @@ int run_vm_run(const Args& args) {
         command.assign(dashes + 1, args.end());
     }
 
-    po::options_description options("options");
+    po::options_description options = option_group("options");
     options.add_options()  //
         ("rw", po::value<std::vector<std::string>>()->composing(),
          "host directory writable in the guest at the same path (repeatable)")  //
