@@ -100,9 +100,9 @@ std::optional<NetUpFlags> parse_net_up(const Args& args) {
         "process: in the foreground, or in the background with --detach)")(
         "ledger", po::value<std::string>(),
         "userspace: write the forwarder's ledger (one JSON line per action) to this file");
-    po::options_description impairment =
-        option_group("impairment (applied on the router's egress by the tc backend, or by the "
-                     "forwarder)");
+    po::options_description impairment = option_group(
+        "impairment (applied on the router's egress by the tc backend, or by the "
+        "forwarder)");
     nm::add_impairment_options(impairment);
     options.add(impairment);
     const CommandSpec spec{
