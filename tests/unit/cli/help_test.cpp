@@ -64,7 +64,7 @@ TEST_P(HelpScreen, FitsTheWidthWithoutTrailingBlanks) {
 }
 
 INSTANTIATE_TEST_SUITE_P(EveryCommand, HelpScreen,
-                         ::testing::Values("analyze", "ca init", "ca issue", "ca show",
+                         ::testing::Values("analyze", "ca init", "ca issue", "ca renew", "ca show",
                                            "tls server", "tls client", "gen syn", "gen handshake",
                                            "gen data", "gen flood", "net up", "net down",
                                            "net status", "net exec", "scenario list",
@@ -99,6 +99,15 @@ TEST(FlagValue, ABadImpairmentFlagValueNamesTheFlag) {
     const CliRun c2s = tcplab("net up --dry-run --c2s.delay=-5");
     EXPECT_EQ(c2s.rc, 2) << c2s.out;
     EXPECT_THAT(c2s.err, HasSubstr("--c2s.delay=-5: must be >= 0"));
+}
+
+TEST(FlagValue, GreetingIsForGreetingModeAndItsEscapesAreChecked) {
+    const CliRun echo = tcplab("tls server --mode echo --greeting hi --dir /nonexistent");
+    EXPECT_EQ(echo.rc, 2) << echo.out;
+    EXPECT_THAT(echo.err, HasSubstr("--greeting is sent in --mode greeting only"));
+    const CliRun escape = tcplab("tls server --greeting 'bad\\q' --dir /nonexistent");
+    EXPECT_EQ(escape.rc, 2) << escape.out;
+    EXPECT_THAT(escape.err, HasSubstr("--greeting: unknown escape \\q"));
 }
 
 TEST(ScenarioFile, AnUnknownKeyPointsToScenarioKeys) {
