@@ -102,7 +102,7 @@ int run_in_guest(const RunFlags& flags, const scenario::ScenarioSpec& spec) {
     if (!spec.file.empty()) {  // empty: a scenario of flags alone
         needed.push_back(fs::absolute(spec.file));
     }
-    if (!spec.commands.empty()) {  // the user's commands may name programs relative to here
+    if (!spec.commands.empty()) {  // the user's commands may name programs below the cwd
         vm.working_dir = fs::current_path();
         needed.push_back(vm.working_dir);
     }
