@@ -18,10 +18,13 @@ po::options_description option_group(const std::string& caption) {
 std::string help_text(const CommandSpec& spec, const po::options_description& options) {
     std::ostringstream table;
     table << options;
+    // Boost starts an uncaptioned description that holds captioned groups with a blank line.
+    std::string rows = table.str();
+    rows.erase(0, rows.find_first_not_of('\n'));
     // A continued usage or example line is indented under its start.
     std::string text = wrap_text("usage: " + spec.usage, kHelpWidth, 4) + "\n\n" +
                        wrap_text(spec.description, kHelpWidth) + "\n\n" +
-                       wrap_text(table.str(), kHelpWidth);
+                       wrap_text(rows, kHelpWidth);
     if (!spec.epilog.empty()) {
         text += "\n" + wrap_text(spec.epilog, kHelpWidth, 4) + "\n";
     }

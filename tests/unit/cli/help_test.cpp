@@ -54,6 +54,7 @@ TEST_P(HelpScreen, FitsTheWidthWithoutTrailingBlanks) {
     const CliRun run = tcplab(std::string(GetParam()) + " --help");
     ASSERT_EQ(run.rc, 0) << run.err;
     ASSERT_THAT(run.out, HasSubstr("usage: tcplab"));
+    EXPECT_EQ(run.out.find("\n\n\n"), std::string::npos) << "two blank lines in a row";
     std::istringstream lines(run.out);
     std::string line;
     for (int number = 1; std::getline(lines, line); ++number) {
