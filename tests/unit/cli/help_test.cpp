@@ -70,7 +70,7 @@ INSTANTIATE_TEST_SUITE_P(EveryCommand, HelpScreen,
                                            "gen data", "gen flood", "net up", "net down",
                                            "net status", "net exec", "scenario list",
                                            "scenario keys", "scenario run", "scenario compare",
-                                           "vm run"));
+                                           "experiment run", "experiment merge", "vm run"));
 
 TEST(ScenarioKeys, ListsEveryKeyOfTheParsersTable) {
     const CliRun run = tcplab("scenario keys");
