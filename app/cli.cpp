@@ -2,11 +2,34 @@
 
 #include <cmath>
 #include <iostream>
+#include <sstream>
 
 #include "base/errors.hpp"
+#include "base/text_wrap.hpp"
 #include "netem/impair/option_error.hpp"
 
 namespace tcplab::app {
+
+po::options_description option_group(const std::string& caption) {
+    // Descriptions get at least half the width: long option names wrap, not the text beside them.
+    return po::options_description(caption, kHelpWidth, kHelpWidth / 2);
+}
+
+std::string help_text(const CommandSpec& spec, const po::options_description& options) {
+    std::ostringstream table;
+    table << options;
+    // Boost starts an uncaptioned description that holds captioned groups with a blank line.
+    std::string rows = table.str();
+    rows.erase(0, rows.find_first_not_of('\n'));
+    // A continued usage or example line is indented under its start.
+    std::string text = wrap_text("usage: " + spec.usage, kHelpWidth, 4) + "\n\n" +
+                       wrap_text(spec.description, kHelpWidth) + "\n\n" +
+                       wrap_text(rows, kHelpWidth);
+    if (!spec.epilog.empty()) {
+        text += "\n" + wrap_text(spec.epilog, kHelpWidth, 4) + "\n";
+    }
+    return text;
+}
 
 std::optional<po::variables_map> parse_command_line(
     const CommandSpec& spec, po::options_description options, const Args& args,
@@ -21,9 +44,7 @@ std::optional<po::variables_map> parse_command_line(
         }
         po::store(parser.run(), vm);
         if (vm.count("help") != 0U) {
-            std::cout << "usage: " << spec.usage << "\n\n"
-                      << spec.description << "\n\n"
-                      << options << (spec.epilog.empty() ? "" : "\n" + spec.epilog + "\n");
+            std::cout << help_text(spec, options);
             return std::nullopt;
         }
         po::notify(vm);

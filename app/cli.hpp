@@ -12,11 +12,22 @@ namespace tcplab::app {
 
 namespace po = boost::program_options;
 
+// Help screens are this wide (the source's own column limit): the usage, the description, Boost's
+// option table and the examples all wrap at it.
+inline constexpr unsigned kHelpWidth = 100;
+
+// An option group whose --help table wraps at kHelpWidth (Boost's default is 80, narrower than
+// the descriptions around it).
+po::options_description option_group(const std::string& caption);
+
 struct CommandSpec {
     std::string usage;        // "tcplab analyze FILE... [options]"
     std::string description;  // what it does, printed under the usage line by --help
     std::string epilog;       // examples, printed after the options (may be empty)
 };
+
+// What --help prints: usage, description, options, epilog, each wrapped at kHelpWidth.
+std::string help_text(const CommandSpec& spec, const po::options_description& options);
 
 // Parses args; returns nullopt after printing help when --help/-h is given. Adds --help itself.
 std::optional<po::variables_map> parse_command_line(

@@ -30,7 +30,7 @@ int run_analyze(const Args& args) {
     std::string format = "text";
     long long stream = -1;
     long long max_events = static_cast<long long>(analyzer::kDefaultMaxEventsPerStream);
-    po::options_description options("options");
+    po::options_description options = option_group("options");
     options.add_options()("file", po::value(&files), "capture file(s): pcap or pcapng")(
         "format", po::value(&format)->default_value("text"), "text | json | tsv")(
         "frames",

@@ -1,4 +1,7 @@
-// tcplab ca init|issue|show: flag parsing only; the work is in tls/ca.hpp and tls/cert_info.hpp.
+// tcplab ca init|issue|renew|show: flag parsing only; the work is in tls/ca.hpp and
+// tls/cert_info.hpp.
+#include <chrono>
+#include <filesystem>
 #include <iostream>
 
 #include "app/cli.hpp"
@@ -10,12 +13,38 @@ namespace tcplab::app {
 
 namespace {
 
+// "tcplab ca: warning: pki/s1.pem expires in 12 days (...); re-issue it: tcplab ca renew ..." on
+// stderr when `file` expires within `days` (a warning: the exit code stays 0).
+void warn_if_expiring(const std::filesystem::path& file, const tls::CertSummary& summary,
+                      int days) {
+    const auto warning = tls::expiry_warning(summary, std::chrono::system_clock::now(), days);
+    if (!warning) {
+        return;
+    }
+    std::cerr << "tcplab ca: warning: " << file.string() << " " << *warning;
+    if (summary.is_ca) {
+        std::cerr << "; a CA is replaced with `tcplab ca init` in a new directory, then each "
+                     "certificate issued again\n";
+    } else {
+        const std::filesystem::path dir = file.parent_path().empty() ? "." : file.parent_path();
+        std::cerr << "; re-issue it: tcplab ca renew --dir " << dir.string() << " --name "
+                  << file.stem().string() << "\n";
+    }
+}
+
+int warn_days_flag(int days) {
+    if (days < 0 || days > 36500) {
+        throw UsageError("--warn-days " + std::to_string(days) + ": expected 0..36500");
+    }
+    return days;
+}
+
 int ca_init(const Args& args) {
     std::string dir;
     std::string cn;
     std::string key;
     int days = 0;
-    po::options_description options("ca init options");
+    po::options_description options = option_group("ca init options");
     options.add_options()("dir", po::value(&dir)->required(),
                           "directory to create ca.pem and ca.key in (created 0700)")(
         "cn", po::value(&cn)->default_value("tcplab CA"), "subject common name of the CA")(
@@ -52,7 +81,8 @@ int ca_issue(const Args& args) {
     std::string not_before;
     std::string not_after;
     int days = 0;
-    po::options_description options("ca issue options");
+    int warn_days = 0;
+    po::options_description options = option_group("ca issue options");
     options.add_options()("dir", po::value(&dir)->required(),
                           "CA directory (holds ca.pem and ca.key)")(
         "name", po::value(&name)->required(),
@@ -67,12 +97,15 @@ int ca_issue(const Args& args) {
         "not-before", po::value(&not_before),
         "explicit start of validity, YYYY-MM-DD[THH:MM:SSZ] (UTC)")(
         "not-after", po::value(&not_after),
-        "explicit end of validity (a past date makes an expired certificate)");
+        "explicit end of validity (a past date makes an expired certificate)")(
+        "warn-days", po::value(&warn_days)->default_value(tls::kExpiryWarningDays),
+        "warn when the new certificate or the CA expires within this many days");
     const auto vm = parse_command_line(
         {"tcplab ca issue --dir D --name NAME --role server|client [--san LIST] [--key K] [--days "
          "N]",
          "Issues a certificate signed by D/ca.key: SHA-256, random 128-bit serial, serverAuth or\n"
-         "clientAuth EKU, SANs. Writes D/NAME.pem and D/NAME.key (mode 0600). Never overwrites.",
+         "clientAuth EKU, SANs. Writes D/NAME.pem and D/NAME.key (mode 0600). Never overwrites\n"
+         "(ca renew re-issues). Warns when the certificate or the CA expires within --warn-days.",
          "examples:\n  tcplab ca issue --dir pki --name server --role server\n"
          "  tcplab ca issue --dir pki --name c1 --role client --key rsa:2048\n"
          "  tcplab ca issue --dir pki --name old --role client --not-before 2020-01-01 --not-after "
@@ -96,16 +129,65 @@ int ca_issue(const Args& args) {
     if (!not_after.empty()) {
         o.not_after = tls::parse_utc_time(not_after, "--not-after");
     }
+    warn_days_flag(warn_days);
     const auto files = tls::issue_certificate(o);
     std::cout << "wrote " << files.cert.string() << " and " << files.key.string()
               << " (mode 0600)\n";
+    warn_if_expiring(files.cert, tls::summarize_file(files.cert), warn_days);
+    const std::filesystem::path ca = std::filesystem::path(dir) / "ca.pem";
+    warn_if_expiring(ca, tls::summarize_file(ca), warn_days);
+    return kExitOk;
+}
+
+int ca_renew(const Args& args) {
+    std::string dir;
+    std::string name;
+    std::string key;
+    int days = 0;
+    po::options_description options = option_group("ca renew options");
+    options.add_options()("dir", po::value(&dir)->required(),
+                          "CA directory (holds ca.pem, ca.key and NAME.pem)")(
+        "name", po::value(&name)->required(), "the certificate to re-issue: D/NAME.pem")(
+        "days", po::value(&days)->default_value(825), "validity in days from now")(
+        "key", po::value(&key),
+        "key type of the new key (default: the old key's type and size): ec, ec:p384, rsa:2048, "
+        "rsa:3072, rsa:4096, ed25519");
+    const auto vm = parse_command_line(
+        {"tcplab ca renew --dir D --name NAME [--days N] [--key K]",
+         "Re-issues D/NAME.pem, expired or not: a new key and validity from now, the same "
+         "subject,\n"
+         "SANs and role (serverAuth or clientAuth), signed by D/ca.key. The old pair is kept as\n"
+         "D/NAME.pem.old and D/NAME.key.old.",
+         "example:\n  tcplab ca renew --dir pki --name server"},
+        options, args);
+    if (!vm) {
+        return kExitOk;
+    }
+    tls::RenewOptions o;
+    o.dir = dir;
+    o.name = name;
+    o.days = days;
+    if (!key.empty()) {
+        o.key = tls::KeySpec::parse(key);
+    }
+    const auto files = tls::renew_certificate(o);
+    const auto summary = tls::summarize_file(files.cert);
+    std::cout << "renewed " << files.cert.string() << " and " << files.key.string()
+              << " (mode 0600): valid until " << summary.not_after << "; the old pair is "
+              << files.cert.filename().string() << ".old, " << files.key.filename().string()
+              << ".old\n";
+    const std::filesystem::path ca = std::filesystem::path(dir) / "ca.pem";
+    warn_if_expiring(ca, tls::summarize_file(ca), tls::kExpiryWarningDays);
     return kExitOk;
 }
 
 int ca_show(const Args& args) {
     std::vector<std::string> files;
-    po::options_description options("ca show options");
-    options.add_options()("file", po::value(&files)->required(), "PEM certificate file(s)");
+    int warn_days = 0;
+    po::options_description options = option_group("ca show options");
+    options.add_options()("file", po::value(&files)->required(), "PEM certificate file(s)")(
+        "warn-days", po::value(&warn_days)->default_value(tls::kExpiryWarningDays),
+        "warn (on stderr) about a certificate that expires within this many days");
     po::positional_options_description positional;
     positional.add("file", -1);
     const auto vm = parse_command_line({"tcplab ca show FILE...",
@@ -117,10 +199,12 @@ int ca_show(const Args& args) {
     if (!vm) {
         return kExitOk;
     }
+    warn_days_flag(warn_days);
     for (std::size_t i = 0; i < files.size(); ++i) {
         const auto summary = tls::summarize_file(files[i]);
         std::cout << (i == 0 ? "" : "\n") << "file:        " << files[i] << "\n"
-                  << tls::format_summary(summary);
+                  << tls::format_summary(summary) << std::flush;
+        warn_if_expiring(files[i], summary, warn_days);
     }
     return kExitOk;
 }
@@ -129,9 +213,10 @@ int ca_show(const Args& args) {
 
 int run_ca(const Args& args) {
     const std::string usage =
-        "usage: tcplab ca init|issue|show ...   (tcplab ca <action> --help)\n"
+        "usage: tcplab ca init|issue|renew|show ...   (tcplab ca <action> --help)\n"
         "  init   create a CA in a directory\n"
         "  issue  issue a server or client certificate signed by that CA\n"
+        "  renew  re-issue one with a new key, the same subject and SANs\n"
         "  show   print the fields of a certificate\n";
     if (args.empty()) {
         throw UsageError("missing action\n" + usage);
@@ -147,6 +232,9 @@ int run_ca(const Args& args) {
     }
     if (action == "issue") {
         return ca_issue(rest);
+    }
+    if (action == "renew") {
+        return ca_renew(rest);
     }
     if (action == "show") {
         return ca_show(rest);

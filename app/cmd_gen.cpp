@@ -88,7 +88,7 @@ void print_lines(const std::vector<std::string>& lines) {
 }
 
 int run_syn(const Args& args) {
-    po::options_description d("syn options");
+    po::options_description d = option_group("syn options");
     add_syn_flags(d);
     d.add_options()("count", po::value<unsigned>()->default_value(1),
                     "number of probes (source port +1 each)")(
@@ -138,7 +138,7 @@ int run_syn(const Args& args) {
 }
 
 int run_handshake_command(const Args& args) {
-    po::options_description d("handshake options");
+    po::options_description d = option_group("handshake options");
     add_syn_flags(d);
     d.add_options()("data", po::value<std::uint64_t>()->default_value(0),
                     "bytes to send after the handshake")(
@@ -182,7 +182,7 @@ int run_handshake_command(const Args& args) {
 }
 
 int run_single_segment(const std::string& kind, const Args& args) {
-    po::options_description d(kind + " options");
+    po::options_description d = option_group(kind + " options");
     d.add_options()("src", po::value<std::string>()->required(), "source address")(
         "sport", po::value<unsigned>()->required(), "source port")(
         "dst", po::value<std::string>()->required(), "destination ADDR:PORT")(
@@ -263,7 +263,7 @@ int run_single_segment(const std::string& kind, const Args& args) {
 }
 
 int run_flood_command(const Args& args) {
-    po::options_description d("flood options");
+    po::options_description d = option_group("flood options");
     d.add_options()("kind", po::value<std::string>()->default_value("syn"), "syn, ack or udp")(
         "dst", po::value<std::string>()->required(), "destination ADDR:PORT")(
         "count", po::value<std::uint64_t>(), "total packets to send")(

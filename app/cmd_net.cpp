@@ -86,7 +86,7 @@ struct NetUpFlags {
 };
 
 std::optional<NetUpFlags> parse_net_up(const Args& args) {
-    po::options_description options("net up options");
+    po::options_description options = option_group("net up options");
     options.add_options()("id", po::value<int>(),
                           "run id N (1..250); default: the lowest free one")(
         "dry-run", po::bool_switch(), "print the commands instead of running them")(
@@ -100,8 +100,9 @@ std::optional<NetUpFlags> parse_net_up(const Args& args) {
         "process: in the foreground, or in the background with --detach)")(
         "ledger", po::value<std::string>(),
         "userspace: write the forwarder's ledger (one JSON line per action) to this file");
-    po::options_description impairment(
-        "impairment (applied on the router's egress by the tc backend, or by the forwarder)");
+    po::options_description impairment = option_group(
+        "impairment (applied on the router's egress by the tc backend, or by the "
+        "forwarder)");
     nm::add_impairment_options(impairment);
     options.add(impairment);
     const CommandSpec spec{
@@ -226,7 +227,7 @@ bool stop_live_owner(int run_id, const nm::StaleOptions& so) {
 }
 
 int net_down(const Args& args) {
-    po::options_description options("net down options");
+    po::options_description options = option_group("net down options");
     options.add_options()("run", po::value<int>(), "run id N to remove")(
         "stale", po::bool_switch(),
         "remove every run whose owner process died, and unused orphan tl<N>-* namespaces (no "
@@ -315,7 +316,7 @@ void print_status(const nm::LabStatus& status) {
 }
 
 int net_status(const Args& args) {
-    po::options_description options("net status options");
+    po::options_description options = option_group("net status options");
     options.add_options()("format", po::value<std::string>()->default_value("text"), "text|json")(
         "grace", po::value<long>()->default_value(nm::kDefaultOrphanGrace.count()),
         "the orphan grace period (seconds) to judge against, as for `net down --stale`");
@@ -353,7 +354,7 @@ int net_exec(const Args& args) {
             (after_dashes ? command : flags).push_back(a);
         }
     }
-    po::options_description options("net exec options");
+    po::options_description options = option_group("net exec options");
     options.add_options()("role", po::value<std::string>(), "cli | rtr | srv")(
         "id", po::value<int>(), "run id N (default: the only run that exists)");
     po::positional_options_description positional;

@@ -1,4 +1,5 @@
-// tcplab scenario list | run NAME|FILE [--out DIR] [--seed N] [--backend auto|tc|userspace] [--vm]
+// tcplab scenario list | keys | run NAME|FILE [--out DIR] [--seed N] [--backend auto|tc|userspace]
+// [--vm]
 // [--repeat N [--vary-seed]]
 //                 | compare RUN_DIR_A RUN_DIR_B
 #include <unistd.h>
@@ -10,10 +11,12 @@
 #include <iomanip>
 #include <iostream>
 #include <optional>
+#include <sstream>
 #include <thread>
 
 #include "app/cli.hpp"
 #include "base/errors.hpp"
+#include "base/text_wrap.hpp"
 #include "base/utc_time.hpp"
 #include "netem/impair/option_error.hpp"
 #include "netem/vm/uml_vm.hpp"
@@ -49,17 +52,18 @@ fs::path out_dir(const RunFlags& flags, const scenario::ScenarioSpec& spec) {
 // The command line that runs the same scenario inside the guest, into the mounted `out`.
 std::vector<std::string> guest_args(const RunFlags& flags, const scenario::ScenarioSpec& spec,
                                     const fs::path& out) {
-    std::vector<std::string> args = {"scenario",
-                                     "run",
-                                     spec.file.empty() ? std::string() : spec.file.string(),
-                                     "--backend",
-                                     "tc",
-                                     "--out",
-                                     out.string(),
-                                     "--seed",
-                                     std::to_string(spec.impairment.seed),
-                                     "--repeat",
-                                     std::to_string(flags.repeat)};
+    std::vector<std::string> args = {
+        "scenario",
+        "run",
+        spec.file.empty() ? std::string() : fs::absolute(spec.file).string(),
+        "--backend",
+        "tc",
+        "--out",
+        out.string(),
+        "--seed",
+        std::to_string(spec.impairment.seed),
+        "--repeat",
+        std::to_string(flags.repeat)};
     if (flags.vary_seed) {
         args.emplace_back("--vary-seed");
     }
@@ -91,6 +95,18 @@ int run_in_guest(const RunFlags& flags, const scenario::ScenarioSpec& spec) {
     fs::create_directories(out);
     netem::VmOptions vm;
     vm.rw_dirs = {out};
+    // The guest's /tmp and /root are fresh tmpfs: a checkout there (a CI clone, root's home) is
+    // shown read-only — the scenario file's directory, and with user commands the current
+    // directory (their working directory); run_in_vm shares the binary's itself.
+    std::vector<fs::path> needed;
+    if (!spec.file.empty()) {  // empty: a scenario of flags alone
+        needed.push_back(fs::absolute(spec.file));
+    }
+    if (!spec.commands.empty()) {  // the user's commands may name programs below the cwd
+        vm.working_dir = fs::current_path();
+        needed.push_back(vm.working_dir);
+    }
+    vm.ro_dirs = netem::dirs_to_share(needed, vm.rw_dirs);
     vm.command = netem::self_command(guest_args(flags, spec, out));
     vm.timeout = std::chrono::seconds(static_cast<long>(120 + spec.timeout_s * flags.repeat));
     vm.env = {{"TCPLAB_REQUIRE_NETEM", "1"}};
@@ -210,7 +226,7 @@ int list_command(const Args& args) {
                            "Lists the shipped scenarios (" +
                                scenario::scenario_directory().string() + ") with one line each.",
                            ""};
-    if (!parse_command_line(spec, po::options_description("options"), args)) {
+    if (!parse_command_line(spec, option_group("options"), args)) {
         return kExitOk;
     }
     for (const auto& scenario : scenario::list_scenarios()) {
@@ -225,13 +241,14 @@ std::optional<po::variables_map> parse_run_command_line(
     const CommandSpec& spec, po::options_description& options, const Args& args,
     const po::positional_options_description& positional, std::vector<std::string>& key_flags) {
     options.add_options()("help,h", "show this help and exit");
-    po::options_description keys("scenario keys (also as flags; a flag overrides the file)");
+    po::options_description keys =
+        option_group("scenario keys (also as flags; a flag overrides the file)");
     for (const auto& key : scenario::scenario_key_options().options()) {
         if (options.find_nothrow(key->long_name(), false) == nullptr) {
             keys.add(key);
         }
     }
-    po::options_description all;
+    po::options_description all = option_group("");
     all.add(options).add(keys);
     po::variables_map vm;
     try {
@@ -251,10 +268,7 @@ std::optional<po::variables_map> parse_run_command_line(
         });
         po::store(parsed, vm);
         if (vm.count("help") != 0U) {
-            std::cout << "usage: " << spec.usage << "\n\n"
-                      << spec.description << "\n\n"
-                      << all << "\n"
-                      << spec.epilog << "\n";
+            std::cout << help_text(spec, all);
             return std::nullopt;
         }
         po::notify(vm);
@@ -263,6 +277,28 @@ std::optional<po::variables_map> parse_run_command_line(
                          "  (see --help)");
     }
     return vm;
+}
+
+int keys_command(const Args& args) {
+    const CommandSpec spec{
+        "tcplab scenario keys",
+        "Lists every key a scenario file takes (`key = value`), with what it takes and what it\n"
+        "means. An impairment key (loss and below) applies to both directions; c2s.KEY or "
+        "s2c.KEY,\n"
+        "or the key inside a [c2s] or [s2c] section, to one. Impairment keys are also `tcplab net\n"
+        "up` flags (--loss=10).",
+        ""};
+    if (!parse_command_line(spec, option_group("options"), args)) {
+        return kExitOk;
+    }
+    std::cout << wrap_text(spec.description, kHelpWidth) << "\n\n";
+    for (const auto& key : scenario::scenario_keys()) {
+        std::ostringstream name;
+        name << "  " << std::left << std::setw(24) << key.name;
+        std::cout << wrap_text(name.str() + key.values, kHelpWidth, 24) << "\n"
+                  << wrap_text(std::string(26, ' ') + key.meaning, kHelpWidth) << "\n";
+    }
+    return kExitOk;
 }
 
 int run_command(const Args& args) {
@@ -280,8 +316,9 @@ int run_command(const Args& args) {
         "tc --vm\n"
         "  sudo tcplab scenario run loss10 --c2s.delay 50     (a file's key overridden)\n"
         "  sudo tcplab scenario run --loss 10 --server 'python3 -m http.server 8080' \\\n"
-        "      --client 'curl -sf http://$TCPLAB_SERVER_ADDR:8080/ >/dev/null'"};
-    po::options_description options("options");
+        "      --client 'curl -sf http://$TCPLAB_SERVER_ADDR:8080/ >/dev/null'\n"
+        "every key with its values and meaning: tcplab scenario keys"};
+    po::options_description options = option_group("options");
     RunFlags run;
     std::string out;
     options.add_options()("scenario", po::value<std::string>(&run.scenario),
@@ -355,7 +392,7 @@ int compare_command(const Args& args) {
         "example:\n  sudo tcplab scenario run loss10 --backend tc --vm --out /tmp/tc\n"
         "  sudo tcplab scenario run loss10 --backend userspace --out /tmp/us\n"
         "  tcplab scenario compare /tmp/tc /tmp/us"};
-    po::options_description options("options");
+    po::options_description options = option_group("options");
     std::string a;
     std::string b;
     options.add_options()("run-a", po::value<std::string>(&a)->required(),
@@ -375,12 +412,13 @@ int compare_command(const Args& args) {
 
 int run_scenario(const Args& args) {
     const std::string usage =
-        "usage: tcplab scenario list | run NAME|FILE.ini [--out DIR] [--seed N] "
+        "usage: tcplab scenario list | keys | run NAME|FILE.ini [--out DIR] [--seed N] "
         "[--backend auto|tc|userspace] [--vm] [--repeat N [--vary-seed]] | compare RUN_A RUN_B\n";
     if (args.empty() || args[0] == "--help" || args[0] == "-h") {
         (args.empty() ? std::cerr : std::cout)
             << usage << "\n  list   the shipped scenarios with one line each\n"
             << "  run    run one (see tcplab scenario run --help)\n"
+            << "  keys   every scenario file key with its values and meaning\n"
             << "  compare  two runs of one scenario, e.g. tc vs userspace backend (see --help)\n";
         return args.empty() ? kExitUsage : kExitOk;
     }
@@ -390,6 +428,9 @@ int run_scenario(const Args& args) {
     }
     if (args[0] == "run") {
         return run_command(rest);
+    }
+    if (args[0] == "keys") {
+        return keys_command(rest);
     }
     if (args[0] == "compare") {
         return compare_command(rest);

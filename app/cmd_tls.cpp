@@ -64,7 +64,8 @@ int tls_server(const Args& args) {
     double idle_timeout = 0;
     double name_wait = 0;
     std::uint64_t count = 0;
-    po::options_description options("tls server options");
+    std::string greeting;
+    po::options_description options = option_group("tls server options");
     add_credential_options(options, "with --dir: certificate name (default: server)");
     options.add_options()("listen", po::value(&listen)->default_value("127.0.0.1:4433"),
                           "ADDR:PORT or [V6]:PORT ([::]:P = v4 and v6)")(
@@ -76,20 +77,24 @@ int tls_server(const Args& args) {
         "seconds without data before a connection is dropped")(
         "name-wait", po::value(&name_wait)->default_value(1),
         "greeting: seconds to wait for the client's name")(
+        "greeting", po::value(&greeting),
+        "greeting: the text sent first (\\r \\n \\t \\xHH escapes; default: \"You now have a "
+        "secured connection!\")")(
         "count", po::value(&count)->default_value(0),
         "exit after serving this many connections (0 = run until SIGINT/SIGTERM)");
     const auto vm = parse_command_line(
         {"tcplab tls server --dir D [--name N] | --cert F --key F --ca F  [--listen ADDR:PORT] "
          "[--mode M]",
-         "mTLS server: requires a client certificate signed by --ca with EKU clientAuth, logs one "
-         "line\n"
-         "per connection (peer, client certificate subject, TLS version, cipher, client name).\n"
-         "Modes: greeting sends \"You now have a secured connection!\" and closes with "
-         "close_notify;\n"
-         "echo returns what it receives; sink reads until close_notify and replies with the byte\n"
-         "count, SHA-256 and MB/s. Stops gracefully on SIGINT/SIGTERM. Honours SSLKEYLOGFILE.",
+         "mTLS server: requires a client certificate signed by --ca with EKU clientAuth, logs one\n"
+         "line per connection (peer, client certificate subject, TLS version, cipher, client "
+         "name).\n"
+         "Modes: greeting sends \"You now have a secured connection!\" (or --greeting TEXT) and\n"
+         "closes with close_notify; echo returns what it receives; sink reads until close_notify\n"
+         "and replies with the byte count, SHA-256 and MB/s. Stops gracefully on SIGINT/SIGTERM.\n"
+         "Honours SSLKEYLOGFILE.",
          "examples:\n  tcplab tls server --dir pki --listen 127.0.0.1:4433\n"
-         "  tcplab tls server --dir pki --listen [::]:4433 --mode sink --max-conns 64"},
+         "  tcplab tls server --dir pki --listen [::]:4433 --mode sink --max-conns 64\n"
+         "  tcplab tls server --dir pki --greeting 'lab server 3 ready\\n'"},
         options, args);
     if (!vm) {
         return kExitOk;
@@ -104,6 +109,12 @@ int tls_server(const Args& args) {
     config.idle_timeout = seconds_flag(idle_timeout, "--idle-timeout", kMaxTlsSeconds);
     config.name_wait = seconds_flag(name_wait, "--name-wait", kMaxTlsSeconds);
     config.max_connections_total = count;
+    if (vm->count("greeting") != 0U) {
+        if (config.mode != tls::ServerMode::greeting) {
+            throw UsageError("--greeting is sent in --mode greeting only, not --mode " + mode);
+        }
+        config.greeting = tls::unescape(greeting, "--greeting");
+    }
     config.tls = versions(*vm);
     std::mutex out_mutex;
     config.on_connection = [&out_mutex](const tls::ConnectionLog& log) {
@@ -129,7 +140,7 @@ int tls_client(const Args& args) {
     std::uint64_t send_bytes = 0;
     double timeout = 0;
     double reply_wait = 0;
-    po::options_description options("tls client options");
+    po::options_description options = option_group("tls client options");
     add_credential_options(
         options,
         "with --dir: certificate name (default: client); also sent to the server as the "

@@ -19,7 +19,8 @@ const CommandSpec kSpec{
     "Boots a User-Mode Linux guest (Debian's user-mode-linux: a real Linux kernel with sch_netem,\n"
     "run as an ordinary process, no KVM needed), runs CMD as root inside it and powers off.\n"
     "The guest sees the host's / read-only, each --rw DIR writable at the same path, fresh tmpfs\n"
-    "on /tmp /run /var/tmp /root, and no network besides what CMD builds (namespaces, veths);\n"
+    "on /tmp /run /var/tmp /root (a CMD given by absolute path below one of them is shared\n"
+    "read-only by itself), and no network besides what CMD builds (namespaces, veths);\n"
     "sch_netem, veth and ipv6 are loaded, other modules load on demand. CMD's stdout and stderr\n"
     "are streamed live; its working directory is the current one when the guest can see it.\n"
     "The environment is clean: HOME=/root TERM=dumb TCPLAB_IN_VM=1 plus each --env.\n\n"
@@ -49,7 +50,7 @@ int run_vm_run(const Args& args) {
         command.assign(dashes + 1, args.end());
     }
 
-    po::options_description options("options");
+    po::options_description options = option_group("options");
     options.add_options()  //
         ("rw", po::value<std::vector<std::string>>()->composing(),
          "host directory writable in the guest at the same path (repeatable)")  //

@@ -1,12 +1,14 @@
 #include "scenario/spec.hpp"
 
 #include <algorithm>
+#include <array>
 #include <boost/program_options.hpp>
 #include <cctype>
 #include <cstdlib>
 #include <fstream>
 #include <iterator>
 #include <optional>
+#include <set>
 #include <sstream>
 #include <string_view>
 
@@ -54,38 +56,82 @@ fs::path scenario_directory() {
 
 namespace {
 
+// The scenario's own keys, one table: make_scenario_options registers them with Boost (file keys
+// and `scenario run` flags) and scenario_keys() shows them. Ranges are checked in spec_from and
+// commands_from (Boost checks only the type).
+struct SpecKey {
+    const char* name;
+    const char* values;
+    const char* meaning;
+    po::value_semantic* (*semantic)();
+};
+
+template <typename T>
+po::value_semantic* with_default(T value) {
+    return po::value<T>()->default_value(value);
+}
+
+template <typename T>
+po::value_semantic* without_default() {
+    return po::value<T>();
+}
+
+const std::array kSpecKeys = {
+    SpecKey{"description", "TEXT", "one line shown by `scenario list`",
+            [] { return with_default<std::string>(""); }},
+    SpecKey{"traffic", "KIND [BYTES], BYTES 0..17179869184; repeatable",
+            "what crosses the path, in order: kernel-bulk BYTES, tls-greeting, tls-bulk BYTES, "
+            "crafted-handshake BYTES (a scenario needs traffic or a client command)",
+            [] {
+                return static_cast<po::value_semantic*>(
+                    po::value<std::vector<std::string>>()->composing());
+            }},
+    SpecKey{"ipv6", "true|false (default false)", "run the traffic over IPv6",
+            [] { return with_default(false); }},
+    SpecKey{"cc", "NAME: letters, digits, _ (default: the kernel's)",
+            "TCP congestion control in the client and server namespaces: cubic, reno, bbr or any "
+            "the kernel offers",
+            [] { return with_default<std::string>(""); }},
+    SpecKey{"timeout", "0 < S <= 3600 (default 60)", "seconds the traffic phase may take",
+            [] { return with_default(60.0); }},
+    SpecKey{"expect-retransmissions", "none|some|any (default any)",
+            "retransmissions the analyzer must report",
+            [] { return with_default<std::string>("any"); }},
+    SpecKey{"expect-handshake", "completed|failed (default completed)",
+            "whether the TCP handshake must complete",
+            [] { return with_default<std::string>("completed"); }},
+    SpecKey{"expect-out-of-order", "true|false (default false)",
+            "the receiver's analysis must show out-of-order segments",
+            [] { return with_default(false); }},
+    SpecKey{"expect-duplicate-ack", "true|false (default false)",
+            "the receiver's analysis must show duplicate ACKs", [] { return with_default(false); }},
+    SpecKey{"expect-syn-rto", "seconds", "RTO of a dropped SYN's retransmission (Linux: 1)",
+            [] { return without_default<double>(); }},
+    SpecKey{"server", "/bin/sh COMMAND (needs client)",
+            "your server: run in the server namespace first",
+            [] { return without_default<std::string>(); }},
+    SpecKey{"client", "/bin/sh COMMAND",
+            "your client: run in the client namespace to completion; env TCPLAB_SERVER_ADDR(6), "
+            "TCPLAB_CLIENT_ADDR(6), TCPLAB_OUT",
+            [] { return without_default<std::string>(); }},
+    SpecKey{"server-ready-port", "1..65535 (default: any TCP listener)",
+            "wait until the server listens on this TCP port",
+            [] { return without_default<int>(); }},
+    SpecKey{"server-ready-timeout", "0 < S <= 3600 (default 10)",
+            "seconds to wait for the server to listen", [] { return with_default(10.0); }},
+    SpecKey{"client-timeout", "0 < S <= 3600 (default 120)",
+            "seconds the client may run before it is stopped (a failure)",
+            [] { return with_default(120.0); }},
+    SpecKey{"expect-client-exit", "0..255 (default 0)",
+            "the client's expected exit code (check client_exit)", [] { return with_default(0); }},
+};
+
 po::options_description make_scenario_options() {
     po::options_description desc("scenario file keys");
-    desc.add_options()("description", po::value<std::string>()->default_value(""),
-                       "one line shown by `scenario list`")(
-        "traffic", po::value<std::vector<std::string>>()->composing(),
-        "repeatable: kernel-bulk BYTES | tls-greeting | tls-bulk BYTES | crafted-handshake BYTES")(
-        "ipv6", po::value<bool>()->default_value(false), "run the traffic over IPv6")(
-        "cc", po::value<std::string>()->default_value(""),
-        "TCP congestion control in the client and server namespaces: cubic | reno | bbr | any "
-        "the kernel offers (default: the kernel's)")(
-        "timeout", po::value<double>()->default_value(60), "seconds the traffic phase may take")(
-        "expect-retransmissions", po::value<std::string>()->default_value("any"),
-        "none | some | any")(
-        "expect-handshake", po::value<std::string>()->default_value("completed"),
-        "completed | failed")("expect-out-of-order", po::value<bool>()->default_value(false),
-                              "receiver shows out-of-order")(
-        "expect-duplicate-ack", po::value<bool>()->default_value(false),
-        "receiver shows duplicate ACKs")("expect-syn-rto", po::value<double>(),
-                                         "RTO in seconds of a dropped SYN's retransmission")(
-        "server", po::value<std::string>(),
-        "your server: a /bin/sh command run in the server namespace first")(
-        "client", po::value<std::string>(),
-        "your client: a /bin/sh command run in the client namespace to completion; env "
-        "TCPLAB_SERVER_ADDR(6), TCPLAB_CLIENT_ADDR(6), TCPLAB_OUT")(
-        "server-ready-port", po::value<int>(),
-        "wait until the server listens on this TCP port (default: any TCP listener)")(
-        "server-ready-timeout", po::value<double>()->default_value(10),
-        "seconds to wait for the server to listen")(
-        "client-timeout", po::value<double>()->default_value(120),
-        "seconds the client may run before it is stopped (a failure)")(
-        "expect-client-exit", po::value<int>()->default_value(0),
-        "the client's expected exit code (check client_exit)");
+    for (const auto& key : kSpecKeys) {
+        const std::string help = std::string(key.meaning) + " [" + key.values + "]";
+        desc.add_options()(key.name, key.semantic(), help.c_str());
+    }
     netem::add_impairment_options(desc);
     return desc;
 }
@@ -142,10 +188,12 @@ int line_of_key(const std::string& text, const std::string& dotted_key) {
     return 0;
 }
 
-// The file being parsed: its name for messages, its text to find the line of a key in.
+// The file being parsed: its name for messages, its text to find the line of a key in, and the
+// keys the command line gave (they override the file's, so a bad one is named as the flag).
 struct Source {
     const fs::path& file;
     const std::string& text;
+    const std::set<std::string>& flag_keys;
 };
 
 [[noreturn]] void fail_at(const Source& source, const std::string& key, const std::string& what) {
@@ -157,6 +205,62 @@ struct Source {
     }
     msg << ": " << (key.empty() ? "" : "key '" + key + "': ") << what;
     throw UsageError(msg.str());
+}
+
+// A bad value: "FILE:LINE: KEY = VALUE: REASON" from a file, "--KEY=VALUE: REASON" from a flag.
+[[noreturn]] void fail_value(const Source& source, const std::string& key, const std::string& value,
+                             const std::string& reason) {
+    if (source.flag_keys.count(key) != 0U) {
+        throw UsageError("--" + key + "=" + value + ": " + reason);
+    }
+    const int line = line_of_key(source.text, key);
+    std::ostringstream msg;
+    msg << source.file.string();
+    if (line > 0) {
+        msg << ":" << line;
+    }
+    msg << ": " << key << " = " << value << ": " << reason;
+    throw UsageError(msg.str());
+}
+
+// validate()'s problems ("c2s.jitter: does nothing without delay > 0"), each where its key was
+// given: a flag (named "--KEY"), else the file's line. A key written without prefix (both
+// directions) is named as written, and once.
+[[noreturn]] void fail_settings(const Source& source, const std::vector<std::string>& problems) {
+    std::vector<std::string> lines;
+    for (const auto& problem : problems) {
+        const std::string dotted = problem.substr(0, problem.find_first_of(": "));
+        const std::string bare = dotted.substr(dotted.find('.') + 1);
+        const std::string rest = problem.substr(dotted.size());
+        std::string entry;
+        if (source.flag_keys.count(dotted) != 0U) {
+            entry = "--" + problem;
+        } else if (source.flag_keys.count(bare) != 0U) {
+            entry = "--" + bare + rest;
+        } else {
+            std::string text = problem;
+            int line = line_of_key(source.text, dotted);
+            if (line == 0 && (line = line_of_key(source.text, bare)) > 0) {
+                text = bare + rest;
+            }
+            entry =
+                source.file.string() + (line > 0 ? ":" + std::to_string(line) : "") + ": " + text;
+        }
+        if (std::find(lines.begin(), lines.end(), entry) == lines.end()) {
+            lines.push_back(entry);
+        }
+    }
+    std::string msg;
+    for (const auto& entry : lines) {
+        msg += (msg.empty() ? "" : "\n") + entry;
+    }
+    throw UsageError(msg);
+}
+
+std::string number_text(double v) {
+    std::ostringstream out;
+    out << v;
+    return out.str();
 }
 
 TrafficSpec parse_traffic(const Source& source, const std::string& text) {
@@ -175,20 +279,21 @@ TrafficSpec parse_traffic(const Source& source, const std::string& text) {
     } else if (kind == "crafted-handshake") {
         spec.kind = TrafficSpec::Kind::crafted_handshake;
     } else {
-        fail_at(source, "traffic",
-                "unknown traffic kind '" + kind +
-                    "' (kernel-bulk BYTES, tls-greeting, tls-bulk BYTES, crafted-handshake BYTES)");
+        fail_value(source, "traffic", text,
+                   "unknown traffic kind '" + kind +
+                       "' (kernel-bulk BYTES, tls-greeting, tls-bulk BYTES, crafted-handshake "
+                       "BYTES)");
     }
     if (needs_bytes) {
         char* end = nullptr;
         const unsigned long long bytes = std::strtoull(bytes_text.c_str(), &end, 10);
         if (bytes_text.empty() || *end != '\0' || bytes > (1ULL << 34)) {
-            fail_at(source, "traffic",
-                    "'" + text + "' needs a byte count (0 .. 16 GiB), e.g. '" + kind + " 300000'");
+            fail_value(source, "traffic", text,
+                       "needs a byte count 0..17179869184 (16 GiB), e.g. '" + kind + " 300000'");
         }
         spec.bytes = bytes;
     } else if (!bytes_text.empty()) {
-        fail_at(source, "traffic", "'" + kind + "' takes no byte count");
+        fail_value(source, "traffic", text, "'" + kind + "' takes no byte count");
     }
     return spec;
 }
@@ -207,7 +312,7 @@ UserCommands commands_from(const Source& source, const po::variables_map& vm) {
     if (vm.count("server-ready-port") != 0U) {
         const int port = vm["server-ready-port"].as<int>();
         if (port < 1 || port > 65535) {
-            fail_at(source, "server-ready-port", "must be 1..65535");
+            fail_value(source, "server-ready-port", std::to_string(port), "must be 1..65535");
         }
         c.ready_port = static_cast<std::uint16_t>(port);
     }
@@ -216,12 +321,13 @@ UserCommands commands_from(const Source& source, const po::variables_map& vm) {
     for (const auto& [key, value] : {std::pair{"server-ready-timeout", c.server_ready_timeout_s},
                                      std::pair{"client-timeout", c.client_timeout_s}}) {
         if (!(value > 0 && value <= 3600)) {
-            fail_at(source, key, "must be between 0 and 3600 seconds");
+            fail_value(source, key, number_text(value), "must be 0 < S <= 3600 seconds");
         }
     }
     c.expect_client_exit = vm["expect-client-exit"].as<int>();
     if (c.expect_client_exit < 0 || c.expect_client_exit > 255) {
-        fail_at(source, "expect-client-exit", "must be 0..255");
+        fail_value(source, "expect-client-exit", std::to_string(c.expect_client_exit),
+                   "must be 0..255");
     }
     return c;
 }
@@ -236,12 +342,11 @@ ScenarioSpec spec_from(const Source& source, const po::variables_map& vm) {
     if (!std::all_of(spec.cc.begin(), spec.cc.end(), [](char c) {
             return std::isalnum(static_cast<unsigned char>(c)) || c == '_';
         })) {
-        fail_at(source, "cc",
-                "'" + spec.cc + "' is not a congestion control name (cubic, reno, bbr)");
+        fail_value(source, "cc", spec.cc, "not a congestion control name (cubic, reno, bbr)");
     }
     spec.timeout_s = vm["timeout"].as<double>();
     if (!(spec.timeout_s > 0 && spec.timeout_s <= 3600)) {  // written so that NaN fails too
-        fail_at(source, "timeout", "must be between 0 and 3600 seconds");
+        fail_value(source, "timeout", number_text(spec.timeout_s), "must be 0 < S <= 3600 seconds");
     }
     if (vm.count("traffic") != 0U) {
         for (const auto& text : vm["traffic"].as<std::vector<std::string>>()) {
@@ -259,11 +364,11 @@ ScenarioSpec spec_from(const Source& source, const po::variables_map& vm) {
     } else if (retrans == "some") {
         spec.expect.retransmissions = Expectations::Retransmissions::some;
     } else if (retrans != "any") {
-        fail_at(source, "expect-retransmissions", "'" + retrans + "' is not none, some or any");
+        fail_value(source, "expect-retransmissions", retrans, "must be none, some or any");
     }
     const auto& handshake = vm["expect-handshake"].as<std::string>();
     if (handshake != "completed" && handshake != "failed") {
-        fail_at(source, "expect-handshake", "'" + handshake + "' is not completed or failed");
+        fail_value(source, "expect-handshake", handshake, "must be completed or failed");
     }
     spec.expect.handshake_fails = handshake == "failed";
     spec.expect.out_of_order = vm["expect-out-of-order"].as<bool>();
@@ -272,12 +377,12 @@ ScenarioSpec spec_from(const Source& source, const po::variables_map& vm) {
         spec.expect.syn_rto_s = vm["expect-syn-rto"].as<double>();
     }
     try {
-        spec.impairment = netem::impairment_from(vm);
-    } catch (const UsageError& e) {
-        fail_at(source, "", e.what());
+        spec.impairment = netem::impairment_values_from(vm);
+    } catch (const netem::BadValue& e) {
+        fail_value(source, e.key(), e.value(), e.reason());
     }
-    for (const auto& problem : validate(spec.impairment)) {
-        fail_at(source, "", problem);
+    if (const auto problems = validate(spec.impairment); !problems.empty()) {
+        fail_settings(source, problems);
     }
     return spec;
 }
@@ -328,7 +433,7 @@ void store_flags(const std::vector<std::string>& flags, po::variables_map& vm) {
                   vm);
     } catch (const po::unknown_option& e) {
         throw UsageError("unknown option " + e.get_option_name() +
-                         " (the scenario keys are flags too: see `tcplab scenario run --help`)");
+                         " (the scenario keys are flags too: `tcplab scenario keys` lists them)");
     } catch (const po::error& e) {
         throw UsageError(netem::option_error_message(e));
     }
@@ -337,16 +442,22 @@ void store_flags(const std::vector<std::string>& flags, po::variables_map& vm) {
 ScenarioSpec parse_scenario(const std::string& text, const fs::path& file,
                             const std::vector<std::string>& flags) {
     const fs::path shown = file.empty() ? fs::path("command line") : file;
-    const Source source{shown, text};
     std::istringstream in(text);
     po::variables_map vm;
     store_flags(flags, vm);
+    std::set<std::string> flag_keys;
+    for (const auto& [name, value] : vm) {
+        if (!value.defaulted()) {
+            flag_keys.insert(name);
+        }
+    }
+    const Source source{shown, text, flag_keys};
     try {
         po::store(po::parse_config_file(in, scenario_options(), /*allow_unregistered=*/false), vm);
         po::notify(vm);
     } catch (const po::unknown_option& e) {
         fail_at(source, e.get_option_name(),
-                "unknown key (see `tcplab scenario run --help` for the keys)");
+                "unknown key (`tcplab scenario keys` lists every key)");
     } catch (const po::error_with_option_name& e) {
         std::string key = e.get_option_name();
         key.erase(0, key.find_first_not_of('-'));
@@ -363,6 +474,16 @@ ScenarioSpec parse_scenario(const std::string& text, const fs::path& file,
         }
     }
     return spec;
+}
+
+std::vector<netem::KeyDoc> scenario_keys() {
+    std::vector<netem::KeyDoc> keys;
+    for (const auto& key : kSpecKeys) {
+        keys.push_back({key.name, key.values, key.meaning});
+    }
+    const auto impairment = netem::impairment_keys();
+    keys.insert(keys.end(), impairment.begin(), impairment.end());
+    return keys;
 }
 
 std::vector<ScenarioSpec> list_scenarios() {

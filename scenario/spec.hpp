@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "netem/impair/impairment.hpp"
+#include "netem/impair/impairment_options.hpp"
 
 namespace tcplab::scenario {
 
@@ -81,6 +82,10 @@ ScenarioSpec load_scenario(const std::string& name_or_file,
 // load_scenario's parser over the text of `file` (already read; the name is for messages).
 ScenarioSpec parse_scenario(const std::string& text, const std::filesystem::path& file,
                             const std::vector<std::string>& flags = {});
+// Every key a scenario file takes, from the tables the parser registers: the scenario's own, then
+// the impairment's (each also as c2s.KEY / s2c.KEY or in a [c2s] / [s2c] section, and as a flag of
+// `scenario run` and `net up`).
+std::vector<netem::KeyDoc> scenario_keys();
 // Every shipped scenario, sorted by name.
 std::vector<ScenarioSpec> list_scenarios();
 

@@ -8,6 +8,7 @@
 #include <ctime>
 
 #include "base/errors.hpp"
+#include "tls/cert_info.hpp"
 
 namespace tcplab::tls {
 
@@ -209,6 +210,89 @@ IssuedFiles init_ca(const CaInitOptions& options) {
     return files;
 }
 
+namespace {
+
+struct LoadedCa {
+    X509Ptr cert;
+    PkeyPtr key;
+};
+
+LoadedCa load_ca(const fs::path& dir) {
+    LoadedCa ca{load_certificate(dir / "ca.pem"), load_private_key(dir / "ca.key")};
+    if (X509_check_private_key(ca.cert.get(), ca.key.get()) != 1) {
+        throw UsageError(with_errors("ca.key does not match ca.pem in " + dir.string()));
+    }
+    return ca;
+}
+
+// What a leaf certificate says besides its key and validity.
+struct LeafFields {
+    const X509_NAME& subject;
+    CertRole role;
+    const std::vector<std::string>& sans;  // as OpenSSL's config syntax: "DNS:x", "IP:y"
+};
+
+// A certificate for `key` signed by the CA, with the extensions every issued certificate has.
+X509Ptr sign_leaf(const LeafFields& fields, EVP_PKEY& key, const KeySpec& spec, SysTime not_before,
+                  SysTime not_after, const LoadedCa& ca) {
+    X509Ptr cert = new_cert(fields.subject, key, not_before, not_after);
+    if (X509_set_issuer_name(cert.get(), X509_get_subject_name(ca.cert.get())) != 1) {
+        throw_openssl("setting the issuer");
+    }
+    X509V3_CTX ctx;
+    X509V3_set_ctx(&ctx, ca.cert.get(), cert.get(), nullptr, nullptr, 0);
+    add_extension(*cert, ctx, NID_basic_constraints, "critical,CA:FALSE");
+    // RSA key exchange (TLS 1.2 kRSA) needs keyEncipherment; EC/Ed25519 keys only sign.
+    const bool rsa = spec.kind == KeySpec::Kind::rsa;
+    add_extension(*cert, ctx, NID_key_usage,
+                  rsa ? "critical,digitalSignature,keyEncipherment" : "critical,digitalSignature");
+    add_extension(*cert, ctx, NID_ext_key_usage,
+                  fields.role == CertRole::server ? "serverAuth" : "clientAuth");
+    add_extension(*cert, ctx, NID_subject_key_identifier, "hash");
+    add_extension(*cert, ctx, NID_authority_key_identifier, "keyid:always");
+    if (!fields.sans.empty()) {
+        std::string joined;
+        for (const auto& san : fields.sans) {
+            joined += (joined.empty() ? "" : ",") + san;
+        }
+        add_extension(*cert, ctx, NID_subject_alt_name, joined);
+    }
+    sign(*cert, *ca.key);
+    return cert;
+}
+
+// The key type and size of an issued certificate, to renew it with the same kind of key.
+KeySpec key_spec_of(const CertSummary& summary) {
+    if (summary.key_type == "RSA") {
+        const int bits = summary.key_bits >= 4096 ? 4096 : summary.key_bits >= 3072 ? 3072 : 2048;
+        return KeySpec::parse("rsa:" + std::to_string(bits));
+    }
+    if (summary.key_type == "ED25519") {
+        return KeySpec::parse("ed25519");
+    }
+    return KeySpec::parse(summary.key_bits == 384 ? "ec:p384" : "ec");
+}
+
+CertRole role_of(const CertSummary& summary, const fs::path& file) {
+    for (const auto& eku : summary.ext_key_usage) {
+        if (eku == "serverAuth") return CertRole::server;
+        if (eku == "clientAuth") return CertRole::client;
+    }
+    throw UsageError(file.string() +
+                     ": has neither EKU serverAuth nor clientAuth; not a certificate `ca issue` "
+                     "made, so it cannot be renewed as one");
+}
+
+void rename_or_throw(const fs::path& from, const fs::path& to) {
+    std::error_code ec;
+    fs::rename(from, to, ec);
+    if (ec) {
+        throw SystemError("renaming " + from.string() + " to " + to.string() + ": " + ec.message());
+    }
+}
+
+}  // namespace
+
 IssuedFiles issue_certificate(const IssueOptions& options) {
     check_plain_name(options.name);
     const IssuedFiles files{options.dir / (options.name + ".pem"),
@@ -216,13 +300,10 @@ IssuedFiles issue_certificate(const IssueOptions& options) {
     std::error_code ec;
     if (fs::exists(files.cert, ec) || fs::exists(files.key, ec)) {
         throw UsageError(files.cert.string() + " or " + files.key.string() +
-                         " already exists; refusing to overwrite (choose another --name)");
+                         " already exists; refusing to overwrite (choose another --name, or "
+                         "re-issue it with `tcplab ca renew`)");
     }
-    X509Ptr ca_cert = load_certificate(options.dir / "ca.pem");
-    PkeyPtr ca_key = load_private_key(options.dir / "ca.key");
-    if (X509_check_private_key(ca_cert.get(), ca_key.get()) != 1) {
-        throw UsageError(with_errors("ca.key does not match ca.pem in " + options.dir.string()));
-    }
+    const LoadedCa ca = load_ca(options.dir);
 
     const auto now = std::chrono::system_clock::now();
     if (options.days <= 0 && !options.not_after) {
@@ -243,31 +324,46 @@ IssuedFiles issue_certificate(const IssueOptions& options) {
 
     PkeyPtr key = generate_key(options.key);
     X509NamePtr name = make_name(options.name);
-    X509Ptr cert = new_cert(*name, *key, not_before, not_after);
-    if (X509_set_issuer_name(cert.get(), X509_get_subject_name(ca_cert.get())) != 1) {
-        throw_openssl("setting the issuer");
-    }
-    X509V3_CTX ctx;
-    X509V3_set_ctx(&ctx, ca_cert.get(), cert.get(), nullptr, nullptr, 0);
-    add_extension(*cert, ctx, NID_basic_constraints, "critical,CA:FALSE");
-    // RSA key exchange (TLS 1.2 kRSA) needs keyEncipherment; EC/Ed25519 keys only sign.
-    const bool rsa = options.key.kind == KeySpec::Kind::rsa;
-    add_extension(*cert, ctx, NID_key_usage,
-                  rsa ? "critical,digitalSignature,keyEncipherment" : "critical,digitalSignature");
-    add_extension(*cert, ctx, NID_ext_key_usage,
-                  options.role == CertRole::server ? "serverAuth" : "clientAuth");
-    add_extension(*cert, ctx, NID_subject_key_identifier, "hash");
-    add_extension(*cert, ctx, NID_authority_key_identifier, "keyid:always");
-    if (!sans.empty()) {
-        std::string joined;
-        for (const auto& san : sans) {
-            joined += (joined.empty() ? "" : ",") + san;
-        }
-        add_extension(*cert, ctx, NID_subject_alt_name, joined);
-    }
-    sign(*cert, *ca_key);
+    X509Ptr cert =
+        sign_leaf({*name, options.role, sans}, *key, options.key, not_before, not_after, ca);
     write_private_key(files.key, *key);
     write_certificate(files.cert, *cert);
+    return files;
+}
+
+IssuedFiles renew_certificate(const RenewOptions& options) {
+    check_plain_name(options.name);
+    const IssuedFiles files{options.dir / (options.name + ".pem"),
+                            options.dir / (options.name + ".key")};
+    if (options.days <= 0) {
+        throw UsageError("--days " + std::to_string(options.days) + ": must be positive");
+    }
+    X509Ptr old = load_certificate(files.cert);
+    const CertSummary summary = summarize(*old);
+    const CertRole role = role_of(summary, files.cert);
+    const KeySpec spec = options.key.value_or(key_spec_of(summary));
+    const LoadedCa ca = load_ca(options.dir);
+
+    const auto now = std::chrono::system_clock::now();
+    PkeyPtr key = generate_key(spec);
+    X509Ptr cert =
+        sign_leaf({*X509_get_subject_name(old.get()), role, summary.sans}, *key, spec,
+                  now - std::chrono::minutes(5), now + std::chrono::days(options.days), ca);
+
+    // Written beside the old pair first (refusing to overwrite, as every write here does), then
+    // moved in place: the old pair stays as NAME.pem.old / NAME.key.old until the next renewal.
+    const IssuedFiles fresh{files.cert.string() + ".new", files.key.string() + ".new"};
+    std::error_code ec;
+    fs::remove(fresh.cert, ec);  // a renewal that died half-way
+    fs::remove(fresh.key, ec);
+    write_private_key(fresh.key, *key);
+    write_certificate(fresh.cert, *cert);
+    if (fs::exists(files.key, ec)) {
+        rename_or_throw(files.key, files.key.string() + ".old");
+    }
+    rename_or_throw(files.cert, files.cert.string() + ".old");
+    rename_or_throw(fresh.key, files.key);
+    rename_or_throw(fresh.cert, files.cert);
     return files;
 }
 

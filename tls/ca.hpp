@@ -1,7 +1,7 @@
 #pragma once
 // The CA toolkit: a self-signed CA and the server/client certificates it issues.
 //   D/ca.pem, D/ca.key        (ca init)
-//   D/NAME.pem, D/NAME.key    (ca issue)
+//   D/NAME.pem, D/NAME.key    (ca issue, ca renew)
 // Certificates are X.509 v3, SHA-256 (Ed25519 signs without a digest), random 128-bit serials.
 #include <chrono>
 #include <filesystem>
@@ -49,6 +49,19 @@ IssuedFiles init_ca(const CaInitOptions& options);
 // Signs a new key for `name` with D/ca.key. Refuses to overwrite; checks the name is a plain
 // file name and every SAN parses (UsageError naming the entry otherwise).
 IssuedFiles issue_certificate(const IssueOptions& options);
+
+struct RenewOptions {
+    std::filesystem::path dir;
+    std::string name;            // D/NAME.pem, made by issue_certificate
+    int days = 825;              // validity from now
+    std::optional<KeySpec> key;  // empty: a new key of the old one's type and size
+};
+
+// Re-issues D/NAME.pem before (or after) it expires: a new key, validity from now, the same
+// subject, SANs and role (from its EKU), signed by D/ca.key. The old pair is kept as
+// NAME.pem.old / NAME.key.old (replacing those of an earlier renewal). UsageError when there is
+// no such certificate or it is not one `ca issue` makes.
+IssuedFiles renew_certificate(const RenewOptions& options);
 
 // "server" / "client" (UsageError otherwise).
 CertRole parse_role(const std::string& text);

@@ -51,6 +51,14 @@ std::string time_to_string(const ASN1_TIME* t) {
     return buf;
 }
 
+std::chrono::system_clock::time_point time_point_of(const ASN1_TIME* t) {
+    std::tm tm{};
+    if (t == nullptr || ASN1_TIME_to_tm(t, &tm) != 1) {
+        return {};
+    }
+    return std::chrono::system_clock::from_time_t(timegm(&tm));
+}
+
 std::string hex(const unsigned char* data, std::size_t n, const char* separator) {
     static constexpr char kDigits[] = "0123456789ABCDEF";
     std::string out;
@@ -112,6 +120,22 @@ std::string join(const std::vector<std::string>& items, const char* separator) {
 
 }  // namespace
 
+std::optional<std::string> expiry_warning(const CertSummary& summary,
+                                          std::chrono::system_clock::time_point now,
+                                          int within_days) {
+    const auto left = summary.not_after_time - now;
+    if (left > std::chrono::days(within_days)) {
+        return std::nullopt;
+    }
+    // To the nearest day: a certificate issued for 10 days says 10 a moment later, not 9.
+    const auto days = std::chrono::round<std::chrono::days>(left < left.zero() ? -left : left);
+    const std::string count = std::to_string(days.count()) + (days.count() == 1 ? " day" : " days");
+    if (left < left.zero()) {
+        return "expired " + count + " ago (" + summary.not_after + ")";
+    }
+    return "expires in " + count + " (" + summary.not_after + ")";
+}
+
 CertSummary summarize(X509& cert) {
     CertSummary s;
     s.subject = name_to_string(X509_get_subject_name(&cert));
@@ -120,6 +144,7 @@ CertSummary summarize(X509& cert) {
     s.sans = sans_of(cert);
     s.not_before = time_to_string(X509_get0_notBefore(&cert));
     s.not_after = time_to_string(X509_get0_notAfter(&cert));
+    s.not_after_time = time_point_of(X509_get0_notAfter(&cert));
     if (X509_cmp_current_time(X509_get0_notBefore(&cert)) > 0) {
         s.validity_state = "not yet valid";
     } else if (X509_cmp_current_time(X509_get0_notAfter(&cert)) < 0) {

@@ -1,7 +1,9 @@
 #pragma once
 // What `tcplab ca show` prints and what the client/server log about a peer certificate: the
 // fields the lab listed by hand, read from the certificate itself.
+#include <chrono>
 #include <filesystem>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -16,9 +18,10 @@ struct CertSummary {
     std::vector<std::string> sans;  // "DNS:localhost", "IP:127.0.0.1", "IP:::1"
     std::string not_before;         // "2026-11-26T05:10:00Z"
     std::string not_after;
-    std::string validity_state;  // "valid", "expired", "not yet valid"
-    std::string serial;          // uppercase hex, as `openssl x509 -serial` prints it
-    std::string key_type;        // "EC", "RSA", "ED25519"
+    std::chrono::system_clock::time_point not_after_time{};  // the same instant, to compute with
+    std::string validity_state;                              // "valid", "expired", "not yet valid"
+    std::string serial;    // uppercase hex, as `openssl x509 -serial` prints it
+    std::string key_type;  // "EC", "RSA", "ED25519"
     int key_bits = 0;
     std::string key_detail;  // curve name for EC ("prime256v1"), empty otherwise
     bool is_ca = false;
@@ -28,6 +31,15 @@ struct CertSummary {
 };
 
 CertSummary summarize(X509& cert);
+
+// Days a certificate is warned about before it expires (`ca show`, `ca issue`).
+inline constexpr int kExpiryWarningDays = 30;
+
+// "expires in 12 days (2026-12-16T10:00:00Z)" when the certificate's end of validity is at most
+// `within_days` after `now`, "expired 3 days ago (...)" when it has passed, else nothing.
+std::optional<std::string> expiry_warning(const CertSummary& summary,
+                                          std::chrono::system_clock::time_point now,
+                                          int within_days);
 
 // Just the one-line subject (cheap: for per-connection logs).
 std::string subject_of(const X509& cert);

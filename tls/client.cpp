@@ -63,7 +63,7 @@ bool sink_matches(const std::string& reply, std::uint64_t bytes, const std::stri
 
 }  // namespace
 
-std::string unescape(std::string_view text) {
+std::string unescape(std::string_view text, std::string_view flag) {
     std::string out;
     for (std::size_t i = 0; i < text.size(); ++i) {
         if (text[i] != '\\') {
@@ -71,7 +71,7 @@ std::string unescape(std::string_view text) {
             continue;
         }
         if (i + 1 >= text.size()) {
-            throw UsageError("--message: trailing backslash");
+            throw UsageError(std::string(flag) + ": trailing backslash");
         }
         const char c = text[++i];
         switch (c) {
@@ -99,7 +99,7 @@ std::string unescape(std::string_view text) {
                 };
                 if (i + 2 >= text.size() + 0 || hexval(text[i + 1]) < 0 ||
                     hexval(text[i + 2]) < 0) {
-                    throw UsageError("--message: \\x needs two hex digits at offset " +
+                    throw UsageError(std::string(flag) + ": \\x needs two hex digits at offset " +
                                      std::to_string(i - 1));
                 }
                 out += static_cast<char>(hexval(text[i + 1]) * 16 + hexval(text[i + 2]));
@@ -107,7 +107,7 @@ std::string unescape(std::string_view text) {
                 break;
             }
             default:
-                throw UsageError(std::string("--message: unknown escape \\") + c + " at offset " +
+                throw UsageError(std::string(flag) + ": unknown escape \\" + c + " at offset " +
                                  std::to_string(i - 1));
         }
     }

@@ -69,7 +69,7 @@ struct ClientResult {
 ClientResult run_client(const ClientConfig& config);
 
 // "GET / HTTP/1.0\r\n\r\n" with \r \n \t \\ \0 and \xHH escapes turned into bytes
-// (UsageError naming --message for a bad escape).
-std::string unescape(std::string_view text);
+// (UsageError naming `flag` for a bad escape).
+std::string unescape(std::string_view text, std::string_view flag = "--message");
 
 }  // namespace tcplab::tls

@@ -80,9 +80,9 @@ void record_session(Tls& tls, ConnectionLog& log) {
 // log. Not hearing a name is fine (openssl s_client sends none).
 IoStatus serve_greeting(Tls& tls, std::span<unsigned char> buffer, const ServerConfig& config,
                         ConnectionLog& log) {
-    IoStatus status =
-        tls.write_all(kGreeting, std::strlen(kGreeting), Clock::now() + config.idle_timeout);
-    log.bytes_out = status == IoStatus::ok ? std::strlen(kGreeting) : 0;
+    IoStatus status = tls.write_all(config.greeting.data(), config.greeting.size(),
+                                    Clock::now() + config.idle_timeout);
+    log.bytes_out = status == IoStatus::ok ? config.greeting.size() : 0;
     std::string name;
     const auto name_deadline = Clock::now() + config.name_wait;
     while (status == IoStatus::ok && name.size() < kMaxNameBytes &&
@@ -225,6 +225,10 @@ std::string format_log(const ConnectionLog& log) {
 Server::Server(ServerConfig config) : config_(std::move(config)) {
     if (config_.max_conns == 0) {
         throw UsageError("--max-conns must be at least 1");
+    }
+    if (config_.greeting.empty() || config_.greeting.size() > kMaxGreetingBytes) {
+        throw UsageError("--greeting: must be 1.." + std::to_string(kMaxGreetingBytes) +
+                         " bytes, got " + std::to_string(config_.greeting.size()));
     }
     ignore_sigpipe();
     ctx_ = make_server_context(config_.credentials, config_.tls);

@@ -38,12 +38,15 @@
 namespace tcplab::tls {
 
 enum class ServerMode {
-    greeting,  // send kGreeting, read the client's name (if it sends one), close with close_notify
+    greeting,  // send ServerConfig::greeting, read the client's name (if it sends one), close with
+               // close_notify
     echo,      // send back everything received until the client closes
     sink,      // read everything until close_notify, reply with kSinkReply (count, SHA-256, MB/s)
 };
 
 inline constexpr const char* kGreeting = "You now have a secured connection!";
+// Longest greeting accepted: one TLS record (16 KiB), so it is one write however it is sent.
+inline constexpr std::size_t kMaxGreetingBytes = 16384;
 
 ServerMode parse_server_mode(const std::string& text);  // UsageError naming --mode
 const char* to_string(ServerMode mode);
@@ -78,6 +81,7 @@ struct ServerConfig {
     std::chrono::milliseconds handshake_timeout{10'000};
     std::chrono::milliseconds idle_timeout{30'000};
     std::chrono::milliseconds name_wait{1'000};  // greeting: how long to wait for a client name
+    std::string greeting = kGreeting;  // greeting mode: the bytes sent first (1..kMaxGreetingBytes)
     ContextOptions tls;
     std::uint64_t max_connections_total = 0;  // stop after this many connections (0 = never)
     int receive_buffer = 0;  // bytes of SO_RCVBUF per connection; 0 = the kernel's autotuning

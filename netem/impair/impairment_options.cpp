@@ -6,6 +6,7 @@
 #include <cstdint>
 #include <limits>
 #include <string_view>
+#include <utility>
 
 #include "base/errors.hpp"
 
@@ -17,40 +18,52 @@ std::uint64_t parse_rate_for(const std::string& key, const std::string& text);
 
 namespace {
 
+// The one table of impairment keys: add_impairment_options registers it, impairment_keys shows
+// it (`tcplab scenario keys`, --help), apply() gives each its meaning.
 struct Key {
     const char* name;
-    const char* help;
+    const char* values;  // syntax and range, as the parser checks it
+    const char* meaning;
     bool repeatable;
 };
 
 constexpr std::array kKeys = {
-    Key{"loss", "random loss in percent (0..100)", false},
-    Key{"loss-correlation", "correlation of successive loss decisions, percent", false},
-    Key{"loss-gemodel", "Gilbert-Elliott loss p,r,1-h,1-k in percent (1..4 values)", false},
-    Key{"delay", "added one-way delay in ms (suffix ms, us or s accepted)", false},
-    Key{"jitter", "delay variation in ms (needs delay)", false},
-    Key{"delay-correlation", "correlation of successive delays, percent (needs jitter)", false},
-    Key{"distribution", "delay distribution: uniform|normal|pareto|paretonormal (needs jitter)",
+    Key{"loss", "0..100 (%)", "random loss", false},
+    Key{"loss-correlation", "0..100 (%)", "correlation of successive loss decisions", false},
+    Key{"loss-gemodel", "P[,R[,1-H[,1-K]]], each 0..100 (%)",
+        "Gilbert-Elliott loss (not with loss); R, 1-H default 100, 1-K 0", false},
+    Key{"delay", ">= 0 ms (suffix ms, us or s)", "added one-way delay", false},
+    Key{"jitter", ">= 0 ms (suffix ms, us or s)", "delay variation (needs delay)", false},
+    Key{"delay-correlation", "0..100 (%)", "correlation of successive delays (needs jitter)",
         false},
-    Key{"reorder", "percent of packets sent at once instead of delayed (needs delay)", false},
-    Key{"reorder-correlation", "correlation of reorder decisions, percent", false},
-    Key{"reorder-gap", "reorder every Nth packet", false},
-    Key{"duplicate", "duplicate percent", false},
-    Key{"corrupt", "single-bit corruption percent", false},
-    Key{"rate", "rate limit: 10mbit, 1gbit, 500kbit, kbps (bytes/s, as tc) or plain bit/s", false},
-    Key{"limit", "queue limit in packets (default: sized from rate x delay so it never drops)",
+    Key{"distribution", "uniform|normal|pareto|paretonormal", "delay distribution (needs jitter)",
         false},
-    Key{"drop-data-segment", "drop the Nth (1-based) data segment, first transmission (repeatable)",
-        true},
-    Key{"drop-syn", "drop the first K pure SYNs", false},
-    Key{"drop-synack", "drop the first K SYN-ACKs", false},
-    Key{"drop-fin", "drop the first K FINs", false},
-    Key{"drop-pure-ack", "drop the first K pure ACKs", false},
-    Key{"drop-window", "drop every packet in START_MS:END_MS after start (repeatable)", true},
+    Key{"reorder", "0..100 (%)", "packets sent at once instead of delayed (needs delay)", false},
+    Key{"reorder-correlation", "0..100 (%)", "correlation of reorder decisions", false},
+    Key{"reorder-gap", "0..4294967295", "reorder every Nth packet (needs reorder)", false},
+    Key{"duplicate", "0..100 (%)", "packets sent twice", false},
+    Key{"corrupt", "0..100 (%)", "packets with one bit flipped", false},
+    Key{"rate", "10mbit, 1gbit, 500kbit, NNkbps (bytes/s, as tc) or bit/s; <= 1e15 bit/s",
+        "rate limit", false},
+    Key{"limit", "0..4294967295 (packets)",
+        "queue limit (default: sized from rate x delay so it never drops)", false},
+    Key{"drop-data-segment", "1..4294967295, repeatable",
+        "drop the Nth data segment (1-based), first transmission", true},
+    Key{"drop-syn", "0..4294967295", "drop the first K pure SYNs", false},
+    Key{"drop-synack", "0..4294967295", "drop the first K SYN-ACKs", false},
+    Key{"drop-fin", "0..4294967295", "drop the first K FINs", false},
+    Key{"drop-pure-ack", "0..4294967295", "drop the first K pure ACKs", false},
+    Key{"drop-window", "START_MS:END_MS, END_MS > START_MS, repeatable",
+        "drop every packet in that window after the start", true},
 };
 
+constexpr Key kSeed{"seed", "0..18446744073709551615", "PRNG seed of the impairment (default 1)",
+                    false};
+
+std::string help_of(const Key& key) { return std::string(key.meaning) + " [" + key.values + "]"; }
+
 [[noreturn]] void bad(const std::string& key, const std::string& value, const std::string& why) {
-    throw UsageError("--" + key + "=" + value + ": " + why);
+    throw BadValue(key, value, why);
 }
 
 // Parses a decimal number that must fill the whole of `text`.
@@ -260,6 +273,21 @@ std::vector<std::pair<std::string, std::string>> lines_of(const DirectionImpairm
 
 }  // namespace
 
+BadValue::BadValue(std::string key, std::string value, std::string reason)
+    : UsageError("--" + key + "=" + value + ": " + reason),
+      key_(std::move(key)),
+      value_(std::move(value)),
+      reason_(std::move(reason)) {}
+
+std::vector<KeyDoc> impairment_keys() {
+    std::vector<KeyDoc> out;
+    for (const auto& key : kKeys) {
+        out.push_back({key.name, key.values, key.meaning});
+    }
+    out.push_back({kSeed.name, kSeed.values, kSeed.meaning});
+    return out;
+}
+
 std::uint64_t parse_rate(const std::string& text) { return parse_rate_for("rate", text); }
 
 std::uint64_t parse_rate_for(const std::string& key, const std::string& text) {
@@ -319,8 +347,8 @@ void add_impairment_options(po::options_description& desc) {
         for (const auto& key : kKeys) {
             const std::string name = std::string(prefix) + key.name;
             const std::string help =
-                *prefix == '\0' ? std::string(key.help) + " (both directions)"
-                                : std::string(key.help) + " (" + std::string(prefix, 3) + " only)";
+                help_of(key) +
+                (*prefix == '\0' ? " (both directions)" : " (" + std::string(prefix, 3) + " only)");
             if (key.repeatable) {
                 desc.add_options()(name.c_str(), po::value<std::vector<std::string>>()->composing(),
                                    help.c_str());
@@ -329,10 +357,20 @@ void add_impairment_options(po::options_description& desc) {
             }
         }
     }
-    desc.add_options()("seed", po::value<std::string>(), "PRNG seed of the impairment (default 1)");
+    desc.add_options()(kSeed.name, po::value<std::string>(), help_of(kSeed).c_str());
 }
 
 Impairment impairment_from(const po::variables_map& vm) {
+    Impairment out = impairment_values_from(vm);
+    if (const auto problems = validate(out); !problems.empty()) {
+        std::string msg = "impairment settings that cannot work as given:";
+        for (const auto& p : problems) msg += "\n  --" + p;
+        throw UsageError(msg);
+    }
+    return out;
+}
+
+Impairment impairment_values_from(const po::variables_map& vm) {
     Impairment out;
     // Unprefixed keys first (both directions), then c2s./s2c. ones override for their direction.
     for (const char* prefix : {"", "c2s.", "s2c."}) {
@@ -350,11 +388,6 @@ Impairment impairment_from(const po::variables_map& vm) {
     if (const auto it = vm.find("seed"); it != vm.end() && !it->second.empty()) {
         const auto& s = it->second.as<std::string>();
         out.seed = parse_uint("seed", s, s, std::numeric_limits<std::uint64_t>::max());
-    }
-    if (const auto problems = validate(out); !problems.empty()) {
-        std::string msg = "impairment settings that cannot work as given:";
-        for (const auto& p : problems) msg += "\n  --" + p;
-        throw UsageError(msg);
     }
     return out;
 }

@@ -11,15 +11,47 @@
 //   drop-window=START_MS:END_MS (repeatable)
 //   seed=<n>
 #include <boost/program_options.hpp>
+#include <string>
+#include <vector>
 
+#include "base/errors.hpp"
 #include "netem/impair/impairment.hpp"
 
 namespace tcplab::netem {
 
+// One key of the table the parser registers, as `scenario keys` and --help show it.
+struct KeyDoc {
+    std::string name;     // "loss" (also c2s.loss, s2c.loss, or in a [c2s] / [s2c] section)
+    std::string values;   // what it takes and its range: "0..100 (%)"
+    std::string meaning;  // one line
+};
+
+// Every impairment key (one direction's name, no prefix) and seed, in table order.
+std::vector<KeyDoc> impairment_keys();
+
+// A bad value for one key. what() is "--KEY=VALUE: REASON", the flag as typed on a command line;
+// a scenario file's reader re-words it with its file:line (scenario/spec.cpp).
+class BadValue : public UsageError {
+public:
+    BadValue(std::string key, std::string value, std::string reason);
+    const std::string& key() const { return key_; }  // as registered: "loss", "c2s.loss"
+    const std::string& value() const { return value_; }
+    const std::string& reason() const { return reason_; }
+
+private:
+    std::string key_;
+    std::string value_;
+    std::string reason_;
+};
+
 // Adds every key above (for both, c2s. and s2c.) to desc.
 void add_impairment_options(boost::program_options::options_description& desc);
-// Builds the model from parsed values; throws tcplab::UsageError naming the key on a bad value.
+// Builds the model from parsed values; throws BadValue for a bad value, UsageError listing the
+// problems for settings that cannot work together.
 Impairment impairment_from(const boost::program_options::variables_map& vm);
+// impairment_from without the check that the settings work together: for a reader that reports
+// validate()'s problems its own way (a scenario file, by line).
+Impairment impairment_values_from(const boost::program_options::variables_map& vm);
 // The inverse, for reports: key=value lines that reproduce the model.
 std::vector<std::string> describe(const Impairment& impairment);
 

@@ -2,6 +2,8 @@
 
 #include <algorithm>
 #include <sstream>
+#include <utility>
+#include <vector>
 
 namespace tcplab::netem {
 
@@ -68,14 +70,18 @@ std::string guest_init_script(const GuestPlan& plan) {
     std::ostringstream out;
     write_prologue(out, shell_quote(plan.control_dir.string()));
 
-    // Parents before children, so a nested --rw directory is mounted on top of its parent's mount.
-    std::vector<std::filesystem::path> rw_dirs = plan.rw_dirs;
-    std::sort(rw_dirs.begin(), rw_dirs.end());
-    for (const auto& dir : rw_dirs) {
+    // Parents before children, so a nested shared directory is mounted on top of its parent's.
+    std::vector<std::pair<std::filesystem::path, bool>> shares;  // directory, writable
+    for (const auto& dir : plan.rw_dirs) shares.emplace_back(dir, true);
+    for (const auto& dir : plan.ro_dirs) shares.emplace_back(dir, false);
+    std::sort(shares.begin(), shares.end());
+    for (const auto& [dir, writable] : shares) {
         const std::string q = shell_quote(dir.string());
         // mkdir: a directory below a guest tmpfs (/tmp, /root, ...) has to be created first.
-        out << "mkdir -p " << q << " && mount -t hostfs none " << q << " -o " << q << " || fail "
-            << shell_quote("mount --rw directory " + dir.string()) << "\n";
+        // "ro," is mount(8)'s flag (MS_RDONLY); hostfs takes the rest as its host path.
+        out << "mkdir -p " << q << " && mount -t hostfs none " << q << " -o "
+            << (writable ? q : shell_quote("ro," + dir.string())) << " || fail "
+            << shell_quote("mount shared directory " + dir.string()) << "\n";
     }
 
     // UML's modules live in <module_dir>/<version>/, not /lib/modules/<version>/ (which does not

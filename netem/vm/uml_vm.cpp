@@ -10,6 +10,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <array>
 #include <cerrno>
 #include <cstring>
@@ -286,13 +287,23 @@ struct ExecArgs {
     char* const* get() const { return pointers.data(); }
 };
 
+// Messages say "shared directory", not a flag: `vm run` names them --rw, `scenario run --vm`
+// chooses them itself.
 fs::path resolve_dir(const fs::path& dir) {
     std::error_code ec;
     const fs::path canonical = fs::canonical(dir, ec);
     if (ec) {
-        throw UsageError("--rw " + dir.string() + ": " + ec.message());
+        throw UsageError("shared directory " + dir.string() + ": " + ec.message());
     }
     return canonical;
+}
+
+std::vector<fs::path> resolve_dirs(const std::vector<fs::path>& dirs) {
+    std::vector<fs::path> out;
+    for (const auto& dir : dirs) {
+        out.push_back(resolve_dir(dir));
+    }
+    return out;
 }
 
 bool is_within(const fs::path& path, const fs::path& dir) {
@@ -315,6 +326,28 @@ bool visible_in_guest(const fs::path& path, const std::vector<fs::path>& rw_dirs
         }
     }
     return true;
+}
+
+std::vector<fs::path> dirs_to_share(const std::vector<fs::path>& paths,
+                                    const std::vector<fs::path>& shared) {
+    std::vector<fs::path> dirs;
+    for (const auto& path : paths) {
+        if (visible_in_guest(path, shared)) {
+            continue;
+        }
+        std::error_code ec;
+        const fs::path normal = path.lexically_normal();
+        dirs.push_back(fs::is_directory(normal, ec) ? normal : normal.parent_path());
+    }
+    std::sort(dirs.begin(), dirs.end());
+    dirs.erase(std::unique(dirs.begin(), dirs.end()), dirs.end());
+    std::vector<fs::path> outermost;
+    for (const auto& dir : dirs) {  // sorted: a parent comes before everything within it
+        if (outermost.empty() || !(dir == outermost.back() || is_within(dir, outermost.back()))) {
+            outermost.push_back(dir);
+        }
+    }
+    return outermost;
 }
 
 std::vector<std::string> self_command(const std::vector<std::string>& args) {
@@ -345,35 +378,37 @@ void validate_vm_options(const VmOptions& options) {
             throw UsageError("--env " + name + ": not a valid environment variable name");
         }
     }
-    for (const auto& dir : options.rw_dirs) {
+    std::vector<fs::path> all_dirs = options.rw_dirs;
+    all_dirs.insert(all_dirs.end(), options.ro_dirs.begin(), options.ro_dirs.end());
+    for (const auto& dir : all_dirs) {
         const fs::path resolved = resolve_dir(dir);
         std::error_code ec;
         if (!fs::is_directory(resolved, ec)) {
-            throw UsageError("--rw " + dir.string() + ": not a directory");
+            throw UsageError("shared directory " + dir.string() + ": not a directory");
         }
         if (resolved == "/") {
-            throw UsageError("--rw /: the whole root cannot be writable; name a directory");
+            throw UsageError(
+                "shared directory /: the guest's root is the host's already; name a "
+                "directory below it");
         }
         // hostfs takes the host path as a comma-separated mount option.
         if (resolved.string().find_first_of(",\n") != std::string::npos) {
-            throw UsageError("--rw " + dir.string() +
-                             ": a path with ',' or a newline cannot be "
-                             "mounted through hostfs");
+            throw UsageError("shared directory " + dir.string() +
+                             ": a path with ',' or a newline cannot be mounted through hostfs");
         }
     }
-    std::vector<fs::path> rw_resolved;
-    for (const auto& dir : options.rw_dirs) {
-        rw_resolved.push_back(resolve_dir(dir));
-    }
     const fs::path program = options.command.front();
-    if (program.is_absolute() && !visible_in_guest(program, rw_resolved)) {
+    if (program.is_absolute() && program.string().find_first_of(",\n") != std::string::npos &&
+        !visible_in_guest(program, resolve_dirs(all_dirs))) {
         throw UsageError(program.string() +
-                         " is below a directory the guest replaces with a "
-                         "fresh tmpfs; add --rw with its directory to make it visible");
+                         " is below a directory the guest replaces with a fresh tmpfs, and its "
+                         "path holds ',' or a newline, which hostfs cannot mount");
     }
-    if (!options.working_dir.empty() && !visible_in_guest(options.working_dir, rw_resolved)) {
+    if (!options.working_dir.empty() &&
+        !visible_in_guest(options.working_dir, resolve_dirs(all_dirs))) {
         throw UsageError("working directory " + options.working_dir.string() +
-                         " is not visible in the guest; add --rw with it");
+                         " is below a directory the guest replaces with a fresh tmpfs and is not "
+                         "shared with the guest");
     }
     if (::access(options.uml_binary.c_str(), X_OK) != 0) {
         throw EnvironmentError("User-Mode Linux kernel not found at " +
@@ -402,8 +437,16 @@ void write_guest_files(const VmOptions& options, const fs::path& ctl) {
     plan.control_dir = ctl;
     plan.module_dir = options.module_dir;
     plan.modules = options.modules;
-    for (const auto& dir : options.rw_dirs) {
-        plan.rw_dirs.push_back(resolve_dir(dir));
+    plan.rw_dirs = resolve_dirs(options.rw_dirs);
+    plan.ro_dirs = resolve_dirs(options.ro_dirs);
+    // A program below a guest tmpfs (a build under /tmp) is shared read-only by itself, so no
+    // caller has to know about the guest's tmpfs.
+    std::vector<fs::path> shared = plan.rw_dirs;
+    shared.insert(shared.end(), plan.ro_dirs.begin(), plan.ro_dirs.end());
+    if (const fs::path program = options.command.front(); program.is_absolute()) {
+        for (const auto& dir : dirs_to_share({program}, shared)) {
+            plan.ro_dirs.push_back(resolve_dir(dir));
+        }
     }
     plan.command = options.command;
     plan.env = options.env;

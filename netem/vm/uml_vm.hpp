@@ -4,9 +4,11 @@
 // family only, see VmOptions::modules) that runs as an ordinary host process, so real
 // `tc ... netem` works even when the host kernel lacks sch_netem.
 //
-// The guest sees the host's / read-only (hostfs), each VmOptions::rw_dirs entry read-write at the
-// same path, and fresh tmpfs on /tmp, /run, /var/tmp, /root. It has no network device besides its
-// own loopback and the veths/namespaces the command creates: nothing it sends can leave it.
+// The guest sees the host's / read-only (hostfs), each VmOptions::rw_dirs entry read-write and each
+// ro_dirs entry read-only at the same path, and fresh tmpfs on /tmp, /run, /var/tmp, /root. A
+// command given by absolute path below one of those tmpfs is shared read-only by itself. It has no
+// network device besides its own loopback and the veths/namespaces the command creates: nothing it
+// sends can leave it.
 //
 // Lifetime guarantees: the UML kernel and every helper process it forks share one process group
 // that is SIGKILLed on timeout and on every exit path; a separate watchdog process does the same
@@ -25,9 +27,12 @@ namespace tcplab::netem {
 
 struct VmOptions {
     std::vector<std::filesystem::path> rw_dirs;  // existing host dirs, writable in the guest
-    std::chrono::seconds timeout{600};           // bound on boot + command + poweroff
-    std::string memory = "512M";                 // guest RAM (UML's mem=), e.g. 256M, 1G
-    std::vector<std::string> command;            // argv run as root in the guest (PATH lookup)
+    // Existing host dirs shown read-only at the same path: for what lies below a guest tmpfs
+    // (a checkout under /tmp or /root), which the read-only root alone cannot show.
+    std::vector<std::filesystem::path> ro_dirs;
+    std::chrono::seconds timeout{600};  // bound on boot + command + poweroff
+    std::string memory = "512M";        // guest RAM (UML's mem=), e.g. 256M, 1G
+    std::vector<std::string> command;   // argv run as root in the guest (PATH lookup)
     std::vector<std::pair<std::string, std::string>> env;  // extra environment for the command
     std::filesystem::path working_dir;  // empty: the caller's current directory (else /)
     // Loaded before the command, so a missing one fails the boot by name instead of the command
@@ -60,8 +65,8 @@ struct VmResult {
 };
 
 // The checks run_in_vm does before booting. Throws UsageError for bad options (empty command,
-// --rw dir missing / not a directory / containing ',' or a newline, bad memory size, env name,
-// a command or working directory the guest cannot see),
+// a shared dir missing / not a directory / containing ',' or a newline, bad memory size, env
+// name, a relative command or a working directory the guest cannot see),
 // EnvironmentError when UML or its module tree is not installed.
 void validate_vm_options(const VmOptions& options);
 
@@ -75,6 +80,13 @@ VmResult run_in_vm(const VmOptions& options, const VmOutput& output);
 // (/tmp, /var/tmp, /run, /root, /dev/shm) and not below one of `rw_dirs`: the guest cannot see it.
 bool visible_in_guest(const std::filesystem::path& path,
                       const std::vector<std::filesystem::path>& rw_dirs);
+
+// The directories to share so that each of `paths` (absolute; a file or a directory) is visible in
+// the guest: for each path the guest cannot see through its root or `shared`, the path itself if it
+// is a directory, else its parent. Sorted, without duplicates, and without a directory that lies
+// within another of the result (the outer one shows it).
+std::vector<std::filesystem::path> dirs_to_share(const std::vector<std::filesystem::path>& paths,
+                                                 const std::vector<std::filesystem::path>& shared);
 
 // argv that runs this very program (the host path of /proc/self/exe, which the guest sees through
 // its read-only root) with `args` — e.g. for `scenario run ... --vm` re-running itself inside.

@@ -4,11 +4,11 @@
 //
 // The guest's root is the host's `/` through hostfs, read-only. The script mounts what a Linux
 // userland expects (proc, sysfs, devtmpfs, devpts, tmpfs on /tmp /run /var/tmp /root /dev/shm),
-// mounts the per-run control directory read-write at kGuestControlDir, mounts each --rw directory
-// read-write at its own path, points the kernel's module loader at UML's own modules, runs the
-// command with stdout on the guest's /dev/tty1 and stderr on /dev/tty2 (host pipes), writes the
-// exit status into the control directory and powers off. Every step that fails is reported into
-// kSetupErrorFile so the host can name it.
+// mounts the per-run control directory read-write at kGuestControlDir, mounts each shared directory
+// at its own path (read-write or read-only), points the kernel's module loader at UML's own
+// modules, runs the command with stdout on the guest's /dev/tty1 and stderr on /dev/tty2 (host
+// pipes), writes the exit status into the control directory and powers off. Every step that fails
+// is reported into kSetupErrorFile so the host can name it.
 #include <filesystem>
 #include <string>
 #include <string_view>
@@ -31,6 +31,7 @@ struct GuestPlan {
     std::filesystem::path module_dir;   // host dir holding <kernel-version>/modules.dep
     std::vector<std::string> modules;   // loaded before the command (fail loudly if missing)
     std::vector<std::filesystem::path> rw_dirs;            // absolute, canonical, validated
+    std::vector<std::filesystem::path> ro_dirs;            // the same, mounted read-only
     std::vector<std::string> command;                      // argv, non-empty
     std::vector<std::pair<std::string, std::string>> env;  // exported for the command
     std::filesystem::path working_dir;  // cd'd into when it exists in the guest, else /

@@ -12,9 +12,12 @@
 #include <gtest/gtest.h>
 #include <unistd.h>
 
+#include <cerrno>
 #include <cstdlib>
+#include <cstring>
 #include <fstream>
 #include <nlohmann/json.hpp>
+#include <stdexcept>
 
 #include "vm_test_support.hpp"
 
@@ -22,6 +25,8 @@ namespace tcplab::vmtest {
 namespace {
 
 namespace fs = std::filesystem;
+using ::testing::HasSubstr;
+using ::testing::Not;
 
 struct GuestGtest {
     ProcessRun run;
@@ -178,6 +183,102 @@ TEST_P(VmScenario, PassesWithTcBackendInGuestAndAgreesWithUserspace) {
     EXPECT_EQ(compare.exit_code, 0) << compare.out << compare.err;
     EXPECT_NE(compare.out.find("| c2s loss (dropped/sent) |"), std::string::npos) << compare.out;
 }
+
+// A checkout where the guest puts a fresh tmpfs (a CI clone under /tmp, root's home): `scenario
+// run --vm` makes the binary, the scenario file and --out visible in the guest by itself. The
+// build's binary and one scenario copied there reproduce it without cloning and building again.
+class VmCheckout : public VmCi, public ::testing::WithParamInterface<const char*> {};
+
+// mkdtemp below `parent`, removed with everything in it.
+class DirBelow {
+public:
+    explicit DirBelow(const fs::path& parent) {
+        std::string pattern = (parent / "tcplab-vmcheckout-XXXXXX").string();
+        if (::mkdtemp(pattern.data()) == nullptr) {
+            throw std::runtime_error("mkdtemp " + pattern + ": " + std::strerror(errno));
+        }
+        path_ = pattern;
+    }
+    ~DirBelow() {
+        std::error_code ec;
+        fs::remove_all(path_, ec);
+    }
+    DirBelow(const DirBelow&) = delete;
+    DirBelow& operator=(const DirBelow&) = delete;
+    const fs::path& path() const { return path_; }
+
+private:
+    fs::path path_;
+};
+
+TEST_P(VmCheckout, ScenarioRunsWithTcBackendInGuest) {
+    if (::access(GetParam(), W_OK) != 0) {
+        GTEST_SKIP() << GetParam() << " is not writable here";
+    }
+    const DirBelow checkout(GetParam());
+    const fs::path binary = checkout.path() / "build/app/tcplab";
+    const fs::path scenario = checkout.path() / "scenarios/loss10.ini";
+    fs::create_directories(binary.parent_path());
+    fs::create_directories(scenario.parent_path());
+    fs::copy_file(TCPLAB_BINARY, binary);
+    fs::copy_file(fs::path(TCPLAB_SOURCE_DIR) / "scenarios/loss10.ini", scenario);
+    const fs::path out = checkout.path() / "out";
+    const ProcessRun run =
+        run_process({binary.string(), "scenario", "run", scenario.string(), "--backend", "tc",
+                     "--vm", "--quiet", "--out", out.string()});
+    // The run happened in the guest: a verdict (0 or 1), not a usage or environment error (2, 3).
+    // Whether every check passed is the scenario tests' business (VmScenario, scenario_uml).
+    EXPECT_TRUE(run.exit_code == 0 || run.exit_code == 1) << run.out << run.err;
+    EXPECT_THAT(run.out, HasSubstr("pass    traffic_1_kernel-bulk")) << run.err;
+    EXPECT_THAT(run.out, HasSubstr("loss10")) << run.err;
+    EXPECT_TRUE(fs::exists(out / "report.json")) << run.out << run.err;
+    // No hint to a flag `scenario run` does not have (the old error said "add --rw").
+    EXPECT_THAT(run.err, Not(HasSubstr("--rw")));
+}
+
+// The user's own programs below such a directory: run from there, scenario run shares the
+// current directory too, so a server and client named by their path there start in the guest.
+TEST_P(VmCheckout, UserCommandsFromTheCurrentDirectoryRunInGuest) {
+    if (::access(GetParam(), W_OK) != 0) {
+        GTEST_SKIP() << GetParam() << " is not writable here";
+    }
+    const DirBelow here(GetParam());
+    const auto script = [&](const std::string& name, const std::string& body) {
+        const fs::path path = here.path() / name;
+        std::ofstream(path) << "#!/bin/sh\n" << body << "\n";
+        fs::permissions(path, fs::perms::owner_all);
+        return path.string();
+    };
+    const std::string server = script(
+        "server.sh", "exec python3 -m http.server 8080 --directory /usr/share >/dev/null 2>&1");
+    const std::string client =
+        script("client.sh", "exec curl -sf -o /dev/null http://$TCPLAB_SERVER_ADDR:8080/");
+    const fs::path out = here.path() / "out";
+    const ProcessRun run = run_process({"/bin/sh",
+                                        "-c",
+                                        "cd \"$0\" && exec \"$@\"",
+                                        here.path().string(),
+                                        TCPLAB_BINARY,
+                                        "scenario",
+                                        "run",
+                                        "--vm",
+                                        "--backend",
+                                        "tc",
+                                        "--as-root",
+                                        "--quiet",
+                                        "--loss",
+                                        "5",
+                                        "--server",
+                                        server,
+                                        "--client",
+                                        client,
+                                        "--out",
+                                        out.string()});
+    EXPECT_EQ(run.exit_code, 0) << run.out << run.err;
+    EXPECT_THAT(run.out, HasSubstr("pass    client_exit")) << run.err;
+}
+
+INSTANTIATE_TEST_SUITE_P(BelowGuestTmpfs, VmCheckout, ::testing::Values("/tmp", "/root"));
 
 // Not loss0: that tc drops nothing is TcNetem.LossZeroDropsNothingAndCountersSeeEveryPacket's
 // job (VmCi.TcBackendTestsPassInGuest); scripts/backend_crosscheck.sh runs every scenario.

@@ -74,6 +74,23 @@ TEST_F(VmRun, RwDirectoryIsWritableAndOtherHostPathsAreNot) {
     EXPECT_FALSE(fs::exists(read_only.path() / "must-not-exist"));
 }
 
+// The guest's /tmp is a fresh tmpfs: a program below it (a build in a /tmp clone) is shared
+// read-only by run_in_vm itself, no --rw needed, and the guest cannot write next to it.
+TEST_F(VmRun, ProgramBelowTmpRunsFromAReadOnlyShare) {
+    const ScratchDir dir;
+    const fs::path script = dir.path() / "prog.sh";
+    {
+        std::ofstream out(script);
+        out << "#!/bin/sh\nif touch \"$(dirname \"$0\")/from-guest\" 2>/dev/null; then echo "
+               "writable; else echo read-only; fi\n";
+    }
+    fs::permissions(script, fs::perms::owner_all);
+    const ProcessRun run = run_tcplab({"vm", "run", "--", script.string()});
+    EXPECT_EQ(run.exit_code, 0) << run.err;
+    EXPECT_EQ(run.out, "read-only\n") << run.err;
+    EXPECT_FALSE(fs::exists(dir.path() / "from-guest"));
+}
+
 TEST_F(VmRun, MissingCommandIsAUsageError) {
     const ProcessRun run = run_tcplab({"vm", "run", "--timeout", "5"});
     EXPECT_EQ(run.exit_code, 2);

@@ -171,3 +171,39 @@ TEST(ImpairmentOptions, DescribeRoundTrips) {
     EXPECT_EQ(describe(from({"--c2s.rate=10mbit"})),
               (std::vector<std::string>{"c2s.rate=10mbit", "seed=1"}));
 }
+
+// A bad value keeps its parts, so a scenario file can re-word it with its line
+// (scenario/spec.cpp); as a flag it reads as typed.
+TEST(ImpairmentOptions, BadValueNamesTheFlagAndKeepsItsParts) {
+    try {
+        from({"--c2s.loss=150"});
+        FAIL() << "no error for loss 150";
+    } catch (const BadValue& e) {
+        EXPECT_STREQ(e.what(), "--c2s.loss=150: must be a percentage in 0..100");
+        EXPECT_EQ(e.key(), "c2s.loss");
+        EXPECT_EQ(e.value(), "150");
+        EXPECT_EQ(e.reason(), "must be a percentage in 0..100");
+    }
+    try {
+        from({"--rate=fast"});
+        FAIL() << "no error for rate fast";
+    } catch (const BadValue& e) {
+        EXPECT_STREQ(e.what(), "--rate=fast: not a number");
+    }
+}
+
+TEST(ImpairmentOptions, KeysListEveryRegisteredKeyWithValuesAndMeaning) {
+    po::options_description desc;
+    add_impairment_options(desc);
+    const auto keys = impairment_keys();
+    ASSERT_FALSE(keys.empty());
+    for (const auto& key : keys) {
+        EXPECT_NE(desc.find_nothrow(key.name, false), nullptr) << key.name;
+        EXPECT_TRUE(key.name == "seed" || desc.find_nothrow("c2s." + key.name, false) != nullptr)
+            << key.name;
+        EXPECT_FALSE(key.values.empty()) << key.name;
+        EXPECT_FALSE(key.meaning.empty()) << key.name;
+    }
+    // Every registered option is listed: the three spellings of each key, and seed.
+    EXPECT_EQ(desc.options().size(), 3 * (keys.size() - 1) + 1);
+}

@@ -5,6 +5,7 @@
 
 #include <filesystem>
 #include <fstream>
+#include <set>
 
 #include "base/errors.hpp"
 #include "tests/support/scratch_dir.hpp"
@@ -95,6 +96,89 @@ TEST_F(ScenarioFile, BadValuesAreRejectedWithTheKey) {
     EXPECT_NE(error_for("traffic = tls-greeting\nloss = 120\n").find("loss"), std::string::npos);
 }
 
+// Every bad value reads "FILE:LINE: KEY = VALUE: REASON", the line the key is on.
+struct BadValueCase {
+    const char* text;
+    const char* message;  // after the directory
+};
+
+class ScenarioBadValue : public ScenarioFile, public ::testing::WithParamInterface<BadValueCase> {};
+
+TEST_P(ScenarioBadValue, NamesFileLineKeyAndValue) {
+    const std::string msg = error_for(GetParam().text);
+    EXPECT_EQ(msg, (dir_ / "bad.ini").string() + GetParam().message);
+}
+
+INSTANTIATE_TEST_SUITE_P(
+    EachKind, ScenarioBadValue,
+    ::testing::Values(
+        BadValueCase{"traffic = kernel-bulk 10\n\n\nloss = 150\n",
+                     ":4: loss = 150: must be a percentage in 0..100"},
+        BadValueCase{"traffic = kernel-bulk 10\n[s2c]\ndelay = 10\nloss = 150\n",
+                     ":4: s2c.loss = 150: must be a percentage in 0..100"},
+        BadValueCase{"traffic = kernel-bulk 10\nc2s.rate = fast\n",
+                     ":2: c2s.rate = fast: not a number"},
+        BadValueCase{"traffic = kernel-bulk 10\ndrop-data-segment = 0\n",
+                     ":2: drop-data-segment = 0: segments are numbered from 1"},
+        BadValueCase{"traffic = kernel-bulk 10\nseed = -1\n",
+                     ":2: seed = -1: not a non-negative integer"},
+        BadValueCase{"traffic = kernel-bulk 10\ntimeout = 9999\n",
+                     ":2: timeout = 9999: must be 0 < S <= 3600 seconds"},
+        BadValueCase{"description = x\ntraffic = kernel-bulk lots\n",
+                     ":2: traffic = kernel-bulk lots: needs a byte count 0..17179869184 (16 GiB), "
+                     "e.g. 'kernel-bulk 300000'"},
+        BadValueCase{"traffic = tls-greeting\nexpect-handshake = maybe\n",
+                     ":2: expect-handshake = maybe: must be completed or failed"}));
+
+// A key given as a flag overrides the file's, and a bad one is named as the flag, not as the
+// file's line that it replaced.
+TEST_F(ScenarioFile, ABadFlagValueIsNamedAsTheFlag) {
+    const fs::path file = write("flags.ini", "traffic = tls-greeting\nloss = 10\n");
+    try {
+        load_scenario(file.string(), {"--loss=150"});
+        ADD_FAILURE() << "no error for --loss=150";
+    } catch (const UsageError& e) {
+        EXPECT_STREQ(e.what(), "--loss=150: must be a percentage in 0..100");
+    }
+    try {
+        load_scenario(file.string(), {"--timeout", "0"});
+        ADD_FAILURE() << "no error for --timeout 0";
+    } catch (const UsageError& e) {
+        EXPECT_STREQ(e.what(), "--timeout=0: must be 0 < S <= 3600 seconds");
+    }
+    try {
+        load_scenario(file.string(), {"--limit", "5"});
+        ADD_FAILURE() << "no error for --limit without delay or rate";
+    } catch (const UsageError& e) {
+        EXPECT_STREQ(e.what(), "--limit: does nothing without delay or rate (no queue builds up)");
+    }
+}
+
+TEST_F(ScenarioFile, UnknownKeyPointsToScenarioKeys) {
+    const std::string msg = error_for("traffic = tls-greeting\nlossy = 3\n");
+    EXPECT_NE(msg.find("bad.ini:2: key 'lossy': unknown key"), std::string::npos) << msg;
+    EXPECT_NE(msg.find("`tcplab scenario keys`"), std::string::npos) << msg;
+}
+
+TEST(ScenarioKeys, HoldEveryKeyTheParserTakesOnce) {
+    std::set<std::string> names;
+    for (const auto& key : scenario_keys()) {
+        EXPECT_TRUE(names.insert(key.name).second) << "twice: " << key.name;
+        EXPECT_FALSE(key.values.empty()) << key.name;
+        EXPECT_FALSE(key.meaning.empty()) << key.name;
+    }
+    // Each listed key is one the parser takes (a value it may refuse, never an unknown key).
+    for (const auto& name : names) {
+        try {
+            parse_scenario("traffic = tls-greeting\n" + name + " = 1\n", "keys.ini");
+        } catch (const UsageError& e) {
+            EXPECT_EQ(std::string(e.what()).find("unknown key"), std::string::npos) << e.what();
+        }
+    }
+    EXPECT_EQ(names.count("loss"), 1U);
+    EXPECT_EQ(names.count("expect-syn-rto"), 1U);
+}
+
 // Boost reads "nan" as a double, and NaN fails every comparison: a range check written as
 // "reject if below or above" let timeout = nan through (the fuzz_scenario_spec invariant).
 TEST_F(ScenarioFile, NotANumberTimeoutIsRejected) {
@@ -110,6 +194,18 @@ TEST_F(ScenarioFile, ValueLookingLikeABoostPlaceholderIsRejected) {
     const std::string msg = error_for("traffic = tls-greeting\ntimeout = %value%\n");
     EXPECT_NE(msg.find("bad.ini:2"), std::string::npos) << msg;
     EXPECT_NE(msg.find("('%value%')"), std::string::npos) << msg;
+}
+
+TEST_F(ScenarioFile, SettingsThatCannotWorkTogetherNameTheirLineOnce) {
+    // limit for both directions: one message, at its line, named as written (no "--", no c2s.).
+    EXPECT_EQ(error_for("traffic = tls-greeting\n\nlimit = 5\n"),
+              (dir_ / "bad.ini").string() +
+                  ":3: limit: does nothing without delay or rate (no queue builds up)");
+    // One direction's key in a section: named with its direction.
+    EXPECT_EQ(error_for("traffic = tls-greeting\n[s2c]\nreorder = 25\n"),
+              (dir_ / "bad.ini").string() +
+                  ":3: s2c.reorder: does nothing without delay > 0 (reordered packets are those "
+                  "sent without the delay)");
 }
 
 TEST_F(ScenarioFile, SettingsThatDoNothingAreRejected) {

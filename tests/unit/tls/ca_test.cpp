@@ -8,6 +8,7 @@
 #include "base/errors.hpp"
 #include "test_support.hpp"
 #include "tls/cert_info.hpp"
+#include "tls/detail/key_file.hpp"
 
 namespace tcplab::tls {
 namespace {
@@ -298,6 +299,158 @@ TEST_F(CaTest, CliInitIssueShow) {
     const auto missing = run({bin, "ca", "show", dir + "/nope.pem"}, tmp.path());
     EXPECT_EQ(missing.rc, 2);
     EXPECT_NE(missing.err.find("nope.pem: file not found"), std::string::npos) << missing.err;
+}
+
+// ca renew: openssl sees the same subject, SANs, EKU and key type, a new serial, key and
+// validity, a chain that verifies for the same purpose, and the old pair kept beside it.
+TEST_F(CaTest, RenewKeepsSubjectSansAndRoleWithANewKeyAndValidity) {
+    init_ca({tmp / "pki", "test CA", KeySpec{}, 3650});
+    IssueOptions o;
+    o.dir = tmp / "pki";
+    o.name = "lab";
+    o.role = CertRole::server;
+    o.sans = parse_san_list("DNS:lab.example,IP:10.0.0.1,IP:fd7c::2");
+    o.key = KeySpec::parse("rsa:2048");
+    o.days = 5;
+    issue_certificate(o);
+    const fs::path pem = tmp / "pki/lab.pem";
+    const fs::path key = tmp / "pki/lab.key";
+    const std::string old_pem = read_file(pem);
+    const std::string old_key = read_file(key);
+    const auto field = [&](const std::string& flag) { return openssl_field(tmp, pem, flag); };
+    const std::string subject = field("-subject");
+    const auto san_ext = [&] {
+        return run({"openssl", "x509", "-in", pem.string(), "-noout", "-ext", "subjectAltName"},
+                   tmp.path())
+            .out;
+    };
+    const std::string sans = san_ext();
+    const std::string serial = field("-serial");
+    const std::string end = field("-enddate");
+
+    RenewOptions r;
+    r.dir = tmp / "pki";
+    r.name = "lab";
+    r.days = 400;
+    renew_certificate(r);
+
+    EXPECT_EQ(field("-subject"), subject);
+    EXPECT_EQ(san_ext(), sans);
+    const auto text = run({"openssl", "x509", "-in", pem.string(), "-noout", "-text"}, tmp.path());
+    EXPECT_NE(text.out.find("DNS:lab.example, IP Address:10.0.0.1, IP Address:FD7C:0:0:0:0:0:0:2"),
+              std::string::npos)
+        << text.out;
+    EXPECT_NE(text.out.find("Public-Key: (2048 bit)"), std::string::npos) << text.out;
+    EXPECT_NE(field("-serial"), serial);
+    EXPECT_NE(field("-enddate"), end);
+    EXPECT_EQ(run({"openssl", "x509", "-in", pem.string(), "-noout", "-checkend",
+                   std::to_string(399 * 86400)},
+                  tmp.path())
+                  .rc,
+              0)
+        << "valid for the 400 days asked";
+    const std::string ca = (tmp / "pki/ca.pem").string();
+    EXPECT_EQ(
+        run({"openssl", "verify", "-CAfile", ca, "-purpose", "sslserver", pem.string()}, tmp.path())
+            .rc,
+        0);
+    EXPECT_NE(
+        run({"openssl", "verify", "-CAfile", ca, "-purpose", "sslclient", pem.string()}, tmp.path())
+            .rc,
+        0);
+    // A new key, and the key file holds the private half of the new certificate.
+    EXPECT_NE(read_file(key), old_key);
+    EXPECT_EQ(run({"openssl", "x509", "-in", pem.string(), "-noout", "-pubkey"}, tmp.path()).out,
+              run({"openssl", "pkey", "-in", key.string(), "-pubout"}, tmp.path()).out);
+    EXPECT_EQ(mode_of(key), 0600U);
+    // The old pair, untouched, beside it.
+    EXPECT_EQ(read_file(tmp / "pki/lab.pem.old"), old_pem);
+    EXPECT_EQ(read_file(tmp / "pki/lab.key.old"), old_key);
+    EXPECT_EQ(mode_of(tmp / "pki/lab.key.old"), 0600U);
+    EXPECT_FALSE(fs::exists(tmp / "pki/lab.pem.new"));
+
+    // Again: the .old pair of the first renewal gives way to the second's.
+    const std::string first_renewal = read_file(pem);
+    renew_certificate(r);
+    EXPECT_EQ(read_file(tmp / "pki/lab.pem.old"), first_renewal);
+}
+
+TEST_F(CaTest, RenewOfAClientKeepsClientAuthAndTheKeyType) {
+    init_ca({tmp / "pki", "test CA", KeySpec{}, 3650});
+    IssueOptions o;
+    o.dir = tmp / "pki";
+    o.name = "c1";
+    o.role = CertRole::client;
+    o.key = KeySpec::parse("ed25519");
+    issue_certificate(o);
+    renew_certificate({tmp / "pki", "c1", 30, std::nullopt});
+    const auto s = summarize_file(tmp / "pki/c1.pem");
+    EXPECT_EQ(s.ext_key_usage, std::vector<std::string>{"clientAuth"});
+    EXPECT_EQ(s.key_type, "ED25519");
+    EXPECT_TRUE(s.sans.empty());
+}
+
+TEST_F(CaTest, RenewWithoutACertificateNamesTheFile) {
+    init_ca({tmp / "pki", "test CA", KeySpec{}, 3650});
+    try {
+        renew_certificate({tmp / "pki", "nobody", 30, std::nullopt});
+        ADD_FAILURE() << "no error for a missing certificate";
+    } catch (const UsageError& e) {
+        EXPECT_NE(std::string(e.what()).find("nobody.pem"), std::string::npos) << e.what();
+    }
+    EXPECT_THROW(renew_certificate({tmp / "pki", "ca", 30, std::nullopt}), UsageError);
+}
+
+TEST(ExpiryWarning, WithinTheWindowExpiredOrNothing) {
+    CertSummary s;
+    const auto now = std::chrono::system_clock::now();
+    s.not_after = "2026-12-16T10:00:00Z";
+    s.not_after_time = now + std::chrono::days(12) + std::chrono::hours(1);
+    EXPECT_EQ(expiry_warning(s, now, 30), "expires in 12 days (2026-12-16T10:00:00Z)");
+    EXPECT_EQ(expiry_warning(s, now, 12), std::nullopt);  // 12 days and an hour: not within 12
+    s.not_after_time = now + std::chrono::days(40);
+    EXPECT_EQ(expiry_warning(s, now, 30), std::nullopt);
+    s.not_after_time = now + std::chrono::hours(30);
+    EXPECT_EQ(expiry_warning(s, now, 30), "expires in 1 day (2026-12-16T10:00:00Z)");
+    s.not_after_time = now - std::chrono::days(3) - std::chrono::hours(1);
+    EXPECT_EQ(expiry_warning(s, now, 30), "expired 3 days ago (2026-12-16T10:00:00Z)");
+}
+
+// The CLI: ca show and ca issue warn on stderr (exit 0) about a certificate that expires within
+// --warn-days with the renew command to run, and ca renew re-issues it.
+TEST_F(CaTest, CliWarnsAboutExpiryAndRenews) {
+    const std::string bin = TCPLAB_BINARY;
+    const std::string dir = (tmp / "cli").string();
+    ASSERT_EQ(run({bin, "ca", "init", "--dir", dir}, tmp.path()).rc, 0);
+    const auto issue = run(
+        {bin, "ca", "issue", "--dir", dir, "--name", "soon", "--role", "server", "--days", "10"},
+        tmp.path());
+    ASSERT_EQ(issue.rc, 0) << issue.err;
+    EXPECT_NE(issue.err.find("warning: " + dir + "/soon.pem expires in 10 days"), std::string::npos)
+        << issue.err;
+    EXPECT_NE(issue.err.find("tcplab ca renew --dir " + dir + " --name soon"), std::string::npos)
+        << issue.err;
+
+    const auto show = run({bin, "ca", "show", dir + "/soon.pem"}, tmp.path());
+    EXPECT_EQ(show.rc, 0);
+    EXPECT_NE(show.err.find("expires in 10 days"), std::string::npos) << show.err;
+    const auto narrow = run({bin, "ca", "show", "--warn-days", "5", dir + "/soon.pem"}, tmp.path());
+    EXPECT_EQ(narrow.rc, 0);
+    EXPECT_EQ(narrow.err, "");
+    const auto ca_show = run({bin, "ca", "show", dir + "/ca.pem"}, tmp.path());
+    EXPECT_EQ(ca_show.err, "") << "a CA valid for 10 years is not warned about";
+
+    const auto renew = run({bin, "ca", "renew", "--dir", dir, "--name", "soon"}, tmp.path());
+    ASSERT_EQ(renew.rc, 0) << renew.err;
+    EXPECT_NE(renew.out.find("renewed " + dir + "/soon.pem"), std::string::npos) << renew.out;
+    const auto after = run({bin, "ca", "show", dir + "/soon.pem"}, tmp.path());
+    EXPECT_EQ(after.rc, 0);
+    EXPECT_EQ(after.err, "") << "renewed for 825 days";
+
+    const auto twice =
+        run({bin, "ca", "issue", "--dir", dir, "--name", "soon", "--role", "server"}, tmp.path());
+    EXPECT_EQ(twice.rc, 2);
+    EXPECT_NE(twice.err.find("tcplab ca renew"), std::string::npos) << twice.err;
 }
 
 }  // namespace

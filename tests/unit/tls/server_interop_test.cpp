@@ -1,12 +1,15 @@
 // `openssl s_client` (a peer we did not write) against the tcplab TLS server: a client with a
 // certificate from our CA gets the greeting over TLS 1.2 and 1.3 with EC and RSA keys; no
 // certificate, another CA's, an expired one, or a server certificate (wrong EKU) are refused
-// with the alert openssl names; a client resumes the session it was given.
+// with the alert openssl names; a client resumes the session it was given; a configured greeting
+// arrives as configured.
 #include <gtest/gtest.h>
 
 #include <sstream>
 
+#include "base/errors.hpp"
 #include "server_fixture.hpp"
+#include "tls/client.hpp"
 #include "tls/detail/key_file.hpp"
 
 namespace tcplab::tls {
@@ -187,6 +190,28 @@ TEST_F(ServerInterop, MinVersion13RefusesTls12Client) {
     const auto r = s_client(server.port(), "1_2", pki_.dir, "c1");
     EXPECT_NE(r.rc, 0);
     EXPECT_NE(r.err.find("protocol version"), std::string::npos) << r.err;
+}
+
+// --greeting: openssl's client receives exactly the configured bytes instead of kGreeting.
+TEST_F(ServerInterop, ConfiguredGreetingReachesOpensslClient) {
+    auto config = server_config(pki_);
+    config.greeting = unescape("lab server 3 ready\\x21\\n", "--greeting");
+    RunningServer server(config);
+    const auto r = s_client(server.port(), "1_3", pki_.dir, "c1");
+    EXPECT_EQ(r.rc, 0) << r.err;
+    EXPECT_NE(r.out.find("lab server 3 ready!\n"), std::string::npos) << r.out;
+    EXPECT_EQ(r.out.find(kGreeting), std::string::npos) << r.out;
+    const auto logs = server.wait_for_logs(1);
+    ASSERT_EQ(logs.size(), 1U);
+    EXPECT_EQ(logs[0].bytes_out, std::string("lab server 3 ready!\n").size());
+}
+
+TEST_F(ServerInterop, GreetingMustBeOneRecordAndNotEmpty) {
+    auto config = server_config(pki_);
+    config.greeting.clear();
+    EXPECT_THROW(Server{config}, UsageError);
+    config.greeting.assign(kMaxGreetingBytes + 1, 'x');
+    EXPECT_THROW(Server{config}, UsageError);
 }
 
 TEST_F(ServerInterop, DualStackListenerServesIpv6) {

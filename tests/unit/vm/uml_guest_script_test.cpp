@@ -10,12 +10,17 @@
 #include "base/errors.hpp"
 #include "netem/vm/detail/guest_script.hpp"
 #include "netem/vm/uml_vm.hpp"
+#include "support/scratch_dir.hpp"
 
 namespace tcplab::netem {
 namespace {
 
 namespace fs = std::filesystem;
+using test_support::ScratchDir;
+using ::testing::ElementsAre;
 using ::testing::HasSubstr;
+using ::testing::IsEmpty;
+using ::testing::Not;
 
 // What /bin/sh prints for `printf %s <quoted>`.
 std::string sh_echo(const std::string& quoted) {
@@ -170,15 +175,79 @@ TEST(VisibleInGuest, TmpfsShadowedPathsNeedRw) {
     EXPECT_TRUE(visible_in_guest("/tmpfoo/x", {}));  // a sibling of /tmp, not below it
 }
 
-TEST(ValidateVmOptions, RejectsAProgramTheGuestCannotSee) {
+TEST(ValidateVmOptions, AcceptsAProgramBelowAGuestTmpfs) {
+    // run_in_vm shares its directory read-only (a checkout under /tmp or /root).
     auto options = valid_options();
     options.command = {"/tmp/somewhere/tcplab"};
+    EXPECT_NO_THROW(validate_vm_options(options));
+}
+
+TEST(ValidateVmOptions, MessagesNameNoFlagOfOneCommand) {
+    // `scenario run --vm` shares directories too and has no --rw: the library names none.
+    auto options = valid_options();
+    options.ro_dirs = {"/nonexistent/tcplab"};
     try {
         validate_vm_options(options);
-        ADD_FAILURE() << "no error for a program under /tmp";
+        ADD_FAILURE() << "no error for a missing shared directory";
     } catch (const UsageError& e) {
-        EXPECT_THAT(e.what(), HasSubstr("--rw"));
+        EXPECT_THAT(e.what(), HasSubstr("shared directory /nonexistent/tcplab"));
+        EXPECT_THAT(e.what(), Not(HasSubstr("--")));
     }
+    options = valid_options();
+    options.working_dir = "/root/elsewhere";
+    try {
+        validate_vm_options(options);
+        ADD_FAILURE() << "no error for a hidden working directory";
+    } catch (const UsageError& e) {
+        EXPECT_THAT(e.what(), HasSubstr("/root/elsewhere"));
+        EXPECT_THAT(e.what(), Not(HasSubstr("--")));
+    }
+}
+
+TEST(ValidateVmOptions, RejectsCommaInReadOnlyDir) {
+    const fs::path dir = fs::temp_directory_path() / "tcplab,unit-ro";
+    fs::create_directories(dir);
+    auto options = valid_options();
+    options.ro_dirs = {dir};
+    EXPECT_THROW(validate_vm_options(options), UsageError);
+    fs::remove(dir);
+}
+
+TEST(DirsToShare, OnlyWhatTheGuestHidesEachOnce) {
+    const ScratchDir scratch(
+        "dirs-to-share");  // a real directory, so "is it a directory" has an answer
+    const fs::path root = scratch.path();
+    fs::create_directories(root / "build/app");
+    fs::create_directories(root / "scenarios");
+    EXPECT_THAT(dirs_to_share({"/usr/bin/tc", "/work/main/build/app/tcplab"}, {}), IsEmpty());
+    // A file gives its directory, a directory itself; a nested one is shown by its parent.
+    EXPECT_THAT(dirs_to_share({root / "build/app/tcplab", root / "scenarios/loss10.ini",
+                               root / "scenarios", root / "build/app/../app/tcplab"},
+                              {}),
+                ElementsAre(root / "build/app", root / "scenarios"));
+    EXPECT_THAT(dirs_to_share({root / "scenarios/x.ini", root}, {}), ElementsAre(root));
+    // Already shared (an --out directory mounted writable): nothing more.
+    EXPECT_THAT(dirs_to_share({root / "build/app/tcplab"}, {root}), IsEmpty());
+    EXPECT_THAT(dirs_to_share({"/root/x/build/app/tcplab"}, {}),
+                ElementsAre(fs::path("/root/x/build/app")));
+}
+
+TEST(GuestInitScript, MountsReadOnlyDirsReadOnlyInPathOrder) {
+    GuestPlan plan = sample_plan();
+    plan.ro_dirs = {"/tmp/x/build/app", "/tmp/x"};
+    plan.rw_dirs = {"/tmp/x/out"};
+    const std::string script = guest_init_script(plan);
+    const auto outer = script.find("mount -t hostfs none '/tmp/x' -o 'ro,/tmp/x'");
+    const auto inner =
+        script.find("mount -t hostfs none '/tmp/x/build/app' -o 'ro,/tmp/x/build/app'");
+    const auto rw = script.find("mount -t hostfs none '/tmp/x/out' -o '/tmp/x/out'");
+    ASSERT_NE(outer, std::string::npos) << script;
+    ASSERT_NE(inner, std::string::npos) << script;
+    ASSERT_NE(rw, std::string::npos) << script;
+    EXPECT_LT(outer, inner);
+    EXPECT_LT(outer, rw);
+    // After the tmpfs on /tmp, or the tmpfs would hide them again.
+    EXPECT_LT(script.find("for d in /tmp /var/tmp"), outer);
 }
 
 TEST(SelfCommand, StartsWithThisProgramsHostPath) {
