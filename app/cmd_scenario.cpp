@@ -304,12 +304,14 @@ int keys_command(const Args& args) {
 int run_command(const Args& args) {
     const CommandSpec spec{
         "tcplab scenario run [NAME|FILE.ini] [options] [--KEY VALUE...]   (needs root)",
-        "Builds the client-router-server namespaces, impairs the path, runs the scenario's "
-        "traffic,\n"
-        "captures at both ends, analyzes both captures and checks the verdicts against the faults\n"
-        "that were injected. Writes client.pcap, server.pcap, ledger.jsonl, analysis.json,\n"
-        "report.json, report.txt and timeseq.svg to --out. Exit 0 iff every check passed, 1 if a\n"
-        "check failed, 2 bad usage or scenario file, 3 environment (not root, tool missing).",
+        "Builds the client-router-server namespaces, impairs the path, runs the scenario's\n"
+        "traffic (or your --server/--client), captures at both ends, analyzes both captures and\n"
+        "checks the verdicts against what the two captures show the path did. Writes client.pcap,\n"
+        "server.pcap, ledger.jsonl, analysis.json,\n"
+        "report.json, report.txt, report.xml (JUnit) and timeseq.svg to --out. Exit 0 iff every\n"
+        "check passed, 1 if a check failed, 2 bad usage or scenario file, 3 environment (not "
+        "root,\n"
+        "tool missing).",
         "examples:\n  sudo tcplab scenario run loss10\n  sudo tcplab scenario run synloss --seed 7 "
         "--out /tmp/syn\n"
         "  sudo tcplab scenario run my.ini --repeat 5\n  sudo tcplab scenario run loss10 --backend "

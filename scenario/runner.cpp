@@ -16,6 +16,7 @@
 #include "analyzer/report.hpp"
 #include "base/command.hpp"
 #include "base/errors.hpp"
+#include "base/netns.hpp"
 #include "base/stop_signal.hpp"
 #include "netem/capture/capture.hpp"
 #include "netem/forwarder/forwarder.hpp"
@@ -29,6 +30,7 @@
 #include "packet/mac_address.hpp"
 #include "packet/tcp.hpp"
 #include "scenario/checks.hpp"
+#include "scenario/detail/tcp_sockets.hpp"
 #include "scenario/detail/time_sequence_svg.hpp"
 #include "scenario/detail/traffic.hpp"
 #include "scenario/detail/traffic_command.hpp"
@@ -415,7 +417,30 @@ void drive_traffic(RunState& run, const LivePath& path) {
     }
 }
 
+// TCP may still re-send a lost FIN (or data) after the traffic reported done, and the captures
+// must see that re-send: wait until no connection in either end's namespace has anything left to
+// (re-)send — bounded, a stuck peer must not hang the run.
+void wait_until_settled(const RunState& run, const netem::Topology& topology) {
+    const auto deadline = Clock::now() + std::chrono::seconds(5);
+    while (Clock::now() < deadline) {
+        bool unsettled = false;
+        for (const netem::Role role : {netem::Role::client, netem::Role::server}) {
+            run_in_netns(topology.namespace_name(role), [&] {
+                for (const auto& socket : tcp_sockets_here()) {
+                    unsettled = unsettled || tcp_unsettled(socket);
+                }
+            });
+        }
+        if (!unsettled) {
+            return;
+        }
+        std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    }
+    run.progress.step("a connection still had something to re-send after 5 s; stopping anyway");
+}
+
 void stop_captures(RunState& run, LivePath& path) {
+    wait_until_settled(run, *path.topology);
     // Let the last ACKs and FINs cross the path before the captures stop.
     std::this_thread::sleep_for(std::chrono::milliseconds(300));
     run.captures_stopped_at =

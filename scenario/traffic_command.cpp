@@ -11,6 +11,7 @@
 #include "base/child_process.hpp"
 #include "base/errors.hpp"
 #include "base/netns.hpp"
+#include "scenario/detail/tcp_sockets.hpp"
 
 namespace tcplab::scenario {
 
@@ -20,28 +21,6 @@ using Clock = std::chrono::steady_clock;
 using std::chrono::milliseconds;
 
 milliseconds millis(double seconds) { return milliseconds(static_cast<long>(seconds * 1000)); }
-
-// /proc/thread-self/net/tcp{,6}: the sockets of this thread's namespace. A line's 2nd field is
-// the local "ADDR:PORT" (port in hex), the 4th the state (0A = LISTEN).
-bool listener_in(const std::string& table, std::optional<std::uint16_t> port) {
-    std::ifstream in(table);
-    std::string line;
-    std::getline(in, line);  // header
-    while (std::getline(in, line)) {
-        std::istringstream fields(line);
-        std::string slot, local, remote, state;
-        fields >> slot >> local >> remote >> state;
-        if (state != "0A") {
-            continue;
-        }
-        const auto colon = local.rfind(':');
-        if (!port || (colon != std::string::npos &&
-                      std::stoul(local.substr(colon + 1), nullptr, 16) == *port)) {
-            return true;
-        }
-    }
-    return false;
-}
 
 // The environment every command sees, and the dropped user's own HOME/USER/LOGNAME.
 std::vector<std::pair<std::string, std::string>> command_env(const CommandContext& context) {
@@ -101,11 +80,6 @@ std::string wait_until_listening(ChildProcess& server, const UserCommands& comma
 }
 
 }  // namespace
-
-bool tcp_listener_present(std::optional<std::uint16_t> port) {
-    return listener_in("/proc/thread-self/net/tcp", port) ||
-           listener_in("/proc/thread-self/net/tcp6", port);
-}
 
 TrafficOutcome run_user_commands(const UserCommands& commands, const CommandContext& context) {
     TrafficOutcome out;

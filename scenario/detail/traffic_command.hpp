@@ -23,7 +23,4 @@ struct CommandContext {
 // that never listens or a client that fails is in the outcome.
 TrafficOutcome run_user_commands(const UserCommands& commands, const CommandContext& context);
 
-// Whether a TCP socket listens in the calling thread's network namespace (on `port`, if given).
-bool tcp_listener_present(std::optional<std::uint16_t> port);
-
 }  // namespace tcplab::scenario
