@@ -22,16 +22,18 @@ void read_table(const char* path, std::vector<TcpSocket>& out) {
         TcpSocket s;
         s.state = static_cast<int>(std::stoul(state, nullptr, 16));
         const auto colon = local.rfind(':');
-        s.local_port = colon == std::string::npos
-                           ? 0
-                           : static_cast<std::uint16_t>(std::stoul(local.substr(colon + 1), nullptr, 16));
-        s.unacked_bytes = static_cast<std::uint32_t>(std::stoul(queues.substr(0, queues.find(':')), nullptr, 16));
+        s.local_port =
+            colon == std::string::npos
+                ? 0
+                : static_cast<std::uint16_t>(std::stoul(local.substr(colon + 1), nullptr, 16));
+        s.unacked_bytes =
+            static_cast<std::uint32_t>(std::stoul(queues.substr(0, queues.find(':')), nullptr, 16));
         out.push_back(s);
     }
 }
 
-constexpr int kSynSent = 2, kSynRecv = 3, kFinWait1 = 4, kLastAck = 9, kListen = 10,
-              kClosing = 11, kEstablished = 1, kCloseWait = 8;
+constexpr int kSynSent = 2, kSynRecv = 3, kFinWait1 = 4, kLastAck = 9, kListen = 10, kClosing = 11,
+              kEstablished = 1, kCloseWait = 8;
 
 }  // namespace
 

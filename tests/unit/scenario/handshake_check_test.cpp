@@ -229,6 +229,16 @@ TEST_F(HandshakeCheck, AnUnflaggedFinRetransmissionFails) {
         "client stream 0: client FIN frame 8 re-sends frame 7 but is not flagged");
 }
 
+// The client's first FIN was lost: the first FIN the server sees is the re-send, and tshark flags
+// it there when an ACK past the FIN arrived first. At the sender a flagged first copy still fails.
+TEST_F(HandshakeCheck, AFlaggedFirstFinAtTheReceiverIsTheSendersResend) {
+    server_.frames[5].verdicts = kRetransmission;  // server frame 6: the client's FIN re-send
+    const Check c = run();
+    EXPECT_TRUE(c.pass) << c.observed;
+    client_.frames[6].verdicts = kRetransmission;  // client frame 7: the FIN's first copy
+    expect_failure_naming("client stream 0: client FIN frame 7 is the first copy but flagged");
+}
+
 TEST_F(HandshakeCheck, AnRstTheAnalyzerDidNotSeeFails) {
     server_.streams[0].rst_by_a = true;
     expect_failure_naming(
