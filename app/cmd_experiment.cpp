@@ -18,7 +18,7 @@ namespace {
 
 namespace fs = std::filesystem;
 
-void print_progress(const experiment::Progress& p) {
+void print_experiment_progress(const experiment::Progress& p) {
     const experiment::RunResult* r = p.last;
     std::string cell;
     for (const auto& [key, value] : r->run.cell) {
@@ -33,7 +33,7 @@ void print_progress(const experiment::Progress& p) {
                  p.failed, p.eta_s);
 }
 
-void print_outcome(const experiment::Outcome& outcome, const fs::path& dir) {
+void print_experiment_outcome(const experiment::Outcome& outcome, const fs::path& dir) {
     for (const auto& r : outcome.results) {
         if (!r.pass) {
             std::cout << "failed: " << r.run.dir << " ("
@@ -45,7 +45,7 @@ void print_outcome(const experiment::Outcome& outcome, const fs::path& dir) {
               << (dir / "summary.csv").string() << ", " << (dir / "index.html").string() << "\n";
 }
 
-int run_command(const Args& args) {
+int experiment_run_command(const Args& args) {
     const CommandSpec spec{
         "tcplab experiment run FILE.ini [--out DIR] [--jobs N] [--shard I/N] [--resume]   (needs "
         "root)",
@@ -91,17 +91,17 @@ int run_command(const Args& args) {
     o.jobs = jobs;
     std::tie(o.shard, o.shards) = experiment::parse_shard(shard);
     o.resume = resume;
-    o.progress = print_progress;
+    o.progress = print_experiment_progress;
     const auto planned = experiment::shard_of(experiment::plan_runs(exp), o.shard, o.shards);
     std::fprintf(stderr, "experiment %s: %zu runs%s, %d at once, into %s\n", exp.name.c_str(),
                  planned.size(), o.shards > 1 ? (" (shard " + shard + ")").c_str() : "", o.jobs,
                  o.out_dir.string().c_str());
     const experiment::Outcome outcome = experiment::run_experiment(exp, o);
-    print_outcome(outcome, o.out_dir);
+    print_experiment_outcome(outcome, o.out_dir);
     return outcome.failed == 0 || allow_fail ? kExitOk : kExitCheckFailed;
 }
 
-int merge_command(const Args& args) {
+int experiment_merge_command(const Args& args) {
     const CommandSpec spec{"tcplab experiment merge DIR... --out DIR",
                            "Combines the directories of an experiment's shards (each from "
                            "`experiment run --shard I/N` of the same file) into one: every run\n"
@@ -121,7 +121,7 @@ int merge_command(const Args& args) {
     }
     std::vector<fs::path> paths(dirs.begin(), dirs.end());
     const experiment::Outcome outcome = experiment::merge_experiments(paths, out);
-    print_outcome(outcome, out);
+    print_experiment_outcome(outcome, out);
     return outcome.failed == 0 ? kExitOk : kExitCheckFailed;
 }
 
@@ -136,10 +136,10 @@ int run_experiment(const Args& args) {
     }
     const Args rest(args.begin() + 1, args.end());
     if (args[0] == "run") {
-        return run_command(rest);
+        return experiment_run_command(rest);
     }
     if (args[0] == "merge") {
-        return merge_command(rest);
+        return experiment_merge_command(rest);
     }
     throw UsageError("unknown experiment command '" + args[0] + "'\nusage: " + usage);
 }
