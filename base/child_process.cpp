@@ -96,7 +96,14 @@ struct Prepared {
         fail_in_child("setuid");
     }
     if (!p.cwd.empty() && ::chdir(p.cwd.c_str()) != 0) {
-        fail_in_child("chdir");
+        // Typically a parent directory closed to the dropped user (a run under /root): run from
+        // "/" rather than not at all, and say so in the log.
+        const char note[] =
+            "tcplab: cannot enter the working directory as this user; running in /\n";
+        (void)!::write(STDERR_FILENO, note, sizeof note - 1);
+        if (::chdir("/") != 0) {
+            fail_in_child("chdir /");
+        }
     }
     ::execve(argv[0], argv, p.envp.data());
     fail_in_child("/bin/sh");

@@ -138,6 +138,19 @@ TEST_F(UserCommands, AServerThatNeverListensFailsClearly) {
         << output_;
 }
 
+// A run directory below one the user may not enter (a run under /root): the commands still run,
+// from "/", and say why in their log.
+TEST_F(UserCommands, ARunDirectoryTheUserCannotEnterRunsThemFromTheRoot) {
+    fs::create_directories(dir_ / "closed");
+    fs::permissions(dir_ / "closed", fs::perms::owner_all);
+    out_ = dir_ / "closed/run";
+    const auto r = shell("SUDO_UID=65534 SUDO_GID=65534 " + std::string(TCPLAB_BINARY) +
+                         " scenario run --backend userspace --quiet --out " + out_.string() +
+                         " --client 'id -u; pwd' 2>&1");
+    EXPECT_EQ(r.exit_code, 0) << r.out;
+    EXPECT_NE(client_log().find("running in /\n65534\n/\n"), std::string::npos) << client_log();
+}
+
 TEST_F(UserCommands, AHangingClientIsStoppedAtItsTimeoutWithItsChildren) {
     const auto r = shell("pgrep -f 'sleep 7[0-9]{2}' | wc -l");
     ASSERT_EQ(r.out, "0\n") << "leftover sleeps from an earlier run";
