@@ -14,6 +14,8 @@ namespace {
 
 namespace fs = std::filesystem;
 
+constexpr int kMaxRuns = 100000;  // a plan is held in memory; more is a typo, not a sweep
+
 std::string trim(std::string s) {
     const auto first = s.find_first_not_of(" \t\r");
     const auto last = s.find_last_not_of(" \t\r");
@@ -121,6 +123,15 @@ ExperimentSpec parse_experiment(const std::string& text, const fs::path& file) {
     }
     if (spec.seeds.empty()) {
         spec.seeds = {1};
+    }
+    double runs = static_cast<double>(spec.seeds.size());
+    for (const auto& v : spec.vary) {
+        runs *= static_cast<double>(v.values.size());
+    }
+    if (runs > kMaxRuns) {
+        throw UsageError(file.string() + ": " + std::to_string(static_cast<long long>(runs)) +
+                         " runs (cells x seeds); at most " + std::to_string(kMaxRuns) +
+                         " in one experiment");
     }
     for (const auto& run : plan_runs(spec)) {
         if (run.seed == spec.seeds.front()) {  // every cell once: its values must load

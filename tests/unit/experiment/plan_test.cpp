@@ -62,6 +62,10 @@ TEST(ExperimentPlan, BadLinesNameFileAndLine) {
               std::string::npos);
     EXPECT_NE(error("traffic = kernel-bulk 1\nvary.loss =\n").find("x.ini:2: vary.loss: no values"),
               std::string::npos);
+    EXPECT_NE(error("traffic = kernel-bulk 1\nvary.loss = 1,2,3,4,5,6,7,8,9,10\n"
+                    "vary.delay = 1,2,3,4,5,6,7,8,9,10\nseeds = 1-9999\n")
+                  .find("999900 runs (cells x seeds); at most 100000"),
+              std::string::npos);
     // A varied value the scenario parser refuses fails before anything runs.
     EXPECT_NE(error("traffic = kernel-bulk 1\nvary.loss = 5, 150\n").find("loss"),
               std::string::npos);
