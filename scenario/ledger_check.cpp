@@ -72,13 +72,18 @@ struct Tally {
     std::size_t queue_drops = 0;
     std::size_t sent_ahead = 0;  // "reorder" lines: delivered ahead of the delay queue
     std::size_t in_flight = 0;   // a loss the captures stopped too early to see
+    std::size_t after_stop = 0;  // acted on after the captures stopped
     std::vector<std::string> missing_on_wire;
     std::vector<std::string> missing_in_ledger;
 };
 
 // Claims, for each ledger action, a wire fault of the same packet and a matching kind.
+// The forwarder's clock starts a few ms after the runner noted its start, so "after the stop" has
+// that much slack.
+constexpr double kClockSlackS = 0.010;
+
 void claim(const std::vector<netem::LedgerEntry>& ledger, WireTruth& truth,
-           std::vector<bool>& claimed, Tally& tally) {
+           std::optional<double> captures_stopped_t, std::vector<bool>& claimed, Tally& tally) {
     std::vector<PathFault>& faults = truth.faults;
     std::multimap<Identity, std::size_t> by_identity;
     std::set<Identity> lost;
@@ -119,6 +124,8 @@ void claim(const std::vector<netem::LedgerEntry>& ledger, WireTruth& truth,
         } else if (const auto f = in_flight.find(id); f != in_flight.end()) {
             in_flight.erase(f);
             ++tally.in_flight;
+        } else if (captures_stopped_t && e.t >= *captures_stopped_t - kClockSlackS) {
+            ++tally.after_stop;  // e.g. a last ACK sent after the client's capture stopped
         } else {
             tally.missing_on_wire.push_back(describe(e.dir, e.action, e.packet));
         }
@@ -160,10 +167,11 @@ std::size_t judge_unclaimed(const std::vector<netem::LedgerEntry>& ledger,
 }  // namespace
 
 Check ledger_matches_wire(const std::vector<netem::LedgerEntry>& ledger, WireTruth& truth,
-                          const netem::ForwarderStats& stats) {
+                          const netem::ForwarderStats& stats,
+                          std::optional<double> captures_stopped_t) {
     std::vector<bool> claimed(truth.faults.size(), false);
     Tally tally;
-    claim(ledger, truth, claimed, tally);
+    claim(ledger, truth, captures_stopped_t, claimed, tally);
     const std::size_t ring = judge_unclaimed(ledger, truth.faults, claimed, stats, tally);
     Check c;
     c.name = "ledger_matches_wire";
@@ -183,6 +191,10 @@ Check ledger_matches_wire(const std::vector<netem::LedgerEntry>& ledger, WireTru
     if (tally.in_flight > 0) {
         c.observed += "; " + std::to_string(tally.in_flight) +
                       " sent as the captures stopped (the wire cannot tell their fate)";
+    }
+    if (tally.after_stop > 0) {
+        c.observed += "; " + std::to_string(tally.after_stop) +
+                      " acted on as the captures stopped (no capture to show them)";
     }
     if (ring > 0) {
         c.observed += "; " + std::to_string(ring) +

@@ -13,7 +13,10 @@
 namespace tcplab::scenario {
 
 // `truth`: the wire truth of the run; its faults the ledger names are marked in place.
+// `captures_stopped_t`: when the captures stopped, in the ledger's seconds (since the forwarder
+// started); a ledger action at or after it that the wire cannot show is counted apart, not failed.
 Check ledger_matches_wire(const std::vector<netem::LedgerEntry>& ledger, WireTruth& truth,
-                          const netem::ForwarderStats& stats);
+                          const netem::ForwarderStats& stats,
+                          std::optional<double> captures_stopped_t = std::nullopt);
 
 }  // namespace tcplab::scenario

@@ -248,6 +248,7 @@ struct RunState {
     netem::CaptureStats server_stats;
     std::optional<double> captures_stopped_at;  // seconds since the epoch
     std::optional<netem::ForwarderStats> forwarder_stats;
+    std::optional<double> forwarder_started_at;  // seconds since the epoch
     RunReport report;
 };
 
@@ -324,9 +325,15 @@ void bring_up_topology(RunState& run, LivePath& path) {
                         {"tcplab", TCPLAB_VERSION_STRING}};
 }
 
-void start_forwarder(const RunState& run, LivePath& path) {
+double epoch_now() {
+    return std::chrono::duration<double>(std::chrono::system_clock::now().time_since_epoch())
+        .count();
+}
+
+void start_forwarder(RunState& run, LivePath& path) {
     path.forwarder.emplace(
         netem::lab_forwarder_config(*path.topology, run.spec.impairment, run.ledger_path));
+    run.forwarder_started_at = epoch_now();  // the ledger's time 0, within a few ms
     path.forwarder->start();
 }
 
@@ -443,8 +450,7 @@ void stop_captures(RunState& run, LivePath& path) {
     wait_until_settled(run, *path.topology);
     // Let the last ACKs and FINs cross the path before the captures stop.
     std::this_thread::sleep_for(std::chrono::milliseconds(300));
-    run.captures_stopped_at =
-        std::chrono::duration<double>(std::chrono::system_clock::now().time_since_epoch()).count();
+    run.captures_stopped_at = epoch_now();
     run.client_stats = path.client_capture->stop();
     run.server_stats = path.server_capture->stop();
     if (path.forwarder) {
@@ -493,8 +499,12 @@ Truth truth(const RunState& run, const Vantages& v) {
                             e.what(), false, "every check's ground truth comes from the wire"});
     }
     if (run.userspace && run.forwarder_stats) {
-        t.checks.push_back(
-            ledger_matches_wire(netem::read_ledger(run.ledger_path), t.wire, *run.forwarder_stats));
+        std::optional<double> stopped_t;
+        if (run.captures_stopped_at && run.forwarder_started_at) {
+            stopped_t = *run.captures_stopped_at - *run.forwarder_started_at;
+        }
+        t.checks.push_back(ledger_matches_wire(netem::read_ledger(run.ledger_path), t.wire,
+                                               *run.forwarder_stats, stopped_t));
     }
     CheckInputs& inputs = t.inputs;
     inputs.spec = &run.spec;

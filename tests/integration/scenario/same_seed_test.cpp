@@ -140,7 +140,16 @@ TEST_P(SameSeed, DropsTheSameDataSegmentsInEveryRun) {
                                 "/runs 2>&1";
     const auto run = tcplab::test_support::shell(command);
     const std::string& output = run.out;
-    ASSERT_EQ(run.exit_code, 0) << output;
+    std::string failed_checks;  // the scratch dir goes with the test: keep what failed
+    for (const char* r : {"run-1", "run-2"}) {
+        std::ifstream report(out / "runs" / r / "report.txt");
+        for (std::string line; std::getline(report, line);) {
+            if (line.rfind("  FAIL", 0) == 0) {
+                failed_checks += std::string(r) + ": " + line + "\n";
+            }
+        }
+    }
+    ASSERT_EQ(run.exit_code, 0) << output << failed_checks;
 
     const RunFaults first = read_run(out / "runs" / "run-1");
     const RunFaults second = read_run(out / "runs" / "run-2");

@@ -68,6 +68,18 @@ TEST_F(LedgerCheck, ALedgerDropTheWireDeliveredFails) {
         << c.observed;
 }
 
+// The SYN-ACK drop is at t = 0.5 s. Had the captures stopped before it, no capture could show
+// it: counted apart. Had they stopped after it, the wire must show it.
+TEST_F(LedgerCheck, AnActionAfterTheCapturesStoppedNeedsNoWireEvidence) {
+    truth_.faults.pop_back();
+    Check c = ledger_matches_wire(netem::read_ledger(path_), truth_, stats_, 0.45);
+    EXPECT_TRUE(c.pass) << c.observed;
+    EXPECT_NE(c.observed.find("1 acted on as the captures stopped"), std::string::npos)
+        << c.observed;
+    c = ledger_matches_wire(netem::read_ledger(path_), truth_, stats_, 0.6);
+    EXPECT_FALSE(c.pass) << c.observed;
+}
+
 TEST_F(LedgerCheck, AWireLossTheLedgerDoesNotNameFailsUnlessTheRingOverflowed) {
     PathFault extra;
     extra.packet = segment(9, 0.9, true, tf::kAck, 1101, 1000);
