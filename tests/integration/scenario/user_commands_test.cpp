@@ -97,7 +97,7 @@ TEST_F(UserCommands, CurlDownloadsFromPythonHttpServerThroughLossAndDelay) {
 TEST_F(UserCommands, Iperf3ClientAgainstIperf3Server) {
     ASSERT_EQ(run("iperf3",
                   "--loss 2 --delay 10 --server 'iperf3 -s -p 5201 -1' "
-                  "--client 'iperf3 -c $TCPLAB_SERVER_ADDR -p 5201 -t 2' "
+                  "--client 'iperf3 -c $TCPLAB_SERVER_ADDR -p 5201 -n 2M' "
                   "--server-ready-port 5201"),
               0)
         << output_;
