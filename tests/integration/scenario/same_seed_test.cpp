@@ -143,8 +143,11 @@ TEST_P(SameSeed, DropsTheSameDataSegmentsInEveryRun) {
     std::string failed_checks;  // the scratch dir goes with the test: keep what failed
     for (const char* r : {"run-1", "run-2"}) {
         std::ifstream report(out / "runs" / r / "report.txt");
+        bool in_failure = false;  // a FAIL line and its wrapped continuation lines
         for (std::string line; std::getline(report, line);) {
-            if (line.rfind("  FAIL", 0) == 0) {
+            in_failure =
+                line.rfind("  FAIL", 0) == 0 || (in_failure && line.rfind("     ", 0) == 0);
+            if (in_failure) {
                 failed_checks += std::string(r) + ": " + line + "\n";
             }
         }
