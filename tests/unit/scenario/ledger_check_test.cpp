@@ -4,10 +4,12 @@
 
 #include <gtest/gtest.h>
 
+#include <filesystem>
 #include <fstream>
 
 #include "frame_facts_builder.hpp"
 #include "packet/tcp.hpp"
+#include "tests/support/scratch_dir.hpp"
 
 namespace tcplab::scenario {
 namespace {
@@ -20,7 +22,8 @@ protected:
     // The ledger as the forwarder writes it: a dropped UDP datagram, a dropped SYN-ACK and a
     // delayed data segment (every protocol is read by the one reader).
     void SetUp() override {
-        path_ = ::testing::TempDir() + "/ledger_check.jsonl";
+        // Each test its own file: ctest runs every test as its own process, in parallel.
+        path_ = scratch_.path() / "ledger.jsonl";
         std::ofstream out(path_);
         out << R"({"t":0.4,"dir":"c2s","src":"198.18.1.2","dst":"198.19.1.2","sport":5353,"dport":53,)"
             << R"("proto":"udp","flags":"","seq":0,"ack":0,"len":30,"ip_id":3,"action":"drop","reason":"random loss 10%"})"
@@ -46,7 +49,8 @@ protected:
     }
     Check run() { return ledger_matches_wire(netem::read_ledger(path_), truth_, stats_); }
 
-    std::string path_;
+    const test_support::ScratchDir scratch_{"ledger-check"};
+    std::filesystem::path path_;
     WireTruth truth_;
     netem::ForwarderStats stats_;
 };
