@@ -9,7 +9,8 @@
 # What differs from the normal suite, and why:
 #  - TCPLAB_HOSTILE_CUT_STRIDE (below): unit_hostile cuts each committed capture at every 8th record
 #    boundary instead of every one.
-#  - Not run: the UML tests that run one of our binaries *inside* the guest (VmCi.*, VmScenario.*).
+#  - Not run: the UML tests that run one of our binaries *inside* the guest (VmCi.*, VmScenario.*,
+#    VmCheckout.*).
 #    ASan cannot start in a UML guest: its shadow memory must be mapped at 0x7fff8000..0x10007fff7fff
 #    but a UML process's address space ends at 0x7fc0000000 ("Shadow memory range interleaves with
 #    an existing memory mapping"), and a normal build's binary inside would test nothing here. They
@@ -77,7 +78,7 @@ log=$(mktemp)
 trap 'rm -f "$log"' EXIT
 rc=0
 ctest --output-on-failure --timeout 900 -j "$(nproc)" -L 'unit|integration' -LE scenario \
-    -E 'VmCi\.|/VmScenario\.' "$@" 2>&1 | tee "$log" || rc=$?
+    -E 'VmCi\.|/VmScenario\.|/VmCheckout\.' "$@" 2>&1 | tee "$log" || rc=$?
 finished=$(date +%s)
 
 # Skipped tests: only the ones named above may be.
