@@ -14,6 +14,7 @@
 
 #include "analyzer/flags.hpp"
 #include "packet/tcp.hpp"
+#include "scenario/detail/check_text.hpp"
 
 namespace tcplab::scenario {
 
@@ -561,17 +562,6 @@ std::string teardown_text(const Connection& c) {
 
 // ---- putting it together -----------------------------------------------------------------------
 
-std::string join(const std::vector<std::string>& items, std::size_t max) {
-    std::string out;
-    for (std::size_t i = 0; i < items.size() && i < max; ++i) {
-        out += (i == 0 ? "" : "; ") + items[i];
-    }
-    if (items.size() > max) {
-        out += "; ... (" + std::to_string(items.size()) + " in all)";
-    }
-    return out;
-}
-
 // The options the server received against those the client sent, TSval aside (a re-sent SYN
 // carries a new one). A difference is the path's doing, not the analyzer's: reported, not failed.
 std::string options_path_text(const StreamFacts& sent, const StreamFacts* received) {
@@ -649,13 +639,13 @@ Check handshake_verdicts(const CheckInputs& in) {
     c.observed = std::to_string(at_client.size()) + " connections at the client, " +
                  std::to_string(at_server.size()) + " at the server";
     if (!found.summaries.empty()) {
-        c.observed += "; " + join(found.summaries, kListed);
+        c.observed += "; " + detail::first_items(found.summaries, kListed);
     }
     if (!found.problems.empty()) {
-        c.observed += "; disagreements: " + join(found.problems, kListed);
+        c.observed += "; disagreements: " + detail::first_items(found.problems, kListed);
     }
     if (!found.notes.empty()) {
-        c.observed += "; not compared: " + join(found.notes, kListed);
+        c.observed += "; not compared: " + detail::first_items(found.notes, kListed);
     }
     c.reason =
         "truth from the raw frames: connections by address/port pair and ISN; a copy after the "

@@ -6,6 +6,7 @@
 #include <tuple>
 
 #include "packet/format.hpp"
+#include "scenario/detail/check_text.hpp"
 
 namespace tcplab::scenario {
 
@@ -57,14 +58,6 @@ std::string describe(packet::Direction dir, const std::string& action,
                std::to_string(p.len);
     }
     return out;
-}
-
-std::string first_few(const std::vector<std::string>& items) {
-    std::string out;
-    for (std::size_t i = 0; i < items.size() && i < 5; ++i) {
-        out += (i == 0 ? "" : "; ") + items[i];
-    }
-    return out + (items.size() > 5 ? "; ... (" + std::to_string(items.size()) + " in all)" : "");
 }
 
 struct Tally {
@@ -224,10 +217,12 @@ Check ledger_matches_wire(const std::vector<netem::LedgerEntry>& ledger, WireTru
                       "logged)";
     }
     if (!tally.missing_on_wire.empty()) {
-        c.observed += "; in the ledger, not on the wire: " + first_few(tally.missing_on_wire);
+        c.observed +=
+            "; in the ledger, not on the wire: " + detail::first_items(tally.missing_on_wire);
     }
     if (!tally.missing_in_ledger.empty()) {
-        c.observed += "; on the wire, not in the ledger: " + first_few(tally.missing_in_ledger);
+        c.observed +=
+            "; on the wire, not in the ledger: " + detail::first_items(tally.missing_in_ledger);
     }
     c.pass = tally.missing_on_wire.empty() && tally.missing_in_ledger.empty();
     c.reason =

@@ -8,6 +8,7 @@
 #include "packet/format.hpp"
 #include "packet/seq_num.hpp"
 #include "packet/tcp.hpp"
+#include "scenario/detail/check_text.hpp"
 
 namespace tcplab::scenario::detail {
 
@@ -19,14 +20,6 @@ using Kind = PathFault::Kind;
 
 // How long after a reorder or duplicate its duplicate ACKs can still explain a re-send.
 constexpr double kReorderWindowS = 1.0;
-
-std::string first_few(const std::vector<std::string>& items) {
-    std::string out;
-    for (std::size_t i = 0; i < items.size() && i < 5; ++i) {
-        out += (i == 0 ? "" : "; ") + items[i];
-    }
-    return out + (items.size() > 5 ? "; ... (" + std::to_string(items.size()) + " in all)" : "");
-}
 
 std::string describe(const PathFault& f) {
     return to_string(f.dir) + " " + packet::flag_names(f.packet.tcp_flags) + " seq " +
@@ -142,17 +135,17 @@ Check drops_retransmitted(const CheckInputs& in) {
     if (!redundant.empty()) {
         c.observed += "; " + std::to_string(redundant.size()) +
                       " lost copies of segments already delivered (no re-send needed): " +
-                      first_few(redundant);
+                      first_items(redundant);
     }
     if (!aborted.empty()) {
         c.observed += "; " + std::to_string(aborted.size()) +
-                      " not re-sent, connection reset first: " + first_few(aborted);
+                      " not re-sent, connection reset first: " + first_items(aborted);
     }
     if (!missing.empty()) {
-        c.observed += "; never re-sent: " + first_few(missing);
+        c.observed += "; never re-sent: " + first_items(missing);
     }
     if (!unflagged.empty()) {
-        c.observed += "; re-sent but not flagged: " + first_few(unflagged);
+        c.observed += "; re-sent but not flagged: " + first_items(unflagged);
     }
     c.reason = lost == 0 ? "the wire shows no lost segment carrying sequence space"
                          : "losses from the two-capture diff, matched to the sender's next copy "
@@ -258,7 +251,7 @@ Check unexplained_retransmissions(const CheckInputs& in) {
                       "had arrived (their ACK was late)";
     }
     if (!unexplained.empty()) {
-        c.observed += "; unexplained: " + first_few(unexplained);
+        c.observed += "; unexplained: " + first_items(unexplained);
     }
     c.pass = unexplained.empty();
     c.reason =
@@ -307,7 +300,7 @@ Check receiver_flags_path_faults(const CheckInputs& in, Kind kind) {
                  " of them data segments" + (reorders ? " overtaken by a later one" : "") + ", " +
                  std::to_string(judged - unflagged.size()) + " flagged";
     if (!unflagged.empty()) {
-        c.observed += "; not flagged: " + first_few(unflagged);
+        c.observed += "; not flagged: " + first_items(unflagged);
     }
     c.pass = on_wire > 0 && unflagged.empty();
     c.reason = "the two-capture diff's " + what + " packets, looked up in the server's capture";
