@@ -35,16 +35,24 @@ std::optional<po::variables_map> parse_command_line(
     const CommandSpec& spec, po::options_description options, const Args& args,
     const po::positional_options_description* positional) {
     options.add_options()("help,h", "show this help and exit");
-    po::variables_map vm;
-    try {
+    return store_parsed(spec, options, [&] {
         po::command_line_parser parser(args);
         parser.options(options);
         if (positional != nullptr) {
             parser.positional(*positional);
         }
-        po::store(parser.run(), vm);
+        return parser.run();
+    });
+}
+
+std::optional<po::variables_map> store_parsed(const CommandSpec& spec,
+                                              const po::options_description& shown,
+                                              const std::function<po::parsed_options()>& parse) {
+    po::variables_map vm;
+    try {
+        po::store(parse(), vm);
         if (vm.count("help") != 0U) {
-            std::cout << help_text(spec, options);
+            std::cout << help_text(spec, shown);
             return std::nullopt;
         }
         po::notify(vm);

@@ -3,6 +3,7 @@
 // flags turned into UsageError (exit 2) that names the flag.
 #include <boost/program_options.hpp>
 #include <chrono>
+#include <functional>
 #include <optional>
 #include <string>
 
@@ -28,6 +29,12 @@ struct CommandSpec {
 
 // What --help prints: usage, description, options, epilog, each wrapped at kHelpWidth.
 std::string help_text(const CommandSpec& spec, const po::options_description& options);
+
+// parse_command_line's second half, for a command that parses its own way: stores what `parse`
+// returns, answers --help with `shown` (nullopt), and turns Boost's errors into UsageError.
+std::optional<po::variables_map> store_parsed(const CommandSpec& spec,
+                                              const po::options_description& shown,
+                                              const std::function<po::parsed_options()>& parse);
 
 // Parses args; returns nullopt after printing help when --help/-h is given. Adds --help itself.
 std::optional<po::variables_map> parse_command_line(

@@ -18,7 +18,6 @@
 #include "base/errors.hpp"
 #include "base/text_wrap.hpp"
 #include "base/utc_time.hpp"
-#include "netem/impair/option_error.hpp"
 #include "netem/vm/uml_vm.hpp"
 #include "scenario/backend_compare.hpp"
 #include "scenario/runner.hpp"
@@ -250,8 +249,7 @@ std::optional<po::variables_map> parse_run_command_line(
     }
     po::options_description all = option_group("");
     all.add(options).add(keys);
-    po::variables_map vm;
-    try {
+    return store_parsed(spec, all, [&] {
         po::parsed_options parsed = po::command_line_parser(args)
                                         .options(all)
                                         .positional(positional)
@@ -266,17 +264,8 @@ std::optional<po::variables_map> parse_run_command_line(
             }
             return key;
         });
-        po::store(parsed, vm);
-        if (vm.count("help") != 0U) {
-            std::cout << help_text(spec, all);
-            return std::nullopt;
-        }
-        po::notify(vm);
-    } catch (const po::error& e) {
-        throw UsageError(netem::option_error_message(e) + "\nusage: " + spec.usage +
-                         "  (see --help)");
-    }
-    return vm;
+        return parsed;
+    });
 }
 
 int keys_command(const Args& args) {
