@@ -76,7 +76,7 @@ void Engine::note_error(const FrameRecord& record, const packet::ParseError& e) 
 
 void Engine::process(const FrameRecord& record) {
     ++obs_.frames;
-    auto result = packet::dissect(link_, record.data);
+    auto result = packet::dissect_innermost(link_, record.data);
     if (!result) {
         // A snaplen-truncated TCP header is still analysed, as tshark does.
         if (auto partial = dissect_truncated_tcp(link_, record.data)) {
@@ -100,6 +100,7 @@ void Engine::process(const FrameRecord& record) {
         return;
     }
     if (d.is_tcp) {
+        if (d.tunnels != 0) ++obs_.tcp_in_tunnels;
         handle_tcp(record, d, false);
     } else if (d.protocol == kIpProtoIcmp || d.protocol == kIpProtoIcmpv6) {
         handle_icmp(record, d);
