@@ -82,6 +82,13 @@ Bytes with_extension_headers(const Bytes& ip, bool fragment) {
     return out + ext + Bytes(ip.begin() + 40, ip.end());
 }
 
+// GTP-U version 1, G-PDU, no optional fields.
+Bytes gtp_u(int side, const Bytes& ip) {
+    const Bytes gtp =
+        Bytes{0x30, 0xFF} + be16(static_cast<std::uint16_t>(ip.size())) + be32(0x11223344);
+    return ethernet(side, 0x0800) + outer_udp(side, 2152, gtp + ip);
+}
+
 struct Case {
     const char* name;
     bool inner_v6;
@@ -194,12 +201,7 @@ const std::vector<Case>& cases() {
              const Bytes geneve = Bytes{0x00, 0x00} + be16(0x86DD) + be32(0x00000B00);
              return ethernet(s, 0x0800) + outer_udp(s, 6081, geneve + ip);
          }},
-        {"gtp_u", false,
-         [](int s, const Bytes& ip) {
-             const Bytes gtp =
-                 Bytes{0x30, 0xFF} + be16(static_cast<std::uint16_t>(ip.size())) + be32(0x11223344);
-             return ethernet(s, 0x0800) + outer_udp(s, 2152, gtp + ip);
-         }},
+        {"gtp_u", false, gtp_u},
         {"gtp_u_sequence_extension", false,
          [](int s, const Bytes& ip) {
              // E and S flags: sequence, N-PDU, next type 0x85 (PDU session container, 1 word).
@@ -209,12 +211,7 @@ const std::vector<Case>& cases() {
                                be32(0x11223344) + be16(1) + Bytes{0x00, 0x85} + ext;
              return ethernet(s, 0x0800) + outer_udp(s, 2152, gtp + ip);
          }},
-        {"gtp_u_ipv6", true,
-         [](int s, const Bytes& ip) {
-             const Bytes gtp =
-                 Bytes{0x30, 0xFF} + be16(static_cast<std::uint16_t>(ip.size())) + be32(0x11223344);
-             return ethernet(s, 0x0800) + outer_udp(s, 2152, gtp + ip);
-         }},
+        {"gtp_u_ipv6", true, gtp_u},
         {"teredo", true,
          [](int s, const Bytes& ip) { return ethernet(s, 0x0800) + outer_udp(s, 3544, ip); }},
         {"teredo_origin", true,
@@ -275,18 +272,30 @@ std::vector<Frame> capture_of(const Case& c) {
     return frames;
 }
 
+// Writes frames as the Ethernet capture `pcap`, returns what `analyze --frames --format tsv`
+// says of it, and checks that against tshark's rows where tshark is installed (it must then run).
+std::vector<Row> rows_checked_by_tshark(const std::filesystem::path& pcap,
+                                        const std::vector<Frame>& frames) {
+    test_support::write_pcap(pcap, test_support::kLinkTypeEthernet, frames);
+    AnalyzeOptions o;
+    o.format = Format::tsv;
+    o.frames = true;
+    auto rows = parse_tsv(analyse_file_output(pcap, o));
+    if (auto oracle = tshark_rows(pcap)) {
+        EXPECT_EQ(*oracle, rows) << "tshark disagrees:\n" << describe_diff(*oracle, rows);
+    } else if (test_support::have_tool("tshark")) {
+        ADD_FAILURE() << "tshark failed on " << pcap;
+    }
+    return rows;
+}
+
 class Encapsulation : public ::testing::TestWithParam<Case> {};
 
 TEST_P(Encapsulation, InnerTcpAgreesWithTshark) {
     const test_support::ScratchDir scratch("analyzer-encap");
     const auto pcap = scratch.path() / (std::string(GetParam().name) + ".pcap");
     const auto frames = capture_of(GetParam());
-    test_support::write_pcap(pcap, test_support::kLinkTypeEthernet, frames);
-
-    AnalyzeOptions o;
-    o.format = Format::tsv;
-    o.frames = true;
-    const auto rows = parse_tsv(analyse_file_output(pcap, o));
+    const auto rows = rows_checked_by_tshark(pcap, frames);
     // What the conversation must give, tshark or not: every frame is TCP, in two streams.
     ASSERT_EQ(rows.size(), frames.size());
     std::size_t retransmissions = 0;
@@ -297,14 +306,9 @@ TEST_P(Encapsulation, InnerTcpAgreesWithTshark) {
     }
     EXPECT_EQ(retransmissions, 1u);
     EXPECT_EQ(inner_frames, conversation(GetParam().inner_v6).frames().size());
-    const auto oracle = tshark_rows(pcap);
-    ASSERT_TRUE(oracle || !test_support::have_tool("tshark")) << "tshark failed on " << pcap;
-    if (oracle) {
-        EXPECT_EQ(*oracle, rows) << "tshark disagrees:\n" << describe_diff(*oracle, rows);
-    }
 
+    AnalyzeOptions o;
     o.format = Format::json;
-    o.frames = false;
     const auto report = nlohmann::json::parse(analyse_file_output(pcap, o));
     const auto& observations = report.at("summary").at("observations");
     for (const char* error : {"truncated", "bad_version", "bad_header_length", "unsupported"})
@@ -381,19 +385,9 @@ TEST(EncapsulationStreams, BareAndTunnelledCopiesShareAStream) {
         frames.push_back({f.time_ns + 20'000, gre.wrap(inner.sides()[i], f.bytes)});
     }
     const test_support::ScratchDir scratch("analyzer-encap-copies");
-    const auto pcap = scratch.path() / "copies.pcap";
-    test_support::write_pcap(pcap, test_support::kLinkTypeEthernet, frames);
-    AnalyzeOptions o;
-    o.format = Format::tsv;
-    o.frames = true;
-    const auto rows = parse_tsv(analyse_file_output(pcap, o));
+    const auto rows = rows_checked_by_tshark(scratch.path() / "copies.pcap", frames);
     ASSERT_EQ(rows.size(), frames.size());
     for (const Row& r : rows) EXPECT_EQ(r.stream, "0") << r.frame;
-    const auto oracle = tshark_rows(pcap);
-    ASSERT_TRUE(oracle || !test_support::have_tool("tshark")) << "tshark failed on " << pcap;
-    if (oracle) {
-        EXPECT_EQ(*oracle, rows) << describe_diff(*oracle, rows);
-    }
 }
 
 // A first IPv6 fragment (offset 0, more to come) whose other fragments were not captured:
@@ -412,19 +406,9 @@ TEST(EncapsulationFragments, LoneFirstFragmentIsSkippedAtomicOneIsNot) {
     EXPECT_EQ(o.tcp_frames, 1u);
 
     const test_support::ScratchDir scratch("analyzer-encap-fragments");
-    const auto pcap = scratch.path() / "fragments.pcap";
-    test_support::write_pcap(pcap, test_support::kLinkTypeEthernet, frames);
-    AnalyzeOptions opts;
-    opts.format = Format::tsv;
-    opts.frames = true;
-    const auto rows = parse_tsv(analyse_file_output(pcap, opts));
+    const auto rows = rows_checked_by_tshark(scratch.path() / "fragments.pcap", frames);
     ASSERT_EQ(rows.size(), 1u);
     EXPECT_EQ(rows[0].frame, 2u);
-    const auto oracle = tshark_rows(pcap);
-    ASSERT_TRUE(oracle || !test_support::have_tool("tshark")) << "tshark failed on " << pcap;
-    if (oracle) {
-        EXPECT_EQ(*oracle, rows) << describe_diff(*oracle, rows);
-    }
 }
 
 // IP-in-IP `depth` times around one SYN.
@@ -447,17 +431,9 @@ TEST(EncapsulationDepth, DeepNestingIsFollowedAndTooDeepIsCounted) {
     EXPECT_EQ(o.first_error_frame, 2u);
 
     const test_support::ScratchDir scratch("analyzer-encap-depth");
-    const auto pcap = scratch.path() / "deep.pcap";
-    test_support::write_pcap(pcap, test_support::kLinkTypeEthernet, frames);
-    const auto oracle = tshark_rows(pcap);
-    ASSERT_TRUE(oracle || !test_support::have_tool("tshark")) << "tshark failed on " << pcap;
-    if (oracle) {
-        AnalyzeOptions opts;
-        opts.format = Format::tsv;
-        opts.frames = true;
-        const auto rows = parse_tsv(analyse_file_output(pcap, opts));
-        EXPECT_EQ(*oracle, rows) << describe_diff(*oracle, rows);
-    }
+    const auto rows = rows_checked_by_tshark(scratch.path() / "deep.pcap", frames);
+    ASSERT_EQ(rows.size(), 1u);
+    EXPECT_EQ(rows[0].frame, 1u);
 }
 
 // The shape of tcpdump's tests/geneve.pcap (an SSH session between 30.0.0.2 and 30.0.0.1 in
@@ -529,20 +505,10 @@ TEST(EncapsulationGeneve, TcpdumpGeneveCaptureAgreesWithTshark) {
     ping(1817.457, 0);
 
     const test_support::ScratchDir scratch("analyzer-geneve");
-    const auto pcap = scratch.path() / "geneve.pcap";
-    test_support::write_pcap(pcap, test_support::kLinkTypeEthernet, frames);
-    AnalyzeOptions o;
-    o.format = Format::tsv;
-    o.frames = true;
-    const auto rows = parse_tsv(analyse_file_output(pcap, o));
+    const auto rows = rows_checked_by_tshark(scratch.path() / "geneve.pcap", frames);
     ASSERT_EQ(rows.size(), ssh.frames().size());
     EXPECT_EQ(rows.front().frame, 3u);
     EXPECT_EQ(rows[21].flags, "retransmission");
-    const auto oracle = tshark_rows(pcap);
-    ASSERT_TRUE(oracle || !test_support::have_tool("tshark")) << "tshark failed on " << pcap;
-    if (oracle) {
-        EXPECT_EQ(*oracle, rows) << "tshark disagrees:\n" << describe_diff(*oracle, rows);
-    }
 }
 
 }  // namespace
