@@ -158,7 +158,14 @@ PcapReader::PcapReader(const LiveInterface& interface)
 }
 
 PcapReader::~PcapReader() {
+    if (dumper_ != nullptr) pcap_dump_close(dumper_);
     if (handle_ != nullptr) pcap_close(handle_);
+}
+
+void PcapReader::save_to(const std::string& path) {
+    if (dumper_ != nullptr) pcap_dump_close(dumper_);
+    dumper_ = pcap_dump_open(handle_, path.c_str());
+    if (dumper_ == nullptr) throw UsageError("-w " + path + ": " + pcap_geterr(handle_));
 }
 
 std::string PcapReader::link_type_name() const {
@@ -187,6 +194,7 @@ std::optional<CaptureRecord> PcapReader::next() {
         if (rc == 1) {
             ++records_;
             if (filter_ && pcap_offline_filter(filter_.get(), header, data) == 0) continue;
+            if (dumper_ != nullptr) pcap_dump(reinterpret_cast<u_char*>(dumper_), header, data);
             CaptureRecord r;
             r.number = ++count_;
             // tv_usec holds nanoseconds when libpcap delivers nanosecond precision.

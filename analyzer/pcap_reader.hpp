@@ -11,6 +11,7 @@
 #include <string>
 
 struct pcap;
+struct pcap_dumper;
 struct bpf_program;
 
 namespace tcplab::analyzer {
@@ -65,6 +66,9 @@ public:
     // live capture, libpcap's interpreter a file. Records are numbered as if the capture had been
     // taken with the filter. Throws UsageError "-f 'EXPR': <libpcap's message>".
     void set_filter(const std::string& expression);
+    // Also writes every record delivered from now on (after the filter) to a pcap file, with the
+    // very bytes and times the analysis sees (tshark's -w). Throws UsageError "-w FILE: ...".
+    void save_to(const std::string& path);
 
     // The next record, or nullopt: at the end (check stopped() for damage) or, live, when no
     // record is waiting now (at_end() tells the two apart; poll selectable_fd() to wait).
@@ -86,6 +90,7 @@ private:
     std::unique_ptr<char[]> buffer_;  // the stdio buffer of the file; outlives handle_
     pcap* handle_ = nullptr;
     std::unique_ptr<bpf_program, void (*)(bpf_program*)> filter_;  // files only
+    pcap_dumper* dumper_ = nullptr;
     std::uint32_t link_type_ = 0;
     bool live_ = false;
     bool nanosecond_times_ = true;

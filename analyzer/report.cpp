@@ -359,6 +359,7 @@ FileOutcome analyze_capture(PcapReader& reader, const AnalyzeOptions& options, O
     if (json) out.append(options.json_separator + "{\"file\":" + nlohmann::json(path).dump() + ",");
 
     if (!options.filter.empty()) reader.set_filter(options.filter);
+    if (!options.save_to.empty()) reader.save_to(options.save_to);
     if (options.started) options.started(reader);
 
     Sinks sinks = make_sinks(reader, options, out);

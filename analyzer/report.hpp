@@ -31,6 +31,7 @@ struct AnalyzeOptions {
     // Input. Every input stops early at a SIGINT/SIGTERM (base/stop_signal.hpp's flag) with the
     // report of what was read.
     std::string filter;                       // a BPF expression (-f); empty: every record
+    std::string save_to;                      // also write the records read to this pcap (-w)
     std::uint64_t max_frames = 0;             // stop after this many records (0: all)
     std::chrono::nanoseconds max_duration{};  // live: stop after this long (0: no limit)
     int stop_fd = -1;  // live: readable once a stop was requested (StopSignals::fd())

@@ -42,6 +42,7 @@ int run_analyze(const Args& args) {
     std::vector<std::string> files;
     std::string interface;
     std::string filter;
+    std::string save_to;
     long long count = 0;
     double duration = 0;
     std::string format = "text";
@@ -55,7 +56,10 @@ int run_analyze(const Args& args) {
         "filter,f", po::value(&filter),
         "only the packets matching this BPF expression (tcpdump's syntax), live or from files; "
         "frames are numbered as if the capture had been taken with the filter")(
-        "count", po::value(&count), "stop after N records (of each file)")(
+        "write,w", po::value(&save_to),
+        "also save the records read (after -f) to this pcap file, with the very bytes and times "
+        "analysed (one input only)")("count", po::value(&count),
+                                     "stop after N records (of each file)")(
         "duration", po::value(&duration), "with -i: stop after SECONDS")(
         "quiet,q", "no progress line and no 'listening' line on stderr")(
         "format", po::value(&format)->default_value("text"), "text | json | tsv")(
@@ -72,8 +76,8 @@ int run_analyze(const Args& args) {
     positional.add("file", -1);
     const CommandSpec spec{
         "tcplab analyze FILE...|- [--format text|json|tsv] [--frames] [--stream N]\n"
-        "                      [-f BPF] [--count N] [--max-events-per-stream N] [--quiet]\n"
-        "       tcplab analyze -i IFACE [-f BPF] [--count N] [--duration S] [options]\n"
+        "                      [-f BPF] [-w OUT.pcap] [--count N] [--max-events-per-stream N]\n"
+        "       tcplab analyze -i IFACE [-f BPF] [-w OUT.pcap] [--count N] [--duration S] [...]\n"
         "       tcplab analyze --diff CLIENT.pcap SERVER.pcap [--format text|json]",
         "TCP analysis of capture files with tshark's rules: per stream the handshake (flags, raw "
         "and\n"
@@ -120,6 +124,8 @@ int run_analyze(const Args& args) {
     o.max_events_per_stream = static_cast<std::size_t>(max_events);
 
     o.filter = filter;
+    o.save_to = save_to;
+    if (!save_to.empty() && files.size() > 1) throw UsageError("-w takes one input only");
     if (vm->count("count") != 0 && count < 1) throw UsageError("--count must be 1 or more");
     o.max_frames = static_cast<std::uint64_t>(count);
     if (vm->count("duration") != 0) {

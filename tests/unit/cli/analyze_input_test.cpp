@@ -108,9 +108,9 @@ std::string tshark_tsv_of_filtered(const fs::path& capture, const std::string& f
     const auto tcpdump = test_support::shell("tcpdump -r " + quoted(capture) + " -w " +
                                              quoted(filtered) + " '" + filter + "' 2>/dev/null");
     if (tcpdump.exit_code != 0) return "tcpdump failed";
-    const auto tshark = test_support::shell("bash '" + std::string(TCPLAB_SOURCE_DIR) +
-                                            "/scripts/tshark_expected.sh' " + quoted(filtered) +
-                                            " 2>/dev/null");
+    const auto tshark =
+        test_support::shell("bash '" + std::string(TCPLAB_SOURCE_DIR) +
+                            "/scripts/tshark_expected.sh' " + quoted(filtered) + " 2>/dev/null");
     std::istringstream lines(tshark.out);
     std::string rows;
     for (std::string line; std::getline(lines, line);)
@@ -129,13 +129,13 @@ TEST(AnalyzeFilter, AFilteredFileReadsAsTsharkReadsTcpdumpsFilteredCopy) {
     const fs::path data = fs::path(TCPLAB_TEST_DATA) / "analyzer";
     // Dropping the small frames (pure ACKs) or the large ones (data) changes every verdict that
     // follows: the numbering and the analysis must both follow the filter.
-    for (const char* name : {"loss_data_v4-client.pcap", "fin_loss_v6-server.pcap",
-                             "congestion_v4-client.pcap"}) {
+    for (const char* name :
+         {"loss_data_v4-client.pcap", "fin_loss_v6-server.pcap", "congestion_v4-client.pcap"}) {
         const fs::path capture = data / name;
         const std::string all = analyze("--frames --format tsv " + quoted(capture)).out;
         for (const char* filter : {"greater 100", "less 100"}) {
-            const AnalyzeRun ours =
-                analyze("-f '" + std::string(filter) + "' --frames --format tsv " + quoted(capture));
+            const AnalyzeRun ours = analyze("-f '" + std::string(filter) +
+                                            "' --frames --format tsv " + quoted(capture));
             ASSERT_EQ(ours.rc, 0) << ours.err;
             EXPECT_EQ(ours.out, tshark_tsv_of_filtered(capture, filter, dir.path()))
                 << name << " -f '" << filter << "'";
@@ -156,8 +156,8 @@ TEST(AnalyzeFilter, ABadFilterIsAUsageErrorNamingTheFlag) {
 
 // A pcap of `records` records or more: the body of a committed capture repeated.
 std::vector<std::uint8_t> many_records(std::size_t records) {
-    const auto one = test_support::read_bytes(fs::path(TCPLAB_TEST_DATA) / "analyzer" /
-                                              "clean_v4-client.pcap");
+    const auto one =
+        test_support::read_bytes(fs::path(TCPLAB_TEST_DATA) / "analyzer" / "clean_v4-client.pcap");
     std::size_t in_body = 0;
     for (std::size_t at = 24; at + 16 <= one.size(); ++in_body) {
         std::uint32_t caplen = 0;
@@ -165,7 +165,8 @@ std::vector<std::uint8_t> many_records(std::size_t records) {
         at += 16 + caplen;
     }
     std::vector<std::uint8_t> bytes(one.begin(), one.begin() + 24);
-    for (std::size_t n = 0; n < records; n += in_body) bytes.insert(bytes.end(), one.begin() + 24, one.end());
+    for (std::size_t n = 0; n < records; n += in_body)
+        bytes.insert(bytes.end(), one.begin() + 24, one.end());
     return bytes;
 }
 
@@ -217,7 +218,8 @@ std::string stderr_while_reading_slowly(bool terminal, const char* extra) {
     int status = 0;
     ::waitpid(pid, &status, 0);
     ::close(err_read);
-    if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) text += "[exit status " + std::to_string(status) + "]";
+    if (!WIFEXITED(status) || WEXITSTATUS(status) != 0)
+        text += "[exit status " + std::to_string(status) + "]";
     return text;
 }
 
