@@ -20,6 +20,7 @@
 #include "tests/support/scratch_dir.hpp"
 #include "tests/support/shell.hpp"
 #include "tests/support/traffic.hpp"
+#include "tests/support/tshark.hpp"
 
 namespace tcplab {
 namespace {
@@ -53,18 +54,6 @@ bool wait_listening(const fs::path& err) {
 std::string tcplab_analyze(const std::string& args) {
     return test_support::shell(std::string(TCPLAB_BINARY) + " analyze " + args + " 2>/dev/null")
         .out;
-}
-
-// tshark's rows (the --frames --format tsv contract) for `capture`.
-std::string tshark_rows(const fs::path& capture) {
-    const auto tshark = test_support::shell("bash '" + std::string(TCPLAB_SOURCE_DIR) +
-                                            "/scripts/tshark_expected.sh' " + q(capture) +
-                                            " 2>/dev/null");
-    std::istringstream lines(tshark.out);
-    std::string rows;
-    for (std::string line; std::getline(lines, line);)
-        if (!line.starts_with("#")) rows += line + "\n";
-    return rows;
 }
 
 // The JSON document without its "file" key (the interface's name live, the path for a file).
@@ -103,10 +92,9 @@ TEST(AnalyzeLive, EqualsTheFileAnalysisAndTsharkHoweverItEnds) {
 
     test_support::ScopedCapture capture(pair.b(), pair.if_b(), product_capture);
     const auto live = [&](const std::string& args, const fs::path& out) {
-        return live_analyze(pair.b(),
-                            "-i " + pair.if_b() + " -f '" + kFilter + "' -w " + q(saved(out)) +
-                                " " + args,
-                            out);
+        return live_analyze(
+            pair.b(),
+            "-i " + pair.if_b() + " -f '" + kFilter + "' -w " + q(saved(out)) + " " + args, out);
     };
     ChildProcess by_signal(live("--frames --format tsv", tsv));
     ChildProcess by_count(live("--count " + std::to_string(kCount) + " --format json", json));
@@ -130,7 +118,7 @@ TEST(AnalyzeLive, EqualsTheFileAnalysisAndTsharkHoweverItEnds) {
 
     // SIGTERM: the rows equal tshark's on the packets the live run saw (-w), and the file's.
     const std::string live_rows = test_support::read_file(tsv);
-    EXPECT_EQ(live_rows, tshark_rows(saved(tsv)));
+    EXPECT_EQ(live_rows, test_support::tshark_expected_tsv(saved(tsv)));
     EXPECT_EQ(live_rows, tcplab_analyze("--frames --format tsv " + q(saved(tsv))));
     EXPECT_THAT(live_rows, HasSubstr("retransmission"));
     EXPECT_GT(std::count(live_rows.begin(), live_rows.end(), '\n'), 100);
@@ -143,9 +131,9 @@ TEST(AnalyzeLive, EqualsTheFileAnalysisAndTsharkHoweverItEnds) {
 
     // --count: the report of the first kCount frames, the handshake in it.
     const std::string live_json = test_support::read_file(json);
-    EXPECT_EQ(without_file_key(live_json, pair.if_b()),
-              without_file_key(tcplab_analyze("--format json " + q(saved(json))),
-                               saved(json).string()));
+    EXPECT_EQ(
+        without_file_key(live_json, pair.if_b()),
+        without_file_key(tcplab_analyze("--format json " + q(saved(json))), saved(json).string()));
     EXPECT_THAT(live_json, HasSubstr("\"records\":" + std::to_string(kCount) + ","));
     EXPECT_THAT(live_json, HasSubstr("\"syn\":{"));
 

@@ -21,6 +21,7 @@
 #include "tests/support/files.hpp"
 #include "tests/support/scratch_dir.hpp"
 #include "tests/support/shell.hpp"
+#include "tests/support/tshark.hpp"
 
 namespace tcplab {
 namespace {
@@ -108,14 +109,7 @@ std::string tshark_tsv_of_filtered(const fs::path& capture, const std::string& f
     const auto tcpdump = test_support::shell("tcpdump -r " + quoted(capture) + " -w " +
                                              quoted(filtered) + " '" + filter + "' 2>/dev/null");
     if (tcpdump.exit_code != 0) return "tcpdump failed";
-    const auto tshark =
-        test_support::shell("bash '" + std::string(TCPLAB_SOURCE_DIR) +
-                            "/scripts/tshark_expected.sh' " + quoted(filtered) + " 2>/dev/null");
-    std::istringstream lines(tshark.out);
-    std::string rows;
-    for (std::string line; std::getline(lines, line);)
-        if (!line.starts_with("#")) rows += line + "\n";
-    return rows;
+    return test_support::tshark_expected_tsv(filtered);
 }
 
 std::size_t lines_of(const std::string& text) {
