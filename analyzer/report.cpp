@@ -5,7 +5,9 @@
 #include <poll.h>
 
 #include <algorithm>
+#include <charconv>
 #include <chrono>
+#include <cstring>
 
 #include "analyzer/detail/render.hpp"
 #include "analyzer/detail/truncated_tcp.hpp"
@@ -32,17 +34,25 @@ public:
     }
     void tcp_frame(std::uint64_t frame, std::uint32_t stream, const Verdict* v) override {
         if (!wanted(o_, stream)) return;
+        // Built on the stack and appended once: most frames have neither flags nor an RTO.
+        char row[48];
+        char* p = std::to_chars(row, row + 20, frame).ptr;
+        *p++ = '\t';
+        p = std::to_chars(p, p + 10, stream).ptr;
+        *p++ = '\t';
         std::string& b = out_.buffer();
-        out_.append_u64(frame);
-        b.push_back('\t');
-        out_.append_u64(stream);
-        b.push_back('\t');
-        if (v != nullptr) append_tsv_flags(v->flags, b);
-        b.push_back('\t');
-        if (v != nullptr && v->has_rto) append_seconds6(b, v->rto);
-        b.push_back('\t');
-        if (v != nullptr && v->has_rto) out_.append_u64(v->rto_frame);
-        b.push_back('\n');
+        if (v == nullptr || (v->flags == 0 && !v->has_rto)) {
+            std::memcpy(p, "\t\t\n", 3);
+            b.append(row, p + 3);
+        } else {
+            b.append(row, p);
+            append_tsv_flags(v->flags, b);
+            b.push_back('\t');
+            if (v->has_rto) append_seconds6(b, v->rto);
+            b.push_back('\t');
+            if (v->has_rto) out_.append_u64(v->rto_frame);
+            b.push_back('\n');
+        }
         out_.maybe_flush();
     }
     void stream_finished(const Conversation&) override {}
