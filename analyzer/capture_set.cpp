@@ -1,5 +1,7 @@
 #include "analyzer/capture_set.hpp"
 
+#include "base/stop_signal.hpp"
+
 namespace tcplab::analyzer {
 
 void analyze_files(const std::vector<std::string>& files, AnalyzeOptions options, Output& out,
@@ -20,6 +22,7 @@ void analyze_files(const std::vector<std::string>& files, AnalyzeOptions options
             if (!failed) throw;
             failed(file, e);
         }
+        if (stop_requested()) break;  // SIGINT/SIGTERM: this file's report was the last
     }
     if (json_wrapper) json_end_files(out);
     out.flush();

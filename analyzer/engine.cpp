@@ -304,6 +304,8 @@ void Engine::summarise(Conversation& c, int dir, const FrameRecord& record,
     }
 }
 
+void Engine::advance_clock(Nanos now) { table_.sweep(now, finalise_); }
+
 void Engine::finish() { table_.drain(finalise_); }
 
 }  // namespace tcplab::analyzer

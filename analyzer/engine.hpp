@@ -57,6 +57,9 @@ public:
     Engine(packet::LinkType link, bool collect_summaries, FrameSink& sink,
            std::size_t max_events_per_stream = kDefaultMaxEventsPerStream);
     void process(const FrameRecord& record);
+    // A live capture's clock moved on to `now` without a frame: finalises the streams idle past
+    // their limit by then, as a frame at that time would.
+    void advance_clock(Nanos now);
     // Finalises every open stream (in stream order).
     void finish();
     const Observations& observations() const { return obs_; }

@@ -2,12 +2,20 @@
 // file is read; the per-frame TSV path only appends digits to a buffer.
 #include "analyzer/report.hpp"
 
+#include <poll.h>
+
+#include <algorithm>
+#include <charconv>
+#include <chrono>
+#include <cstring>
+
 #include "analyzer/detail/render.hpp"
 #include "analyzer/detail/truncated_tcp.hpp"
 #include "analyzer/engine.hpp"
 #include "analyzer/flags.hpp"
 #include "analyzer/pcap_reader.hpp"
 #include "base/errors.hpp"
+#include "base/stop_signal.hpp"
 #include "packet/link.hpp"
 
 namespace tcplab::analyzer {
@@ -26,17 +34,25 @@ public:
     }
     void tcp_frame(std::uint64_t frame, std::uint32_t stream, const Verdict* v) override {
         if (!wanted(o_, stream)) return;
+        // Built on the stack and appended once: most frames have neither flags nor an RTO.
+        char row[48];
+        char* p = std::to_chars(row, row + 20, frame).ptr;
+        *p++ = '\t';
+        p = std::to_chars(p, p + 10, stream).ptr;
+        *p++ = '\t';
         std::string& b = out_.buffer();
-        out_.append_u64(frame);
-        b.push_back('\t');
-        out_.append_u64(stream);
-        b.push_back('\t');
-        if (v != nullptr) append_tsv_flags(v->flags, b);
-        b.push_back('\t');
-        if (v != nullptr && v->has_rto) append_seconds6(b, v->rto);
-        b.push_back('\t');
-        if (v != nullptr && v->has_rto) out_.append_u64(v->rto_frame);
-        b.push_back('\n');
+        if (v == nullptr || (v->flags == 0 && !v->has_rto)) {
+            std::memcpy(p, "\t\t\n", 3);
+            b.append(row, p + 3);
+        } else {
+            b.append(row, p);
+            append_tsv_flags(v->flags, b);
+            b.push_back('\t');
+            if (v->has_rto) append_seconds6(b, v->rto);
+            b.push_back('\t');
+            if (v->has_rto) out_.append_u64(v->rto_frame);
+            b.push_back('\n');
+        }
         out_.maybe_flush();
     }
     void stream_finished(const Conversation&) override {}
@@ -132,6 +148,7 @@ public:
             b += "\n";
         }
         out_.maybe_flush();
+        out_.flush_if_due();  // a finished stream's report is final: let it out soon
     }
     void close() {
         if (o_.format == Format::json) out_.append("\n],");
@@ -187,22 +204,89 @@ Sinks make_sinks(const PcapReader& reader, const AnalyzeOptions& options, Output
     return s;
 }
 
-void feed(PcapReader& reader, Engine& engine) {
+Nanos realtime_now() {
+    return std::chrono::duration_cast<std::chrono::nanoseconds>(
+               std::chrono::system_clock::now().time_since_epoch())
+        .count();
+}
+
+// A live capture: records as they come, the streams' idle clock advanced once a second (so a
+// stream's report comes out while the link is quiet), output flushed as it is due. Ends at
+// --count records, after --duration, or at a stop request. True when a signal stopped it.
+bool feed_live(PcapReader& reader, Engine& engine, const AnalyzeOptions& o, Output& out) {
+    using Clock = std::chrono::steady_clock;
+    constexpr int kBatch = 4096;  // records between two looks at the clock and the stop flag
+    constexpr auto kTick = std::chrono::seconds(1);
+    constexpr auto kLongestWait = std::chrono::milliseconds(250);
+    const auto start = Clock::now();
+    auto next_tick = start + kTick;
+    pollfd fds[2] = {{reader.selectable_fd(), POLLIN, 0}, {o.stop_fd, POLLIN, 0}};
     FrameRecord fr;
+    for (;;) {
+        for (int i = 0; i < kBatch; ++i) {
+            const auto rec = reader.next();
+            if (!rec) break;
+            fr.number = rec->number;
+            fr.time = rec->time_ns;
+            fr.data = rec->data;
+            engine.process(fr);
+            if (rec->number == o.max_frames) return false;
+        }
+        if (reader.at_end()) return false;
+        if (stop_requested()) return true;
+        const auto now = Clock::now();
+        if (o.max_duration.count() > 0 && now - start >= o.max_duration) return false;
+        if (now >= next_tick) {
+            engine.advance_clock(realtime_now());
+            next_tick = now + kTick;
+        }
+        out.flush_if_due();
+        auto wait = std::chrono::duration_cast<std::chrono::milliseconds>(kLongestWait);
+        if (o.max_duration.count() > 0) {
+            const auto left =
+                std::chrono::ceil<std::chrono::milliseconds>(start + o.max_duration - now);
+            wait = std::min(wait, left);
+        }
+        ::poll(fds, o.stop_fd >= 0 ? 2 : 1, static_cast<int>(wait.count()));
+    }
+}
+
+// A file (or stdin) to its end, or to --count records, or to a stop request (true then).
+bool feed_file(PcapReader& reader, Engine& engine, const AnalyzeOptions& o) {
+    FrameRecord fr;
+    bool interrupted = false;
     while (auto rec = reader.next()) {
         fr.number = rec->number;
         fr.time = rec->time_ns;
         fr.data = rec->data;
         engine.process(fr);
+        if (rec->number == o.max_frames) break;
+        if (rec->number % kProgressEvery == 0) {
+            if (o.progress) o.progress(reader.progress());
+            if (stop_requested()) {
+                interrupted = true;
+                break;
+            }
+        }
     }
-    engine.finish();
+    if (o.progress) o.progress(reader.progress());
+    return interrupted || stop_requested();
 }
 
 // Why the report may be incomplete: where reading stopped, records that did not decode, frames
 // that came after their stream was reported.
-std::vector<std::string> warnings_of(const PcapReader& reader, const Observations& obs) {
+std::vector<std::string> warnings_of(const PcapReader& reader, const Observations& obs,
+                                     bool interrupted) {
     const std::string& path = reader.path();
     std::vector<std::string> warnings;
+    if (interrupted && !reader.live()) {
+        warnings.push_back(path + ": stopped by a signal after record " +
+                           std::to_string(obs.frames) + "; reported the records before it");
+    }
+    if (const std::uint64_t dropped = reader.dropped(); dropped != 0) {
+        warnings.push_back(path + ": the kernel dropped " + std::to_string(dropped) +
+                           " packet(s) that were not read in time; they are not analysed");
+    }
     if (const auto& stop = reader.stopped()) {
         warnings.push_back(
             path + ": record " + std::to_string(stop->record) +
@@ -288,9 +372,15 @@ FileOutcome analyze_capture(PcapReader& reader, const AnalyzeOptions& options, O
     if (options.label_files && !json) out.append("# file: " + path + "\n");
     if (json) out.append(options.json_separator + "{\"file\":" + nlohmann::json(path).dump() + ",");
 
+    if (!options.filter.empty()) reader.set_filter(options.filter);
+    if (!options.save_to.empty()) reader.save_to(options.save_to);
+    if (options.started) options.started(reader);
+
     Sinks sinks = make_sinks(reader, options, out);
     Engine engine(link_type, sinks.report != nullptr, *sinks.sink, options.max_events_per_stream);
-    feed(reader, engine);
+    const bool interrupted = reader.live() ? feed_live(reader, engine, options, out)
+                                           : feed_file(reader, engine, options);
+    engine.finish();
     if (sinks.list != nullptr) sinks.list->close();
     if (sinks.report != nullptr) sinks.report->close();
 
@@ -299,7 +389,7 @@ FileOutcome analyze_capture(PcapReader& reader, const AnalyzeOptions& options, O
     outcome.frames = obs.frames;
     outcome.tcp_frames = obs.tcp_frames;
     outcome.streams = engine.streams();
-    outcome.warnings = warnings_of(reader, obs);
+    outcome.warnings = warnings_of(reader, obs, interrupted);
     if (json) {
         out.append("\"summary\":" + summary_json(reader, obs, engine.streams()).dump() +
                    ",\"warnings\":" + nlohmann::json(outcome.warnings).dump() + "}");

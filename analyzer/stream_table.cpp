@@ -193,6 +193,10 @@ Conversation* StreamTable::replace(const FlowKey& key, const packet::IpAddress& 
 
 void StreamTable::expire_idle(Nanos now, const Finalise& finalise) {
     if (++calls_ < kSweepEvery) return;
+    sweep(now, finalise);
+}
+
+void StreamTable::sweep(Nanos now, const Finalise& finalise) {
     calls_ = 0;
     std::vector<std::pair<FlowKey, std::unique_ptr<Conversation>>> expired;
     for (auto it = map_.begin(); it != map_.end();) {

@@ -1,6 +1,10 @@
-// lossy_stream_pcap FILE BLOCKS [PAYLOAD]: writes one long, lossy TCP stream as a raw-IP pcap
-// (nanosecond timestamps), streamed to disk so it can be many GB. analyze_rss.sh measures the
-// peak RSS of `tcplab analyze` on it: a single stream whose event list would grow without bound.
+// lossy_stream_pcap FILE BLOCKS [PAYLOAD [CONNECTIONS [reuse|distinct]]]: writes lossy TCP as a
+// raw-IP pcap (nanosecond timestamps), streamed to disk so it can be many GB. By default one long
+// stream (analyze_rss.sh measures the peak RSS of `tcplab analyze` on it: a stream whose event
+// list would grow without bound). With CONNECTIONS the BLOCKS are shared out among that many
+// connections one after the other, each with its handshake, FIN exchange and new ISNs: on one
+// address/port pair (`reuse`, tshark's "port numbers reused": the lossy shape of
+// analyze_bench.sh) or each from its own client port (`distinct`: many short streams).
 //
 // After a handshake, every block of 4 segments of PAYLOAD bytes (default 100) loses its second
 // segment at the receiver: the receiver repeats its ACK for the two segments after the hole
@@ -37,6 +41,12 @@ public:
         ip_[0].src = ip_[1].dst = *tcplab::packet::IpAddress::parse("198.18.201.2");
         ip_[0].dst = ip_[1].src = *tcplab::packet::IpAddress::parse("198.19.201.2");
     }
+    // The next connection: new ISNs, and with `distinct` ports a new client port.
+    void next_connection(std::uint64_t k, bool distinct) {
+        isn_[0] = static_cast<std::uint32_t>(1000 + k * 7919);
+        isn_[1] = static_cast<std::uint32_t>(500000 + k * 104729);
+        if (distinct) port_[0] = static_cast<std::uint16_t>(1024 + k % 64000);
+    }
     // side 0 = client (sender of the data), 1 = server; relative seq/ack.
     void seg(int side, std::uint16_t flags, std::uint32_t seq, std::uint32_t ack,
              std::uint32_t len) {
@@ -71,26 +81,8 @@ bool parse(std::string_view text, std::uint64_t& out) {
     return r.ec == std::errc() && r.ptr == text.data() + text.size();
 }
 
-}  // namespace
-
-int main(int argc, char** argv) {
-    std::uint64_t blocks = 0;
-    std::uint64_t payload = 100;
-    if ((argc != 3 && argc != 4) || !parse(argv[2], blocks) ||
-        (argc == 4 && (!parse(argv[3], payload) || payload == 0 || payload > 1400))) {
-        std::fprintf(stderr, "usage: lossy_stream_pcap FILE BLOCKS [PAYLOAD 1..1400]\n");
-        return 2;
-    }
-    std::unique_ptr<pcap_t, DeadCloser> dead(
-        pcap_open_dead_with_tstamp_precision(DLT_RAW, 65535, PCAP_TSTAMP_PRECISION_NANO));
-    std::unique_ptr<pcap_dumper_t, DumperCloser> dumper(pcap_dump_open(dead.get(), argv[1]));
-    if (!dumper) {
-        std::fprintf(stderr, "lossy_stream_pcap: cannot write '%s': %s\n", argv[1],
-                     pcap_geterr(dead.get()));
-        return 2;
-    }
-    const auto len = static_cast<std::uint32_t>(payload);
-    Writer w(dumper.get(), len);
+// One connection: handshake, `blocks` lossy blocks, FIN both ways and the last ACK.
+void write_connection(Writer& w, std::uint32_t len, std::uint64_t blocks) {
     w.seg(0, tf::kSyn, 0, 0, 0);
     w.seg(1, tf::kSyn | tf::kAck, 0, 1, 0);
     w.seg(0, tf::kAck, 1, 1, 0);
@@ -111,5 +103,38 @@ int main(int argc, char** argv) {
     w.seg(0, tf::kFin | tf::kAck, seq, 1, 0);
     w.seg(1, tf::kFin | tf::kAck, 1, seq + 1, 0);
     w.seg(0, tf::kAck, seq + 1, 2, 0);
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+    std::uint64_t blocks = 0;
+    std::uint64_t payload = 100;
+    std::uint64_t connections = 1;
+    const std::string_view ports = argc == 6 ? argv[5] : "reuse";
+    if (argc < 3 || argc > 6 || !parse(argv[2], blocks) ||
+        (argc >= 4 && (!parse(argv[3], payload) || payload == 0 || payload > 1400)) ||
+        (argc >= 5 && (!parse(argv[4], connections) || connections == 0)) ||
+        (ports != "reuse" && ports != "distinct")) {
+        std::fprintf(stderr,
+                     "usage: lossy_stream_pcap FILE BLOCKS [PAYLOAD 1..1400 [CONNECTIONS "
+                     "[reuse|distinct]]]\n");
+        return 2;
+    }
+    std::unique_ptr<pcap_t, DeadCloser> dead(
+        pcap_open_dead_with_tstamp_precision(DLT_RAW, 65535, PCAP_TSTAMP_PRECISION_NANO));
+    std::unique_ptr<pcap_dumper_t, DumperCloser> dumper(pcap_dump_open(dead.get(), argv[1]));
+    if (!dumper) {
+        std::fprintf(stderr, "lossy_stream_pcap: cannot write '%s': %s\n", argv[1],
+                     pcap_geterr(dead.get()));
+        return 2;
+    }
+    const auto len = static_cast<std::uint32_t>(payload);
+    Writer w(dumper.get(), len);
+    for (std::uint64_t k = 0; k < connections; ++k) {
+        w.next_connection(k, ports == "distinct");
+        // Connection k carries blocks [k * blocks / connections, (k + 1) * blocks / connections).
+        write_connection(w, len, (k + 1) * blocks / connections - k * blocks / connections);
+    }
     return 0;
 }

@@ -117,6 +117,8 @@ public:
     // call often (runs every kSweepEvery calls at most one sweep).
     void expire_idle(Nanos now, const Finalise& finalise);
     static constexpr std::uint32_t kSweepEvery = 65536;
+    // The sweep itself, now: for a live capture, whose clock runs on while no packet comes.
+    void sweep(Nanos now, const Finalise& finalise);
     // Finalises everything left, in stream order.
     void drain(const Finalise& finalise);
 

@@ -57,4 +57,15 @@ std::vector<std::string> tshark_fields(const std::filesystem::path& file,
     return lines;
 }
 
+std::string tshark_expected_tsv(const std::filesystem::path& file) {
+    const auto out = tshark(
+        {"bash", std::string(TCPLAB_SOURCE_DIR) + "/scripts/tshark_expected.sh", file.string()},
+        false);
+    std::istringstream lines(out);
+    std::string rows;
+    for (std::string line; std::getline(lines, line);)
+        if (!line.starts_with("#")) rows += line + "\n";
+    return rows;
+}
+
 }  // namespace tcplab::test_support

@@ -16,4 +16,8 @@ std::vector<std::string> tshark_fields(const std::filesystem::path& file,
                                        const std::string& filter = "", bool two_pass = false,
                                        bool relative = true);
 
+// tshark's per-frame analysis of `file` in the `analyze --frames --format tsv` contract
+// (scripts/tshark_expected.sh, its comment lines left out): what the analyzer must print.
+std::string tshark_expected_tsv(const std::filesystem::path& file);
+
 }  // namespace tcplab::test_support
