@@ -1,7 +1,11 @@
 #pragma once
-// ChunkedList<T>: an append-only list stored in fixed chunks of kChunk elements. Growing it never
-// copies what is already stored (a vector doubles and moves everything) and costs one allocation
-// per kChunk elements (std::deque allocates a node per 512 bytes, i.e. per 3 events).
+// ChunkedList<T>: an append-only list. The first kChunk elements live in a vector that grows as
+// needed, so a list of one element costs one element, not a chunk (a capture of 66,666 short
+// streams, each with an event or two, held a 16 kB chunk per stream: 1.1 GB); past kChunk it is
+// stored in fixed chunks, so growing a long list never copies what is already stored (a vector
+// doubles and moves everything) and costs one allocation per kChunk elements (std::deque
+// allocates a node per 512 bytes, i.e. per 3 events). Elements may move while the list is below
+// kChunk: hold no reference across push_back.
 #include <array>
 #include <cstddef>
 #include <memory>
@@ -13,13 +17,20 @@ template <class T, std::size_t kChunk = 128>
 class ChunkedList {
 public:
     void push_back(const T& value) {
-        if (size_ % kChunk == 0) chunks_.push_back(std::make_unique<Chunk>());
-        (*chunks_.back())[size_ % kChunk] = value;
+        if (size_ < kChunk) {
+            head_.push_back(value);
+        } else {
+            const std::size_t i = size_ - kChunk;
+            if (i % kChunk == 0) chunks_.push_back(std::make_unique<Chunk>());
+            (*chunks_.back())[i % kChunk] = value;
+        }
         ++size_;
     }
     std::size_t size() const { return size_; }
     bool empty() const { return size_ == 0; }
-    const T& operator[](std::size_t i) const { return (*chunks_[i / kChunk])[i % kChunk]; }
+    const T& operator[](std::size_t i) const {
+        return i < kChunk ? head_[i] : (*chunks_[(i - kChunk) / kChunk])[(i - kChunk) % kChunk];
+    }
 
     class const_iterator {
     public:
@@ -41,7 +52,8 @@ public:
 
 private:
     using Chunk = std::array<T, kChunk>;
-    std::vector<std::unique_ptr<Chunk>> chunks_;
+    std::vector<T> head_;                         // elements 0 .. kChunk-1
+    std::vector<std::unique_ptr<Chunk>> chunks_;  // the rest, kChunk each
     std::size_t size_ = 0;
 };
 
