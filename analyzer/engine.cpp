@@ -75,7 +75,7 @@ void Engine::note_error(const FrameRecord& record, const packet::ParseError& e) 
 }
 
 void Engine::process(const FrameRecord& record) {
-    ++obs_.frames;
+    if (++obs_.frames == 1) capture_start_ = record.time;
     auto result = packet::dissect(link_, record.data);
     if (!result) {
         // A snaplen-truncated TCP header is still analysed, as tshark does.
@@ -218,9 +218,12 @@ void Engine::summarise(Conversation& c, int dir, const FrameRecord& record,
     if (s.first_frame == 0) {
         s.first_frame = record.number;
         s.first_time = record.time;
+        s.relative_start = record.time - capture_start_;
     }
     s.last_frame = record.number;
     s.last_time = record.time;
+    count_frame(s.stats[dir], s.stats[1 - dir], record.wire_length, t.flags, t.seq, t.ack, seglen,
+                t.window, (v.flags & flag::kZeroWindow) != 0, s.frames[1 - dir] != 0, record.time);
     ++s.frames[dir];
     s.payload_bytes[dir] += seglen;
 

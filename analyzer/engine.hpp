@@ -18,6 +18,7 @@ struct FrameRecord {
     std::uint64_t number = 0;  // 1-based record number in the file
     Nanos time = 0;
     std::span<const std::uint8_t> data;  // the captured bytes
+    std::uint32_t wire_length = 0;       // the frame's length on the wire
 };
 
 // Receives results as they happen. verdict is null for a TCP header that gets a stream index but
@@ -77,6 +78,7 @@ private:
     StreamTable table_;
     StreamTable::Finalise finalise_;
     Observations obs_;
+    Nanos capture_start_ = 0;  // the first record's time
 };
 
 }  // namespace tcplab::analyzer

@@ -193,6 +193,7 @@ void feed(PcapReader& reader, Engine& engine) {
         fr.number = rec->number;
         fr.time = rec->time_ns;
         fr.data = rec->data;
+        fr.wire_length = rec->wire_length;
         engine.process(fr);
     }
     engine.finish();

@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "analyzer/detail/chunked_list.hpp"
+#include "analyzer/detail/stream_stats.hpp"
 #include "analyzer/detail/tcp_analysis.hpp"
 #include "packet/tcp.hpp"
 
@@ -78,6 +79,8 @@ struct StreamSummary {
     std::uint64_t last_frame = 0;
     Nanos first_time = 0;
     Nanos last_time = 0;
+    Nanos relative_start = 0;   // first_time - the capture's first record (tshark's Rel Start)
+    DirectionStats stats[2];    // bytes, RTT, re-sent and unique bytes, zero window: per direction
     FlagCounts counts{};        // every frame, listed or not: always complete
     ChunkedList<Event> events;  // the first frames with at least one verdict flag (capped)
     std::uint64_t events_not_listed = 0;  // frames with a verdict past the cap
