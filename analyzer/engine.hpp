@@ -54,8 +54,10 @@ struct Observations {
 class Engine {
 public:
     // max_events_per_stream: how many events a stream summary lists (the counts cover all).
+    // collect_plot: keep every frame of a summary's stream for the plots (memory grows with it).
     Engine(packet::LinkType link, bool collect_summaries, FrameSink& sink,
-           std::size_t max_events_per_stream = kDefaultMaxEventsPerStream);
+           std::size_t max_events_per_stream = kDefaultMaxEventsPerStream,
+           bool collect_plot = false);
     void process(const FrameRecord& record);
     // Finalises every open stream (in stream order).
     void finish();
@@ -74,6 +76,7 @@ private:
     packet::LinkType link_;
     bool collect_;
     std::size_t max_events_;
+    bool collect_plot_;
     FrameSink& sink_;
     StreamTable table_;
     StreamTable::Finalise finalise_;

@@ -22,6 +22,9 @@ struct AnalyzeOptions {
     std::string json_separator;           // written before this file's JSON object once it opened
     // Report mode lists this many events per stream, then only counts (see stream_summary.hpp).
     std::size_t max_events_per_stream = kDefaultMaxEventsPerStream;
+    // Report mode: write stream-N-timeseq.svg, -throughput.svg and -rtt.svg per stream into this
+    // directory (created if missing; with label_files each name starts with the file's stem).
+    std::string plot_dir;
 };
 
 struct FileOutcome {
@@ -29,6 +32,7 @@ struct FileOutcome {
     std::uint64_t tcp_frames = 0;
     std::uint32_t streams = 0;
     std::vector<std::string> warnings;  // "FILE: record N at offset X: ..." (damage, oddities)
+    std::vector<std::string> plots;     // the SVG files written (--plot)
 };
 
 class PcapReader;

@@ -102,9 +102,10 @@ std::optional<Nanos> SequenceSpace::ack(SeqNum ack, Nanos time) {
     return sample;
 }
 
-void count_frame(DirectionStats& fwd, DirectionStats& rev, std::uint32_t wire_length,
-                 std::uint16_t tcp_flags, SeqNum seq, SeqNum ack, std::uint32_t seglen,
-                 std::uint32_t window, bool zero_window, bool rev_seen, Nanos time) {
+std::optional<Nanos> count_frame(DirectionStats& fwd, DirectionStats& rev,
+                                 std::uint32_t wire_length, std::uint16_t tcp_flags, SeqNum seq,
+                                 SeqNum ack, std::uint32_t seglen, std::uint32_t window,
+                                 bool zero_window, bool rev_seen, Nanos time) {
     fwd.wire_bytes += wire_length;
     const bool syn = (tcp_flags & tf::kSyn) != 0;
     const bool fin = (tcp_flags & tf::kFin) != 0;
@@ -117,13 +118,16 @@ void count_frame(DirectionStats& fwd, DirectionStats& rev, std::uint32_t wire_le
         const std::uint64_t resent = fwd.space.send(seq, len, time);
         fwd.retransmitted_bytes += resent;
         // Unique bytes leave out the SYN and FIN, and a repeated SYN or FIN is not re-sent data.
-        const std::int64_t repeated_flags = (syn && fwd.syns > 1 ? 1 : 0) + (fin && fwd.fins > 1 ? 1 : 0);
+        const std::int64_t repeated_flags =
+            (syn && fwd.syns > 1 ? 1 : 0) + (fin && fwd.fins > 1 ? 1 : 0);
         const std::int64_t unique = static_cast<std::int64_t>(seglen) -
                                     (static_cast<std::int64_t>(resent) - repeated_flags);
         if (unique > 0) fwd.unique_bytes += static_cast<std::uint64_t>(unique);
     }
+    std::optional<Nanos> rtt;
     if ((tcp_flags & tf::kAck) != 0) {
-        if (auto rtt = rev.space.ack(ack, time)) rev.rtt.add(*rtt);
+        rtt = rev.space.ack(ack, time);
+        if (rtt) rev.rtt.add(*rtt);
     }
     fwd.last_window = window;
     if (zero_window && fwd.zero_window_since < 0) {
@@ -132,6 +136,7 @@ void count_frame(DirectionStats& fwd, DirectionStats& rev, std::uint32_t wire_le
         fwd.zero_window_time += time - fwd.zero_window_since;
         fwd.zero_window_since = -1;
     }
+    return rtt;
 }
 
 Nanos zero_window_total(const DirectionStats& d, Nanos last_time) {

@@ -29,6 +29,7 @@ int run_analyze(const Args& args) {
     std::vector<std::string> files;
     std::string format = "text";
     long long stream = -1;
+    std::string plot_dir;
     long long max_events = static_cast<long long>(analyzer::kDefaultMaxEventsPerStream);
     po::options_description options = option_group("options");
     options.add_options()("file", po::value(&files), "capture file(s): pcap or pcapng")(
@@ -36,6 +37,10 @@ int run_analyze(const Args& args) {
         "frames",
         "one row per TCP frame (with --format tsv: frame, stream, flags, rto, rto_frame)")(
         "stream", po::value(&stream), "only this tcp.stream index")(
+        "plot", po::value(&plot_dir),
+        "report mode: also write per stream stream-N-timeseq.svg (Stevens time-sequence graph),\n"
+        "stream-N-throughput.svg and stream-N-rtt.svg into DIR (with several files each name\n"
+        "starts with the file's stem)")(
         "max-events-per-stream", po::value(&max_events)->default_value(max_events),
         "report mode: list this many analysis events per stream in full, then only count the\n"
         "rest (the counts are always complete; keeps memory bounded on long lossy streams)")(
@@ -46,7 +51,7 @@ int run_analyze(const Args& args) {
     positional.add("file", -1);
     const CommandSpec spec{
         "tcplab analyze FILE... [--format text|json|tsv] [--frames] [--stream N]\n"
-        "                      [--max-events-per-stream N]\n"
+        "                      [--max-events-per-stream N] [--plot DIR]\n"
         "       tcplab analyze --diff CLIENT.pcap SERVER.pcap [--format text|json]",
         "TCP analysis of capture files with tshark's rules: per stream the handshake (flags, raw "
         "and\n"
@@ -54,7 +59,8 @@ int run_analyze(const Args& args) {
         "lost segment, zero window, ... with frame numbers, RTO and the reason the rule fired.",
         "examples:\n  tcplab analyze client.pcap\n  tcplab analyze --frames --format tsv "
         "client.pcap\n"
-        "  tcplab analyze --format json --stream 0 a.pcap b.pcapng"};
+        "  tcplab analyze --format json --stream 0 a.pcap b.pcapng\n"
+        "  tcplab analyze --plot plots/ client.pcap"};
     const auto vm = parse_command_line(spec, options, args, &positional);
     if (!vm) return kExitOk;
     if (files.empty()) throw UsageError("no capture file given\nusage: " + spec.usage);
@@ -80,15 +86,21 @@ int run_analyze(const Args& args) {
     o.label_files = files.size() > 1;
     if (max_events < 0) throw UsageError("--max-events-per-stream must be 0 or more");
     o.max_events_per_stream = static_cast<std::size_t>(max_events);
+    o.plot_dir = plot_dir;
+    if (vm->count("plot") != 0 && plot_dir.empty()) throw UsageError("--plot needs a directory");
 
     o.json_separator = ",\n";
     analyzer::Output out(stdout);
     int rc = kExitOk;
     analyzer::analyze_files(
         files, o, out,
-        [](const std::string&, const analyzer::FileOutcome& outcome) {
+        [](const std::string& file, const analyzer::FileOutcome& outcome) {
             for (const auto& w : outcome.warnings)
                 std::cerr << "tcplab analyze: warning: " << w << "\n";
+            if (!outcome.plots.empty()) {
+                std::cerr << "tcplab analyze: " << file << ": wrote " << outcome.plots.size()
+                          << " plots, e.g. " << outcome.plots.front() << "\n";
+            }
         },
         [&rc](const std::string&, const UsageError& e) {
             std::cerr << "tcplab analyze: " << e.what() << "\n";

@@ -50,8 +50,8 @@ private:
     std::uint64_t cover(std::int64_t begin, std::int64_t end, Nanos time);
 
     bool started_ = false;
-    SeqNum last_;               // the last sequence number sent, and
-    std::int64_t last64_ = 0;   // the same without wraps, relative to the first one sent
+    SeqNum last_;              // the last sequence number sent, and
+    std::int64_t last64_ = 0;  // the same without wraps, relative to the first one sent
     std::map<std::int64_t, std::int64_t> sent_;        // begin -> end, disjoint, merged
     std::map<std::int64_t, Outstanding> outstanding_;  // begin -> segment, not yet acknowledged
     Nanos latest_acked_send_ = 0;  // the latest (re)transmission among acknowledged segments
@@ -63,18 +63,21 @@ struct DirectionStats {
     std::uint64_t unique_bytes = 0;         // payload bytes sent for the first time
     std::uint32_t syns = 0;                 // SYNs and FINs sent (a repeated one is not unique)
     std::uint32_t fins = 0;
-    std::uint32_t last_window = 0;  // raw window of the last frame (0 makes the peer's data a probe)
-    RttStats rtt;                           // for data sent in this direction
-    Nanos zero_window_time = 0;             // closed intervals of advertised zero window
-    Nanos zero_window_since = -1;           // open interval's start (-1: window open)
+    std::uint32_t last_window =
+        0;                         // raw window of the last frame (0 makes the peer's data a probe)
+    RttStats rtt;                  // for data sent in this direction
+    Nanos zero_window_time = 0;    // closed intervals of advertised zero window
+    Nanos zero_window_since = -1;  // open interval's start (-1: window open)
     SequenceSpace space;
 };
 
-// One frame of a stream: its direction's figures, and the RTT sample its ACK gives the other.
-// zero_window: tshark flagged the frame tcp.analysis.zero_window.
-void count_frame(DirectionStats& fwd, DirectionStats& rev, std::uint32_t wire_length,
-                 std::uint16_t tcp_flags, SeqNum seq, SeqNum ack, std::uint32_t seglen,
-                 std::uint32_t window, bool zero_window, bool rev_seen, Nanos time);
+// One frame of a stream: its direction's figures, and the RTT sample its ACK gives the other
+// side's data (returned, for the RTT plot). zero_window: tshark flagged it
+// tcp.analysis.zero_window.
+std::optional<Nanos> count_frame(DirectionStats& fwd, DirectionStats& rev,
+                                 std::uint32_t wire_length, std::uint16_t tcp_flags, SeqNum seq,
+                                 SeqNum ack, std::uint32_t seglen, std::uint32_t window,
+                                 bool zero_window, bool rev_seen, Nanos time);
 // The time spent advertising a zero window; one still open lasts until the stream's last frame.
 Nanos zero_window_total(const DirectionStats& d, Nanos last_time);
 

@@ -64,8 +64,8 @@ struct ConvRow {
 };
 
 std::vector<ConvRow> tshark_conversations(const fs::path& capture) {
-    const auto r = test_support::shell("tshark -q -z conv,tcp -r '" + capture.string() +
-                                       "' 2>/dev/null");
+    const auto r =
+        test_support::shell("tshark -q -z conv,tcp -r '" + capture.string() + "' 2>/dev/null");
     // Exit status 2 for a capture cut off mid-record (truncated_fin_loss): the rows still count.
     EXPECT_TRUE(r.exit_code == 0 || r.exit_code == 2) << capture;
     // A:port <-> B:port   <-frames <-bytes unit   ->frames ->bytes unit   total...   start  dur
@@ -77,8 +77,8 @@ std::vector<ConvRow> tshark_conversations(const fs::path& capture) {
     std::smatch m;
     while (std::getline(in, line)) {
         if (!std::regex_match(line, m, kRow)) continue;
-        rows.push_back({m[1], m[2], std::stoull(m[3]), std::stoull(m[5]), m[4], m[6],
-                        std::stod(m[7])});
+        rows.push_back(
+            {m[1], m[2], std::stoull(m[3]), std::stoull(m[5]), m[4], m[6], std::stod(m[7])});
     }
     return rows;
 }
@@ -162,8 +162,8 @@ struct TcptraceRow {
 };
 
 std::vector<TcptraceRow> tcptrace_connections(const fs::path& capture) {
-    const auto r = test_support::shell("tcptrace -l -r -n --csv '" + capture.string() +
-                                       "' 2>/dev/null");
+    const auto r =
+        test_support::shell("tcptrace -l -r -n --csv '" + capture.string() + "' 2>/dev/null");
     std::vector<TcptraceRow> rows;
     std::vector<std::string> header;
     std::istringstream in(r.out);
@@ -224,8 +224,7 @@ TEST(StreamStatistics, RttRetransmittedAndUniqueBytesEqualTcptrace) {
                         return t.get(name + suffix);
                     };
                     const nlohmann::json& rtt = s["rtt"][dir];
-                    EXPECT_EQ(rtt["samples"].get<std::uint64_t>(),
-                              std::stoull(col("RTT_samples")))
+                    EXPECT_EQ(rtt["samples"].get<std::uint64_t>(), std::stoull(col("RTT_samples")))
                         << dir;
                     expect_ms(rtt["min"], col("RTT_min"), "RTT min");
                     expect_ms(rtt["max"], col("RTT_max"), "RTT max");
@@ -237,7 +236,8 @@ TEST(StreamStatistics, RttRetransmittedAndUniqueBytesEqualTcptrace) {
                     EXPECT_EQ(s["unique_bytes"][dir].get<std::uint64_t>(),
                               std::stoull(col("unique_bytes_sent")))
                         << dir;
-                    const double bps = s["throughput"][dir].is_null() ? 0.0 : s["throughput"][dir].get<double>();
+                    const double bps =
+                        s["throughput"][dir].is_null() ? 0.0 : s["throughput"][dir].get<double>();
                     EXPECT_NEAR(bps, std::stod(col("throughput")), 1.0) << dir;
                     samples += rtt["samples"].get<std::uint64_t>();
                 }
