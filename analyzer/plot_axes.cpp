@@ -103,7 +103,8 @@ TimeAxis::TimeAxis(std::vector<double> times, double x_left, double x_right) {
         auto& [t0, t1] = busy[i];
         double pad = std::max((t1 - t0) * 0.03, busy_time > 0 ? busy_time * 0.01 : 0.0005);
         if (i > 0) pad = std::min(pad, (unpadded[i].first - unpadded[i - 1].second) / 3);
-        if (i + 1 < busy.size()) pad = std::min(pad, (unpadded[i + 1].first - unpadded[i].second) / 3);
+        if (i + 1 < busy.size())
+            pad = std::min(pad, (unpadded[i + 1].first - unpadded[i].second) / 3);
         t0 -= pad;
         t1 += pad;
         total += t1 - t0;

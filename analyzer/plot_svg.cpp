@@ -38,7 +38,8 @@ public:
         : time_(time), value_(value), value_scale_(value_scale) {
         // About 8 px per character at 15 px: cut a long title rather than let it leave the canvas.
         const auto max_chars = static_cast<std::size_t>((kPlotWidth - kLeft - 10) / 8.5);
-        std::string shown = title.size() > max_chars ? title.substr(0, max_chars - 3) + "..." : title;
+        std::string shown =
+            title.size() > max_chars ? title.substr(0, max_chars - 3) + "..." : title;
         out_ << R"(<svg xmlns="http://www.w3.org/2000/svg" width=")" << kPlotWidth
              << R"(" height=")" << kPlotHeight << R"(" viewBox="0 0 )" << kPlotWidth << ' '
              << kPlotHeight << R"(" font-family="sans-serif" font-size="12">)"
@@ -48,7 +49,8 @@ public:
     }
 
     double y(double v) const {
-        return kPlotBottom - (kPlotBottom - kPlotTop) * std::clamp(v / value_scale_ / value_.top, 0.0, 1.0);
+        return kPlotBottom -
+               (kPlotBottom - kPlotTop) * std::clamp(v / value_scale_ / value_.top, 0.0, 1.0);
     }
     double x(double t) const { return time_.x(t); }
     std::ostringstream& out() { return out_; }
@@ -79,15 +81,16 @@ public:
                 last_label_end = tx + half;
                 out_ << "<line x1=\"" << num(tx) << "\" x2=\"" << num(tx) << "\" y1=\""
                      << num(kPlotBottom) << "\" y2=\"" << num(kPlotBottom + 4)
-                     << "\" stroke=\"#888\"/>\n<text class=\"tick\" data-axis=\"x" << i
-                     << "\" x=\"" << num(tx) << "\" y=\"" << num(kPlotBottom + 17)
+                     << "\" stroke=\"#888\"/>\n<text class=\"tick\" data-axis=\"x" << i << "\" x=\""
+                     << num(tx) << "\" y=\"" << num(kPlotBottom + 17)
                      << "\" text-anchor=\"middle\">" << label << "</text>\n";
             }
             if (i + 1 < pieces.size()) idle_break(p, pieces[i + 1]);
         }
         out_ << "<text x=\"" << num((kPlotLeft + kPlotRight) / 2) << "\" y=\""
-             << num(kPlotHeight - 10) << "\" text-anchor=\"middle\">time since the stream's first frame ("
-             << time_.unit() << (pieces.size() > 1 ? "; gray bands: idle time left out" : "")
+             << num(kPlotHeight - 10)
+             << "\" text-anchor=\"middle\">time since the stream's first frame (" << time_.unit()
+             << (pieces.size() > 1 ? "; gray bands: idle time left out" : "")
              << ")</text>\n<text x=\"16\" y=\"" << num((kPlotTop + kPlotBottom) / 2)
              << "\" transform=\"rotate(-90 16 " << num((kPlotTop + kPlotBottom) / 2)
              << ")\" text-anchor=\"middle\">" << xml_escape(y_label) << "</text>\n";
@@ -276,8 +279,7 @@ std::string time_sequence_svg(const std::string& title, const std::vector<SeqPoi
     for (const auto& p : points) seq_max = std::max(seq_max, static_cast<double>(p.seq + p.len));
     const auto [scale, unit] = byte_unit(seq_max);
     const ValueAxis value = value_axis(seq_max / scale, 8);
-    const TimeAxis time(axis_times.empty() ? times_of(points) : axis_times, kPlotLeft,
-                        kPlotRight);
+    const TimeAxis time(axis_times.empty() ? times_of(points) : axis_times, kPlotLeft, kPlotRight);
     Canvas c(title, time, value, scale);
     c.axes("relative sequence number (" + unit + ")");
     draw_acks(c, points);
@@ -323,8 +325,8 @@ std::string time_series_svg(const std::string& title, const std::string& y_label
             }
             for (const auto& [x, col] : cols) {
                 out << "<line x1=\"" << x << "\" x2=\"" << x << "\" y1=\"" << num(col.hi)
-                    << "\" y2=\"" << num(std::min(col.lo, col.hi - 2)) << "\" stroke=\""
-                    << s.colour << "\" stroke-width=\"2\"/>\n";
+                    << "\" y2=\"" << num(std::min(col.lo, col.hi - 2)) << "\" stroke=\"" << s.colour
+                    << "\" stroke-width=\"2\"/>\n";
             }
         } else {
             c.polyline(s.points, s.colour, 1.5);

@@ -61,7 +61,8 @@ std::vector<Series> throughput_series(const StreamSummary& s, int data_dir, std:
     std::map<long long, std::pair<double, double>> bins;  // bin -> (bytes, re-sent bytes)
     for (const PlotFrame& f : s.plot) {
         if (f.dir != data_dir || f.len == 0) continue;
-        auto& [all, resent] = bins[std::llround(std::floor(seconds_since(f.time, s.first_time) / width))];
+        auto& [all, resent] =
+            bins[std::llround(std::floor(seconds_since(f.time, s.first_time) / width))];
         all += f.len;
         if ((f.verdicts & kResent) != 0) resent += f.len;
     }
@@ -109,9 +110,9 @@ std::vector<PlotFile> stream_plots(const Conversation& c) {
                                        "lost before the capture (gap in sequence)", times)});
     std::string unit;
     std::vector<Series> rate = throughput_series(s, data_dir, unit);
-    files.push_back({prefix + "throughput.svg",
-                     time_series_svg(who + ", throughput", unit.empty() ? "kbit/s" : unit, rate,
-                                     times)});
+    files.push_back(
+        {prefix + "throughput.svg",
+         time_series_svg(who + ", throughput", unit.empty() ? "kbit/s" : unit, rate, times)});
     Series rtt{"RTT sample (data to its ACK, tcptrace's rules)", "#82c", true, {}};
     for (const PlotFrame& f : s.plot) {
         if (f.dir != data_dir && f.rtt > 0) {

@@ -31,42 +31,62 @@ double RttStats::stddev_seconds() const {
 }
 
 void SequenceSpace::add_outstanding(std::int64_t begin, std::int64_t end, Nanos time) {
-    outstanding_[begin] = Outstanding{end, time, false};
-    if (outstanding_.size() > kMaxUnackedSegments) outstanding_.erase(outstanding_.begin());
+    const auto at =
+        std::lower_bound(outstanding_.begin(), outstanding_.end(), begin,
+                         [](const Outstanding& o, std::int64_t b) { return o.begin < b; });
+    outstanding_.insert(at, Outstanding{begin, end, time, false});
+    if (outstanding_.size() > kMaxUnackedSegments) outstanding_.pop_front();
 }
 
 std::uint64_t SequenceSpace::cover(std::int64_t begin, std::int64_t end, Nanos time) {
+    // The common case first: new data at or above everything sent -- nothing re-sent, nothing
+    // outstanding overlaps it, and what was sent grows at its top.
+    if (sent_.empty() || begin >= sent_.back().end) {
+        outstanding_.push_back(Outstanding{begin, end, time, false});
+        if (outstanding_.size() > kMaxUnackedSegments) outstanding_.pop_front();
+        if (!sent_.empty() && sent_.back().end == begin) {
+            sent_.back().end = end;
+        } else {
+            sent_.push_back({begin, end});
+            if (sent_.size() > kMaxUnackedSegments) sent_.erase(sent_.begin());
+        }
+        return 0;
+    }
     // Segments already outstanding in [begin, end) were sent before: no sample from them. The
     // segment the re-send starts in takes its time (tcptrace's rtt_retrans), which keeps the
     // ACKs of segments sent after it from giving samples: an acknowledged one (then every later
     // sample is affected) or the first outstanding one.
-    const bool starts_acked = outstanding_.empty() || begin < outstanding_.begin()->first;
-    auto seg = outstanding_.lower_bound(begin);
-    if (seg != outstanding_.begin() && std::prev(seg)->second.end > begin) --seg;
-    for (bool first = true; seg != outstanding_.end() && seg->first < end; ++seg, first = false) {
-        seg->second.resent = true;
-        if (first && !starts_acked) seg->second.time = time;
+    const bool starts_acked = outstanding_.empty() || begin < outstanding_.front().begin;
+    auto seg = std::lower_bound(outstanding_.begin(), outstanding_.end(), begin,
+                                [](const Outstanding& o, std::int64_t b) { return o.begin < b; });
+    if (seg != outstanding_.begin() && std::prev(seg)->end > begin) --seg;
+    for (bool first = true; seg != outstanding_.end() && seg->begin < end; ++seg, first = false) {
+        seg->resent = true;
+        if (first && !starts_acked) seg->time = time;
     }
-    // What of [begin, end) was sent before; the rest becomes new outstanding segments.
+    // What of [begin, end) was sent before; the gaps in it become new outstanding segments, and
+    // the stretches it touches merge into one.
     std::uint64_t resent = 0;
     std::int64_t pos = begin;
-    std::int64_t merged_begin = begin;
-    std::int64_t merged_end = end;
-    auto s = sent_.upper_bound(begin);
-    if (s != sent_.begin() && std::prev(s)->second >= begin) --s;
-    while (s != sent_.end() && s->first <= end) {
-        if (s->first > pos) add_outstanding(pos, std::min(s->first, end), time);
-        const std::int64_t overlap = std::min(end, s->second) - std::max(pos, s->first);
+    Sent merged{begin, end};
+    auto s = std::upper_bound(sent_.begin(), sent_.end(), begin,
+                              [](std::int64_t b, const Sent& x) { return b < x.begin; });
+    if (s != sent_.begin() && std::prev(s)->end >= begin) --s;
+    const auto first_touched = s;
+    std::vector<std::pair<std::int64_t, std::int64_t>> gaps;
+    for (; s != sent_.end() && s->begin <= end; ++s) {
+        if (s->begin > pos) gaps.emplace_back(pos, std::min(s->begin, end));
+        const std::int64_t overlap = std::min(end, s->end) - std::max(pos, s->begin);
         if (overlap > 0) resent += static_cast<std::uint64_t>(overlap);
-        pos = std::max(pos, s->second);
-        merged_begin = std::min(merged_begin, s->first);
-        merged_end = std::max(merged_end, s->second);
-        s = sent_.erase(s);
+        pos = std::max(pos, s->end);
+        merged.begin = std::min(merged.begin, s->begin);
+        merged.end = std::max(merged.end, s->end);
     }
-    if (pos < end) add_outstanding(pos, end, time);
-    if (resent > 0 && starts_acked) latest_acked_send_ = time;
-    sent_[merged_begin] = merged_end;
+    if (pos < end) gaps.emplace_back(pos, end);
+    sent_.insert(sent_.erase(first_touched, s), merged);
     if (sent_.size() > kMaxUnackedSegments) sent_.erase(sent_.begin());
+    for (const auto& [b, e] : gaps) add_outstanding(b, e, time);
+    if (resent > 0 && starts_acked) latest_acked_send_ = time;
     return resent;
 }
 
@@ -91,13 +111,12 @@ std::optional<Nanos> SequenceSpace::ack(SeqNum ack, Nanos time) {
     const std::int64_t a = unwrap(ack);
     std::optional<Nanos> sample;
     Nanos last_xmit = latest_acked_send_;
-    auto seg = outstanding_.begin();
-    while (seg != outstanding_.end() && seg->first < a) {
-        const Outstanding& o = seg->second;
+    while (!outstanding_.empty() && outstanding_.front().begin < a) {
+        const Outstanding& o = outstanding_.front();
         last_xmit = std::max(last_xmit, o.time);
         if (o.end == a && !o.resent && last_xmit <= o.time) sample = time - o.time;
         latest_acked_send_ = last_xmit;
-        seg = outstanding_.erase(seg);
+        outstanding_.pop_front();
     }
     return sample;
 }

@@ -33,9 +33,9 @@ ValueAxis value_axis(double max, int max_ticks);
 class TimeAxis {
 public:
     struct Piece {
-        double t0 = 0, t1 = 0;              // seconds, padded a little around the data
-        double first = 0, last = 0;         // the first and last time in it (unpadded)
-        double x0 = 0, x1 = 0;  // pixels
+        double t0 = 0, t1 = 0;       // seconds, padded a little around the data
+        double first = 0, last = 0;  // the first and last time in it (unpadded)
+        double x0 = 0, x1 = 0;       // pixels
     };
     static constexpr double kBreakWidth = 26;
     static constexpr std::size_t kMaxPieces = 5;

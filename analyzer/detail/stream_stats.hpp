@@ -5,8 +5,9 @@
 // reference for the RTT, retransmitted and unique bytes; tshark's conversation table
 // (`-z conv,tcp`) for frames and bytes.
 #include <cstdint>
-#include <map>
+#include <deque>
 #include <optional>
+#include <vector>
 
 #include "analyzer/detail/tcp_analysis.hpp"
 
@@ -41,9 +42,14 @@ public:
 
 private:
     struct Outstanding {
+        std::int64_t begin = 0;
         std::int64_t end = 0;  // one past the last sequence number
         Nanos time = 0;        // first transmission
         bool resent = false;
+    };
+    struct Sent {
+        std::int64_t begin = 0;
+        std::int64_t end = 0;
     };
     void add_outstanding(std::int64_t begin, std::int64_t end, Nanos time);
     std::int64_t unwrap(SeqNum s) const { return last64_ + (s - last_); }
@@ -52,8 +58,10 @@ private:
     bool started_ = false;
     SeqNum last_;              // the last sequence number sent, and
     std::int64_t last64_ = 0;  // the same without wraps, relative to the first one sent
-    std::map<std::int64_t, std::int64_t> sent_;        // begin -> end, disjoint, merged
-    std::map<std::int64_t, Outstanding> outstanding_;  // begin -> segment, not yet acknowledged
+    // Both sorted by begin and disjoint; in-order data only appends to them (no allocation per
+    // segment), and an ACK takes from the front.
+    std::vector<Sent> sent_;               // merged: one entry per stretch between holes
+    std::deque<Outstanding> outstanding_;  // not yet acknowledged
     Nanos latest_acked_send_ = 0;  // the latest (re)transmission among acknowledged segments
 };
 

@@ -36,8 +36,8 @@ using Attrs = std::map<std::string, std::string>;
 Attrs attributes_of(const std::string& tag) {
     static const std::regex kAttr(R"re(([\w:-]+)="([^"]*)")re");
     Attrs a;
-    for (auto it = std::sregex_iterator(tag.begin(), tag.end(), kAttr); it != std::sregex_iterator();
-         ++it) {
+    for (auto it = std::sregex_iterator(tag.begin(), tag.end(), kAttr);
+         it != std::sregex_iterator(); ++it) {
         a[(*it)[1]] = (*it)[2];
     }
     return a;

@@ -30,8 +30,8 @@ std::string good_plot() {
     for (int i = 0; i < 50; ++i) {
         points.push_back({0.001 * i, static_cast<std::uint64_t>(1448 * i), 1448,
                           i % 10 == 3 ? SeqPoint::Kind::retransmission : SeqPoint::Kind::data});
-        points.push_back({0.001 * i + 0.0005, static_cast<std::uint64_t>(1448 * i),
-                          0, SeqPoint::Kind::ack});
+        points.push_back(
+            {0.001 * i + 0.0005, static_cast<std::uint64_t>(1448 * i), 0, SeqPoint::Kind::ack});
     }
     points.push_back({0.02, 1448 * 20, 0, SeqPoint::Kind::drop});
     return time_sequence_svg("a plot", points, "dropped by the path");
@@ -49,13 +49,15 @@ TEST(SvgCheck, PassesTheAnalyzersOwnPlot) { EXPECT_EQ(join(svg_problems(good_plo
 TEST(SvgCheck, FindsAMarkOutsideTheCanvas) {
     const std::string bad =
         replace(good_plot(), "</svg>", "<circle cx=\"950\" cy=\"100\" r=\"2\"/>\n</svg>");
-    EXPECT_NE(join(svg_problems(bad)).find("outside"), std::string::npos) << join(svg_problems(bad));
+    EXPECT_NE(join(svg_problems(bad)).find("outside"), std::string::npos)
+        << join(svg_problems(bad));
 }
 
 TEST(SvgCheck, FindsALabelCutOffAtTheEdge) {
     // Today's timeseq.svg: the last tick label centred on the right edge of the canvas.
-    const std::string bad = replace(
-        good_plot(), "</svg>", "<text x=\"895\" y=\"530\" text-anchor=\"middle\">1000.0 ms</text>\n</svg>");
+    const std::string bad =
+        replace(good_plot(), "</svg>",
+                "<text x=\"895\" y=\"530\" text-anchor=\"middle\">1000.0 ms</text>\n</svg>");
     EXPECT_NE(join(svg_problems(bad)).find("text '1000.0 ms'"), std::string::npos);
 }
 
@@ -99,8 +101,8 @@ TEST(PlotAxes, ATransferAfterASynTimeoutFillsTheWidth) {
     for (int i = 0; i <= 300; ++i) times.push_back(1.0 + i * 0.0001);
     const TimeAxis axis(times, 84, 856);
     ASSERT_EQ(axis.pieces().size(), 2u) << "the idle second is a break";
-    EXPECT_GT(axis.x(1.03) - axis.x(1.0), 0.8 * (856 - 84 - TimeAxis::kMinPieceWidth -
-                                                  TimeAxis::kBreakWidth));
+    EXPECT_GT(axis.x(1.03) - axis.x(1.0),
+              0.8 * (856 - 84 - TimeAxis::kMinPieceWidth - TimeAxis::kBreakWidth));
     EXPECT_GE(axis.x(0.0), 84);
     EXPECT_LE(axis.x(1.03), 856);
 }
