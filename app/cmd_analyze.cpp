@@ -38,8 +38,8 @@ int run_analyze(const Args& args) {
         "one row per TCP frame (with --format tsv: frame, stream, flags, rto, rto_frame)")(
         "stream", po::value(&stream), "only this tcp.stream index")(
         "plot", po::value(&plot_dir),
-        "report mode: also write per stream stream-N-timeseq.svg (Stevens time-sequence graph),\n"
-        "stream-N-throughput.svg and stream-N-rtt.svg into DIR (with several files each name\n"
+        "report mode: also write per stream stream-N-timeseq.svg (Stevens time-sequence graph), "
+        "stream-N-throughput.svg and stream-N-rtt.svg into DIR (with several files each name "
         "starts with the file's stem)")(
         "max-events-per-stream", po::value(&max_events)->default_value(max_events),
         "report mode: list this many analysis events per stream in full, then only count the\n"
