@@ -77,7 +77,7 @@ void Engine::note_error(const FrameRecord& record, const packet::ParseError& e) 
 
 void Engine::process(const FrameRecord& record) {
     if (++obs_.frames == 1) capture_start_ = record.time;
-    auto result = packet::dissect(link_, record.data);
+    auto result = packet::dissect_innermost(link_, record.data);
     if (!result) {
         // A snaplen-truncated TCP header is still analysed, as tshark does.
         if (auto partial = dissect_truncated_tcp(link_, record.data)) {
@@ -101,6 +101,7 @@ void Engine::process(const FrameRecord& record) {
         return;
     }
     if (d.is_tcp) {
+        if (d.tunnels != 0) ++obs_.tcp_in_tunnels;
         handle_tcp(record, d, false);
     } else if (d.protocol == kIpProtoIcmp || d.protocol == kIpProtoIcmpv6) {
         handle_icmp(record, d);
@@ -136,18 +137,19 @@ void Engine::handle_tcp(const FrameRecord& record, const packet::Dissected& d, b
     int dir = conv->direction(d.src, t.src_port);
     std::uint32_t preset = 0;
 
-    // Port reuse (tshark dissect_tcp): a pure SYN with a different ISN starts a new stream; with
-    // the same ISN it stays (and nextseq is restored, Wireshark issue 17616).
+    // Port reuse (tshark dissect_tcp): a pure SYN with a different ISN starts a new stream and is
+    // tcp.analysis.reused_ports; with the same ISN it stays, a plain re-sent SYN (nextseq is
+    // restored, Wireshark issue 17616), and tshark does not call that reuse.
     if (is_pure_syn(t.flags) && conv->flow[dir].base_seq_set) {
         if (t.seq != conv->flow[dir].base_seq) {
             conv =
                 table_.replace(key, d.src, t.src_port, d.dst, t.dst_port, record.time, finalise_);
             conv->completeness = completeness::kSynSent;
             dir = 0;
+            preset |= flag::kReusedPorts;
         } else {
             conv->flow[dir].nextseq = conv->flow[dir].maxseqtobeacked;
         }
-        preset |= flag::kReusedPorts;
     }
     // A SYN-ACK with a new ISN re-bases that direction (Wireshark issue 16944).
     if (is_synack(t.flags) && conv->flow[dir].base_seq_set && t.seq != conv->flow[dir].base_seq) {
@@ -269,8 +271,11 @@ void Engine::summarise(Conversation& c, int dir, const FrameRecord& record,
         if (!s.synack) s.synack = view();
     }
     if (completed_handshake) {
-        s.ack = view();
+        // tshark's iRTT ends at the first packet with ACK but not SYN, an RST,ACK refusing the
+        // SYN included; that RST is the teardown, not the handshake's third packet.
+        if ((t.flags & tf::kRst) == 0) s.ack = view();
         s.irtt = c.timing.first_rtt;
+        s.irtt_frame = record.number;
     }
     const bool fin = (t.flags & tf::kFin) != 0;
     const bool rst = (t.flags & tf::kRst) != 0;

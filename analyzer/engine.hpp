@@ -38,6 +38,7 @@ struct Observations {
     std::uint64_t not_tcp = 0;
     std::uint64_t fragments_skipped = 0;
     std::uint64_t icmp_quoted_tcp = 0;
+    std::uint64_t tcp_in_tunnels = 0;  // TCP found inside IP-in-IP, GRE, VXLAN, Geneve, GTP-U, ...
     std::uint64_t short_tcp_header = 0;
     std::uint64_t truncated_tcp_header = 0;  // cut by the snaplen, analysed from its first bytes //
                                              // IP length smaller than the TCP header: no analysis

@@ -153,12 +153,9 @@ std::string& seq_clause(Clauses& why, const EventPacket& p) {
 
 // Why a segment below next expected is a plain retransmission or out-of-order (tshark's timing
 // and duplicate-ACK tests, with the numbers it used).
-void append_below_expected(std::string& o, const Conversation& c, const Verdict& v,
-                           std::uint32_t expected) {
+void append_below_expected(std::string& o, const Verdict& v, std::uint32_t expected) {
     const bool ooo = (v.flags & flag::kOutOfOrder) != 0;
-    const char* thr = v.ooo_threshold == kDefaultOutOfOrderThreshold && c.timing.first_rtt == 0
-                          ? "3 ms default, iRTT unknown"
-                          : "iRTT";
+    const char* thr = v.irtt_known ? "iRTT" : "3 ms default, iRTT unknown";
     o += " below next expected ";
     put(o, expected);
     o += ooo ? ", only " : ", ";
@@ -206,7 +203,7 @@ void append_resend_reason(Clauses& why, const Conversation& c, const Event& e,
         put(o, rel(v.rev_lastack, c.flow[p.dir]));
         o += ')';
     } else if ((v.flags & (flag::kOutOfOrder | flag::kRetransmission)) != 0) {
-        append_below_expected(seq_clause(why, p), c, v, expected);
+        append_below_expected(seq_clause(why, p), v, expected);
     }
 }
 
@@ -261,7 +258,8 @@ void append_window_reasons(Clauses& why, const Event& e) {
     if ((v.flags & flag::kWindowFull) != 0) {
         why.next() += "segment ends exactly at the other side's advertised window edge";
     }
-    if ((v.flags & flag::kReusedPorts) != 0) why.next() += "SYN on a known address/port pair";
+    if ((v.flags & flag::kReusedPorts) != 0)
+        why.next() += "SYN with a new ISN on a known address/port pair";
 }
 
 }  // namespace
@@ -394,8 +392,7 @@ void append_event_line(std::string& out, const Conversation& c, const Event& e,
     out += "  ";
     out += arrow;
     out += "  ";
-    const std::uint32_t shown = e.verdict.flags & ~flag::kReusedPorts;
-    out += verdict_names(shown != 0 ? shown : e.verdict.flags);
+    out += verdict_names(e.verdict.flags);
     if ((p.tcp_flags & (tf::kSyn | tf::kFin | tf::kRst)) != 0) {
         out +=
             " (" + tcp_flag_names(p.tcp_flags & (tf::kSyn | tf::kFin | tf::kRst | tf::kAck)) + ")";

@@ -269,6 +269,7 @@ nlohmann::json summary_json(const PcapReader& reader, const Observations& obs,
                                    {"not_tcp", obs.not_tcp},
                                    {"fragments_skipped", obs.fragments_skipped},
                                    {"icmp_quoted_tcp", obs.icmp_quoted_tcp},
+                                   {"tcp_in_tunnels", obs.tcp_in_tunnels},
                                    {"short_tcp_header", obs.short_tcp_header},
                                    {"truncated_tcp_header", obs.truncated_tcp_header},
                                    {"frames_after_report", obs.frames_after_report}};
@@ -281,8 +282,11 @@ nlohmann::json summary_json(const PcapReader& reader, const Observations& obs,
 
 void append_text_summary(const Observations& obs, std::uint32_t streams,
                          const std::vector<std::string>& warnings, Output& out) {
-    out.append(std::to_string(obs.frames) + " records, " + std::to_string(obs.tcp_frames) +
-               " TCP frames, " + std::to_string(streams) + " TCP streams");
+    out.append(
+        std::to_string(obs.frames) + " records, " + std::to_string(obs.tcp_frames) + " TCP frames" +
+        (obs.tcp_in_tunnels != 0 ? " (" + std::to_string(obs.tcp_in_tunnels) + " inside tunnels)"
+                                 : std::string()) +
+        ", " + std::to_string(streams) + " TCP streams");
     if (obs.not_ip + obs.not_tcp + obs.fragments_skipped != 0) {
         out.append("; skipped: " + std::to_string(obs.not_ip) + " not IP, " +
                    std::to_string(obs.not_tcp) + " not TCP, " +

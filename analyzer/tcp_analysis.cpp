@@ -215,6 +215,7 @@ Verdict analyze_segment(FlowState& fwd, FlowState& rev, const ConversationTiming
     v.since_rev_ack = in.time - rev.lastack_time;
     v.since_nextseq = in.time - fwd.nextseq_time;
     v.ooo_threshold = out_of_order_threshold(timing);
+    v.irtt_known = timing.first_rtt != 0;
     v.rev_dupacks = rev.dupacknum;
 
     bool finished_fwd = false;

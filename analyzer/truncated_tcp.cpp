@@ -1,6 +1,7 @@
 #include "analyzer/detail/truncated_tcp.hpp"
 
 #include "packet/byte_io.hpp"
+#include "packet/dissect.hpp"
 #include "packet/ipv4.hpp"
 #include "packet/ipv6.hpp"
 #include "packet/tcp.hpp"
@@ -61,10 +62,10 @@ std::uint32_t linktype_from_dlt(int dlt) {
 
 std::optional<packet::Dissected> dissect_truncated_tcp(packet::LinkType link,
                                                        std::span<const std::uint8_t> frame) {
-    auto view = packet::parse_link(link, frame);
-    if (!view) return std::nullopt;
+    const auto ip_offset = packet::transport_ip_offset(link, frame);
+    if (!ip_offset) return std::nullopt;
     packet::Dissected d;
-    if (!fill_ip(frame, view->network_offset, d)) return std::nullopt;
+    if (!fill_ip(frame, *ip_offset, d)) return std::nullopt;
     if (d.protocol != packet::kIpProtoTcp || !d.is_first_fragment) return std::nullopt;
     if (frame.size() < d.transport_offset + kTcpFixedThroughWindow) return std::nullopt;
 

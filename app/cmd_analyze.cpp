@@ -56,7 +56,9 @@ int run_analyze(const Args& args) {
         "TCP analysis of capture files with tshark's rules: per stream the handshake (flags, raw "
         "and\n"
         "relative seq/ack, options, iRTT), the teardown, and every retransmission, duplicate ACK,\n"
-        "lost segment, zero window, ... with frame numbers, RTO and the reason the rule fired.",
+        "lost segment, zero window, ... with frame numbers, RTO and the reason the rule fired.\n"
+        "TCP is found inside what tshark decodes: VLAN/QinQ, MPLS, PPPoE, IP-in-IP, 6in4, 4in6,\n"
+        "GRE and ERSPAN, VXLAN, Geneve, GTP-U, Teredo, IPv6 extension headers.",
         "examples:\n  tcplab analyze client.pcap\n  tcplab analyze --frames --format tsv "
         "client.pcap\n"
         "  tcplab analyze --format json --stream 0 a.pcap b.pcapng\n"

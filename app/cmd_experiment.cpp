@@ -86,7 +86,10 @@ int experiment_run_command(const Args& args) {
     experiment::RunOptions o;
     o.out_dir = out.empty() ? fs::path("tcplab-runs") / (exp.name + "-" + utc_now("%Y%m%d-%H%M%S"))
                             : fs::path(out);
-    o.binary = fs::read_symlink("/proc/self/exe");
+    // Every run executes this very binary through the kernel's link to it, not the path it came
+    // from: a rebuild during a long sweep replaces the file (a linker writing it fails the exec
+    // with "Permission denied"), and one experiment must not mix two versions of the analyzer.
+    o.binary = "/proc/" + std::to_string(::getpid()) + "/exe";
     o.backend = backend;
     o.jobs = jobs;
     std::tie(o.shard, o.shards) = experiment::parse_shard(shard);

@@ -146,7 +146,7 @@ std::vector<Series> series_of(const std::vector<CellSummary>& cells, const std::
                               std::size_t figure) {
     std::map<std::string, Series> by_label;
     for (const auto& c : cells) {
-        const Stats& s = c.figures[figure];
+        const SampleStats& s = c.figures[figure];
         if (s.n == 0) {
             continue;
         }
@@ -173,14 +173,14 @@ Series mathis_bound(const std::vector<CellSummary>& cells, const std::string& x)
     std::map<double, std::vector<double>> rtts;
     for (const auto& c : cells) {
         const double p = std::strtod(value_of(c.cell, x).c_str(), nullptr) / 100;
-        const Stats& c2s = c.figures[figure_index("c2s_delay_ms")];
-        const Stats& s2c = c.figures[figure_index("s2c_delay_ms")];
+        const SampleStats& c2s = c.figures[figure_index("c2s_delay_ms")];
+        const SampleStats& s2c = c.figures[figure_index("s2c_delay_ms")];
         if (p > 0 && c2s.n > 0 && s2c.n > 0) {
             rtts[p * 100].push_back((c2s.mean + s2c.mean) / 1e3);
         }
     }
     for (const auto& [loss, rtt] : rtts) {
-        const double mean_rtt = std::max(1e-4, stats_of(rtt).mean);
+        const double mean_rtt = std::max(1e-4, sample_stats(rtt).mean);
         const double mbps = 1448 * 8 / (mean_rtt * std::sqrt(2 * loss / 100 / 3)) / 1e6;
         s.points.push_back({loss, mbps, mbps, mbps});
     }
@@ -226,7 +226,7 @@ std::string cell_table(const ExperimentSpec& spec, const std::vector<CellSummary
         for (const auto& kv : c.cell) {
             out << "<td>" << xml_escape(kv.second) << "</td>";
         }
-        const Stats& g = c.figures[figure_index("goodput_mbps")];
+        const SampleStats& g = c.figures[figure_index("goodput_mbps")];
         out << "<td>" << c.runs << "</td><td>" << c.passed << "</td><td>" << num(g.mean) << " ("
             << num(g.ci_low) << "–" << num(g.ci_high) << ")</td><td>"
             << num(c.figures[figure_index("retransmissions")].mean) << "</td><td>"

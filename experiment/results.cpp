@@ -11,23 +11,8 @@ namespace tcplab::experiment {
 
 namespace {
 
-// Two-sided 95% quantiles of Student's t for 1..30 degrees of freedom; 1.96 beyond.
-double t95(std::size_t df) {
-    static const double table[] = {12.706, 4.303, 3.182, 2.776, 2.571, 2.447, 2.365, 2.306,
-                                   2.262,  2.228, 2.201, 2.179, 2.160, 2.145, 2.131, 2.120,
-                                   2.110,  2.101, 2.093, 2.086, 2.080, 2.074, 2.069, 2.064,
-                                   2.060,  2.056, 2.052, 2.048, 2.045, 2.042};
-    return df >= 1 && df <= 30 ? table[df - 1] : 1.96;
-}
-
 std::optional<double> number(const nlohmann::json& j) {
     return j.is_number() ? std::optional<double>(j.get<double>()) : std::nullopt;
-}
-
-double median_of(std::vector<double> v) {
-    std::sort(v.begin(), v.end());
-    const std::size_t n = v.size();
-    return n == 0 ? 0 : n % 2 == 1 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
 }
 
 std::string csv_cell(const std::string& text) {
@@ -94,36 +79,13 @@ RunResult read_result(const std::filesystem::path& dir, const PlannedRun& run) {
         number(m.value("goodput_mbps", nlohmann::json())),
         number(m.value("retransmissions", nlohmann::json())),
         static_cast<double>(m.value("data_segments_dropped", nlohmann::json::array()).size()),
-        r.rtos_s.empty() ? std::nullopt : std::optional<double>(median_of(r.rtos_s)),
+        r.rtos_s.empty() ? std::nullopt : std::optional<double>(sample_stats(r.rtos_s).median),
         handshake ? std::optional<double>(*handshake * 1000) : std::nullopt,
         wire_loss(report, "c2s"),
         wire_loss(report, "s2c"),
         wire_delay(report, "c2s"),
         wire_delay(report, "s2c")};
     return r;
-}
-
-Stats stats_of(std::vector<double> values) {
-    Stats s;
-    s.n = values.size();
-    if (s.n == 0) {
-        return s;
-    }
-    double sum = 0;
-    for (const double v : values) {
-        sum += v;
-    }
-    s.mean = sum / static_cast<double>(s.n);
-    s.median = median_of(values);
-    double ss = 0;
-    for (const double v : values) {
-        ss += (v - s.mean) * (v - s.mean);
-    }
-    s.sd = s.n > 1 ? std::sqrt(ss / static_cast<double>(s.n - 1)) : 0;
-    const double half = s.n > 1 ? t95(s.n - 1) * s.sd / std::sqrt(static_cast<double>(s.n)) : 0;
-    s.ci_low = s.mean - half;
-    s.ci_high = s.mean + half;
-    return s;
 }
 
 std::vector<CellSummary> summarize(const std::vector<RunResult>& results) {
@@ -147,7 +109,7 @@ std::vector<CellSummary> summarize(const std::vector<RunResult>& results) {
     }
     for (std::size_t i = 0; i < out.size(); ++i) {
         for (auto& v : values[i]) {
-            out[i].figures.push_back(stats_of(std::move(v)));
+            out[i].figures.push_back(sample_stats(std::move(v)));
         }
     }
     return out;

@@ -7,6 +7,7 @@
 #include <string>
 #include <vector>
 
+#include "base/sample_stats.hpp"
 #include "experiment/plan.hpp"
 
 namespace tcplab::experiment {
@@ -28,15 +29,9 @@ struct RunResult {
 // Reads DIR/run.dir/report.json; finished = false when it is missing or unreadable.
 RunResult read_result(const std::filesystem::path& dir, const PlannedRun& run);
 
-struct Stats {
-    std::size_t n = 0;
-    double mean = 0, median = 0, sd = 0, ci_low = 0, ci_high = 0;  // 95% CI of the mean (t)
-};
-Stats stats_of(std::vector<double> values);
-
 struct CellSummary {
     Cell cell;
-    std::vector<Stats> figures;  // figure_names() order
+    std::vector<SampleStats> figures;  // figure_names() order
     std::size_t runs = 0;
     std::size_t passed = 0;
 };

@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Writes the fuzz targets' seed inputs from the project's real data into OUT/<target>/:
 packet: single frames cut out of tests/data/analyzer captures (first byte = link selector of
-packet_fuzz.cpp); pcap_file: those captures cut to their first records, once per report form
+packet_fuzz.cpp, its top bit = through the tunnels); pcap_file: those captures cut to their first records, once per report form
 (last byte = report selector of pcap_file_fuzz.cpp); scenario_spec: the
 shipped scenarios/*.ini; tls_accept: ClientHellos that `openssl s_client` really sends.
 scripts/fuzz.sh minimises the result (-merge=1) into tests/data/fuzz/<target>/corpus."""
@@ -62,6 +62,7 @@ def captures():
         put_capture(name, header + b"".join(r for r, _ in records[:RECORDS]))
         for i, (_, frame) in enumerate(records[:RECORDS]):
             put("packet", f"{name}-{i + 1}", bytes([LINK_INDEX[linktype]]) + frame)
+            put("packet", f"{name}-{i + 1}-innermost", bytes([0x80 | LINK_INDEX[linktype]]) + frame)
 
 
 def scenarios():

@@ -1,6 +1,7 @@
 // The per-packet path: dissect() of one captured frame for every link type the analyzer and the
-// forwarder accept (the first input byte picks it), then the text the reports build from a TCP
-// header. dissect() must reject anything malformed with a ParseError, never read out of bounds.
+// forwarder accept (the first input byte picks it; with its top bit set, dissect_innermost()
+// through the tunnels, the analyzer's entry), then the text the reports build from a TCP header.
+// Both must reject anything malformed with a ParseError, never read out of bounds.
 #include <array>
 #include <cstdint>
 #include <cstdlib>
@@ -30,9 +31,12 @@ void check(const tcplab::packet::Dissected& d, std::size_t size) {
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
     if (size == 0) return 0;
     const std::span<const std::uint8_t> frame(data + 1, size - 1);
-    const std::size_t pick = data[0] % (kLinks.size() + 1);
-    const auto result = pick < kLinks.size() ? tcplab::packet::dissect(kLinks[pick], frame)
-                                             : tcplab::packet::dissect_ip(frame);
+    const std::size_t pick = (data[0] & 0x7Fu) % (kLinks.size() + 1);
+    const bool innermost = (data[0] & 0x80u) != 0;
+    const auto result = pick == kLinks.size()
+                            ? tcplab::packet::dissect_ip(frame)
+                            : (innermost ? tcplab::packet::dissect_innermost(kLinks[pick], frame)
+                                         : tcplab::packet::dissect(kLinks[pick], frame));
     if (!result.ok()) return 0;
     check(*result, frame.size());
     if (result->is_tcp) {

@@ -107,6 +107,15 @@ std::vector<std::uint8_t> build_tcp_packet(const IpParams& ip, const TcpHeader& 
     return out;
 }
 
+std::vector<std::uint8_t> build_ip_packet(const IpParams& ip, std::uint8_t protocol,
+                                          std::span<const std::uint8_t> payload) {
+    std::vector<std::uint8_t> out;
+    out.reserve((ip.src.is_v4() ? 20 : 40) + payload.size());
+    write_ip(ip, protocol, payload.size(), out);
+    out.insert(out.end(), payload.begin(), payload.end());
+    return out;
+}
+
 std::vector<std::uint8_t> build_udp_packet(const IpParams& ip, const UdpHeader& udp,
                                            std::span<const std::uint8_t> payload) {
     const std::size_t udp_length = 8 + payload.size();

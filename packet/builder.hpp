@@ -29,6 +29,9 @@ struct IpParams {
 std::vector<std::uint8_t> build_tcp_packet(const IpParams& ip, const TcpHeader& tcp,
                                            std::span<const std::uint8_t> payload,
                                            bool bad_checksum = false);
+// An IPv4/IPv6 header for `protocol` in front of payload as given (a tunnel's outer packet).
+std::vector<std::uint8_t> build_ip_packet(const IpParams& ip, std::uint8_t protocol,
+                                          std::span<const std::uint8_t> payload);
 std::vector<std::uint8_t> build_udp_packet(const IpParams& ip, const UdpHeader& udp,
                                            std::span<const std::uint8_t> payload);
 // Appends just the TCP header (+options) with the checksum computed over pseudo+payload

@@ -5,6 +5,7 @@
 
 #include <algorithm>
 
+#include "packet/detail/encapsulation.hpp"
 #include "packet/detail/ip_detail.hpp"
 #include "packet/ipv4.hpp"
 #include "packet/ipv6.hpp"
@@ -71,35 +72,87 @@ std::optional<ParseError> dissect_tcp(std::span<const std::uint8_t> frame, Disse
     return std::nullopt;
 }
 
-std::optional<ParseError> dissect_network(std::span<const std::uint8_t> frame, int version,
-                                          Dissected& d) {
-    std::optional<ParseError> error;
-    if (version == 4) {
-        error = dissect_ipv4(frame, d);
-    } else if (version == 6) {
-        error = dissect_ipv6(frame, d);
-    } else {
-        return std::nullopt;  // not IP: nothing to report, and not an error
+// How far dissect_layers() goes: the first IP header (the forwarder's and the path diff's view:
+// the packet the path carries), or through the tunnels to the innermost (the analyzer's).
+enum class Depth : bool { outermost, innermost };
+
+// Walks from `layer` to the IP packet that carries the transport, one Ethernet or IP header per
+// step, filling d with each IP header on the way (so the innermost one wins), then parses TCP.
+// TCP is checked first: a plain TCP packet pays one comparison for the tunnels it does not have.
+std::optional<ParseError> dissect_layers(std::span<const std::uint8_t> frame, detail::Layer layer,
+                                         Depth depth_wanted, Dissected& d) {
+    using Kind = detail::Layer::Kind;
+    for (int depth = 1;; ++depth) {
+        if (layer.kind == Kind::none) return std::nullopt;  // not IP: not an error
+        if (depth > detail::kMaxLayers)
+            return ParseError{ErrorCode::unsupported, layer.offset,
+                              "tunnels nested deeper than the decode limit"};
+        if (layer.kind == Kind::ethernet) {
+            auto next = detail::after_ethernet(frame, layer.offset);
+            if (!next) return next.error();
+            layer = *next;
+            continue;
+        }
+        if (d.ip_version != 0) ++d.tunnels;
+        d.ip_offset = layer.offset;
+        const auto error =
+            layer.kind == Kind::ipv4 ? dissect_ipv4(frame, d) : dissect_ipv6(frame, d);
+        if (error) return error;
+        if (d.protocol == kIpProtoTcp || d.is_fragment || depth_wanted == Depth::outermost)
+            return dissect_tcp(frame, d);
+        auto next = detail::after_ip(frame, d.protocol, d.transport_offset);
+        if (!next) return next.error();
+        layer = *next;
     }
-    return error ? error : dissect_tcp(frame, d);
 }
 
-}  // namespace
+// The first layer after the link header: IP, or (innermost) whatever the Ethertype leads to.
+Result<detail::Layer> first_layer(std::span<const std::uint8_t> frame, const LinkView& view,
+                                  Depth depth_wanted) {
+    using Kind = detail::Layer::Kind;
+    if (view.ether_type == kEtherTypeIpv4) return detail::Layer{Kind::ipv4, view.network_offset};
+    if (view.ether_type == kEtherTypeIpv6) return detail::Layer{Kind::ipv6, view.network_offset};
+    if (depth_wanted == Depth::outermost) return detail::Layer{};
+    return detail::after_ether_type(frame, view.ether_type, view.network_offset);
+}
 
-Result<Dissected> dissect(LinkType link, std::span<const std::uint8_t> frame) {
+Result<Dissected> dissect_to(LinkType link, std::span<const std::uint8_t> frame,
+                             Depth depth_wanted) {
     Result<Dissected> result{Dissected{}};
     auto view = parse_link(link, frame);
     if (!view) {
         result = view.error();
         return result;
     }
-    const int version = view->ether_type == kEtherTypeIpv4   ? 4
-                        : view->ether_type == kEtherTypeIpv6 ? 6
-                                                             : 0;
-    Dissected& d = result.value();
-    d.ip_offset = view->network_offset;
-    if (auto error = dissect_network(frame, version, d)) result = *error;
+    auto first = first_layer(frame, *view, depth_wanted);
+    if (!first) {
+        result = first.error();
+    } else if (auto error = dissect_layers(frame, *first, depth_wanted, result.value())) {
+        result = *error;
+    }
     return result;
+}
+
+}  // namespace
+
+Result<Dissected> dissect(LinkType link, std::span<const std::uint8_t> frame) {
+    return dissect_to(link, frame, Depth::outermost);
+}
+
+Result<Dissected> dissect_innermost(LinkType link, std::span<const std::uint8_t> frame) {
+    return dissect_to(link, frame, Depth::innermost);
+}
+
+std::optional<std::size_t> transport_ip_offset(LinkType link, std::span<const std::uint8_t> frame) {
+    auto view = parse_link(link, frame);
+    if (!view) return std::nullopt;
+    auto first = first_layer(frame, *view, Depth::innermost);
+    if (!first || first->kind == detail::Layer::Kind::none) return std::nullopt;
+    Dissected d;
+    // Failed or not, d.ip_offset is the last IP header reached.
+    (void)dissect_layers(frame, *first, Depth::innermost, d);
+    if (d.ip_version == 0) return std::nullopt;
+    return d.ip_offset;
 }
 
 Result<Dissected> dissect_ip(std::span<const std::uint8_t> packet) {
@@ -109,8 +162,11 @@ Result<Dissected> dissect_ip(std::span<const std::uint8_t> packet) {
         result = ParseError{ErrorCode::truncated, 0, "IP packet is empty"};
     } else if (version != 4 && version != 6) {
         result = ParseError{ErrorCode::bad_version, 0, "IP version neither 4 nor 6"};
-    } else if (auto error = dissect_network(packet, version, result.value())) {
-        result = *error;
+    } else {
+        const detail::Layer layer{
+            version == 4 ? detail::Layer::Kind::ipv4 : detail::Layer::Kind::ipv6, 0};
+        if (auto error = dissect_layers(packet, layer, Depth::outermost, result.value()))
+            result = *error;
     }
     return result;
 }

@@ -3,6 +3,7 @@
 // This is the analyzer's and the forwarder's per-packet entry point, so it does not allocate
 // (unless the TCP header carries unknown options).
 #include <cstdint>
+#include <optional>
 #include <span>
 
 #include "packet/ip_address.hpp"
@@ -22,6 +23,7 @@ struct Dissected {
     // Length of the upper-layer data per the IP header (total/payload length minus headers):
     // right even when the capture was cut by snaplen. This is what tshark's seglen is built on.
     std::uint32_t transport_length = 0;
+    std::uint8_t tunnels = 0;  // dissect_innermost(): IP headers around this one
     bool is_fragment = false;
     bool is_first_fragment = true;
     bool is_tcp = false;  // true when tcp below is valid
@@ -33,8 +35,16 @@ struct Dissected {
 
 // Errors come from the layer that failed (offsets are relative to the frame start). A non-TCP
 // packet is not an error: is_tcp stays false. A non-first fragment is not parsed past IP.
+// dissect() describes the first IP packet of the frame: the one a router forwards.
 Result<Dissected> dissect(LinkType link, std::span<const std::uint8_t> frame);
-// Same, starting at an IP header (no link layer).
+// The analyzer's view: through the encapsulations tshark decodes by default (MPLS, PPPoE,
+// IP-in-IP, GRE and ERSPAN, VXLAN, Geneve, GTP-U, Teredo: packet/detail/encapsulation.hpp) to
+// the innermost IP packet; `tunnels` counts the IP headers around it.
+Result<Dissected> dissect_innermost(LinkType link, std::span<const std::uint8_t> frame);
+// dissect(), starting at an IP header (no link layer).
 Result<Dissected> dissect_ip(std::span<const std::uint8_t> packet);
+// Where dissect_innermost()'s IP header starts; for a frame it rejected, the last IP header it
+// reached (nullopt: none reached).
+std::optional<std::size_t> transport_ip_offset(LinkType link, std::span<const std::uint8_t> frame);
 
 }  // namespace tcplab::packet

@@ -56,7 +56,9 @@ std::optional<ParseError> parse_ipv6_into(std::span<const std::uint8_t> bytes, I
         if (next == kFragment) {
             const std::uint16_t offset_flags =
                 static_cast<std::uint16_t>((bytes[offset + 2] << 8) | bytes[offset + 3]);
-            chain.is_fragment = true;
+            // An atomic fragment (offset 0, no more fragments: RFC 6946) is a whole packet, and
+            // tshark dissects its payload as such.
+            chain.is_fragment = (offset_flags >> 3) != 0 || (offset_flags & 1) != 0;
             chain.is_first_fragment = (offset_flags >> 3) == 0;
         }
         offset += length;

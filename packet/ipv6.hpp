@@ -27,7 +27,7 @@ struct Ipv6Chain {
     Ipv6Header header;
     std::uint8_t upper_protocol = 0;  // e.g. 6 for TCP
     std::size_t upper_offset = 0;     // offset of the upper-layer header from the IPv6 header
-    bool is_fragment = false;         // a fragment header was present
+    bool is_fragment = false;         // a fragment header other than an atomic one was present
     bool is_first_fragment = true;    // fragment offset == 0
 };
 

@@ -1,16 +1,11 @@
 #include "packet/link.hpp"
 
 #include "packet/byte_io.hpp"
+#include "packet/detail/encapsulation.hpp"
 
 namespace tcplab::packet {
 
 namespace {
-
-constexpr std::uint16_t kEtherTypeVlanLegacy = 0x9100;  // pre-802.1ad QinQ outer tag
-
-bool is_vlan_tpid(std::uint16_t type) {
-    return type == kEtherTypeVlan || type == kEtherTypeQinQ || type == kEtherTypeVlanLegacy;
-}
 
 // BSD address-family values for IPv6 differ per OS (Linux 10, NetBSD/OpenBSD 24, FreeBSD 28,
 // macOS 30); libpcap documents all of them for LINKTYPE_NULL/LOOP.
@@ -31,7 +26,7 @@ std::uint16_t ether_type_of_af(std::uint32_t af) {
 // Skips 802.1Q / QinQ tags starting at reader's position; ether_type is the last type read.
 Result<LinkView> finish_with_tags(ByteReader& r, std::uint16_t ether_type) {
     LinkView view;
-    while (is_vlan_tpid(ether_type)) {
+    while (detail::is_vlan_tpid(ether_type)) {
         if (!r.need(4)) return ParseError{ErrorCode::truncated, r.offset(), "VLAN tag truncated"};
         r.u16();  // TCI
         ether_type = r.u16();

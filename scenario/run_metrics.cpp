@@ -6,6 +6,7 @@
 #include <map>
 #include <set>
 
+#include "base/sample_stats.hpp"
 #include "packet/tcp.hpp"
 
 namespace tcplab::scenario {
@@ -180,36 +181,7 @@ nlohmann::json to_json(const RunMetrics& m) {
 
 namespace {
 
-struct Spread {
-    double min = 0, median = 0, max = 0, sd = 0;
-    std::size_t n = 0;
-};
-
-Spread spread_of(std::vector<double> v) {
-    Spread s;
-    s.n = v.size();
-    if (v.empty()) {
-        return s;
-    }
-    std::sort(v.begin(), v.end());
-    s.min = v.front();
-    s.max = v.back();
-    const std::size_t mid = v.size() / 2;
-    s.median = v.size() % 2 == 1 ? v[mid] : (v[mid - 1] + v[mid]) / 2;
-    double mean = 0;
-    for (double x : v) {
-        mean += x;
-    }
-    mean /= static_cast<double>(v.size());
-    double var = 0;
-    for (double x : v) {
-        var += (x - mean) * (x - mean);
-    }
-    s.sd = v.size() > 1 ? std::sqrt(var / static_cast<double>(v.size() - 1)) : 0;
-    return s;
-}
-
-std::string row(const char* label, const char* unit, const Spread& s, int precision) {
+std::string row(const char* label, const char* unit, const SampleStats& s, int precision) {
     char buf[200];
     if (s.n == 0) {
         std::snprintf(buf, sizeof buf, "  %-30s %s\n", label, "n/a");
@@ -316,11 +288,11 @@ std::string statistics_table(const std::string& scenario, const std::vector<RunM
     std::snprintf(head, sizeof head, "  %-30s %10s %10s %10s %10s\n", "", "min", "median", "max",
                   "sd");
     out += head;
-    out += row("retransmissions per run", "", spread_of(resends), 0);
-    out += row("RTO of retransmissions", "s", spread_of(rtos), 3);
-    out += row("handshake time", "ms", spread_of(handshakes), 2);
-    out += row("goodput, main stream", "Mbit/s", spread_of(goodputs), 1);
-    out += row("data segments dropped", "", spread_of(drops), 0);
+    out += row("retransmissions per run", "", sample_stats(resends), 0);
+    out += row("RTO of retransmissions", "s", sample_stats(rtos), 3);
+    out += row("handshake time", "ms", sample_stats(handshakes), 2);
+    out += row("goodput, main stream", "Mbit/s", sample_stats(goodputs), 1);
+    out += row("data segments dropped", "", sample_stats(drops), 0);
     for (const auto& line : reproducibility_lines(runs)) {
         out += "  " + line + "\n";
     }

@@ -114,14 +114,16 @@ nlohmann::json to_json(const netem::DirectionStats& d) {
     return {
         {"received", d.received},       {"forwarded", d.forwarded}, {"dropped", d.dropped},
         {"queue_drops", d.queue_drops}, {"delayed", d.delayed},     {"duplicated", d.duplicated},
-        {"corrupted", d.corrupted},     {"reordered", d.reordered}, {"ttl_expired", d.ttl_expired}};
+        {"corrupted", d.corrupted},     {"reordered", d.reordered}, {"ttl_expired", d.ttl_expired},
+        {"ring_drops", d.ring_drops},   {"overtaken", d.overtaken}};
 }
 
 nlohmann::json to_json(const netem::ForwarderStats& s) {
     return {{"c2s", to_json(s.client_to_server)},
             {"s2c", to_json(s.server_to_client)},
             {"not_forwarded", s.not_forwarded},
-            {"ledger_lines", s.ledger_lines}};
+            {"ledger_lines", s.ledger_lines},
+            {"realtime", s.realtime}};
 }
 
 nlohmann::json to_json(const netem::TcDirectionStats& d) {

@@ -42,7 +42,7 @@ StreamFacts stream_facts(const analyzer::Conversation& c) {
         out.synack_frame = s.synack->frame;
         out.synack_options = syn_options_of(*s.synack);
     }
-    out.ack_frame = s.ack ? s.ack->frame : 0;
+    out.ack_frame = s.irtt_frame;
     out.syn_count = s.syn_count;
     out.synack_count = s.synack_count;
     out.first_fin_frame = s.first_fin_frame;

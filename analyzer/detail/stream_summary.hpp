@@ -72,10 +72,13 @@ using FlagCounts = std::array<std::uint64_t, 15>;
 struct StreamSummary {
     std::optional<PacketView> syn;     // the first pure SYN
     std::optional<PacketView> synack;  // the first SYN-ACK
-    std::optional<PacketView> ack;     // the pure ACK that completed the handshake (set iRTT)
+    std::optional<PacketView> ack;     // the ACK that completed the handshake (never an RST)
     std::uint32_t syn_count = 0;
     std::uint32_t synack_count = 0;
     Nanos irtt = 0;  // 0: unknown
+    // The frame that set the iRTT: tshark's first ACK-without-SYN after a SYN, which is `ack`,
+    // or an RST,ACK refusing the connection (then `ack` stays empty). 0: none.
+    std::uint64_t irtt_frame = 0;
 
     std::vector<PacketView> closing;  // FIN and RST frames, and the ACK of each FIN (capped)
     int first_fin_dir = -1;

@@ -75,6 +75,9 @@ struct SegmentInput {
 struct Verdict {
     std::uint32_t flags = 0;  // analyzer::flag bits
     bool has_rto = false;     // tshark prints rto only when it is non-zero
+    // Whether ooo_threshold was the iRTT (known when this frame was judged) or the 3 ms default:
+    // the iRTT may become known later in the stream, so the reports cannot ask at the end.
+    bool irtt_known = false;
     Nanos rto = 0;
     std::uint64_t rto_frame = 0;
     std::uint32_t dupack_num = 0;

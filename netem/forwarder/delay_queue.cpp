@@ -1,5 +1,6 @@
 #include "netem/forwarder/detail/delay_queue.hpp"
 
+#include <algorithm>
 #include <utility>
 
 namespace tcplab::netem {
@@ -22,6 +23,10 @@ std::optional<QueuedFrame> DelayQueue::pop_due(std::int64_t now_ns) {
     // priority_queue::top is const; the frame is moved out just before pop discards it.
     QueuedFrame frame = std::move(const_cast<QueuedFrame&>(heap_.top()));
     heap_.pop();
+    if (latest_popped_ && frame.order < *latest_popped_) {
+        ++overtaken_;
+    }
+    latest_popped_ = std::max(latest_popped_.value_or(0), frame.order);
     return frame;
 }
 

@@ -63,6 +63,10 @@ struct DirectionStats {
     std::uint64_t reordered = 0;
     std::uint64_t ttl_expired = 0;
     std::uint64_t ring_drops = 0;  // lost before the forwarder saw them: its receive ring was full
+    // Frames sent after a frame that reached the forwarder later (a reorder sent ahead of the
+    // queue, jitter, a duplicate's delay). 0: this direction left in the order it arrived, so
+    // any reordering the captures show happened on the host, outside the forwarder.
+    std::uint64_t overtaken = 0;
 };
 
 struct ForwarderStats {
@@ -70,6 +74,7 @@ struct ForwarderStats {
     DirectionStats server_to_client;
     std::uint64_t not_forwarded = 0;  // ARP, ND, multicast, frames for the router itself
     std::uint64_t ledger_lines = 0;
+    bool realtime = false;  // the forwarding thread ran at a real-time priority (SCHED_FIFO)
     const DirectionStats& get(Direction d) const {
         return d == Direction::client_to_server ? client_to_server : server_to_client;
     }

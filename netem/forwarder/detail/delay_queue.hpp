@@ -23,6 +23,9 @@ public:
     // Removes and returns the earliest frame if it is due at now_ns.
     std::optional<QueuedFrame> pop_due(std::int64_t now_ns);
     std::size_t size() const { return heap_.size(); }
+    // Frames that came out after a frame pushed later than them (jitter, a duplicate's own
+    // delay): with none, the queue kept arrival order.
+    std::uint64_t overtaken() const { return overtaken_; }
     bool empty() const { return heap_.empty(); }
 
 private:
@@ -33,6 +36,8 @@ private:
     };
     std::priority_queue<QueuedFrame, std::vector<QueuedFrame>, Later> heap_;
     std::uint64_t next_order_ = 0;
+    std::optional<std::uint64_t> latest_popped_;
+    std::uint64_t overtaken_ = 0;
 };
 
 }  // namespace tcplab::netem

@@ -36,6 +36,7 @@
 #include "base/command.hpp"
 #include "netem/lab/run_state.hpp"
 #include "netem/lab/topology_names.hpp"
+#include "tests/support/report_text.hpp"
 
 using namespace tcplab::netem;
 namespace fs = std::filesystem;
@@ -360,7 +361,9 @@ TEST_P(ScenarioKill, LeftoversAreReportedCleanedByTheNextRunAndNothingLooksCompl
         run_to_end({"scenario", "run", "loss10", "--out", (base_ / "next").string(), "--quiet"});
     const double next_s = std::chrono::duration<double>(Clock::now() - t0).count();
     std::printf("[ next run ] exit %d in %.1f s\n", next.exit_code, next_s);
-    EXPECT_EQ(next.exit_code, 0) << next.out << next.err;
+    EXPECT_EQ(next.exit_code, 0) << tcplab::test_support::failing_checks(base_ / "next" /
+                                                                         "report.txt")
+                                 << next.err;
     EXPECT_TRUE(fs::exists(base_ / "next" / "report.json"));
 
     // Nothing of the killed run remains: its namespaces (not held by any thread that existed at

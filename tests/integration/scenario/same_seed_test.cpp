@@ -31,6 +31,7 @@
 #include "packet/tcp.hpp"
 #include "scenario/vantage.hpp"
 #include "tests/support/files.hpp"
+#include "tests/support/report_text.hpp"
 #include "tests/support/scratch_dir.hpp"
 #include "tests/support/shell.hpp"
 #include "tests/support/svg_check.hpp"
@@ -144,15 +145,8 @@ TEST_P(SameSeed, DropsTheSameDataSegmentsInEveryRun) {
     const std::string& output = run.out;
     std::string failed_checks;  // the scratch dir goes with the test: keep what failed
     for (const char* r : {"run-1", "run-2"}) {
-        std::ifstream report(out / "runs" / r / "report.txt");
-        bool in_failure = false;  // a FAIL line and its wrapped continuation lines
-        for (std::string line; std::getline(report, line);) {
-            in_failure =
-                line.rfind("  FAIL", 0) == 0 || (in_failure && line.rfind("     ", 0) == 0);
-            if (in_failure) {
-                failed_checks += std::string(r) + ": " + line + "\n";
-            }
-        }
+        failed_checks += tcplab::test_support::failing_checks(out / "runs" / r / "report.txt",
+                                                              std::string(r) + ": ");
     }
     ASSERT_EQ(run.exit_code, 0) << output << failed_checks;
     for (const char* r : {"run-1", "run-2"}) {

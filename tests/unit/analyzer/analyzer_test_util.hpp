@@ -51,6 +51,17 @@ public:
         addr_[0] = *packet::IpAddress::parse("198.18.200.2");
         addr_[1] = *packet::IpAddress::parse("198.19.200.2");
     }
+    Script& ports(std::uint16_t a, std::uint16_t b) {
+        port_[0] = a;
+        port_[1] = b;
+        return *this;
+    }
+    // Other endpoint addresses (e.g. IPv6) for the segments added after this call.
+    Script& addresses(const char* a, const char* b) {
+        addr_[0] = *packet::IpAddress::parse(a);
+        addr_[1] = *packet::IpAddress::parse(b);
+        return *this;
+    }
     // One segment from side (0 = a, 1 = b) at t_ms, relative seq/ack (ack ignored without ACK).
     Script& seg(int side, double t_ms, std::uint16_t flags, std::uint32_t seq, std::uint32_t ack,
                 std::uint32_t len = 0, std::uint16_t window = 1000,
@@ -69,6 +80,7 @@ public:
         const std::vector<std::uint8_t> payload(len, 'x');
         frames_.push_back({static_cast<std::int64_t>(t_ms * 1e6) + kEpoch,
                            packet::build_tcp_packet(ip, t, payload)});
+        sides_.push_back(side);
         return *this;
     }
     Script& a(double t, std::uint16_t f, std::uint32_t s, std::uint32_t k, std::uint32_t len = 0,
@@ -92,6 +104,7 @@ public:
         return *this;
     }
     const std::vector<Frame>& frames() const { return frames_; }
+    const std::vector<int>& sides() const { return sides_; }  // who sent each frame (0: a)
 
     static constexpr std::int64_t kEpoch = 1'700'000'000LL * 1'000'000'000LL;
 
@@ -100,6 +113,7 @@ private:
     std::uint16_t port_[2];
     packet::IpAddress addr_[2];
     std::vector<Frame> frames_;
+    std::vector<int> sides_;
 };
 
 // Unrelated (UDP) frames at capture time at_ns, as many as it takes for the stream table's idle

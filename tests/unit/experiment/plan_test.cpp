@@ -71,17 +71,6 @@ TEST(ExperimentPlan, BadLinesNameFileAndLine) {
               std::string::npos);
 }
 
-TEST(ExperimentResults, StatisticsWithAStudentTInterval) {
-    const Stats s = stats_of({1, 2, 3, 4});
-    EXPECT_EQ(s.n, 4U);
-    EXPECT_DOUBLE_EQ(s.mean, 2.5);
-    EXPECT_DOUBLE_EQ(s.median, 2.5);
-    EXPECT_NEAR(s.sd, 1.290994, 1e-6);
-    EXPECT_NEAR(s.ci_high - s.mean, 3.182 * 1.290994 / 2, 1e-4);  // t(0.975, 3) = 3.182
-    EXPECT_EQ(stats_of({}).n, 0U);
-    EXPECT_DOUBLE_EQ(stats_of({5}).ci_low, 5);
-}
-
 TEST(ExperimentResults, TablesAndReportNameEveryRunAndCell) {
     const ExperimentSpec spec = parse_experiment(kSweep, "sweep.ini");
     std::vector<RunResult> results;

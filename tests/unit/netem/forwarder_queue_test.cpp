@@ -23,6 +23,7 @@ TEST(DelayQueue, ReleasesByTimeThenArrival) {
         order.push_back(f->bytes.at(0));
     }
     EXPECT_EQ(order, (std::vector<std::uint8_t>{2, 4, 3, 1}));
+    EXPECT_EQ(q.overtaken(), 2u) << "3 and 1 came out after 4, which arrived after them";
     EXPECT_TRUE(q.empty());
     EXPECT_FALSE(q.next_release().has_value());
 }
@@ -36,6 +37,17 @@ TEST(DelayQueue, OnlyDueFramesComeOut) {
     EXPECT_EQ(first->bytes.at(0), 1);
     EXPECT_FALSE(q.pop_due(100).has_value());
     EXPECT_EQ(q.size(), 1u);
+    EXPECT_EQ(q.overtaken(), 0u);
+}
+
+TEST(DelayQueue, AConstantDelayOvertakesNothing) {
+    DelayQueue q;
+    for (std::uint8_t i = 0; i < 5; ++i) {
+        q.push(100 + i, frame(i));
+    }
+    while (q.pop_due(1000)) {
+    }
+    EXPECT_EQ(q.overtaken(), 0u);
 }
 
 TEST(TokenBucket, IdleLinkSendsAtOnceThenPacesAtTheRate) {

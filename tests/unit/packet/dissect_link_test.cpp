@@ -250,3 +250,51 @@ TEST(Dissect, TsoZeroTotalLengthUsesCapturedLength) {
 
 }  // namespace
 }  // namespace tcplab::packet
+
+namespace tcplab::packet {
+namespace {
+
+// 198.18.7.1 > 198.18.7.2: GREv0, proto IPv4: 198.18.1.2.35258 > 198.19.1.2.80: Flags [P.]
+// dissect() stops at the GRE packet a router forwards; dissect_innermost() reaches the TCP.
+TEST(Dissect, GreIsOuterForDissectAndInnerForDissectInnermost) {
+    const auto inner = ipv4_tcp();
+    const auto frame = test::concat(hex({"020000000002 020000000001 0800"}),
+                                    build_ip_packet(test::ip_params("198.18.7.1", "198.18.7.2"), 47,
+                                                    test::concat(hex({"0000 0800"}), inner)));
+    const auto outer = dissect(LinkType::ethernet, frame);
+    ASSERT_TRUE(outer) << outer.error().what;
+    EXPECT_FALSE(outer->is_tcp);
+    EXPECT_EQ(outer->protocol, 47);
+    EXPECT_EQ(outer->ip_offset, 14u);
+    const auto innermost = dissect_innermost(LinkType::ethernet, frame);
+    ASSERT_TRUE(innermost) << innermost.error().what;
+    EXPECT_TRUE(innermost->is_tcp);
+    EXPECT_EQ(innermost->tunnels, 1);
+    EXPECT_EQ(innermost->ip_offset, 14u + 20 + 4);
+    EXPECT_EQ(innermost->src.to_string(), "198.18.1.2");
+    EXPECT_EQ(innermost->tcp_payload_length, 10u);
+    EXPECT_EQ(transport_ip_offset(LinkType::ethernet, frame), innermost->ip_offset);
+}
+
+// MPLS (two labels) is not IP to a router; the analyzer reads the IPv6 packet under the stack.
+TEST(Dissect, MplsIsNotIpForDissectButIsForDissectInnermost) {
+    const auto frame =
+        test::concat(hex({"020000000002 020000000001 8847", "00010040 00020140"}), ipv6_tcp());
+    const auto outer = dissect(LinkType::ethernet, frame);
+    ASSERT_TRUE(outer);
+    EXPECT_EQ(outer->ip_version, 0);
+    const auto innermost = dissect_innermost(LinkType::ethernet, frame);
+    ASSERT_TRUE(innermost) << innermost.error().what;
+    EXPECT_TRUE(innermost->is_tcp);
+    EXPECT_EQ(innermost->ip_version, 6);
+    EXPECT_EQ(innermost->tunnels, 0);
+    // Cut inside the label stack: a truncated MPLS header, at its offset.
+    const std::vector<std::uint8_t> cut(frame.begin(), frame.begin() + 20);
+    const auto error = dissect_innermost(LinkType::ethernet, cut);
+    ASSERT_FALSE(error);
+    EXPECT_EQ(error.error().code, ErrorCode::truncated);
+    EXPECT_EQ(error.error().offset, 18u);
+}
+
+}  // namespace
+}  // namespace tcplab::packet

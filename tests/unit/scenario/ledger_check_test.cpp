@@ -84,25 +84,32 @@ TEST_F(LedgerCheck, AnActionAfterTheCapturesStoppedNeedsNoWireEvidence) {
     EXPECT_FALSE(c.pass) << c.observed;
 }
 
-// A packet overtaken on the host before the forwarder saw it (veth's per-CPU queues) arrives a
-// few microseconds late; one held back for 5 ms without a ledger line is the forwarder's doing.
-TEST_F(LedgerCheck, OnlyAReorderAsSmallAsTheHostsOwnIsUnexplainedByTheLedger) {
+// A packet overtaken on the host before the forwarder saw it (veth's per-CPU queues) waits its
+// turn in the forwarder's ring, as long as a loaded host makes it: in a direction the forwarder
+// sent in arrival order, that is the host's doing however late. Where the forwarder itself did
+// reorder (jitter), only a reorder as small as the host's own latency is put down to the host;
+// one held back for 5 ms without a ledger line is the forwarder's doing.
+TEST_F(LedgerCheck, AReorderWithoutALedgerLineIsTheHostsOnlyWhereTheForwarderKeptOrder) {
     truth_.c2s_delay.mean_ms = 0.2;
     PathFault late;
     late.kind = PathFault::Kind::reordered;
     late.packet = segment(9, 0.9, true, tf::kAck, 1101, 1000);
     late.sent_t = 0.9;
-    late.received_t = 0.9003;
+    late.received_t = 0.905;
     truth_.faults.push_back(late);
     Check c = run();
     EXPECT_TRUE(c.pass) << c.observed;
-    EXPECT_NE(c.observed.find("1 swapped by the host before the forwarder"), std::string::npos)
+    EXPECT_NE(c.observed.find("1 reordered by the host, outside the forwarder"), std::string::npos)
         << c.observed;
-    truth_.faults.back().received_t = 0.905;
+
+    stats_.client_to_server.overtaken = 3;
     c = run();
     EXPECT_FALSE(c.pass) << c.observed;
     EXPECT_NE(c.observed.find("on the wire, not in the ledger: c2s reorder"), std::string::npos)
         << c.observed;
+    truth_.faults.back().received_t = 0.9003;
+    c = run();
+    EXPECT_TRUE(c.pass) << c.observed;
 }
 
 TEST_F(LedgerCheck, AWireLossTheLedgerDoesNotNameFailsUnlessTheRingOverflowed) {
