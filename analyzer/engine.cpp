@@ -56,10 +56,11 @@ std::uint8_t next_completeness(std::uint8_t current, bool is_new, std::uint16_t 
 }  // namespace
 
 Engine::Engine(packet::LinkType link, bool collect_summaries, FrameSink& sink,
-               std::size_t max_events_per_stream)
+               std::size_t max_events_per_stream, bool collect_plot)
     : link_(link),
       collect_(collect_summaries),
       max_events_(max_events_per_stream),
+      collect_plot_(collect_plot),
       sink_(sink),
       table_(collect_summaries) {
     finalise_ = [this](const Conversation& c) { sink_.stream_finished(c); };
@@ -75,7 +76,7 @@ void Engine::note_error(const FrameRecord& record, const packet::ParseError& e) 
 }
 
 void Engine::process(const FrameRecord& record) {
-    ++obs_.frames;
+    if (++obs_.frames == 1) capture_start_ = record.time;
     auto result = packet::dissect_innermost(link_, record.data);
     if (!result) {
         // A snaplen-truncated TCP header is still analysed, as tshark does.
@@ -220,9 +221,26 @@ void Engine::summarise(Conversation& c, int dir, const FrameRecord& record,
     if (s.first_frame == 0) {
         s.first_frame = record.number;
         s.first_time = record.time;
+        s.relative_start = record.time - capture_start_;
     }
     s.last_frame = record.number;
     s.last_time = record.time;
+    const std::optional<Nanos> rtt = count_frame(
+        s.stats[dir], s.stats[1 - dir], record.wire_length, t.flags, t.seq, t.ack, seglen, t.window,
+        (v.flags & flag::kZeroWindow) != 0, s.frames[1 - dir] != 0, record.time);
+    if (collect_plot_) {
+        PlotFrame p;
+        p.time = record.time;
+        p.rtt = rtt.value_or(0);
+        p.rel_seq = (t.seq - fwd.base_seq.raw()).raw();
+        p.has_ack = (t.flags & tf::kAck) != 0;
+        p.rel_ack = p.has_ack ? (t.ack - rev.base_seq.raw()).raw() : 0;
+        p.len = seglen + ((t.flags & tf::kSyn) != 0 ? 1 : 0) + ((t.flags & tf::kFin) != 0 ? 1 : 0);
+        p.gap_seq = (v.expected - fwd.base_seq.raw()).raw();
+        p.verdicts = v.flags;
+        p.dir = static_cast<std::uint8_t>(dir);
+        s.plot.push_back(p);
+    }
     ++s.frames[dir];
     s.payload_bytes[dir] += seglen;
 

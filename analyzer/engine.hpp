@@ -18,6 +18,7 @@ struct FrameRecord {
     std::uint64_t number = 0;  // 1-based record number in the file
     Nanos time = 0;
     std::span<const std::uint8_t> data;  // the captured bytes
+    std::uint32_t wire_length = 0;       // the frame's length on the wire
 };
 
 // Receives results as they happen. verdict is null for a TCP header that gets a stream index but
@@ -54,8 +55,10 @@ struct Observations {
 class Engine {
 public:
     // max_events_per_stream: how many events a stream summary lists (the counts cover all).
+    // collect_plot: keep every frame of a summary's stream for the plots (memory grows with it).
     Engine(packet::LinkType link, bool collect_summaries, FrameSink& sink,
-           std::size_t max_events_per_stream = kDefaultMaxEventsPerStream);
+           std::size_t max_events_per_stream = kDefaultMaxEventsPerStream,
+           bool collect_plot = false);
     void process(const FrameRecord& record);
     // A live capture's clock moved on to `now` without a frame: finalises the streams idle past
     // their limit by then, as a frame at that time would.
@@ -77,10 +80,12 @@ private:
     packet::LinkType link_;
     bool collect_;
     std::size_t max_events_;
+    bool collect_plot_;
     FrameSink& sink_;
     StreamTable table_;
     StreamTable::Finalise finalise_;
     Observations obs_;
+    Nanos capture_start_ = 0;  // the first record's time
 };
 
 }  // namespace tcplab::analyzer

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <charconv>
+#include <cmath>
 #include <cstdio>
 
 #include "analyzer/detail/output.hpp"
@@ -59,6 +60,13 @@ nlohmann::json packet_json(const Conversation& c, const PacketView& p) {
 }
 
 nlohmann::json seconds_json(Nanos n) { return nlohmann::json::parse(seconds6(n)); }
+
+// tcptrace's throughput: unique bytes over the stream's duration (none for a zero duration).
+std::optional<double> throughput(const StreamSummary& s, int dir) {
+    const Nanos duration = s.last_time - s.first_time;
+    if (duration <= 0) return std::nullopt;
+    return static_cast<double>(s.stats[dir].unique_bytes) * 1e9 / static_cast<double>(duration);
+}
 
 }  // namespace
 
@@ -280,6 +288,37 @@ void append_stream_header(std::string& out, const Conversation& c, const StreamS
            " b->a; payload " + std::to_string(s.payload_bytes[0]) + " / " +
            std::to_string(s.payload_bytes[1]) + " bytes; duration " +
            seconds6(s.last_time - s.first_time) + " s\n";
+    out += "  bytes on the wire " + std::to_string(s.stats[0].wire_bytes) + " a->b, " +
+           std::to_string(s.stats[1].wire_bytes) + " b->a; starts " + seconds6(s.relative_start) +
+           " s into the capture\n";
+}
+
+// "  a->b: unique 600000 B, re-sent 51800 B, 22636384 B/s; RTT 34 samples ..."
+void append_direction_text(std::string& out, const StreamSummary& s, int dir) {
+    const DirectionStats& d = s.stats[dir];
+    out += dir == 0 ? "  a->b: unique " : "  b->a: unique ";
+    out += std::to_string(d.unique_bytes) + " B, re-sent " + std::to_string(d.retransmitted_bytes) +
+           " B";
+    if (const auto bps = throughput(s, dir)) {
+        char buf[48];
+        std::snprintf(buf, sizeof buf, "%.0f", *bps);
+        out += std::string(", throughput ") + buf + " B/s";
+    }
+    out += "; RTT ";
+    if (d.rtt.samples == 0) {
+        out += "no samples";
+    } else {
+        char buf[160];
+        std::snprintf(buf, sizeof buf, "%llu samples, min %.3f avg %.3f max %.3f stddev %.3f ms",
+                      static_cast<unsigned long long>(d.rtt.samples),
+                      static_cast<double>(d.rtt.min) / 1e6, d.rtt.avg_seconds() * 1e3,
+                      static_cast<double>(d.rtt.max) / 1e6, d.rtt.stddev_seconds() * 1e3);
+        out += buf;
+    }
+    if (const Nanos zw = zero_window_total(d, s.last_time); zw != 0) {
+        out += "; zero window " + seconds6(zw) + " s";
+    }
+    out += "\n";
 }
 
 void append_handshake_text(std::string& out, const Conversation& c, const StreamSummary& s) {
@@ -393,6 +432,8 @@ void append_events_text(Output& output, const Conversation& c, const StreamSumma
 void render_stream_text(const Conversation& c, Output& output) {
     const StreamSummary& s = *c.summary;
     append_stream_header(output.buffer(), c, s);
+    append_direction_text(output.buffer(), s, 0);
+    append_direction_text(output.buffer(), s, 1);
     append_handshake_text(output.buffer(), c, s);
     append_teardown_text(output.buffer(), c, s);
     append_counts_text(output.buffer(), s);
@@ -431,6 +472,44 @@ nlohmann::json teardown_json(const Conversation& c, const StreamSummary& s) {
     for (const PacketView& p : s.closing) packets.push_back(packet_json(c, p));
     t["packets"] = packets;
     return t;
+}
+
+// Seconds as a JSON number, to the nanosecond.
+nlohmann::json seconds_json(double seconds) { return std::round(seconds * 1e9) / 1e9; }
+
+nlohmann::json rtt_json(const RttStats& r) {
+    if (r.samples == 0) {
+        return {{"samples", 0},
+                {"min", nullptr},
+                {"avg", nullptr},
+                {"max", nullptr},
+                {"stddev", nullptr}};
+    }
+    return {{"samples", r.samples},
+            {"min", seconds_json(r.min)},
+            {"avg", seconds_json(r.avg_seconds())},
+            {"max", seconds_json(r.max)},
+            {"stddev", seconds_json(r.stddev_seconds())}};
+}
+
+// A pair of per-direction figures: {"a_to_b": f(0), "b_to_a": f(1)}.
+template <class F>
+nlohmann::json each_way(F f) {
+    return {{"a_to_b", f(0)}, {"b_to_a", f(1)}};
+}
+
+void add_statistics_json(nlohmann::json& j, const StreamSummary& s) {
+    j["relative_start"] = seconds_json(s.relative_start);
+    j["bytes"] = each_way([&](int d) { return s.stats[d].wire_bytes; });
+    j["retransmitted_bytes"] = each_way([&](int d) { return s.stats[d].retransmitted_bytes; });
+    j["unique_bytes"] = each_way([&](int d) { return s.stats[d].unique_bytes; });
+    j["throughput"] = each_way([&](int d) {
+        const auto bps = throughput(s, d);
+        return bps ? nlohmann::json(std::round(*bps * 1000) / 1000) : nlohmann::json(nullptr);
+    });
+    j["rtt"] = each_way([&](int d) { return rtt_json(s.stats[d].rtt); });
+    j["zero_window_time"] =
+        each_way([&](int d) { return seconds_json(zero_window_total(s.stats[d], s.last_time)); });
 }
 
 nlohmann::json event_json(const Conversation& c, const Event& e) {
@@ -473,6 +552,7 @@ nlohmann::json render_stream_json(const Conversation& c) {
     j["duration"] = seconds_json(s.last_time - s.first_time);
     j["frames"] = {{"a_to_b", s.frames[0]}, {"b_to_a", s.frames[1]}};
     j["payload_bytes"] = {{"a_to_b", s.payload_bytes[0]}, {"b_to_a", s.payload_bytes[1]}};
+    add_statistics_json(j, s);
     j["handshake"] = handshake_json(c, s);
     j["teardown"] = teardown_json(c, s);
     nlohmann::json counts = nlohmann::json::object();

@@ -8,8 +8,11 @@
 #include <charconv>
 #include <chrono>
 #include <cstring>
+#include <filesystem>
+#include <fstream>
 
 #include "analyzer/detail/render.hpp"
+#include "analyzer/detail/stream_plots.hpp"
 #include "analyzer/detail/truncated_tcp.hpp"
 #include "analyzer/engine.hpp"
 #include "analyzer/flags.hpp"
@@ -129,6 +132,7 @@ public:
         // when it was first freed (one block per stream index; late frames are a warning).
         if (!wanted(o_, c.stream) || !c.summary || c.summary->first_frame == 0) return;
         ++reported_;
+        if (!o_.plot_dir.empty()) write_plots(c);
         if (o_.format == Format::text) {
             render_stream_text(c, out_);
         } else if (o_.format == Format::json) {
@@ -154,8 +158,27 @@ public:
         if (o_.format == Format::json) out_.append("\n],");
     }
     std::uint64_t reported() const { return reported_; }
+    const std::vector<std::string>& plots() const { return plots_; }
+    // Several files in one run: "client-stream-0-timeseq.svg" keeps their plots apart.
+    void set_file_prefix(std::string prefix) { file_prefix_ = std::move(prefix); }
 
 private:
+    void write_plots(const Conversation& c) {
+        const std::filesystem::path dir(o_.plot_dir);
+        std::error_code ec;
+        std::filesystem::create_directories(dir, ec);
+        for (const PlotFile& f : stream_plots(c)) {
+            const std::filesystem::path path = dir / (file_prefix_ + f.name);
+            std::ofstream out(path);
+            out << f.svg;
+            if (!out.flush()) throw SystemError("cannot write " + path.string());
+            plots_.push_back(path.string());
+        }
+    }
+
+    std::string file_prefix_;
+    std::vector<std::string> plots_;
+
     const AnalyzeOptions& o_;
     Output& out_;
     bool first_ = true;
@@ -259,6 +282,7 @@ bool feed_file(PcapReader& reader, Engine& engine, const AnalyzeOptions& o) {
         fr.number = rec->number;
         fr.time = rec->time_ns;
         fr.data = rec->data;
+        fr.wire_length = rec->wire_length;
         engine.process(fr);
         if (rec->number == o.max_frames) break;
         if (rec->number % kProgressEvery == 0) {
@@ -377,7 +401,14 @@ FileOutcome analyze_capture(PcapReader& reader, const AnalyzeOptions& options, O
     if (options.started) options.started(reader);
 
     Sinks sinks = make_sinks(reader, options, out);
-    Engine engine(link_type, sinks.report != nullptr, *sinks.sink, options.max_events_per_stream);
+    if (!options.plot_dir.empty() && sinks.report == nullptr) {
+        throw UsageError("--plot draws each stream's report: it does not go with --frames");
+    }
+    if (sinks.report != nullptr && options.label_files) {
+        sinks.report->set_file_prefix(std::filesystem::path(path).stem().string() + "-");
+    }
+    Engine engine(link_type, sinks.report != nullptr, *sinks.sink, options.max_events_per_stream,
+                  !options.plot_dir.empty());
     const bool interrupted = reader.live() ? feed_live(reader, engine, options, out)
                                            : feed_file(reader, engine, options);
     engine.finish();
@@ -390,6 +421,7 @@ FileOutcome analyze_capture(PcapReader& reader, const AnalyzeOptions& options, O
     outcome.tcp_frames = obs.tcp_frames;
     outcome.streams = engine.streams();
     outcome.warnings = warnings_of(reader, obs, interrupted);
+    if (sinks.report != nullptr) outcome.plots = sinks.report->plots();
     if (json) {
         out.append("\"summary\":" + summary_json(reader, obs, engine.streams()).dump() +
                    ",\"warnings\":" + nlohmann::json(outcome.warnings).dump() + "}");

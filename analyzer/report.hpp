@@ -39,6 +39,9 @@ struct AnalyzeOptions {
     std::function<void(const PcapReader&)> started;
     // Called every kProgressEvery records while a file is read, and once at its end.
     std::function<void(const ReadProgress&)> progress;
+    // Report mode: write stream-N-timeseq.svg, -throughput.svg and -rtt.svg per stream into this
+    // directory (created if missing; with label_files each name starts with the file's stem).
+    std::string plot_dir;
 };
 
 inline constexpr std::uint64_t kProgressEvery = 8192;
@@ -48,6 +51,7 @@ struct FileOutcome {
     std::uint64_t tcp_frames = 0;
     std::uint32_t streams = 0;
     std::vector<std::string> warnings;  // "FILE: record N at offset X: ..." (damage, oddities)
+    std::vector<std::string> plots;     // the SVG files written (--plot)
 };
 
 // Throws UsageError when the file cannot be read at all (not a capture, unknown link type). The

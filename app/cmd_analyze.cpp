@@ -32,8 +32,13 @@ analyzer::Format parse_format(const std::string& text) {
 // A live capture lasts at most a day per run (a bound, so a typo cannot mean forever).
 constexpr double kMaxLiveSeconds = 86400;
 
-void print_warnings(const analyzer::FileOutcome& outcome) {
+// The warnings of one input, and where its plots went (--plot).
+void print_outcome(const std::string& input, const analyzer::FileOutcome& outcome) {
     for (const auto& w : outcome.warnings) std::cerr << "tcplab analyze: warning: " << w << "\n";
+    if (!outcome.plots.empty()) {
+        std::cerr << "tcplab analyze: " << input << ": wrote " << outcome.plots.size()
+                  << " plots, e.g. " << outcome.plots.front() << "\n";
+    }
 }
 
 }  // namespace
@@ -47,6 +52,7 @@ int run_analyze(const Args& args) {
     double duration = 0;
     std::string format = "text";
     long long stream = -1;
+    std::string plot_dir;
     long long max_events = static_cast<long long>(analyzer::kDefaultMaxEventsPerStream);
     po::options_description options = option_group("options");
     options.add_options()("file", po::value(&files), "capture file(s): pcap or pcapng; - is stdin")(
@@ -66,6 +72,10 @@ int run_analyze(const Args& args) {
         "frames",
         "one row per TCP frame (with --format tsv: frame, stream, flags, rto, rto_frame)")(
         "stream", po::value(&stream), "only this tcp.stream index")(
+        "plot", po::value(&plot_dir),
+        "report mode: also write per stream stream-N-timeseq.svg (Stevens time-sequence graph), "
+        "stream-N-throughput.svg and stream-N-rtt.svg into DIR (with several files each name "
+        "starts with the file's stem)")(
         "max-events-per-stream", po::value(&max_events)->default_value(max_events),
         "report mode: list this many analysis events per stream in full, then only count the\n"
         "rest (the counts are always complete; keeps memory bounded on long lossy streams)")(
@@ -75,7 +85,7 @@ int run_analyze(const Args& args) {
     po::positional_options_description positional;
     positional.add("file", -1);
     const CommandSpec spec{
-        "tcplab analyze FILE...|- [--format text|json|tsv] [--frames] [--stream N]\n"
+        "tcplab analyze FILE...|- [--format text|json|tsv] [--frames] [--stream N] [--plot DIR]\n"
         "                      [-f BPF] [-w OUT.pcap] [--count N] [--max-events-per-stream N]\n"
         "       tcplab analyze -i IFACE [-f BPF] [-w OUT.pcap] [--count N] [--duration S] [...]\n"
         "       tcplab analyze --diff CLIENT.pcap SERVER.pcap [--format text|json]",
@@ -91,6 +101,7 @@ int run_analyze(const Args& args) {
         "examples:\n  tcplab analyze client.pcap\n  tcplab analyze --frames --format tsv "
         "client.pcap\n"
         "  tcplab analyze --format json --stream 0 a.pcap b.pcapng\n"
+        "  tcplab analyze --plot plots/ client.pcap\n"
         "  tcpdump -w - -U | tcplab analyze -\n"
         "  tcplab net exec cli -- tcplab analyze -i veth-c -f 'tcp port 443' --duration 60"};
     const auto vm = parse_command_line(spec, options, args, &positional);
@@ -124,6 +135,8 @@ int run_analyze(const Args& args) {
     o.label_files = files.size() > 1;
     if (max_events < 0) throw UsageError("--max-events-per-stream must be 0 or more");
     o.max_events_per_stream = static_cast<std::size_t>(max_events);
+    o.plot_dir = plot_dir;
+    if (vm->count("plot") != 0 && plot_dir.empty()) throw UsageError("--plot needs a directory");
 
     o.filter = filter;
     o.save_to = save_to;
@@ -157,18 +170,16 @@ int run_analyze(const Args& args) {
     if (live) {
         o.json_separator = "";
         analyzer::PcapReader reader(analyzer::LiveInterface{interface});
-        print_warnings(analyzer::analyze_capture(reader, o, out));
+        print_outcome(interface, analyzer::analyze_capture(reader, o, out));
         return kExitOk;
     }
     o.json_separator = ",\n";
     int rc = kExitOk;
-    analyzer::analyze_files(
-        files, o, out,
-        [](const std::string&, const analyzer::FileOutcome& outcome) { print_warnings(outcome); },
-        [&rc](const std::string&, const UsageError& e) {
-            std::cerr << "tcplab analyze: " << e.what() << "\n";
-            rc = kExitUsage;
-        });
+    analyzer::analyze_files(files, o, out, print_outcome,
+                            [&rc](const std::string&, const UsageError& e) {
+                                std::cerr << "tcplab analyze: " << e.what() << "\n";
+                                rc = kExitUsage;
+                            });
     return rc;
 }
 

@@ -7,13 +7,11 @@
 #include <set>
 #include <sstream>
 
-#include "scenario/junit.hpp"
+#include "base/xml_escape.hpp"
 
 namespace tcplab::experiment {
 
 namespace {
-
-using scenario::xml_escape;
 
 struct Point {
     double x = 0, y = 0, lo = 0, hi = 0;

@@ -9,9 +9,4 @@ namespace tcplab::scenario {
 
 std::string junit_xml(const RunReport& report);
 
-// Text safe inside an XML attribute or element (// Text safe inside an XML attribute or element (&,
-// <, >, quotes, and control characters)., <, >, quotes, and control characters): for report.xml,
-// the time-sequence SVG and the experiment report.
-std::string xml_escape(const std::string& text);
-
 }  // namespace tcplab::scenario

@@ -13,6 +13,7 @@
 #include "analyzer/capture_set.hpp"
 #include "analyzer/flags.hpp"
 #include "analyzer/path_diff.hpp"
+#include "analyzer/plot_svg.hpp"
 #include "analyzer/report.hpp"
 #include "base/command.hpp"
 #include "base/errors.hpp"
@@ -31,7 +32,6 @@
 #include "packet/tcp.hpp"
 #include "scenario/checks.hpp"
 #include "scenario/detail/tcp_sockets.hpp"
-#include "scenario/detail/time_sequence_svg.hpp"
 #include "scenario/detail/traffic.hpp"
 #include "scenario/detail/traffic_command.hpp"
 #include "scenario/ledger_check.hpp"
@@ -158,7 +158,7 @@ void write_time_sequence(const RunReport& report, const Vantage& client,
     const std::optional<std::uint32_t> stream = main_stream(client, client_addr);
     std::optional<std::uint32_t> isn;
     std::optional<std::uint32_t> peer_isn;
-    std::vector<SeqPoint> points;
+    std::vector<analyzer::SeqPoint> points;
     std::optional<double> t0;
     for (const auto& f : client.frames) {
         const bool from_client = f.src.address == client_addr;
@@ -174,7 +174,7 @@ void write_time_sequence(const RunReport& report, const Vantage& client,
         if (!isn) {
             continue;
         }
-        SeqPoint p;
+        analyzer::SeqPoint p;
         p.t = f.t - *t0;
         if (from_client) {
             const bool syn_fin =
@@ -184,11 +184,11 @@ void write_time_sequence(const RunReport& report, const Vantage& client,
             }
             p.seq = f.seq - *isn;
             p.len = std::max<std::uint32_t>(f.len, 1);
-            p.kind = flagged_as_resend(f.verdicts) ? SeqPoint::Kind::retransmission
-                                                   : SeqPoint::Kind::data;
+            p.kind = flagged_as_resend(f.verdicts) ? analyzer::SeqPoint::Kind::retransmission
+                                                   : analyzer::SeqPoint::Kind::data;
         } else if ((f.tcp_flags & packet::tcp_flag::kAck) != 0) {
             p.seq = f.ack - *isn;
-            p.kind = SeqPoint::Kind::ack;
+            p.kind = analyzer::SeqPoint::Kind::ack;
         } else {
             continue;
         }
@@ -204,15 +204,15 @@ void write_time_sequence(const RunReport& report, const Vantage& client,
             for (const auto& f : client.frames) {
                 if (f.frame == fault.sent_frame && f.stream == *stream) {
                     points.push_back({f.t - *t0, static_cast<std::uint64_t>(lost.seq - *isn),
-                                      lost.len, SeqPoint::Kind::drop});
+                                      lost.len, analyzer::SeqPoint::Kind::drop});
                 }
             }
         }
     }
     std::ofstream(report.out_dir / "timeseq.svg")
-        << time_sequence_svg(report.scenario + " — client → server, stream " +
-                                 std::to_string(stream.value_or(0)) + " at the client",
-                             points);
+        << analyzer::time_sequence_svg(report.scenario + " — client → server, stream " +
+                                           std::to_string(stream.value_or(0)) + " at the client",
+                                       points, "dropped by the path");
 }
 
 void write_analysis_json(const fs::path& out_dir) {

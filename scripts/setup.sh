@@ -26,7 +26,7 @@ packages=(
     clang libclang-rt-14-dev clang-format
     iproute2 nftables iptables ethtool tcpdump tshark openssl kmod procps psmisc
     user-mode-linux iputils-ping iperf3 hping3 netsniff-ng tcptrace
-    python3 curl wireshark-common time bc
+    python3 curl wireshark-common time bc librsvg2-bin
 )
 
 # Per distribution: Debian 12 is the reference list. Ubuntu ships no user-mode-linux kernel (jammy

@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "analyzer/detail/chunked_list.hpp"
+#include "analyzer/detail/stream_stats.hpp"
 #include "analyzer/detail/tcp_analysis.hpp"
 #include "packet/tcp.hpp"
 
@@ -47,6 +48,19 @@ struct Event {
     Verdict verdict;
 };
 
+// One frame as the plots draw it (only collected for --plot).
+struct PlotFrame {
+    Nanos time = 0;
+    Nanos rtt = 0;               // the RTT sample this frame's ACK gave the other side's data
+    std::uint32_t rel_seq = 0;   // tshark's relative numbers
+    std::uint32_t rel_ack = 0;   // valid when has_ack
+    std::uint32_t len = 0;       // payload, plus one each for SYN and FIN
+    std::uint32_t gap_seq = 0;   // lost_segment: where the uncaptured data began
+    std::uint32_t verdicts = 0;  // analyzer::flag bits
+    std::uint8_t dir = 0;
+    bool has_ack = false;
+};
+
 // How many events a stream's report lists in full by default (--max-events-per-stream). A lossy
 // stream of a multi-GB capture has millions of events; past this many only the counts grow, so
 // report mode runs in memory bounded by the number of open streams. 1000 events are ~130 kB.
@@ -81,9 +95,12 @@ struct StreamSummary {
     std::uint64_t last_frame = 0;
     Nanos first_time = 0;
     Nanos last_time = 0;
+    Nanos relative_start = 0;   // first_time - the capture's first record (tshark's Rel Start)
+    DirectionStats stats[2];    // bytes, RTT, re-sent and unique bytes, zero window: per direction
     FlagCounts counts{};        // every frame, listed or not: always complete
     ChunkedList<Event> events;  // the first frames with at least one verdict flag (capped)
     std::uint64_t events_not_listed = 0;  // frames with a verdict past the cap
+    ChunkedList<PlotFrame> plot;          // every frame, with --plot only
 };
 
 constexpr std::size_t kMaxClosingPackets = 32;

@@ -30,9 +30,11 @@
 #include "packet/ip_address.hpp"
 #include "packet/tcp.hpp"
 #include "scenario/vantage.hpp"
+#include "tests/support/files.hpp"
 #include "tests/support/report_text.hpp"
 #include "tests/support/scratch_dir.hpp"
 #include "tests/support/shell.hpp"
+#include "tests/support/svg_check.hpp"
 
 namespace {
 
@@ -147,6 +149,18 @@ TEST_P(SameSeed, DropsTheSameDataSegmentsInEveryRun) {
                                                               std::string(r) + ": ");
     }
     ASSERT_EQ(run.exit_code, 0) << output << failed_checks;
+    for (const char* r : {"run-1", "run-2"}) {
+        // The run's time-sequence graph (the analyzer's plot code, with the path's drops) is
+        // legible and renders.
+        const fs::path svg = out / "runs" / r / "timeseq.svg";
+        std::string problems;
+        for (const auto& p :
+             tcplab::test_support::svg_problems(tcplab::test_support::read_file(svg)))
+            problems += "  " + p + "\n";
+        EXPECT_EQ(problems, "") << svg;
+        const int rendered = tcplab::test_support::render_svg(svg, svg.string() + ".png");
+        EXPECT_TRUE(rendered == 0 || rendered == -1) << "rsvg-convert " << svg;
+    }
 
     const RunFaults first = read_run(out / "runs" / "run-1");
     const RunFaults second = read_run(out / "runs" / "run-2");
