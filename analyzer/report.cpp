@@ -233,6 +233,16 @@ Nanos realtime_now() {
         .count();
 }
 
+// The engine's view of a record: one place, so a live and a file read hand over the same fields.
+FrameRecord frame_of(const CaptureRecord& rec) {
+    FrameRecord fr;
+    fr.number = rec.number;
+    fr.time = rec.time_ns;
+    fr.data = rec.data;
+    fr.wire_length = rec.wire_length;
+    return fr;
+}
+
 // A live capture: records as they come, the streams' idle clock advanced once a second (so a
 // stream's report comes out while the link is quiet), output flushed as it is due. Ends at
 // --count records, after --duration, or at a stop request. True when a signal stopped it.
@@ -244,15 +254,11 @@ bool feed_live(PcapReader& reader, Engine& engine, const AnalyzeOptions& o, Outp
     const auto start = Clock::now();
     auto next_tick = start + kTick;
     pollfd fds[2] = {{reader.selectable_fd(), POLLIN, 0}, {o.stop_fd, POLLIN, 0}};
-    FrameRecord fr;
     for (;;) {
         for (int i = 0; i < kBatch; ++i) {
             const auto rec = reader.next();
             if (!rec) break;
-            fr.number = rec->number;
-            fr.time = rec->time_ns;
-            fr.data = rec->data;
-            engine.process(fr);
+            engine.process(frame_of(*rec));
             if (rec->number == o.max_frames) return false;
         }
         if (reader.at_end()) return false;
@@ -276,14 +282,9 @@ bool feed_live(PcapReader& reader, Engine& engine, const AnalyzeOptions& o, Outp
 
 // A file (or stdin) to its end, or to --count records, or to a stop request (true then).
 bool feed_file(PcapReader& reader, Engine& engine, const AnalyzeOptions& o) {
-    FrameRecord fr;
     bool interrupted = false;
     while (auto rec = reader.next()) {
-        fr.number = rec->number;
-        fr.time = rec->time_ns;
-        fr.data = rec->data;
-        fr.wire_length = rec->wire_length;
-        engine.process(fr);
+        engine.process(frame_of(*rec));
         if (rec->number == o.max_frames) break;
         if (rec->number % kProgressEvery == 0) {
             if (o.progress) o.progress(reader.progress());
