@@ -1,6 +1,7 @@
 #include "tests/support/svg_check.hpp"
 
 #include <algorithm>
+#include <cctype>
 #include <cmath>
 #include <map>
 #include <optional>
@@ -33,12 +34,20 @@ struct Scope {
 
 using Attrs = std::map<std::string, std::string>;
 
+// name="value" pairs, scanned by hand: libstdc++'s std::regex recurses once per character, and a
+// long path's d="..." overflowed the stack of the sanitizer build.
 Attrs attributes_of(const std::string& tag) {
-    static const std::regex kAttr(R"re(([\w:-]+)="([^"]*)")re");
+    const auto name_char = [](char c) {
+        return std::isalnum(static_cast<unsigned char>(c)) != 0 || c == '_' || c == ':' || c == '-';
+    };
     Attrs a;
-    for (auto it = std::sregex_iterator(tag.begin(), tag.end(), kAttr);
-         it != std::sregex_iterator(); ++it) {
-        a[(*it)[1]] = (*it)[2];
+    for (std::size_t eq = tag.find("=\""); eq != std::string::npos; eq = tag.find("=\"", eq)) {
+        std::size_t start = eq;
+        while (start > 0 && name_char(tag[start - 1])) --start;
+        const std::size_t close = tag.find('"', eq + 2);
+        if (close == std::string::npos) break;
+        if (start < eq) a[tag.substr(start, eq - start)] = tag.substr(eq + 2, close - eq - 2);
+        eq = close + 1;
     }
     return a;
 }
