@@ -25,6 +25,7 @@
 #include <nlohmann/json.hpp>
 #include <set>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "packet/ip_address.hpp"
@@ -130,6 +131,38 @@ RunFaults read_run(const fs::path& dir) {
     return run;
 }
 
+// TCP's timing decides which packets a run sends (one run may re-send a segment a fifth time the
+// other never re-sent at all); the harness decides their fate. So every packet both runs sent met
+// the same fate in both, and every drop is a packet its sender's capture shows. Returns how many
+// packets both sent and how many of those both dropped, for the caller's bounds.
+struct SharedFates {
+    std::size_t sent_by_both = 0;
+    std::size_t dropped_in_both = 0;
+};
+SharedFates expect_same_fate_where_both_sent(const std::set<std::string>& sent_1,
+                                             const std::set<std::string>& dropped_1,
+                                             const std::set<std::string>& sent_2,
+                                             const std::set<std::string>& dropped_2,
+                                             const std::string& what) {
+    std::set<std::string> both;
+    std::set_intersection(sent_1.begin(), sent_1.end(), sent_2.begin(), sent_2.end(),
+                          std::inserter(both, both.begin()));
+    SharedFates out;
+    out.sent_by_both = both.size();
+    for (const auto& packet : both) {
+        const bool dropped_first = dropped_1.count(packet) != 0;
+        EXPECT_EQ(dropped_first, dropped_2.count(packet) != 0) << what << " " << packet;
+        out.dropped_in_both += dropped_first ? 1 : 0;
+    }
+    for (const auto& [sent, dropped] : {std::pair{&sent_1, &dropped_1}, {&sent_2, &dropped_2}}) {
+        for (const auto& drop : *dropped) {
+            EXPECT_EQ(sent->count(drop), 1U)
+                << "a dropped " << what << " its sender's capture does not show: " << drop;
+        }
+    }
+    return out;
+}
+
 std::string difference(const std::set<std::string>& a, const std::set<std::string>& b) {
     std::vector<std::string> only;
     std::set_difference(a.begin(), a.end(), b.begin(), b.end(), std::back_inserter(only));
@@ -172,53 +205,22 @@ TEST_P(SameSeed, DropsTheSameDataSegmentsInEveryRun) {
     const RunFaults second = read_run(out / "runs" / "run-2");
     EXPECT_GE(first.data_drops.size(), 5U)
         << "10% loss over a transfer of 300-500 kB drops a few dozen segments";
-    // TCP's timing decides which copies exist (a run may re-send a segment a fifth time the other
-    // never re-sent at all); the harness decides their fate. So every data segment copy both runs
-    // sent met the same fate in both, and there are many such copies, dropped ones among them.
-    std::set<std::string> data_sent_by_both;
-    std::set_intersection(first.data_sent.begin(), first.data_sent.end(), second.data_sent.begin(),
-                          second.data_sent.end(),
-                          std::inserter(data_sent_by_both, data_sent_by_both.begin()));
-    EXPECT_GE(data_sent_by_both.size(), 150U) << "both runs send most of the same 300 kB";
-    std::size_t data_dropped_in_both = 0;
-    for (const auto& copy : data_sent_by_both) {
-        const bool dropped_first = first.data_drops.count(copy) != 0;
-        EXPECT_EQ(dropped_first, second.data_drops.count(copy) != 0) << "data segment " << copy;
-        data_dropped_in_both += dropped_first ? 1 : 0;
-    }
-    EXPECT_GE(data_dropped_in_both, 5U) << "the compared copies include dropped ones";
-    for (const RunFaults* run : {&first, &second}) {
-        for (const auto& drop : run->data_drops) {
-            EXPECT_EQ(run->data_sent.count(drop), 1U)
-                << "a dropped data segment its sender's capture does not show: " << drop;
-        }
-    }
+    const SharedFates data = expect_same_fate_where_both_sent(
+        first.data_sent, first.data_drops, second.data_sent, second.data_drops, "data segment");
+    EXPECT_GE(data.sent_by_both, 150U) << "both runs send most of the same 300 kB";
+    EXPECT_GE(data.dropped_in_both, 5U) << "the compared copies include dropped ones";
     EXPECT_NE(output.find("every data segment two runs both sent had the same fate in both"),
               std::string::npos)
         << output;
-    // The pure ACKs both runs sent got the same verdict in both.
-    std::set<std::string> sent_by_both;
-    std::set_intersection(first.pure_acks_sent.begin(), first.pure_acks_sent.end(),
-                          second.pure_acks_sent.begin(), second.pure_acks_sent.end(),
-                          std::inserter(sent_by_both, sent_by_both.begin()));
-    EXPECT_GE(sent_by_both.size(), 20U) << "both runs acknowledge many of the same bytes";
-    std::size_t dropped_in_both = 0;
-    for (const auto& ack : sent_by_both) {
-        const bool dropped_first = first.pure_ack_drops.count(ack) != 0;
-        EXPECT_EQ(dropped_first, second.pure_ack_drops.count(ack) != 0) << "pure ACK " << ack;
-        dropped_in_both += dropped_first ? 1 : 0;
-    }
-    for (const RunFaults* run : {&first, &second}) {
-        for (const auto& drop : run->pure_ack_drops) {
-            EXPECT_EQ(run->pure_acks_sent.count(drop), 1U)
-                << "a dropped pure ACK the sender's capture does not show: " << drop;
-        }
-    }
-    std::cout << "pure ACKs sent in both runs: " << sent_by_both.size() << " (run 1 "
+    const SharedFates acks =
+        expect_same_fate_where_both_sent(first.pure_acks_sent, first.pure_ack_drops,
+                                         second.pure_acks_sent, second.pure_ack_drops, "pure ACK");
+    EXPECT_GE(acks.sent_by_both, 20U) << "both runs acknowledge many of the same bytes";
+    std::cout << "pure ACKs sent in both runs: " << acks.sent_by_both << " (run 1 "
               << first.pure_acks_sent.size() << ", run 2 " << second.pure_acks_sent.size()
-              << "), dropped in both: " << dropped_in_both << "\n";
-    std::cout << "data segment copies sent in both runs: " << data_sent_by_both.size()
-              << ", dropped in both: " << data_dropped_in_both << " (run 1 dropped "
+              << "), dropped in both: " << acks.dropped_in_both << "\n";
+    std::cout << "data segment copies sent in both runs: " << data.sent_by_both
+              << ", dropped in both: " << data.dropped_in_both << " (run 1 dropped "
               << first.data_drops.size() << ", run 2 " << second.data_drops.size() << ")\n"
               << "injected faults: run 1 " << first.injected.size() << ", run 2 "
               << second.injected.size() << "\n  only in run 1:\n"
