@@ -38,7 +38,7 @@ max_len() {
     esac
 }
 
-command -v clang++ >/dev/null || die "clang++ not found (scripts/setup.sh installs clang and libclang-rt-14-dev)"
+command -v clang++ >/dev/null || die "clang++ not found (scripts/setup.sh installs clang and its compiler-rt: docs/PLATFORMS.md)"
 if [ ! -f "$build_dir/CMakeCache.txt" ]; then
     CC=clang CXX=clang++ cmake -S "$repo" -B "$build_dir" -DCMAKE_BUILD_TYPE=RelWithDebInfo \
         -DTCPLAB_WERROR=ON -DTCPLAB_FUZZ=ON >/dev/null || die "cmake configure of $build_dir failed"

@@ -32,14 +32,18 @@ packages=(
 # Per distribution: Debian 12 is the reference list. Ubuntu ships no user-mode-linux kernel (jammy
 # and noble have only user-mode-linux-doc), so there `--vm` is unavailable; its stock kernels have
 # sch_netem, so `--backend tc` runs natively. The sanitizers' compiler-rt follows each release's
-# clang. TCPLAB_OS_RELEASE=FILE reads another os-release (tests); TCPLAB_PRINT_PACKAGES=1 prints
-# the list and exits.
+# clang: noble's clang is 18 (libclang-rt-18-dev); jammy's llvm-toolchain-14 (14.0.0) predates
+# Debian's libclang-rt-14-dev split and ships compiler-rt inside libclang-common-14-dev.
+# Every name, per release, with the page that confirms it: docs/PLATFORMS.md.
+# TCPLAB_OS_RELEASE=FILE reads another os-release (tests); TCPLAB_PRINT_PACKAGES=1 prints the list
+# and exits.
 os_release=${TCPLAB_OS_RELEASE:-/etc/os-release}
 distro=$(. "$os_release" 2>/dev/null && echo "${ID:-debian} ${VERSION_ID:-12}") || distro="debian 12"
 adjusted=()
 for pkg in "${packages[@]}"; do
     case "$distro:$pkg" in
         ubuntu*:user-mode-linux) ;;
+        "ubuntu 22.04:libclang-rt-14-dev") adjusted+=(libclang-common-14-dev) ;;
         "ubuntu 24.04:libclang-rt-14-dev") adjusted+=(libclang-rt-18-dev) ;;
         *) adjusted+=("$pkg") ;;
     esac
@@ -50,7 +54,8 @@ if [ "${TCPLAB_PRINT_PACKAGES:-0}" = 1 ]; then
     exit 0
 fi
 case "$distro" in
-    ubuntu*) echo "setup.sh: $distro: no user-mode-linux package here, so --vm is unavailable (the kernel's own sch_netem serves --backend tc)" ;;
+    "ubuntu 22.04" | "ubuntu 24.04") echo "setup.sh: $distro: no user-mode-linux package here, so --vm is unavailable (the kernel's own sch_netem serves --backend tc)" ;;
+    ubuntu*) echo "setup.sh: $distro: no user-mode-linux package here, so --vm is unavailable; package names are confirmed for Ubuntu 22.04 and 24.04 only (docs/PLATFORMS.md); trying Debian 12's names without it" ;;
     debian*) ;;
     *) echo "setup.sh: $distro is not Debian or Ubuntu; trying Debian 12's package names" ;;
 esac
