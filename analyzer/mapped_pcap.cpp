@@ -18,7 +18,7 @@ constexpr std::size_t kRecordHeader = 16;
 // steps of this many bytes: a file-backed page counts in the process's RSS while mapped, and the
 // file can be far larger than the memory the analysis needs.
 constexpr std::size_t kWindowStep = std::size_t{1} << 20;
-constexpr std::size_t kPrefetchAhead = 1024;
+constexpr std::size_t kPrefetchAhead = 4096;
 
 // Link types whose packets libpcap passes on unchanged from a byte-swapped file (it rewrites
 // the pseudo-headers of USB, NFLOG, Linux SLL/SLL2 and others into host order).
@@ -85,13 +85,10 @@ std::unique_ptr<MappedPcap> MappedPcap::open(int fd, std::size_t size, std::size
         new MappedPcap(static_cast<const std::uint8_t*>(base), size, start, format));
 }
 
-MappedPcap::MappedPcap(const std::uint8_t* base, std::size_t size, std::size_t start,
-                       Format format)
+MappedPcap::MappedPcap(const std::uint8_t* base, std::size_t size, std::size_t start, Format format)
     : base_(base), size_(size), pos_(start), format_(format) {}
 
-MappedPcap::~MappedPcap() {
-    ::munmap(const_cast<std::uint8_t*>(base_), size_);
-}
+MappedPcap::~MappedPcap() { ::munmap(const_cast<std::uint8_t*>(base_), size_); }
 
 std::uint32_t MappedPcap::load32(const std::uint8_t* p) const {
     const std::uint32_t v = native32(p);
@@ -110,15 +107,18 @@ bool MappedPcap::next(Record& record) {
     const std::uint32_t seconds = load32(header);
     const std::uint32_t fraction32 = load32(header + 4);
     record.seconds = format_.swapped ? std::int64_t{seconds} : std::int32_t(seconds);
-    const std::int64_t fraction = format_.swapped ? std::int64_t{fraction32}
-                                                  : std::int64_t{std::int32_t(fraction32)};
+    const std::int64_t fraction =
+        format_.swapped ? std::int64_t{fraction32} : std::int64_t{std::int32_t(fraction32)};
     record.fraction = format_.nanoseconds ? fraction : fraction * 1000;
     record.caplen = caplen;
     record.len = load32(header + 12);
     record.data = header + kRecordHeader;
     pos_ += kRecordHeader + caplen;
     // The hardware prefetcher stops at page boundaries; the records are read strictly in order.
-    if (size_ - pos_ > kPrefetchAhead) __builtin_prefetch(base_ + pos_ + kPrefetchAhead);
+    if (size_ - pos_ > kPrefetchAhead + 64) {
+        __builtin_prefetch(base_ + pos_ + kPrefetchAhead);
+        __builtin_prefetch(base_ + pos_ + kPrefetchAhead + 64);
+    }
     if (pos_ >= mapped_until_) slide_window(pos_ - kRecordHeader - caplen);
     return true;
 }

@@ -119,11 +119,6 @@ void put(std::string& out, std::uint64_t v) {
     const auto r = std::to_chars(tmp, tmp + sizeof tmp, v);
     out.append(tmp, r.ptr);
 }
-void put_ms(std::string& out, Nanos n) {
-    char buf[48];
-    const int len = std::snprintf(buf, sizeof buf, "%.3f ms", static_cast<double>(n) / 1e6);
-    out.append(buf, static_cast<std::size_t>(std::max(0, len)));
-}
 
 // One clause of an explanation; clauses are separated by "; ".
 class Clauses {
@@ -159,10 +154,10 @@ void append_below_expected(std::string& o, const Verdict& v, std::uint32_t expec
     o += " below next expected ";
     put(o, expected);
     o += ooo ? ", only " : ", ";
-    put_ms(o, v.since_nextseq);
+    append_milliseconds3(o, v.since_nextseq);
     o += ooo ? " after the highest segment (< "
              : " after the highest segment, not within the out-of-order threshold ";
-    put_ms(o, v.ooo_threshold);
+    append_milliseconds3(o, v.ooo_threshold);
     o += ooo ? ", " : " (";
     o += thr;
     o += ')';
@@ -193,7 +188,7 @@ void append_resend_reason(Clauses& why, const Conversation& c, const Event& e,
             put(o, v.rev_dupacks);
             o += " duplicate ACKs, ";
         }
-        put_ms(o, v.since_rev_ack);
+        append_milliseconds3(o, v.since_rev_ack);
         o += " after the last of them (< 20 ms)";
     } else if ((v.flags & flag::kSpuriousRetransmission) != 0) {
         std::string& o = seq_clause(why, p);
@@ -263,6 +258,33 @@ void append_window_reasons(Clauses& why, const Event& e) {
 }
 
 }  // namespace
+
+// "%.3f ms" of n / 1e6, as printf rounds the double. Away from a tie (n ending in 500 ns) and
+// below 2^50 ns, the double is too close to n / 1e6 for its rounding to differ from rounding n
+// to whole microseconds, which is done in integers here (printf's float formatting was a tenth
+// of report mode on a lossy capture).
+void append_milliseconds3(std::string& out, Nanos n) {
+    constexpr Nanos kExact = Nanos{1} << 50;
+    if (n % 1000 == 500 || n % 1000 == -500 || n >= kExact || n <= -kExact) {
+        char buf[48];
+        const int len = std::snprintf(buf, sizeof buf, "%.3f ms", static_cast<double>(n) / 1e6);
+        out.append(buf, static_cast<std::size_t>(std::max(0, len)));
+        return;
+    }
+    if (n < 0) out += '-';  // printf keeps the sign of a negative value that rounds to 0
+    const std::uint64_t magnitude = static_cast<std::uint64_t>(n < 0 ? -n : n);
+    const std::uint64_t micros = (magnitude + 500) / 1000;
+    put(out, micros / 1000);
+    const auto frac = static_cast<unsigned>(micros % 1000);
+    const char digits[] = {'.',
+                           static_cast<char>('0' + frac / 100),
+                           static_cast<char>('0' + frac / 10 % 10),
+                           static_cast<char>('0' + frac % 10),
+                           ' ',
+                           'm',
+                           's'};
+    out.append(digits, sizeof digits);
+}
 
 void append_explanation(std::string& out, const Conversation& c, const Event& e) {
     const std::uint32_t expected = rel(e.verdict.expected, c.flow[e.packet.dir]);
@@ -392,7 +414,7 @@ void append_event_line(std::string& out, const Conversation& c, const Event& e,
     out += "  ";
     out += arrow;
     out += "  ";
-    out += verdict_names(e.verdict.flags);
+    append_verdict_names(out, e.verdict.flags);
     if ((p.tcp_flags & (tf::kSyn | tf::kFin | tf::kRst)) != 0) {
         out +=
             " (" + tcp_flag_names(p.tcp_flags & (tf::kSyn | tf::kFin | tf::kRst | tf::kAck)) + ")";

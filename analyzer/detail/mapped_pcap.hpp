@@ -21,10 +21,11 @@ public:
         std::uint32_t snapshot = 0;
     };
     // Maps `fd` (a regular file of `size` bytes) and reads records from `start` (just after the
-    // file header); `snapshot` is libpcap's (pcap_snapshot()). nullptr when the file is not one this reader handles as libpcap would: not
-    // a classic pcap of version 2.4 with 16-byte record headers, or the mapping failed.
-    // `link_type` (libpcap's DLT) matters for swapped files: libpcap rewrites some pseudo-headers
-    // (USB, NFLOG, Linux SLL) in place, which a read-only mapping cannot do.
+    // file header); `snapshot` is libpcap's (pcap_snapshot()). nullptr when the file is not one
+    // this reader handles as libpcap would: not a classic pcap of version 2.4 with 16-byte record
+    // headers, or the mapping failed. `link_type` (libpcap's DLT) matters for swapped files:
+    // libpcap rewrites some pseudo-headers (USB, NFLOG, Linux SLL) in place, which a read-only
+    // mapping cannot do.
     static std::unique_ptr<MappedPcap> open(int fd, std::size_t size, std::size_t start,
                                             std::uint32_t link_type, std::uint32_t snapshot);
     ~MappedPcap();
