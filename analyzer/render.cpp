@@ -11,6 +11,8 @@
 
 namespace tcplab::analyzer {
 
+using namespace std::string_view_literals;
+
 namespace {
 
 namespace tf = packet::tcp_flag;
@@ -125,7 +127,7 @@ class Clauses {
 public:
     explicit Clauses(std::string& out) : out_(out) {}
     std::string& next() {
-        if (!first_) out_ += "; ";
+        if (!first_) out_ += "; "sv;
         first_ = false;
         return out_;
     }
@@ -141,7 +143,7 @@ namespace {
 
 std::string& seq_clause(Clauses& why, const EventPacket& p) {
     std::string& o = why.next();
-    o += "seq ";
+    o += "seq "sv;
     put(o, p.rel_seq);
     return o;
 }
@@ -151,24 +153,24 @@ std::string& seq_clause(Clauses& why, const EventPacket& p) {
 void append_below_expected(std::string& o, const Verdict& v, std::uint32_t expected) {
     const bool ooo = (v.flags & flag::kOutOfOrder) != 0;
     const char* thr = v.irtt_known ? "iRTT" : "3 ms default, iRTT unknown";
-    o += " below next expected ";
+    o += " below next expected "sv;
     put(o, expected);
-    o += ooo ? ", only " : ", ";
+    o += ooo ? ", only "sv : ", "sv;
     append_milliseconds3(o, v.since_nextseq);
-    o += ooo ? " after the highest segment (< "
-             : " after the highest segment, not within the out-of-order threshold ";
+    o += ooo ? " after the highest segment (< "sv
+             : " after the highest segment, not within the out-of-order threshold "sv;
     append_milliseconds3(o, v.ooo_threshold);
-    o += ooo ? ", " : " (";
+    o += ooo ? ", "sv : " ("sv;
     o += thr;
     o += ')';
     if (!ooo) {
-        o += ", ";
+        o += ", "sv;
         if (v.rev_dupacks == kAckedUnseenReported) {
             o += "no fast retransmission (it needs the ACK of unseen data or 2 duplicate ACKs "
                  "for this seq within 20 ms)";
         } else {
             put(o, v.rev_dupacks);
-            o += " duplicate ACKs (fast retransmission needs 2 within 20 ms)";
+            o += " duplicate ACKs (fast retransmission needs 2 within 20 ms)"sv;
         }
     }
 }
@@ -184,17 +186,17 @@ void append_resend_reason(Clauses& why, const Conversation& c, const Event& e,
             o += " equals the ACK that acknowledged unseen data (tshark counts that as 2+ "
                  "duplicate ACKs), ";
         } else {
-            o += " equals the ACK repeated by ";
+            o += " equals the ACK repeated by "sv;
             put(o, v.rev_dupacks);
-            o += " duplicate ACKs, ";
+            o += " duplicate ACKs, "sv;
         }
         append_milliseconds3(o, v.since_rev_ack);
-        o += " after the last of them (< 20 ms)";
+        o += " after the last of them (< 20 ms)"sv;
     } else if ((v.flags & flag::kSpuriousRetransmission) != 0) {
         std::string& o = seq_clause(why, p);
         o += '+';
         put(o, p.seglen);
-        o += " was already acknowledged (other side ACKed ";
+        o += " was already acknowledged (other side ACKed "sv;
         put(o, rel(v.rev_lastack, c.flow[p.dir]));
         o += ')';
     } else if ((v.flags & (flag::kOutOfOrder | flag::kRetransmission)) != 0) {
@@ -208,53 +210,53 @@ void append_ack_and_gap_reasons(Clauses& why, const Event& e, std::uint32_t expe
     const EventPacket& p = e.packet;
     if ((v.flags & flag::kDuplicateAck) != 0) {
         std::string& o = why.next();
-        o += "duplicate #";
+        o += "duplicate #"sv;
         put(o, v.dupack_num);
-        o += " of the ACK in frame ";
+        o += " of the ACK in frame "sv;
         put(o, v.dupack_frame);
-        o += " (no data, same seq/ack/window)";
+        o += " (no data, same seq/ack/window)"sv;
     }
     if ((v.flags & flag::kLostSegment) != 0) {
         std::string& o = seq_clause(why, p);
-        o += " above next expected ";
+        o += " above next expected "sv;
         put(o, expected);
-        o += ": previous segment not captured";
+        o += ": previous segment not captured"sv;
     }
     if ((v.flags & flag::kAckLostSegment) != 0) {
         std::string& o = why.next();
-        o += "ACK ";
+        o += "ACK "sv;
         put(o, p.rel_ack);
-        o += " covers data the other side was not seen sending";
+        o += " covers data the other side was not seen sending"sv;
     }
     if ((v.flags & flag::kKeepAlive) != 0) {
         std::string& o = seq_clause(why, p);
-        o += " = next expected - 1 with ";
+        o += " = next expected - 1 with "sv;
         put(o, p.seglen);
-        o += " byte(s)";
+        o += " byte(s)"sv;
     }
     if ((v.flags & flag::kKeepAliveAck) != 0)
-        why.next() += "repeats the last ACK right after a keep-alive";
+        why.next() += "repeats the last ACK right after a keep-alive"sv;
 }
 
 // Receive-window verdicts and port reuse.
 void append_window_reasons(Clauses& why, const Event& e) {
     const Verdict& v = e.verdict;
-    if ((v.flags & flag::kZeroWindow) != 0) why.next() += "advertises a zero receive window";
+    if ((v.flags & flag::kZeroWindow) != 0) why.next() += "advertises a zero receive window"sv;
     if ((v.flags & flag::kZeroWindowProbe) != 0) {
-        why.next() += "1 byte at next expected while the other side's window is 0";
+        why.next() += "1 byte at next expected while the other side's window is 0"sv;
     }
     if ((v.flags & flag::kZeroWindowProbeAck) != 0)
-        why.next() += "answers a zero-window probe with window 0";
+        why.next() += "answers a zero-window probe with window 0"sv;
     if ((v.flags & flag::kWindowUpdate) != 0) {
         std::string& o = why.next();
-        o += "no data, same seq/ack, window changed to ";
+        o += "no data, same seq/ack, window changed to "sv;
         put(o, e.packet.window);
     }
     if ((v.flags & flag::kWindowFull) != 0) {
-        why.next() += "segment ends exactly at the other side's advertised window edge";
+        why.next() += "segment ends exactly at the other side's advertised window edge"sv;
     }
     if ((v.flags & flag::kReusedPorts) != 0)
-        why.next() += "SYN with a new ISN on a known address/port pair";
+        why.next() += "SYN with a new ISN on a known address/port pair"sv;
 }
 
 }  // namespace
@@ -326,9 +328,9 @@ void append_direction_text(std::string& out, const StreamSummary& s, int dir) {
         std::snprintf(buf, sizeof buf, "%.0f", *bps);
         out += std::string(", throughput ") + buf + " B/s";
     }
-    out += "; RTT ";
+    out += "; RTT "sv;
     if (d.rtt.samples == 0) {
-        out += "no samples";
+        out += "no samples"sv;
     } else {
         char buf[160];
         std::snprintf(buf, sizeof buf, "%llu samples, min %.3f avg %.3f max %.3f stddev %.3f ms",
@@ -340,20 +342,20 @@ void append_direction_text(std::string& out, const StreamSummary& s, int dir) {
     if (const Nanos zw = zero_window_total(d, s.last_time); zw != 0) {
         out += "; zero window " + seconds6(zw) + " s";
     }
-    out += "\n";
+    out += "\n"sv;
 }
 
 void append_handshake_text(std::string& out, const Conversation& c, const StreamSummary& s) {
-    out += "  handshake:";
+    out += "  handshake:"sv;
     if (!s.syn && !s.synack) {
-        out += " not captured\n";
+        out += " not captured\n"sv;
         return;
     }
-    out += "\n";
+    out += "\n"sv;
     const auto line = [&](const char* what, const std::optional<PacketView>& p) {
         out += std::string("    ") + what;
         if (!p) {
-            out += "not captured\n";
+            out += "not captured\n"sv;
             return;
         }
         out += packet_line(*p) + "  (" + dir_arrow(c, p->dir) + ")\n";
@@ -369,12 +371,12 @@ void append_handshake_text(std::string& out, const Conversation& c, const Stream
 }
 
 void append_teardown_text(std::string& out, const Conversation& c, const StreamSummary& s) {
-    out += "  teardown:";
+    out += "  teardown:"sv;
     if (s.closing.empty()) {
-        out += " none captured (stream still open at the end of the capture)\n";
+        out += " none captured (stream still open at the end of the capture)\n"sv;
         return;
     }
-    out += "\n";
+    out += "\n"sv;
     if (s.first_fin_dir >= 0) {
         out += "    " + endpoint_text(c, s.first_fin_dir) + " sent FIN first (frame " +
                std::to_string(s.first_fin_frame) + ")\n";
@@ -391,11 +393,11 @@ void append_teardown_text(std::string& out, const Conversation& c, const StreamS
         out += "    " + role + std::string(12 - std::min<std::size_t>(role.size(), 11), ' ') +
                packet_line(p) + "  (" + dir_arrow(c, p.dir) + ")\n";
     }
-    if (s.half_close) out += "    half-close: data kept flowing after a FIN\n";
+    if (s.half_close) out += "    half-close: data kept flowing after a FIN\n"sv;
 }
 
 void append_counts_text(std::string& out, const StreamSummary& s) {
-    out += "  counts:";
+    out += "  counts:"sv;
     bool any = false;
     for (std::size_t bit = 0; bit < s.counts.size(); ++bit) {
         if (s.counts[bit] == 0) continue;
@@ -409,23 +411,23 @@ void append_counts_text(std::string& out, const StreamSummary& s) {
 void append_event_line(std::string& out, const Conversation& c, const Event& e,
                        const std::string& arrow) {
     const auto& p = e.packet;
-    out += "    frame ";
+    out += "    frame "sv;
     put(out, p.frame);
-    out += "  ";
+    out += "  "sv;
     out += arrow;
-    out += "  ";
+    out += "  "sv;
     append_verdict_names(out, e.verdict.flags);
     if ((p.tcp_flags & (tf::kSyn | tf::kFin | tf::kRst)) != 0) {
         out +=
             " (" + tcp_flag_names(p.tcp_flags & (tf::kSyn | tf::kFin | tf::kRst | tf::kAck)) + ")";
     }
     if (e.verdict.has_rto) {
-        out += ", RTO ";
+        out += ", RTO "sv;
         append_seconds6(out, e.verdict.rto);
-        out += " s based on frame ";
+        out += " s based on frame "sv;
         put(out, e.verdict.rto_frame);
     }
-    out += ": ";
+    out += ": "sv;
     append_explanation(out, c, e);
     out += '\n';
 }
@@ -433,7 +435,7 @@ void append_event_line(std::string& out, const Conversation& c, const Event& e,
 void append_events_text(Output& output, const Conversation& c, const StreamSummary& s) {
     std::string& out = output.buffer();
     if (!s.events.empty()) {
-        out += "  events:\n";
+        out += "  events:\n"sv;
         const std::string arrow[2] = {dir_arrow(c, 0), dir_arrow(c, 1)};
         for (const Event& e : s.events) {
             append_event_line(out, c, e, arrow[e.packet.dir]);
@@ -441,11 +443,11 @@ void append_events_text(Output& output, const Conversation& c, const StreamSumma
         }
     }
     if (s.events_not_listed != 0) {
-        out += "    ... ";
+        out += "    ... "sv;
         put(out, s.events_not_listed);
-        out += " more events not listed (the first ";
+        out += " more events not listed (the first "sv;
         put(out, s.events.size());
-        out += " are, see --max-events-per-stream; counts above are complete)\n";
+        out += " are, see --max-events-per-stream; counts above are complete)\n"sv;
     }
 }
 

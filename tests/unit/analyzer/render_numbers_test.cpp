@@ -24,11 +24,11 @@ std::string ours(Nanos n) {
 }
 
 TEST(RenderNumbers, MillisecondsAsPrintfGivesThem) {
-    std::vector<Nanos> values = {0,          1,          499,           500,          501,
-                                 999,        1000,       1499,          1500,         1'000'000,
-                                 2'500'000,  -1,         -499,          -500,         -501,
-                                 -1500,      -2'000'500, 3'000'000'000, 1LL << 50,    (1LL << 50) + 7,
-                                 1LL << 62,  -(1LL << 62)};
+    std::vector<Nanos> values = {0,         1,           499,           500,       501,
+                                 999,       1000,        1499,          1500,      1'000'000,
+                                 2'500'000, -1,          -499,          -500,      -501,
+                                 -1500,     -2'000'500,  3'000'000'000, 1LL << 50, (1LL << 50) + 7,
+                                 1LL << 62, -(1LL << 62)};
     std::mt19937_64 random(21);
     for (int i = 0; i < 200000; ++i) {
         const int digits = static_cast<int>(random() % 19);
