@@ -4,6 +4,7 @@
 #include <charconv>
 #include <cmath>
 #include <cstdio>
+#include <cstring>
 
 #include "analyzer/detail/output.hpp"
 #include "analyzer/flags.hpp"
@@ -114,7 +115,7 @@ std::string endpoint_text(const Conversation& c, int dir) {
 
 namespace {
 
-// Appenders for the event table: a bulk capture has tens of thousands of event lines, so they
+// Appenders for the event table: a bulk capture has hundreds of thousands of event lines, so they
 // are written straight into the output instead of through temporary strings.
 void put(std::string& out, std::uint64_t v) {
     char tmp[24];
@@ -122,18 +123,94 @@ void put(std::string& out, std::uint64_t v) {
     out.append(tmp, r.ptr);
 }
 
+// An event line built in a local buffer and appended to the output in one piece: std::string's
+// append is out of line (an extern template), and a line took a dozen of them.
+class LineBuffer {
+public:
+    explicit LineBuffer(std::string& out) : out_(out) {}
+    ~LineBuffer() { spill(); }
+    LineBuffer(const LineBuffer&) = delete;
+    LineBuffer& operator=(const LineBuffer&) = delete;
+
+    LineBuffer& operator+=(std::string_view s) {
+        if (s.size() > kSize - n_) {
+            spill();
+            if (s.size() > kSize) {
+                out_.append(s);
+                return *this;
+            }
+        }
+        std::memcpy(buf_ + n_, s.data(), s.size());
+        n_ += s.size();
+        return *this;
+    }
+    LineBuffer& operator+=(char c) {
+        if (n_ == kSize) spill();
+        buf_[n_++] = c;
+        return *this;
+    }
+    void number(std::uint64_t v) {
+        if (kSize - n_ < 20) spill();  // 20 digits hold any uint64
+        n_ = static_cast<std::size_t>(std::to_chars(buf_ + n_, buf_ + kSize, v).ptr - buf_);
+    }
+    // The output with everything so far in it, for appenders that write to a string.
+    std::string& flushed() {
+        spill();
+        return out_;
+    }
+
+private:
+    void spill() {
+        out_.append(buf_, n_);
+        n_ = 0;
+    }
+    static constexpr std::size_t kSize = 512;
+    std::string& out_;
+    char buf_[kSize];
+    std::size_t n_ = 0;
+};
+
+void put(LineBuffer& out, std::uint64_t v) { out.number(v); }
+
+// "%.3f ms" of n / 1e6, as printf rounds the double. Away from a tie (n ending in 500 ns) and
+// below 2^50 ns, the double is too close to n / 1e6 for its rounding to differ from rounding n
+// to whole microseconds, which is done in integers here (printf's float formatting was a tenth
+// of report mode on a lossy capture).
+void put_ms(LineBuffer& out, Nanos n) {
+    constexpr Nanos kExact = Nanos{1} << 50;
+    if (n % 1000 == 500 || n % 1000 == -500 || n >= kExact || n <= -kExact) {
+        char buf[48];
+        const int len = std::snprintf(buf, sizeof buf, "%.3f ms", static_cast<double>(n) / 1e6);
+        out += std::string_view(buf, static_cast<std::size_t>(std::max(0, len)));
+        return;
+    }
+    if (n < 0) out += '-';  // printf keeps the sign of a negative value that rounds to 0
+    const std::uint64_t magnitude = static_cast<std::uint64_t>(n < 0 ? -n : n);
+    const std::uint64_t micros = (magnitude + 500) / 1000;
+    out.number(micros / 1000);
+    const auto frac = static_cast<unsigned>(micros % 1000);
+    const char digits[] = {'.',
+                           static_cast<char>('0' + frac / 100),
+                           static_cast<char>('0' + frac / 10 % 10),
+                           static_cast<char>('0' + frac % 10),
+                           ' ',
+                           'm',
+                           's'};
+    out += std::string_view(digits, sizeof digits);
+}
+
 // One clause of an explanation; clauses are separated by "; ".
 class Clauses {
 public:
-    explicit Clauses(std::string& out) : out_(out) {}
-    std::string& next() {
+    explicit Clauses(LineBuffer& out) : out_(out) {}
+    LineBuffer& next() {
         if (!first_) out_ += "; "sv;
         first_ = false;
         return out_;
     }
 
 private:
-    std::string& out_;
+    LineBuffer& out_;
     bool first_ = true;
 };
 
@@ -141,8 +218,8 @@ private:
 
 namespace {
 
-std::string& seq_clause(Clauses& why, const EventPacket& p) {
-    std::string& o = why.next();
+LineBuffer& seq_clause(Clauses& why, const EventPacket& p) {
+    LineBuffer& o = why.next();
     o += "seq "sv;
     put(o, p.rel_seq);
     return o;
@@ -150,16 +227,16 @@ std::string& seq_clause(Clauses& why, const EventPacket& p) {
 
 // Why a segment below next expected is a plain retransmission or out-of-order (tshark's timing
 // and duplicate-ACK tests, with the numbers it used).
-void append_below_expected(std::string& o, const Verdict& v, std::uint32_t expected) {
+void append_below_expected(LineBuffer& o, const Verdict& v, std::uint32_t expected) {
     const bool ooo = (v.flags & flag::kOutOfOrder) != 0;
     const char* thr = v.irtt_known ? "iRTT" : "3 ms default, iRTT unknown";
     o += " below next expected "sv;
     put(o, expected);
     o += ooo ? ", only "sv : ", "sv;
-    append_milliseconds3(o, v.since_nextseq);
+    put_ms(o, v.since_nextseq);
     o += ooo ? " after the highest segment (< "sv
              : " after the highest segment, not within the out-of-order threshold "sv;
-    append_milliseconds3(o, v.ooo_threshold);
+    put_ms(o, v.ooo_threshold);
     o += ooo ? ", "sv : " ("sv;
     o += thr;
     o += ')';
@@ -181,7 +258,7 @@ void append_resend_reason(Clauses& why, const Conversation& c, const Event& e,
     const Verdict& v = e.verdict;
     const EventPacket& p = e.packet;
     if ((v.flags & flag::kFastRetransmission) != 0) {
-        std::string& o = seq_clause(why, p);
+        LineBuffer& o = seq_clause(why, p);
         if (v.rev_dupacks == kAckedUnseenReported) {
             o += " equals the ACK that acknowledged unseen data (tshark counts that as 2+ "
                  "duplicate ACKs), ";
@@ -190,10 +267,10 @@ void append_resend_reason(Clauses& why, const Conversation& c, const Event& e,
             put(o, v.rev_dupacks);
             o += " duplicate ACKs, "sv;
         }
-        append_milliseconds3(o, v.since_rev_ack);
+        put_ms(o, v.since_rev_ack);
         o += " after the last of them (< 20 ms)"sv;
     } else if ((v.flags & flag::kSpuriousRetransmission) != 0) {
-        std::string& o = seq_clause(why, p);
+        LineBuffer& o = seq_clause(why, p);
         o += '+';
         put(o, p.seglen);
         o += " was already acknowledged (other side ACKed "sv;
@@ -209,7 +286,7 @@ void append_ack_and_gap_reasons(Clauses& why, const Event& e, std::uint32_t expe
     const Verdict& v = e.verdict;
     const EventPacket& p = e.packet;
     if ((v.flags & flag::kDuplicateAck) != 0) {
-        std::string& o = why.next();
+        LineBuffer& o = why.next();
         o += "duplicate #"sv;
         put(o, v.dupack_num);
         o += " of the ACK in frame "sv;
@@ -217,19 +294,19 @@ void append_ack_and_gap_reasons(Clauses& why, const Event& e, std::uint32_t expe
         o += " (no data, same seq/ack/window)"sv;
     }
     if ((v.flags & flag::kLostSegment) != 0) {
-        std::string& o = seq_clause(why, p);
+        LineBuffer& o = seq_clause(why, p);
         o += " above next expected "sv;
         put(o, expected);
         o += ": previous segment not captured"sv;
     }
     if ((v.flags & flag::kAckLostSegment) != 0) {
-        std::string& o = why.next();
+        LineBuffer& o = why.next();
         o += "ACK "sv;
         put(o, p.rel_ack);
         o += " covers data the other side was not seen sending"sv;
     }
     if ((v.flags & flag::kKeepAlive) != 0) {
-        std::string& o = seq_clause(why, p);
+        LineBuffer& o = seq_clause(why, p);
         o += " = next expected - 1 with "sv;
         put(o, p.seglen);
         o += " byte(s)"sv;
@@ -248,7 +325,7 @@ void append_window_reasons(Clauses& why, const Event& e) {
     if ((v.flags & flag::kZeroWindowProbeAck) != 0)
         why.next() += "answers a zero-window probe with window 0"sv;
     if ((v.flags & flag::kWindowUpdate) != 0) {
-        std::string& o = why.next();
+        LineBuffer& o = why.next();
         o += "no data, same seq/ack, window changed to "sv;
         put(o, e.packet.window);
     }
@@ -261,39 +338,26 @@ void append_window_reasons(Clauses& why, const Event& e) {
 
 }  // namespace
 
-// "%.3f ms" of n / 1e6, as printf rounds the double. Away from a tie (n ending in 500 ns) and
-// below 2^50 ns, the double is too close to n / 1e6 for its rounding to differ from rounding n
-// to whole microseconds, which is done in integers here (printf's float formatting was a tenth
-// of report mode on a lossy capture).
-void append_milliseconds3(std::string& out, Nanos n) {
-    constexpr Nanos kExact = Nanos{1} << 50;
-    if (n % 1000 == 500 || n % 1000 == -500 || n >= kExact || n <= -kExact) {
-        char buf[48];
-        const int len = std::snprintf(buf, sizeof buf, "%.3f ms", static_cast<double>(n) / 1e6);
-        out.append(buf, static_cast<std::size_t>(std::max(0, len)));
-        return;
-    }
-    if (n < 0) out += '-';  // printf keeps the sign of a negative value that rounds to 0
-    const std::uint64_t magnitude = static_cast<std::uint64_t>(n < 0 ? -n : n);
-    const std::uint64_t micros = (magnitude + 500) / 1000;
-    put(out, micros / 1000);
-    const auto frac = static_cast<unsigned>(micros % 1000);
-    const char digits[] = {'.',
-                           static_cast<char>('0' + frac / 100),
-                           static_cast<char>('0' + frac / 10 % 10),
-                           static_cast<char>('0' + frac % 10),
-                           ' ',
-                           'm',
-                           's'};
-    out.append(digits, sizeof digits);
+void append_milliseconds3(std::string& out, Nanos nanos) {
+    LineBuffer line(out);
+    put_ms(line, nanos);
 }
 
-void append_explanation(std::string& out, const Conversation& c, const Event& e) {
+namespace {
+
+void append_explanation_to(LineBuffer& out, const Conversation& c, const Event& e) {
     const std::uint32_t expected = rel(e.verdict.expected, c.flow[e.packet.dir]);
     Clauses why(out);
     append_resend_reason(why, c, e, expected);
     append_ack_and_gap_reasons(why, e, expected);
     append_window_reasons(why, e);
+}
+
+}  // namespace
+
+void append_explanation(std::string& out, const Conversation& c, const Event& e) {
+    LineBuffer line(out);
+    append_explanation_to(line, c, e);
 }
 
 std::string explain(const Conversation& c, const Event& e) {
@@ -408,27 +472,29 @@ void append_counts_text(std::string& out, const StreamSummary& s) {
     out += any ? "\n" : " no analysis events\n";
 }
 
-void append_event_line(std::string& out, const Conversation& c, const Event& e,
+void append_event_line(std::string& text, const Conversation& c, const Event& e,
                        const std::string& arrow) {
     const auto& p = e.packet;
+    LineBuffer out(text);
     out += "    frame "sv;
-    put(out, p.frame);
+    out.number(p.frame);
     out += "  "sv;
     out += arrow;
     out += "  "sv;
-    append_verdict_names(out, e.verdict.flags);
+    append_verdict_names(out.flushed(), e.verdict.flags);
     if ((p.tcp_flags & (tf::kSyn | tf::kFin | tf::kRst)) != 0) {
-        out +=
-            " (" + tcp_flag_names(p.tcp_flags & (tf::kSyn | tf::kFin | tf::kRst | tf::kAck)) + ")";
+        out += " ("sv;
+        out += tcp_flag_names(p.tcp_flags & (tf::kSyn | tf::kFin | tf::kRst | tf::kAck));
+        out += ')';
     }
     if (e.verdict.has_rto) {
         out += ", RTO "sv;
-        append_seconds6(out, e.verdict.rto);
+        append_seconds6(out.flushed(), e.verdict.rto);
         out += " s based on frame "sv;
-        put(out, e.verdict.rto_frame);
+        out.number(e.verdict.rto_frame);
     }
     out += ": "sv;
-    append_explanation(out, c, e);
+    append_explanation_to(out, c, e);
     out += '\n';
 }
 
