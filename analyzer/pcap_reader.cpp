@@ -209,8 +209,11 @@ bool PcapReader::deliver(const pcap_pkthdr& header, const std::uint8_t* data, Ca
 }
 
 std::optional<CaptureRecord> PcapReader::next() {
-    if (at_end()) return std::nullopt;
-    CaptureRecord r;
+    // One named result, filled in place and returned without a copy (NRVO: every return returns
+    // it; a copy reloads fields just stored one by one, which stalls on store forwarding).
+    std::optional<CaptureRecord> result;
+    if (at_end()) return result;
+    CaptureRecord& r = result.emplace();
     if (mapped_) {
         MappedPcap::Record m;
         while (mapped_->next(m)) {
@@ -219,7 +222,7 @@ std::optional<CaptureRecord> PcapReader::next() {
             header.ts.tv_usec = m.fraction;  // nanoseconds: the handle has nanosecond precision
             header.caplen = m.caplen;
             header.len = m.len;
-            if (deliver(header, m.data, r)) return r;
+            if (deliver(header, m.data, r)) return result;
         }
         // The end of the mapping, or a record only libpcap knows what to do with: it reads on
         // from there, and reports damage with its own words and offsets.
@@ -228,7 +231,8 @@ std::optional<CaptureRecord> PcapReader::next() {
         mapped_.reset();
         if (!seeked) {
             stop_ = ReadStop{records_ + 1, -1, std::string("cannot seek: ") + std::strerror(errno)};
-            return std::nullopt;
+            result.reset();
+            return result;
         }
     }
     pcap_pkthdr* header = nullptr;
@@ -236,17 +240,22 @@ std::optional<CaptureRecord> PcapReader::next() {
     for (;;) {
         const int rc = pcap_next_ex(handle_, &header, &data);
         if (rc == 1) {
-            if (deliver(*header, data, r)) return r;
+            if (deliver(*header, data, r)) return result;
             continue;
         }
-        if (rc == 0) return std::nullopt;  // live: nothing waiting now
-        if (rc == PCAP_ERROR_BREAK) {      // -2: clean end of file
+        if (rc == 0) {  // live: nothing waiting now
+            result.reset();
+            return result;
+        }
+        if (rc == PCAP_ERROR_BREAK) {  // -2: clean end of file
             ended_ = true;
-            return std::nullopt;
+            result.reset();
+            return result;
         }
         if (stop_requested()) {  // a read cut short by SIGINT/SIGTERM is no damage
             ended_ = true;
-            return std::nullopt;
+            result.reset();
+            return result;
         }
         ReadStop stop;
         stop.record = records_ + 1;
@@ -254,7 +263,8 @@ std::optional<CaptureRecord> PcapReader::next() {
         stop.offset = file != nullptr ? std::ftell(file) : -1;
         stop.message = pcap_geterr(handle_);
         stop_ = std::move(stop);
-        return std::nullopt;
+        result.reset();
+        return result;
     }
 }
 

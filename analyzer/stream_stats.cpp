@@ -109,15 +109,22 @@ std::uint64_t SequenceSpace::send(SeqNum seq, std::uint32_t len, Nanos time) {
 std::optional<Nanos> SequenceSpace::ack(SeqNum ack, Nanos time) {
     if (!started_) return std::nullopt;
     const std::int64_t a = unwrap(ack);
-    std::optional<Nanos> sample;
+    // The sample in two plain locals, not a std::optional on the stack: GCC stores its flag as a
+    // byte and reloads it as a word, a store-forwarding stall on every ACK.
+    bool sampled = false;
+    Nanos sample = 0;
     Nanos last_xmit = latest_acked_send_;
     while (!outstanding_.empty() && outstanding_.front().begin < a) {
         const Outstanding& o = outstanding_.front();
         last_xmit = std::max(last_xmit, o.time);
-        if (o.end == a && !o.resent && last_xmit <= o.time) sample = time - o.time;
+        if (o.end == a && !o.resent && last_xmit <= o.time) {
+            sampled = true;
+            sample = time - o.time;
+        }
         latest_acked_send_ = last_xmit;
         outstanding_.pop_front();
     }
+    if (!sampled) return std::nullopt;
     return sample;
 }
 
@@ -143,11 +150,9 @@ std::optional<Nanos> count_frame(DirectionStats& fwd, DirectionStats& rev,
                                     (static_cast<std::int64_t>(resent) - repeated_flags);
         if (unique > 0) fwd.unique_bytes += static_cast<std::uint64_t>(unique);
     }
-    std::optional<Nanos> rtt;
-    if ((tcp_flags & tf::kAck) != 0) {
-        rtt = rev.space.ack(ack, time);
-        if (rtt) rev.rtt.add(*rtt);
-    }
+    const std::optional<Nanos> rtt =
+        (tcp_flags & tf::kAck) != 0 ? rev.space.ack(ack, time) : std::nullopt;
+    if (rtt) rev.rtt.add(*rtt);
     fwd.last_window = window;
     if (zero_window && fwd.zero_window_since < 0) {
         fwd.zero_window_since = time;
