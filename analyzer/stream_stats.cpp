@@ -128,10 +128,9 @@ std::optional<Nanos> SequenceSpace::ack(SeqNum ack, Nanos time) {
     return sample;
 }
 
-std::optional<Nanos> count_frame(DirectionStats& fwd, DirectionStats& rev,
-                                 std::uint32_t wire_length, std::uint16_t tcp_flags, SeqNum seq,
-                                 SeqNum ack, std::uint32_t seglen, std::uint32_t window,
-                                 bool zero_window, bool rev_seen, Nanos time) {
+Nanos count_frame(DirectionStats& fwd, DirectionStats& rev, std::uint32_t wire_length,
+                  std::uint16_t tcp_flags, SeqNum seq, SeqNum ack, std::uint32_t seglen,
+                  std::uint32_t window, bool zero_window, bool rev_seen, Nanos time) {
     fwd.wire_bytes += wire_length;
     const bool syn = (tcp_flags & tf::kSyn) != 0;
     const bool fin = (tcp_flags & tf::kFin) != 0;
@@ -150,9 +149,13 @@ std::optional<Nanos> count_frame(DirectionStats& fwd, DirectionStats& rev,
                                     (static_cast<std::int64_t>(resent) - repeated_flags);
         if (unique > 0) fwd.unique_bytes += static_cast<std::uint64_t>(unique);
     }
-    const std::optional<Nanos> rtt =
-        (tcp_flags & tf::kAck) != 0 ? rev.space.ack(ack, time) : std::nullopt;
-    if (rtt) rev.rtt.add(*rtt);
+    Nanos rtt = 0;
+    if ((tcp_flags & tf::kAck) != 0) {
+        if (const auto sample = rev.space.ack(ack, time)) {
+            rev.rtt.add(*sample);
+            rtt = *sample;
+        }
+    }
     fwd.last_window = window;
     if (zero_window && fwd.zero_window_since < 0) {
         fwd.zero_window_since = time;
