@@ -17,7 +17,7 @@ std::string printf_ms(Nanos n) {
     return buf;
 }
 
-std::string ours(Nanos n) {
+std::string tcplab_ms(Nanos n) {
     std::string s = "x";  // appends, so keep something in front
     append_milliseconds3(s, n);
     return s.substr(1);
@@ -37,7 +37,7 @@ TEST(RenderNumbers, MillisecondsAsPrintfGivesThem) {
         values.push_back(random() % 2 == 0 ? v : -v);
         values.push_back(v / 1000 * 1000 + 500);  // a tie
     }
-    for (const Nanos v : values) ASSERT_EQ(ours(v), printf_ms(v)) << v;
+    for (const Nanos v : values) ASSERT_EQ(tcplab_ms(v), printf_ms(v)) << v;
 }
 
 }  // namespace
