@@ -9,7 +9,7 @@
 #include <cstdio>
 #include <cstring>
 
-#include "analyzer/detail/mapped_pcap.hpp"
+#include "analyzer/detail/block_pcap_reader.hpp"
 #include "base/errors.hpp"
 #include "base/stop_signal.hpp"
 
@@ -101,15 +101,15 @@ PcapReader::PcapReader(const std::string& path) : path_(path), filter_(nullptr, 
         total_bytes_ = st.st_size;
     std::setvbuf(file, buffer_.get(), _IOFBF, kReadBuffer);
     open(file);
-    if (!from_stdin && total_bytes_ >= 0) map_file(pcap_file(handle_));
+    if (!from_stdin && total_bytes_ >= 0) read_in_blocks(pcap_file(handle_));
 }
 
-void PcapReader::map_file(std::FILE* file) {
+void PcapReader::read_in_blocks(std::FILE* file) {
     const long start = std::ftell(file);
     if (start < 0) return;
-    mapped_ = MappedPcap::open(::fileno(file), static_cast<std::size_t>(total_bytes_),
-                               static_cast<std::size_t>(start), link_type_,
-                               static_cast<std::uint32_t>(pcap_snapshot(handle_)));
+    blocks_ = BlockPcapReader::open(::fileno(file), static_cast<std::size_t>(total_bytes_),
+                                    static_cast<std::size_t>(start), link_type_,
+                                    static_cast<std::uint32_t>(pcap_snapshot(handle_)));
 }
 
 PcapReader::PcapReader(std::FILE* file, std::string name)
@@ -214,9 +214,9 @@ std::optional<CaptureRecord> PcapReader::next() {
     std::optional<CaptureRecord> result;
     if (at_end()) return result;
     CaptureRecord& r = result.emplace();
-    if (mapped_) {
-        MappedPcap::Record m;
-        while (mapped_->next(m)) {
+    if (blocks_) {
+        BlockPcapReader::Record m;
+        while (blocks_->next(m)) {
             pcap_pkthdr header{};
             header.ts.tv_sec = m.seconds;
             header.ts.tv_usec = m.fraction;  // nanoseconds: the handle has nanosecond precision
@@ -224,11 +224,11 @@ std::optional<CaptureRecord> PcapReader::next() {
             header.len = m.len;
             if (deliver(header, m.data, r)) return result;
         }
-        // The end of the mapping, or a record only libpcap knows what to do with: it reads on
+        // The end of the file, or a record only libpcap knows what to do with: it reads on
         // from there, and reports damage with its own words and offsets.
         std::FILE* file = pcap_file(handle_);
-        const bool seeked = std::fseek(file, static_cast<long>(mapped_->offset()), SEEK_SET) == 0;
-        mapped_.reset();
+        const bool seeked = std::fseek(file, static_cast<long>(blocks_->offset()), SEEK_SET) == 0;
+        blocks_.reset();
         if (!seeked) {
             stop_ = ReadStop{records_ + 1, -1, std::string("cannot seek: ") + std::strerror(errno)};
             result.reset();
@@ -281,8 +281,8 @@ ReadProgress PcapReader::progress() const {
     p.records = records_;
     p.total_bytes = total_bytes_;
     std::FILE* file = live_ ? nullptr : pcap_file(handle_);
-    if (mapped_) {
-        p.bytes_read = static_cast<std::int64_t>(mapped_->offset());
+    if (blocks_) {
+        p.bytes_read = static_cast<std::int64_t>(blocks_->offset());
     } else if (file != nullptr) {
         p.bytes_read = std::ftell(file);
     }

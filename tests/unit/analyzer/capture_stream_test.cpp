@@ -119,7 +119,8 @@ TEST_F(CaptureStream, NotACaptureIsRejectedAlike) {
 }
 
 // A classic pcap file record by record, to be written back in another form: the file reader
-// maps classic pcap files, and must read every form libpcap reads exactly as libpcap does.
+// reads classic pcap files in blocks, and must read every form libpcap reads exactly as libpcap
+// does.
 struct ClassicPcap {
     std::uint32_t snaplen = 0;
     std::uint32_t linktype = 0;
@@ -225,7 +226,7 @@ TEST_F(CaptureStream, EveryByteOrderAndTimeResolution) {
     EXPECT_GE(forms, 40u);
 }
 
-// Records the mapped reader must leave to libpcap, in the middle of a file that starts clean.
+// Records the block reader must leave to libpcap, in the middle of a file that starts clean.
 TEST_F(CaptureStream, RecordsOnlyLibpcapKnowsWhatToDoWith) {
     const auto path = committed_classic_captures().front();
     const ClassicPcap clean = parse_classic(test_support::read_bytes(path));
@@ -268,6 +269,50 @@ TEST_F(CaptureStream, RecordsOnlyLibpcapKnowsWhatToDoWith) {
     });
     // Swapped files of link types whose pseudo-header libpcap rewrites (Linux SLL here).
     variant("sll", [](ClassicPcap& p) { p.linktype = 113; });
+}
+
+// A file several times the block reader's buffer: records straddle its blocks, and the output
+// must still equal libpcap's reading of the same bytes.
+ClassicPcap repeated_to(const ClassicPcap& clean, std::size_t bytes) {
+    ClassicPcap p = clean;
+    std::size_t size = 24;
+    for (std::size_t i = 0; size < bytes; ++i) {
+        p.records.push_back(clean.records[i % clean.records.size()]);
+        size += 16 + p.records.back().bytes.size();
+    }
+    return p;
+}
+
+TEST_F(CaptureStream, RecordsAcrossReadBlocks) {
+    const ClassicPcap clean =
+        parse_classic(test_support::read_bytes(committed_classic_captures().front()));
+    const ClassicPcap big = repeated_to(clean, 3u << 20);
+    for (const bool big_endian : {false, true}) {
+        auto bytes = write_classic(big, big_endian);
+        expect_same(dir_ / "big.pcap", bytes);
+        bytes.resize(bytes.size() - 5);  // and cut inside its last record
+        expect_same(dir_ / "big_cut.pcap", bytes);
+    }
+}
+
+// A file cut short while it is being read (a log rotated by truncation) ends the reading with
+// libpcap's damage report at the new end; it must not kill the process (as a mapped page past
+// the end would, with SIGBUS).
+TEST_F(CaptureStream, AFileCutShortWhileItIsReadEndsWithAWarning) {
+    const ClassicPcap clean =
+        parse_classic(test_support::read_bytes(committed_classic_captures().front()));
+    const ClassicPcap big = repeated_to(clean, 4u << 20);
+    const auto path = dir_ / "shrinking.pcap";
+    test_support::write_bytes(path, write_classic(big, false));
+    PcapReader reader(path.string());
+    ASSERT_TRUE(reader.next().has_value());
+    fs::resize_file(path, (5u << 19) + 7);  // 2.5 MiB and a bit: inside some record
+    std::uint64_t records = 1;
+    while (reader.next()) ++records;
+    EXPECT_LT(records, big.records.size());
+    ASSERT_TRUE(reader.stopped().has_value());
+    EXPECT_NE(reader.stopped()->message.find("truncated"), std::string::npos)
+        << reader.stopped()->message;
 }
 
 TEST(CaptureStreamNull, NoStreamIsAUsageError) {

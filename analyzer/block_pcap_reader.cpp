@@ -1,9 +1,9 @@
-#include "analyzer/detail/mapped_pcap.hpp"
+#include "analyzer/detail/block_pcap_reader.hpp"
 
-#include <sys/mman.h>
 #include <unistd.h>
 
 #include <algorithm>
+#include <cerrno>
 #include <cstring>
 
 namespace tcplab::analyzer {
@@ -14,11 +14,11 @@ constexpr std::uint32_t kMicroMagic = 0xa1b2c3d4;  // libpcap's TCPDUMP_MAGIC
 constexpr std::uint32_t kNanoMagic = 0xa1b23c4d;   // NSEC_TCPDUMP_MAGIC
 constexpr std::size_t kFileHeader = 24;
 constexpr std::size_t kRecordHeader = 16;
-// The mapping is populated ahead of the reader, and handed back to the page cache behind it, in
-// steps of this many bytes: a file-backed page counts in the process's RSS while mapped, and the
-// file can be far larger than the memory the analysis needs.
-constexpr std::size_t kWindowStep = std::size_t{1} << 20;
-constexpr std::size_t kPrefetchAhead = 4096;
+// Read in blocks of this many bytes; the buffer holds one block plus the largest record that
+// can straddle two (libpcap's largest snapshot length for the common link types is 262144).
+// A larger record is left to libpcap.
+constexpr std::size_t kBlock = std::size_t{1} << 20;
+constexpr std::size_t kBuffer = kBlock + kRecordHeader + 262144;
 
 // Link types whose packets libpcap passes on unchanged from a byte-swapped file (it rewrites
 // the pseudo-headers of USB, NFLOG, Linux SLL/SLL2 and others into host order).
@@ -52,8 +52,9 @@ std::uint32_t native32(const std::uint8_t* p) {
 
 }  // namespace
 
-std::unique_ptr<MappedPcap> MappedPcap::open(int fd, std::size_t size, std::size_t start,
-                                             std::uint32_t link_type, std::uint32_t snapshot) {
+std::unique_ptr<BlockPcapReader> BlockPcapReader::open(int fd, std::size_t size, std::size_t start,
+                                                       std::uint32_t link_type,
+                                                       std::uint32_t snapshot) {
     if (size < kFileHeader || start != kFileHeader) return nullptr;
     std::uint8_t header[kFileHeader];
     if (::pread(fd, header, sizeof header, 0) != static_cast<ssize_t>(sizeof header))
@@ -78,29 +79,53 @@ std::unique_ptr<MappedPcap> MappedPcap::open(int fd, std::size_t size, std::size
     // Before 2.4 libpcap may swap caplen and len; 543.0 (DG/UX) always does.
     if (major != 2 || minor != 4) return nullptr;
     if (format.swapped && !unchanged_when_swapped(link_type)) return nullptr;
-    void* base = ::mmap(nullptr, size, PROT_READ, MAP_PRIVATE, fd, 0);
-    if (base == MAP_FAILED) return nullptr;
-    ::madvise(base, size, MADV_SEQUENTIAL);
-    return std::unique_ptr<MappedPcap>(
-        new MappedPcap(static_cast<const std::uint8_t*>(base), size, start, format));
+    return std::unique_ptr<BlockPcapReader>(new BlockPcapReader(fd, size, start, format));
 }
 
-MappedPcap::MappedPcap(const std::uint8_t* base, std::size_t size, std::size_t start, Format format)
-    : base_(base), size_(size), pos_(start), format_(format) {}
+BlockPcapReader::BlockPcapReader(int fd, std::size_t size, std::size_t start, Format format)
+    : fd_(fd),
+      size_(size),
+      pos_(start),
+      buffer_(new std::uint8_t[kBuffer]),
+      buffer_start_(start),
+      format_(format) {}
 
-MappedPcap::~MappedPcap() { ::munmap(const_cast<std::uint8_t*>(base_), size_); }
+bool BlockPcapReader::available(std::size_t need) {
+    const std::size_t have = buffer_start_ + buffer_length_ - pos_;
+    if (have >= need) return true;
+    if (need > kBuffer || size_ - pos_ < need) return false;
+    // Keep the part of a record already read, then fill the rest of the buffer.
+    std::memmove(buffer_.get(), buffer_.get() + (pos_ - buffer_start_), have);
+    buffer_start_ = pos_;
+    buffer_length_ = have;
+    while (buffer_length_ < need) {
+        const std::size_t want = std::min(kBuffer - buffer_length_, size_ - pos_ - buffer_length_);
+        const ssize_t got = ::pread(fd_, buffer_.get() + buffer_length_, want,
+                                    static_cast<off_t>(buffer_start_ + buffer_length_));
+        if (got < 0 && errno == EINTR) continue;
+        if (got <= 0) {
+            // The file ends sooner than it did when opened (or cannot be read): libpcap reads
+            // on from here and says what it finds.
+            size_ = buffer_start_ + buffer_length_;
+            return false;
+        }
+        buffer_length_ += static_cast<std::size_t>(got);
+    }
+    return true;
+}
 
-std::uint32_t MappedPcap::load32(const std::uint8_t* p) const {
+std::uint32_t BlockPcapReader::load32(const std::uint8_t* p) const {
     const std::uint32_t v = native32(p);
     return format_.swapped ? __builtin_bswap32(v) : v;
 }
 
-bool MappedPcap::next(Record& record) {
-    if (size_ - pos_ < kRecordHeader) return false;
-    const std::uint8_t* header = base_ + pos_;
+bool BlockPcapReader::next(Record& record) {
+    if (!available(kRecordHeader)) return false;
+    const std::uint8_t* header = buffer_.get() + (pos_ - buffer_start_);
     const std::uint32_t caplen = load32(header + 8);
     // Over the snapshot length libpcap either fails or cuts the record: its code decides.
-    if (caplen > format_.snapshot || size_ - pos_ - kRecordHeader < caplen) return false;
+    if (caplen > format_.snapshot || !available(kRecordHeader + caplen)) return false;
+    header = buffer_.get() + (pos_ - buffer_start_);  // available() may have moved the record
     // The time fields as libpcap 1.10 widens them: signed 32-bit values, but unsigned ones from
     // a byte-swapped file (its SWAPLONG() yields an unsigned value). A time before 1970 or past
     // 2038 is rare, but then both readers give the same.
@@ -114,26 +139,7 @@ bool MappedPcap::next(Record& record) {
     record.len = load32(header + 12);
     record.data = header + kRecordHeader;
     pos_ += kRecordHeader + caplen;
-    // The hardware prefetcher stops at page boundaries; the records are read strictly in order.
-    if (size_ - pos_ > kPrefetchAhead + 64) {
-        __builtin_prefetch(base_ + pos_ + kPrefetchAhead);
-        __builtin_prefetch(base_ + pos_ + kPrefetchAhead + 64);
-    }
-    if (pos_ >= mapped_until_) slide_window(pos_ - kRecordHeader - caplen);
     return true;
-}
-
-void MappedPcap::slide_window(std::size_t keep_from) {
-    // Page tables for the next step in one call instead of a page fault every few pages.
-    const std::size_t end = std::min(size_, mapped_until_ + kWindowStep);
-    ::madvise(const_cast<std::uint8_t*>(base_ + mapped_until_), end - mapped_until_,
-              MADV_POPULATE_READ);
-    mapped_until_ = end;
-    if (keep_from - released_ < 2 * kWindowStep) return;
-    const std::size_t page = static_cast<std::size_t>(::sysconf(_SC_PAGESIZE));
-    const std::size_t until = (keep_from - kWindowStep) / page * page;
-    ::madvise(const_cast<std::uint8_t*>(base_ + released_), until - released_, MADV_DONTNEED);
-    released_ = until;
 }
 
 }  // namespace tcplab::analyzer
