@@ -225,13 +225,13 @@ void Engine::summarise(Conversation& c, int dir, const FrameRecord& record,
     }
     s.last_frame = record.number;
     s.last_time = record.time;
-    const std::optional<Nanos> rtt = count_frame(
+    const Nanos rtt = count_frame(
         s.stats[dir], s.stats[1 - dir], record.wire_length, t.flags, t.seq, t.ack, seglen, t.window,
         (v.flags & flag::kZeroWindow) != 0, s.frames[1 - dir] != 0, record.time);
     if (collect_plot_) {
         PlotFrame p;
         p.time = record.time;
-        p.rtt = rtt.value_or(0);
+        p.rtt = rtt;
         p.rel_seq = (t.seq - fwd.base_seq.raw()).raw();
         p.has_ack = (t.flags & tf::kAck) != 0;
         p.rel_ack = p.has_ack ? (t.ack - rev.base_seq.raw()).raw() : 0;

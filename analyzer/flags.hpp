@@ -62,6 +62,9 @@ void append_tsv_flags(std::uint32_t verdicts, std::string& out);
 
 // Human-readable names of the verdict bits (all of them, including the non-TSV ones).
 std::string verdict_names(std::uint32_t verdicts, std::string_view separator = ", ");
+// The same, appended to `out` (the event table writes one per event).
+void append_verdict_names(std::string& out, std::uint32_t verdicts,
+                          std::string_view separator = ", ");
 std::string_view verdict_name(std::uint32_t bit);
 
 }  // namespace tcplab::analyzer

@@ -9,6 +9,7 @@
 #include <cstdio>
 #include <cstring>
 
+#include "analyzer/detail/block_pcap_reader.hpp"
 #include "base/errors.hpp"
 #include "base/stop_signal.hpp"
 
@@ -100,6 +101,15 @@ PcapReader::PcapReader(const std::string& path) : path_(path), filter_(nullptr, 
         total_bytes_ = st.st_size;
     std::setvbuf(file, buffer_.get(), _IOFBF, kReadBuffer);
     open(file);
+    if (!from_stdin && total_bytes_ >= 0) read_in_blocks(pcap_file(handle_));
+}
+
+void PcapReader::read_in_blocks(std::FILE* file) {
+    const long start = std::ftell(file);
+    if (start < 0) return;
+    blocks_ = BlockPcapReader::open(::fileno(file), static_cast<std::size_t>(total_bytes_),
+                                    static_cast<std::size_t>(start), link_type_,
+                                    static_cast<std::uint32_t>(pcap_snapshot(handle_)));
 }
 
 PcapReader::PcapReader(std::FILE* file, std::string name)
@@ -185,33 +195,67 @@ void PcapReader::set_filter(const std::string& expression) {
         throw UsageError("-f '" + expression + "': " + pcap_geterr(handle_));
 }
 
+bool PcapReader::deliver(const pcap_pkthdr& header, const std::uint8_t* data, CaptureRecord& out) {
+    ++records_;
+    if (filter_ && pcap_offline_filter(filter_.get(), &header, data) == 0) return false;
+    if (dumper_ != nullptr) pcap_dump(reinterpret_cast<u_char*>(dumper_), &header, data);
+    out.number = ++count_;
+    // tv_usec holds nanoseconds when libpcap delivers nanosecond precision.
+    const std::int64_t fraction = header.ts.tv_usec;
+    out.time_ns = time_ns(header.ts.tv_sec, nanosecond_times_ ? fraction : fraction * 1000);
+    out.wire_length = header.len;
+    out.data = {data, header.caplen};
+    return true;
+}
+
 std::optional<CaptureRecord> PcapReader::next() {
-    if (at_end()) return std::nullopt;
+    // One named result, filled in place and returned without a copy (NRVO: every return returns
+    // it; a copy reloads fields just stored one by one, which stalls on store forwarding).
+    std::optional<CaptureRecord> result;
+    if (at_end()) return result;
+    CaptureRecord& r = result.emplace();
+    if (blocks_) {
+        BlockPcapReader::Record m;
+        while (blocks_->next(m)) {
+            pcap_pkthdr header{};
+            header.ts.tv_sec = m.seconds;
+            header.ts.tv_usec = m.fraction;  // nanoseconds: the handle has nanosecond precision
+            header.caplen = m.caplen;
+            header.len = m.len;
+            if (deliver(header, m.data, r)) return result;
+        }
+        // The end of the file, or a record only libpcap knows what to do with: it reads on
+        // from there, and reports damage with its own words and offsets.
+        std::FILE* file = pcap_file(handle_);
+        const bool seeked = std::fseek(file, static_cast<long>(blocks_->offset()), SEEK_SET) == 0;
+        blocks_.reset();
+        if (!seeked) {
+            stop_ = ReadStop{records_ + 1, -1, std::string("cannot seek: ") + std::strerror(errno)};
+            result.reset();
+            return result;
+        }
+    }
     pcap_pkthdr* header = nullptr;
     const u_char* data = nullptr;
     for (;;) {
         const int rc = pcap_next_ex(handle_, &header, &data);
         if (rc == 1) {
-            ++records_;
-            if (filter_ && pcap_offline_filter(filter_.get(), header, data) == 0) continue;
-            if (dumper_ != nullptr) pcap_dump(reinterpret_cast<u_char*>(dumper_), header, data);
-            CaptureRecord r;
-            r.number = ++count_;
-            // tv_usec holds nanoseconds when libpcap delivers nanosecond precision.
-            const std::int64_t fraction = header->ts.tv_usec;
-            r.time_ns = time_ns(header->ts.tv_sec, nanosecond_times_ ? fraction : fraction * 1000);
-            r.wire_length = header->len;
-            r.data = {data, header->caplen};
-            return r;
+            if (deliver(*header, data, r)) return result;
+            continue;
         }
-        if (rc == 0) return std::nullopt;  // live: nothing waiting now
-        if (rc == PCAP_ERROR_BREAK) {      // -2: clean end of file
+        if (rc == 0) {  // live: nothing waiting now
+            result.reset();
+            return result;
+        }
+        if (rc == PCAP_ERROR_BREAK) {  // -2: clean end of file
             ended_ = true;
-            return std::nullopt;
+            result.reset();
+            return result;
         }
         if (stop_requested()) {  // a read cut short by SIGINT/SIGTERM is no damage
             ended_ = true;
-            return std::nullopt;
+            result.reset();
+            return result;
         }
         ReadStop stop;
         stop.record = records_ + 1;
@@ -219,7 +263,8 @@ std::optional<CaptureRecord> PcapReader::next() {
         stop.offset = file != nullptr ? std::ftell(file) : -1;
         stop.message = pcap_geterr(handle_);
         stop_ = std::move(stop);
-        return std::nullopt;
+        result.reset();
+        return result;
     }
 }
 
@@ -236,7 +281,11 @@ ReadProgress PcapReader::progress() const {
     p.records = records_;
     p.total_bytes = total_bytes_;
     std::FILE* file = live_ ? nullptr : pcap_file(handle_);
-    if (file != nullptr) p.bytes_read = std::ftell(file);
+    if (blocks_) {
+        p.bytes_read = static_cast<std::int64_t>(blocks_->offset());
+    } else if (file != nullptr) {
+        p.bytes_read = std::ftell(file);
+    }
     return p;
 }
 

@@ -1,8 +1,10 @@
 #pragma once
 // PcapReader: one capture through libpcap — a file (pcap and pcapng, either byte order, micro- or
 // nanosecond timestamps, all delivered as nanoseconds), stdin ("-"), or a live interface. RAII
-// over pcap_t. Opening failures throw UsageError naming the input (exit 2); damage found while
-// reading is returned as a ReadStop, so what was read before it is still analysed.
+// over pcap_t. The records of a classic pcap file are read in large blocks while they are
+// whole (detail/block_pcap_reader.hpp); libpcap reads the rest, damage included. Opening failures
+// throw UsageError naming the input (exit 2); damage found while reading is returned as a ReadStop,
+// so what was read before it is still analysed.
 #include <cstdint>
 #include <cstdio>
 #include <memory>
@@ -11,10 +13,13 @@
 #include <string>
 
 struct pcap;
+struct pcap_pkthdr;
 struct pcap_dumper;
 struct bpf_program;
 
 namespace tcplab::analyzer {
+
+class BlockPcapReader;
 
 struct CaptureRecord {
     std::uint64_t number = 0;  // 1-based, counting the records the filter let through
@@ -84,6 +89,10 @@ public:
 
 private:
     void open(std::FILE* file);
+    // Hands a regular classic pcap file's records to a BlockPcapReader (libpcap keeps the rest).
+    void read_in_blocks(std::FILE* file);
+    // Filter, save and number a record read by either reader; false when the filter drops it.
+    bool deliver(const pcap_pkthdr& header, const std::uint8_t* data, CaptureRecord& out);
 
     static constexpr std::size_t kReadBuffer = 1 << 20;
     std::string path_;
@@ -99,6 +108,7 @@ private:
     std::uint64_t records_ = 0;  // records read from the file, filtered or not
     std::int64_t total_bytes_ = -1;
     std::optional<ReadStop> stop_;
+    std::unique_ptr<BlockPcapReader> blocks_;  // while set, records come from it, not from libpcap
 };
 
 }  // namespace tcplab::analyzer

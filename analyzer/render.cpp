@@ -4,12 +4,15 @@
 #include <charconv>
 #include <cmath>
 #include <cstdio>
+#include <cstring>
 
 #include "analyzer/detail/output.hpp"
 #include "analyzer/flags.hpp"
 #include "packet/tcp.hpp"
 
 namespace tcplab::analyzer {
+
+using namespace std::string_view_literals;
 
 namespace {
 
@@ -112,31 +115,102 @@ std::string endpoint_text(const Conversation& c, int dir) {
 
 namespace {
 
-// Appenders for the event table: a bulk capture has tens of thousands of event lines, so they
+// Appenders for the event table: a bulk capture has hundreds of thousands of event lines, so they
 // are written straight into the output instead of through temporary strings.
 void put(std::string& out, std::uint64_t v) {
     char tmp[24];
     const auto r = std::to_chars(tmp, tmp + sizeof tmp, v);
     out.append(tmp, r.ptr);
 }
-void put_ms(std::string& out, Nanos n) {
-    char buf[48];
-    const int len = std::snprintf(buf, sizeof buf, "%.3f ms", static_cast<double>(n) / 1e6);
-    out.append(buf, static_cast<std::size_t>(std::max(0, len)));
+
+// An event line built in a local buffer and appended to the output in one piece: std::string's
+// append is out of line (an extern template), and a line took a dozen of them.
+class LineBuffer {
+public:
+    explicit LineBuffer(std::string& out) : out_(out) {}
+    ~LineBuffer() { spill(); }
+    LineBuffer(const LineBuffer&) = delete;
+    LineBuffer& operator=(const LineBuffer&) = delete;
+
+    LineBuffer& operator+=(std::string_view s) {
+        if (s.size() > kSize - n_) {
+            spill();
+            if (s.size() > kSize) {
+                out_.append(s);
+                return *this;
+            }
+        }
+        std::memcpy(buf_ + n_, s.data(), s.size());
+        n_ += s.size();
+        return *this;
+    }
+    LineBuffer& operator+=(char c) {
+        if (n_ == kSize) spill();
+        buf_[n_++] = c;
+        return *this;
+    }
+    void number(std::uint64_t v) {
+        if (kSize - n_ < 20) spill();  // 20 digits hold any uint64
+        n_ = static_cast<std::size_t>(std::to_chars(buf_ + n_, buf_ + kSize, v).ptr - buf_);
+    }
+    // The output with everything so far in it, for appenders that write to a string.
+    std::string& flushed() {
+        spill();
+        return out_;
+    }
+
+private:
+    void spill() {
+        out_.append(buf_, n_);
+        n_ = 0;
+    }
+    static constexpr std::size_t kSize = 512;
+    std::string& out_;
+    char buf_[kSize];
+    std::size_t n_ = 0;
+};
+
+void put(LineBuffer& out, std::uint64_t v) { out.number(v); }
+
+// "%.3f ms" of n / 1e6, as printf rounds the double. Away from a tie (n ending in 500 ns) and
+// below 2^50 ns, the double is too close to n / 1e6 for its rounding to differ from rounding n
+// to whole microseconds, which is done in integers here (printf's float formatting was a tenth
+// of report mode on a lossy capture).
+void put_ms(LineBuffer& out, Nanos n) {
+    constexpr Nanos kExact = Nanos{1} << 50;
+    if (n % 1000 == 500 || n % 1000 == -500 || n >= kExact || n <= -kExact) {
+        char buf[48];
+        const int len = std::snprintf(buf, sizeof buf, "%.3f ms", static_cast<double>(n) / 1e6);
+        out += std::string_view(buf, static_cast<std::size_t>(std::max(0, len)));
+        return;
+    }
+    if (n < 0) out += '-';  // printf keeps the sign of a negative value that rounds to 0
+    const std::uint64_t magnitude = static_cast<std::uint64_t>(n < 0 ? -n : n);
+    const std::uint64_t micros = (magnitude + 500) / 1000;
+    out.number(micros / 1000);
+    const auto frac = static_cast<unsigned>(micros % 1000);
+    const char digits[] = {'.',
+                           static_cast<char>('0' + frac / 100),
+                           static_cast<char>('0' + frac / 10 % 10),
+                           static_cast<char>('0' + frac % 10),
+                           ' ',
+                           'm',
+                           's'};
+    out += std::string_view(digits, sizeof digits);
 }
 
 // One clause of an explanation; clauses are separated by "; ".
 class Clauses {
 public:
-    explicit Clauses(std::string& out) : out_(out) {}
-    std::string& next() {
-        if (!first_) out_ += "; ";
+    explicit Clauses(LineBuffer& out) : out_(out) {}
+    LineBuffer& next() {
+        if (!first_) out_ += "; "sv;
         first_ = false;
         return out_;
     }
 
 private:
-    std::string& out_;
+    LineBuffer& out_;
     bool first_ = true;
 };
 
@@ -144,36 +218,36 @@ private:
 
 namespace {
 
-std::string& seq_clause(Clauses& why, const EventPacket& p) {
-    std::string& o = why.next();
-    o += "seq ";
+LineBuffer& seq_clause(Clauses& why, const EventPacket& p) {
+    LineBuffer& o = why.next();
+    o += "seq "sv;
     put(o, p.rel_seq);
     return o;
 }
 
 // Why a segment below next expected is a plain retransmission or out-of-order (tshark's timing
 // and duplicate-ACK tests, with the numbers it used).
-void append_below_expected(std::string& o, const Verdict& v, std::uint32_t expected) {
+void append_below_expected(LineBuffer& o, const Verdict& v, std::uint32_t expected) {
     const bool ooo = (v.flags & flag::kOutOfOrder) != 0;
     const char* thr = v.irtt_known ? "iRTT" : "3 ms default, iRTT unknown";
-    o += " below next expected ";
+    o += " below next expected "sv;
     put(o, expected);
-    o += ooo ? ", only " : ", ";
+    o += ooo ? ", only "sv : ", "sv;
     put_ms(o, v.since_nextseq);
-    o += ooo ? " after the highest segment (< "
-             : " after the highest segment, not within the out-of-order threshold ";
+    o += ooo ? " after the highest segment (< "sv
+             : " after the highest segment, not within the out-of-order threshold "sv;
     put_ms(o, v.ooo_threshold);
-    o += ooo ? ", " : " (";
+    o += ooo ? ", "sv : " ("sv;
     o += thr;
     o += ')';
     if (!ooo) {
-        o += ", ";
+        o += ", "sv;
         if (v.rev_dupacks == kAckedUnseenReported) {
             o += "no fast retransmission (it needs the ACK of unseen data or 2 duplicate ACKs "
                  "for this seq within 20 ms)";
         } else {
             put(o, v.rev_dupacks);
-            o += " duplicate ACKs (fast retransmission needs 2 within 20 ms)";
+            o += " duplicate ACKs (fast retransmission needs 2 within 20 ms)"sv;
         }
     }
 }
@@ -184,22 +258,22 @@ void append_resend_reason(Clauses& why, const Conversation& c, const Event& e,
     const Verdict& v = e.verdict;
     const EventPacket& p = e.packet;
     if ((v.flags & flag::kFastRetransmission) != 0) {
-        std::string& o = seq_clause(why, p);
+        LineBuffer& o = seq_clause(why, p);
         if (v.rev_dupacks == kAckedUnseenReported) {
             o += " equals the ACK that acknowledged unseen data (tshark counts that as 2+ "
                  "duplicate ACKs), ";
         } else {
-            o += " equals the ACK repeated by ";
+            o += " equals the ACK repeated by "sv;
             put(o, v.rev_dupacks);
-            o += " duplicate ACKs, ";
+            o += " duplicate ACKs, "sv;
         }
         put_ms(o, v.since_rev_ack);
-        o += " after the last of them (< 20 ms)";
+        o += " after the last of them (< 20 ms)"sv;
     } else if ((v.flags & flag::kSpuriousRetransmission) != 0) {
-        std::string& o = seq_clause(why, p);
+        LineBuffer& o = seq_clause(why, p);
         o += '+';
         put(o, p.seglen);
-        o += " was already acknowledged (other side ACKed ";
+        o += " was already acknowledged (other side ACKed "sv;
         put(o, rel(v.rev_lastack, c.flow[p.dir]));
         o += ')';
     } else if ((v.flags & (flag::kOutOfOrder | flag::kRetransmission)) != 0) {
@@ -212,64 +286,78 @@ void append_ack_and_gap_reasons(Clauses& why, const Event& e, std::uint32_t expe
     const Verdict& v = e.verdict;
     const EventPacket& p = e.packet;
     if ((v.flags & flag::kDuplicateAck) != 0) {
-        std::string& o = why.next();
-        o += "duplicate #";
+        LineBuffer& o = why.next();
+        o += "duplicate #"sv;
         put(o, v.dupack_num);
-        o += " of the ACK in frame ";
+        o += " of the ACK in frame "sv;
         put(o, v.dupack_frame);
-        o += " (no data, same seq/ack/window)";
+        o += " (no data, same seq/ack/window)"sv;
     }
     if ((v.flags & flag::kLostSegment) != 0) {
-        std::string& o = seq_clause(why, p);
-        o += " above next expected ";
+        LineBuffer& o = seq_clause(why, p);
+        o += " above next expected "sv;
         put(o, expected);
-        o += ": previous segment not captured";
+        o += ": previous segment not captured"sv;
     }
     if ((v.flags & flag::kAckLostSegment) != 0) {
-        std::string& o = why.next();
-        o += "ACK ";
+        LineBuffer& o = why.next();
+        o += "ACK "sv;
         put(o, p.rel_ack);
-        o += " covers data the other side was not seen sending";
+        o += " covers data the other side was not seen sending"sv;
     }
     if ((v.flags & flag::kKeepAlive) != 0) {
-        std::string& o = seq_clause(why, p);
-        o += " = next expected - 1 with ";
+        LineBuffer& o = seq_clause(why, p);
+        o += " = next expected - 1 with "sv;
         put(o, p.seglen);
-        o += " byte(s)";
+        o += " byte(s)"sv;
     }
     if ((v.flags & flag::kKeepAliveAck) != 0)
-        why.next() += "repeats the last ACK right after a keep-alive";
+        why.next() += "repeats the last ACK right after a keep-alive"sv;
 }
 
 // Receive-window verdicts and port reuse.
 void append_window_reasons(Clauses& why, const Event& e) {
     const Verdict& v = e.verdict;
-    if ((v.flags & flag::kZeroWindow) != 0) why.next() += "advertises a zero receive window";
+    if ((v.flags & flag::kZeroWindow) != 0) why.next() += "advertises a zero receive window"sv;
     if ((v.flags & flag::kZeroWindowProbe) != 0) {
-        why.next() += "1 byte at next expected while the other side's window is 0";
+        why.next() += "1 byte at next expected while the other side's window is 0"sv;
     }
     if ((v.flags & flag::kZeroWindowProbeAck) != 0)
-        why.next() += "answers a zero-window probe with window 0";
+        why.next() += "answers a zero-window probe with window 0"sv;
     if ((v.flags & flag::kWindowUpdate) != 0) {
-        std::string& o = why.next();
-        o += "no data, same seq/ack, window changed to ";
+        LineBuffer& o = why.next();
+        o += "no data, same seq/ack, window changed to "sv;
         put(o, e.packet.window);
     }
     if ((v.flags & flag::kWindowFull) != 0) {
-        why.next() += "segment ends exactly at the other side's advertised window edge";
+        why.next() += "segment ends exactly at the other side's advertised window edge"sv;
     }
     if ((v.flags & flag::kReusedPorts) != 0)
-        why.next() += "SYN with a new ISN on a known address/port pair";
+        why.next() += "SYN with a new ISN on a known address/port pair"sv;
 }
 
 }  // namespace
 
-void append_explanation(std::string& out, const Conversation& c, const Event& e) {
+void append_milliseconds3(std::string& out, Nanos nanos) {
+    LineBuffer line(out);
+    put_ms(line, nanos);
+}
+
+namespace {
+
+void append_explanation_to(LineBuffer& out, const Conversation& c, const Event& e) {
     const std::uint32_t expected = rel(e.verdict.expected, c.flow[e.packet.dir]);
     Clauses why(out);
     append_resend_reason(why, c, e, expected);
     append_ack_and_gap_reasons(why, e, expected);
     append_window_reasons(why, e);
+}
+
+}  // namespace
+
+void append_explanation(std::string& out, const Conversation& c, const Event& e) {
+    LineBuffer line(out);
+    append_explanation_to(line, c, e);
 }
 
 std::string explain(const Conversation& c, const Event& e) {
@@ -304,9 +392,9 @@ void append_direction_text(std::string& out, const StreamSummary& s, int dir) {
         std::snprintf(buf, sizeof buf, "%.0f", *bps);
         out += std::string(", throughput ") + buf + " B/s";
     }
-    out += "; RTT ";
+    out += "; RTT "sv;
     if (d.rtt.samples == 0) {
-        out += "no samples";
+        out += "no samples"sv;
     } else {
         char buf[160];
         std::snprintf(buf, sizeof buf, "%llu samples, min %.3f avg %.3f max %.3f stddev %.3f ms",
@@ -318,20 +406,20 @@ void append_direction_text(std::string& out, const StreamSummary& s, int dir) {
     if (const Nanos zw = zero_window_total(d, s.last_time); zw != 0) {
         out += "; zero window " + seconds6(zw) + " s";
     }
-    out += "\n";
+    out += "\n"sv;
 }
 
 void append_handshake_text(std::string& out, const Conversation& c, const StreamSummary& s) {
-    out += "  handshake:";
+    out += "  handshake:"sv;
     if (!s.syn && !s.synack) {
-        out += " not captured\n";
+        out += " not captured\n"sv;
         return;
     }
-    out += "\n";
+    out += "\n"sv;
     const auto line = [&](const char* what, const std::optional<PacketView>& p) {
         out += std::string("    ") + what;
         if (!p) {
-            out += "not captured\n";
+            out += "not captured\n"sv;
             return;
         }
         out += packet_line(*p) + "  (" + dir_arrow(c, p->dir) + ")\n";
@@ -347,12 +435,12 @@ void append_handshake_text(std::string& out, const Conversation& c, const Stream
 }
 
 void append_teardown_text(std::string& out, const Conversation& c, const StreamSummary& s) {
-    out += "  teardown:";
+    out += "  teardown:"sv;
     if (s.closing.empty()) {
-        out += " none captured (stream still open at the end of the capture)\n";
+        out += " none captured (stream still open at the end of the capture)\n"sv;
         return;
     }
-    out += "\n";
+    out += "\n"sv;
     if (s.first_fin_dir >= 0) {
         out += "    " + endpoint_text(c, s.first_fin_dir) + " sent FIN first (frame " +
                std::to_string(s.first_fin_frame) + ")\n";
@@ -369,11 +457,11 @@ void append_teardown_text(std::string& out, const Conversation& c, const StreamS
         out += "    " + role + std::string(12 - std::min<std::size_t>(role.size(), 11), ' ') +
                packet_line(p) + "  (" + dir_arrow(c, p.dir) + ")\n";
     }
-    if (s.half_close) out += "    half-close: data kept flowing after a FIN\n";
+    if (s.half_close) out += "    half-close: data kept flowing after a FIN\n"sv;
 }
 
 void append_counts_text(std::string& out, const StreamSummary& s) {
-    out += "  counts:";
+    out += "  counts:"sv;
     bool any = false;
     for (std::size_t bit = 0; bit < s.counts.size(); ++bit) {
         if (s.counts[bit] == 0) continue;
@@ -384,34 +472,36 @@ void append_counts_text(std::string& out, const StreamSummary& s) {
     out += any ? "\n" : " no analysis events\n";
 }
 
-void append_event_line(std::string& out, const Conversation& c, const Event& e,
+void append_event_line(std::string& text, const Conversation& c, const Event& e,
                        const std::string& arrow) {
     const auto& p = e.packet;
-    out += "    frame ";
-    put(out, p.frame);
-    out += "  ";
+    LineBuffer out(text);
+    out += "    frame "sv;
+    out.number(p.frame);
+    out += "  "sv;
     out += arrow;
-    out += "  ";
-    out += verdict_names(e.verdict.flags);
+    out += "  "sv;
+    append_verdict_names(out.flushed(), e.verdict.flags);
     if ((p.tcp_flags & (tf::kSyn | tf::kFin | tf::kRst)) != 0) {
-        out +=
-            " (" + tcp_flag_names(p.tcp_flags & (tf::kSyn | tf::kFin | tf::kRst | tf::kAck)) + ")";
+        out += " ("sv;
+        out += tcp_flag_names(p.tcp_flags & (tf::kSyn | tf::kFin | tf::kRst | tf::kAck));
+        out += ')';
     }
     if (e.verdict.has_rto) {
-        out += ", RTO ";
-        append_seconds6(out, e.verdict.rto);
-        out += " s based on frame ";
-        put(out, e.verdict.rto_frame);
+        out += ", RTO "sv;
+        append_seconds6(out.flushed(), e.verdict.rto);
+        out += " s based on frame "sv;
+        out.number(e.verdict.rto_frame);
     }
-    out += ": ";
-    append_explanation(out, c, e);
+    out += ": "sv;
+    append_explanation_to(out, c, e);
     out += '\n';
 }
 
 void append_events_text(Output& output, const Conversation& c, const StreamSummary& s) {
     std::string& out = output.buffer();
     if (!s.events.empty()) {
-        out += "  events:\n";
+        out += "  events:\n"sv;
         const std::string arrow[2] = {dir_arrow(c, 0), dir_arrow(c, 1)};
         for (const Event& e : s.events) {
             append_event_line(out, c, e, arrow[e.packet.dir]);
@@ -419,11 +509,11 @@ void append_events_text(Output& output, const Conversation& c, const StreamSumma
         }
     }
     if (s.events_not_listed != 0) {
-        out += "    ... ";
+        out += "    ... "sv;
         put(out, s.events_not_listed);
-        out += " more events not listed (the first ";
+        out += " more events not listed (the first "sv;
         put(out, s.events.size());
-        out += " are, see --max-events-per-stream; counts above are complete)\n";
+        out += " are, see --max-events-per-stream; counts above are complete)\n"sv;
     }
 }
 

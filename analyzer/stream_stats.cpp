@@ -109,22 +109,28 @@ std::uint64_t SequenceSpace::send(SeqNum seq, std::uint32_t len, Nanos time) {
 std::optional<Nanos> SequenceSpace::ack(SeqNum ack, Nanos time) {
     if (!started_) return std::nullopt;
     const std::int64_t a = unwrap(ack);
-    std::optional<Nanos> sample;
+    // The sample in two plain locals, not a std::optional on the stack: GCC stores its flag as a
+    // byte and reloads it as a word, a store-forwarding stall on every ACK.
+    bool sampled = false;
+    Nanos sample = 0;
     Nanos last_xmit = latest_acked_send_;
     while (!outstanding_.empty() && outstanding_.front().begin < a) {
         const Outstanding& o = outstanding_.front();
         last_xmit = std::max(last_xmit, o.time);
-        if (o.end == a && !o.resent && last_xmit <= o.time) sample = time - o.time;
+        if (o.end == a && !o.resent && last_xmit <= o.time) {
+            sampled = true;
+            sample = time - o.time;
+        }
         latest_acked_send_ = last_xmit;
         outstanding_.pop_front();
     }
+    if (!sampled) return std::nullopt;
     return sample;
 }
 
-std::optional<Nanos> count_frame(DirectionStats& fwd, DirectionStats& rev,
-                                 std::uint32_t wire_length, std::uint16_t tcp_flags, SeqNum seq,
-                                 SeqNum ack, std::uint32_t seglen, std::uint32_t window,
-                                 bool zero_window, bool rev_seen, Nanos time) {
+Nanos count_frame(DirectionStats& fwd, DirectionStats& rev, std::uint32_t wire_length,
+                  std::uint16_t tcp_flags, SeqNum seq, SeqNum ack, std::uint32_t seglen,
+                  std::uint32_t window, bool zero_window, bool rev_seen, Nanos time) {
     fwd.wire_bytes += wire_length;
     const bool syn = (tcp_flags & tf::kSyn) != 0;
     const bool fin = (tcp_flags & tf::kFin) != 0;
@@ -143,10 +149,12 @@ std::optional<Nanos> count_frame(DirectionStats& fwd, DirectionStats& rev,
                                     (static_cast<std::int64_t>(resent) - repeated_flags);
         if (unique > 0) fwd.unique_bytes += static_cast<std::uint64_t>(unique);
     }
-    std::optional<Nanos> rtt;
+    Nanos rtt = 0;
     if ((tcp_flags & tf::kAck) != 0) {
-        rtt = rev.space.ack(ack, time);
-        if (rtt) rev.rtt.add(*rtt);
+        if (const auto sample = rev.space.ack(ack, time)) {
+            rev.rtt.add(*sample);
+            rtt = *sample;
+        }
     }
     fwd.last_window = window;
     if (zero_window && fwd.zero_window_since < 0) {

@@ -25,8 +25,9 @@ std::optional<ParseError> dissect_ipv4(std::span<const std::uint8_t> frame, Diss
     auto header_length = detail::parse_ipv4_into(frame.subspan(d.ip_offset), h, false);
     if (!header_length) return at(header_length.error(), d.ip_offset);
     d.ip_version = 4;
-    d.src = h.src;
-    d.dst = h.dst;
+    // From the frame, not h: see IpAddress::assign_v4 (the header was checked above).
+    d.src.assign_v4(frame.data() + d.ip_offset + 12);
+    d.dst.assign_v4(frame.data() + d.ip_offset + 16);
     d.protocol = h.protocol;
     d.transport_offset = d.ip_offset + *header_length;
     const std::size_t total =

@@ -17,20 +17,6 @@ IpAddress IpAddress::v4(std::uint32_t host_order) {
     return a;
 }
 
-IpAddress IpAddress::v4_bytes(const std::uint8_t* four) {
-    IpAddress a;
-    a.family = Family::v4;
-    std::memcpy(a.bytes.data(), four, 4);
-    return a;
-}
-
-IpAddress IpAddress::v6_bytes(const std::uint8_t* sixteen) {
-    IpAddress a;
-    a.family = Family::v6;
-    std::memcpy(a.bytes.data(), sixteen, 16);
-    return a;
-}
-
 std::optional<IpAddress> IpAddress::parse(std::string_view text) {
     // inet_pton needs a NUL-terminated string; longest valid text form is 45 characters.
     char buf[INET6_ADDRSTRLEN + 1];

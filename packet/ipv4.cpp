@@ -34,8 +34,8 @@ Result<std::size_t> parse_ipv4_into(std::span<const std::uint8_t> bytes, Ipv4Hea
     out.ttl = r.u8();
     out.protocol = r.u8();
     out.checksum = r.u16();
-    out.src = IpAddress::v4_bytes(r.bytes(4).data());
-    out.dst = IpAddress::v4_bytes(r.bytes(4).data());
+    out.src.assign_v4(r.bytes(4).data());
+    out.dst.assign_v4(r.bytes(4).data());
     if (keep_options) {
         const auto options = r.bytes(header_length - 20);
         out.options.assign(options.begin(), options.end());

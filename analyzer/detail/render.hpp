@@ -20,6 +20,8 @@ std::string endpoint_text(const Conversation& c, int dir);
 // Why the rules fired, in words, e.g. "seq 1449 below next expected 2897, 312.0 ms after ...".
 std::string explain(const Conversation& c, const Event& e);
 void append_explanation(std::string& out, const Conversation& c, const Event& e);
+// "312.000 ms": printf's "%.3f ms" of nanos / 1e6, to the byte.
+void append_milliseconds3(std::string& out, Nanos nanos);
 
 // Appends to out's buffer, flushing it as it fills (an event table can be megabytes).
 void render_stream_text(const Conversation& c, Output& out);

@@ -80,12 +80,12 @@ struct DirectionStats {
 };
 
 // One frame of a stream: its direction's figures, and the RTT sample its ACK gives the other
-// side's data (returned, for the RTT plot). zero_window: tshark flagged it
+// side's data (returned for the RTT plot, 0 when none: a plain value, as a std::optional return
+// cost a store-forwarding stall per frame). zero_window: tshark flagged it
 // tcp.analysis.zero_window.
-std::optional<Nanos> count_frame(DirectionStats& fwd, DirectionStats& rev,
-                                 std::uint32_t wire_length, std::uint16_t tcp_flags, SeqNum seq,
-                                 SeqNum ack, std::uint32_t seglen, std::uint32_t window,
-                                 bool zero_window, bool rev_seen, Nanos time);
+Nanos count_frame(DirectionStats& fwd, DirectionStats& rev, std::uint32_t wire_length,
+                  std::uint16_t tcp_flags, SeqNum seq, SeqNum ack, std::uint32_t seglen,
+                  std::uint32_t window, bool zero_window, bool rev_seen, Nanos time);
 // The time spent advertising a zero window; one still open lasts until the stream's last frame.
 Nanos zero_window_total(const DirectionStats& d, Nanos last_time);
 

@@ -61,7 +61,7 @@ struct Conversation {
 
     // 0 when the packet goes from addr[0]:port[0], else 1.
     int direction(const packet::IpAddress& src, std::uint16_t sport) const {
-        return (src == addr[0] && sport == port[0]) ? 0 : 1;
+        return (sport == port[0] && src == addr[0]) ? 0 : 1;  // the cheap test first
     }
     bool closed() const { return (completeness & (completeness::kFin | completeness::kRst)) != 0; }
 };

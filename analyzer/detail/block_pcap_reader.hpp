@@ -1,0 +1,61 @@
+#pragma once
+// BlockPcapReader: the records of a classic pcap file read in large blocks (pread() of 1 MiB at a
+// time into one buffer) and handed out in place, without libpcap's fread() of every header and
+// every packet into its own buffer. PcapReader uses it for the clean part of a file it opened with
+// libpcap: only records libpcap would hand over as they are (a whole 16-byte header, caplen within
+// the snapshot length, all caplen bytes present). At the first record that is not (and at the end
+// of the file) next() returns false and PcapReader seeks libpcap's stream to offset(), so damage
+// is reported by libpcap itself, with its messages and offsets, exactly as when libpcap read the
+// whole file. Not a memory mapping: a file cut short while it is read would kill a process that
+// touches a mapped page past the new end (SIGBUS); a short pread() is only an earlier end.
+#include <cstddef>
+#include <cstdint>
+#include <memory>
+
+namespace tcplab::analyzer {
+
+class BlockPcapReader {
+public:
+    // The file header's facts the records need.
+    struct Format {
+        bool swapped = false;      // records written in the other byte order
+        bool nanoseconds = false;  // the NSEC magic: the fraction is nanoseconds already
+        std::uint32_t snapshot = 0;
+    };
+    // Reads `fd` (a regular file of `size` bytes when opened) from `start` (just after the file
+    // header); `snapshot` is libpcap's (pcap_snapshot()). nullptr when the file is not one this
+    // reader handles as libpcap would: not a classic pcap of version 2.4 with 16-byte record
+    // headers. `link_type` (libpcap's DLT) matters for swapped files: libpcap rewrites some
+    // pseudo-headers (USB, NFLOG, Linux SLL) in place, which this reader does not.
+    static std::unique_ptr<BlockPcapReader> open(int fd, std::size_t size, std::size_t start,
+                                                 std::uint32_t link_type, std::uint32_t snapshot);
+
+    struct Record {
+        std::int64_t seconds = 0;   // as libpcap gives them: signed 32-bit fields, the fraction
+        std::int64_t fraction = 0;  // scaled up to nanoseconds
+        std::uint32_t caplen = 0;
+        std::uint32_t len = 0;
+        const std::uint8_t* data = nullptr;  // into the buffer; valid until the next next()
+    };
+    // The next record, or false where libpcap has to take over (see above).
+    bool next(Record& record);
+    // File offset of the next record.
+    std::size_t offset() const { return pos_; }
+
+private:
+    BlockPcapReader(int fd, std::size_t size, std::size_t start, Format format);
+    std::uint32_t load32(const std::uint8_t* p) const;
+    // Makes at least `need` bytes from pos_ on available in the buffer; false when the file
+    // (now) ends sooner or `need` exceeds the buffer.
+    bool available(std::size_t need);
+
+    int fd_;
+    std::size_t size_;  // the file's size as far as this reader goes
+    std::size_t pos_;   // file offset of the next record
+    std::unique_ptr<std::uint8_t[]> buffer_;
+    std::size_t buffer_start_;  // file offset of buffer_[0]
+    std::size_t buffer_length_ = 0;
+    Format format_;
+};
+
+}  // namespace tcplab::analyzer
