@@ -139,6 +139,30 @@ TEST(AnalyzeFilter, AFilteredFileReadsAsTsharkReadsTcpdumpsFilteredCopy) {
     }
 }
 
+// -w saves the records the analysis read, after -f: the very packets tcpdump's filtered copy of
+// the file holds (times, lengths and bytes, as tcpdump prints them), whichever reader read them.
+TEST(AnalyzeFilter, TheSavedCopyHoldsWhatTcpdumpsFilterKeeps) {
+    if (!test_support::have_tool("tcpdump")) GTEST_SKIP() << "needs tcpdump";
+    const test_support::ScratchDir dir("cli-save");
+    const fs::path capture = fs::path(TCPLAB_TEST_DATA) / "analyzer" / "loss_data_v4-client.pcap";
+    const auto packets = [](const fs::path& file) {
+        return test_support::shell("tcpdump -nn -tt -x -r " + quoted(file) + " 2>/dev/null").out;
+    };
+    for (const char* filter : {"", "greater 100"}) {
+        const fs::path ours = dir.path() / "ours.pcap";
+        const fs::path theirs = dir.path() / "theirs.pcap";
+        const AnalyzeRun run =
+            analyze("-f '" + std::string(filter) + "' -w " + quoted(ours) + " " + quoted(capture));
+        ASSERT_EQ(run.rc, 0) << run.err;
+        ASSERT_EQ(test_support::shell("tcpdump -r " + quoted(capture) + " -w " + quoted(theirs) +
+                                      " '" + filter + "' 2>/dev/null")
+                      .exit_code,
+                  0);
+        EXPECT_GT(lines_of(packets(ours)), 10u) << filter;
+        EXPECT_EQ(packets(ours), packets(theirs)) << "-f '" << filter << "'";
+    }
+}
+
 TEST(AnalyzeFilter, ABadFilterIsAUsageErrorNamingTheFlag) {
     const fs::path capture = fs::path(TCPLAB_TEST_DATA) / "analyzer" / "clean_v4-client.pcap";
     const AnalyzeRun run = analyze("-f 'tcp prot 80' " + quoted(capture));
