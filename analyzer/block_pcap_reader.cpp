@@ -131,12 +131,12 @@ bool BlockPcapReader::next(Record& record) {
     // 2038 is rare, but then both readers give the same.
     const std::uint32_t seconds = load32(header);
     const std::uint32_t fraction32 = load32(header + 4);
-    record.seconds = format_.swapped ? std::int64_t{seconds} : std::int32_t(seconds);
+    record.header.ts.tv_sec = format_.swapped ? std::int64_t{seconds} : std::int32_t(seconds);
     const std::int64_t fraction =
         format_.swapped ? std::int64_t{fraction32} : std::int64_t{std::int32_t(fraction32)};
-    record.fraction = format_.nanoseconds ? fraction : fraction * 1000;
-    record.caplen = caplen;
-    record.len = load32(header + 12);
+    record.header.ts.tv_usec = format_.nanoseconds ? fraction : fraction * 1000;
+    record.header.caplen = caplen;
+    record.header.len = load32(header + 12);
     record.data = header + kRecordHeader;
     pos_ += kRecordHeader + caplen;
     return true;

@@ -22,16 +22,6 @@ std::string_view verdict_name(std::uint32_t bit) {
     return "unknown";
 }
 
-void append_verdict_names(std::string& out, std::uint32_t verdicts, std::string_view separator) {
-    bool first = true;
-    for (std::uint32_t bit = 1; bit != 0 && bit <= flag::kReusedPorts; bit <<= 1) {
-        if ((verdicts & bit) == 0) continue;
-        if (!first) out.append(separator);
-        out.append(verdict_name(bit));
-        first = false;
-    }
-}
-
 std::string verdict_names(std::uint32_t verdicts, std::string_view separator) {
     std::string out;
     append_verdict_names(out, verdicts, separator);

@@ -62,9 +62,18 @@ void append_tsv_flags(std::uint32_t verdicts, std::string& out);
 
 // Human-readable names of the verdict bits (all of them, including the non-TSV ones).
 std::string verdict_names(std::uint32_t verdicts, std::string_view separator = ", ");
-// The same, appended to `out` (the event table writes one per event).
-void append_verdict_names(std::string& out, std::uint32_t verdicts,
-                          std::string_view separator = ", ");
 std::string_view verdict_name(std::uint32_t bit);
+// The same, appended to `out`: a std::string, or the event table's line buffer (it writes one
+// per event, and a detour through a string would cut each line in two).
+template <class Out>
+void append_verdict_names(Out& out, std::uint32_t verdicts, std::string_view separator = ", ") {
+    bool first = true;
+    for (std::uint32_t bit = 1; bit != 0 && bit <= flag::kReusedPorts; bit <<= 1) {
+        if ((verdicts & bit) == 0) continue;
+        if (!first) out += separator;
+        out += verdict_name(bit);
+        first = false;
+    }
+}
 
 }  // namespace tcplab::analyzer

@@ -217,12 +217,7 @@ std::optional<CaptureRecord> PcapReader::next() {
     if (blocks_) {
         BlockPcapReader::Record m;
         while (blocks_->next(m)) {
-            pcap_pkthdr header{};
-            header.ts.tv_sec = m.seconds;
-            header.ts.tv_usec = m.fraction;  // nanoseconds: the handle has nanosecond precision
-            header.caplen = m.caplen;
-            header.len = m.len;
-            if (deliver(header, m.data, r)) return result;
+            if (deliver(m.header, m.data, r)) return result;
         }
         // The end of the file, or a record only libpcap knows what to do with: it reads on
         // from there, and reports damage with its own words and offsets.

@@ -481,7 +481,7 @@ void append_event_line(std::string& text, const Conversation& c, const Event& e,
     out += "  "sv;
     out += arrow;
     out += "  "sv;
-    append_verdict_names(out.flushed(), e.verdict.flags);
+    append_verdict_names(out, e.verdict.flags);
     if ((p.tcp_flags & (tf::kSyn | tf::kFin | tf::kRst)) != 0) {
         out += " ("sv;
         out += tcp_flag_names(p.tcp_flags & (tf::kSyn | tf::kFin | tf::kRst | tf::kAck));

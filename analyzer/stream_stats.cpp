@@ -106,13 +106,11 @@ std::uint64_t SequenceSpace::send(SeqNum seq, std::uint32_t len, Nanos time) {
     return cover(begin, end, time);
 }
 
-std::optional<Nanos> SequenceSpace::ack(SeqNum ack, Nanos time) {
-    if (!started_) return std::nullopt;
+// Drops the segments an ACK covers; true when it gives an RTT sample (in `sample`).
+bool SequenceSpace::take_acked(SeqNum ack, Nanos time, Nanos& sample) {
+    if (!started_) return false;
     const std::int64_t a = unwrap(ack);
-    // The sample in two plain locals, not a std::optional on the stack: GCC stores its flag as a
-    // byte and reloads it as a word, a store-forwarding stall on every ACK.
     bool sampled = false;
-    Nanos sample = 0;
     Nanos last_xmit = latest_acked_send_;
     while (!outstanding_.empty() && outstanding_.front().begin < a) {
         const Outstanding& o = outstanding_.front();
@@ -124,8 +122,7 @@ std::optional<Nanos> SequenceSpace::ack(SeqNum ack, Nanos time) {
         latest_acked_send_ = last_xmit;
         outstanding_.pop_front();
     }
-    if (!sampled) return std::nullopt;
-    return sample;
+    return sampled;
 }
 
 Nanos count_frame(DirectionStats& fwd, DirectionStats& rev, std::uint32_t wire_length,

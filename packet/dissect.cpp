@@ -119,7 +119,7 @@ Result<detail::Layer> first_layer(std::span<const std::uint8_t> frame, const Lin
 
 Result<Dissected> dissect_to(LinkType link, std::span<const std::uint8_t> frame,
                              Depth depth_wanted) {
-    Result<Dissected> result{Dissected{}};
+    Result<Dissected> result{std::in_place};
     auto view = parse_link(link, frame);
     if (!view) {
         result = view.error();
@@ -157,7 +157,7 @@ std::optional<std::size_t> transport_ip_offset(LinkType link, std::span<const st
 }
 
 Result<Dissected> dissect_ip(std::span<const std::uint8_t> packet) {
-    Result<Dissected> result{Dissected{}};
+    Result<Dissected> result{std::in_place};
     const int version = packet.empty() ? 0 : packet[0] >> 4;
     if (packet.empty()) {
         result = ParseError{ErrorCode::truncated, 0, "IP packet is empty"};

@@ -30,6 +30,17 @@ std::optional<IpAddress> IpAddress::parse(std::string_view text) {
 }
 
 std::string IpAddress::to_string() const {
+    if (is_v4()) {
+        // Dotted decimal as inet_ntop writes it, without its sprintf: a report writes the
+        // endpoints of every stream a dozen times.
+        char text[16];
+        char* end = text;
+        for (int i = 0; i < 4; ++i) {
+            if (i != 0) *end++ = '.';
+            end = std::to_chars(end, text + sizeof text, bytes[i]).ptr;
+        }
+        return std::string(text, end);
+    }
     char buf[INET6_ADDRSTRLEN] = {};
     inet_ntop(is_v4() ? AF_INET : AF_INET6, bytes.data(), buf, sizeof(buf));
     return buf;

@@ -32,6 +32,9 @@ class [[nodiscard]] Result {
 public:
     Result(T value) : v_(std::move(value)) {}  // NOLINT(google-explicit-constructor)
     Result(ParseError error) : v_(error) {}    // NOLINT(google-explicit-constructor)
+    // A default T built where the result lies: for a large T filled in place, Result{T{}} builds
+    // a temporary and copies it, on every packet.
+    explicit Result(std::in_place_t) : v_(std::in_place_index<0>) {}
 
     bool ok() const { return v_.index() == 0; }
     explicit operator bool() const { return ok(); }

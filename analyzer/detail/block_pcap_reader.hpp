@@ -8,6 +8,8 @@
 // is reported by libpcap itself, with its messages and offsets, exactly as when libpcap read the
 // whole file. Not a memory mapping: a file cut short while it is read would kill a process that
 // touches a mapped page past the new end (SIGBUS); a short pread() is only an earlier end.
+#include <pcap/pcap.h>
+
 #include <cstddef>
 #include <cstdint>
 #include <memory>
@@ -30,11 +32,12 @@ public:
     static std::unique_ptr<BlockPcapReader> open(int fd, std::size_t size, std::size_t start,
                                                  std::uint32_t link_type, std::uint32_t snapshot);
 
+    // A record as libpcap hands it over, its header filled where the caller reads it (a header
+    // copied field by field into a pcap_pkthdr is reloaded in wider pieces than it was stored,
+    // a store-forwarding stall per record). The times as libpcap gives them: signed 32-bit
+    // fields, the fraction scaled up to nanoseconds (a nanosecond-precision handle's tv_usec).
     struct Record {
-        std::int64_t seconds = 0;   // as libpcap gives them: signed 32-bit fields, the fraction
-        std::int64_t fraction = 0;  // scaled up to nanoseconds
-        std::uint32_t caplen = 0;
-        std::uint32_t len = 0;
+        pcap_pkthdr header{};
         const std::uint8_t* data = nullptr;  // into the buffer; valid until the next next()
     };
     // The next record, or false where libpcap has to take over (see above).

@@ -37,8 +37,14 @@ class SequenceSpace {
 public:
     // A segment sent in this direction: returns how many of its bytes were sent before.
     std::uint64_t send(SeqNum seq, std::uint32_t len, Nanos time);
-    // An ACK from the other direction: the RTT sample it gives, if any.
-    std::optional<Nanos> ack(SeqNum ack, Nanos time);
+    // An ACK from the other direction: the RTT sample it gives, if any. Inline over a bool and a
+    // plain out-value: an optional returned from out of line is built on the stack, its flag
+    // stored as a byte and read back as a word, a store-forwarding stall on every ACK.
+    std::optional<Nanos> ack(SeqNum ack, Nanos time) {
+        Nanos sample = 0;
+        if (!take_acked(ack, time, sample)) return std::nullopt;
+        return sample;
+    }
 
 private:
     struct Outstanding {
@@ -51,6 +57,7 @@ private:
         std::int64_t begin = 0;
         std::int64_t end = 0;
     };
+    bool take_acked(SeqNum ack, Nanos time, Nanos& sample);
     void add_outstanding(std::int64_t begin, std::int64_t end, Nanos time);
     std::int64_t unwrap(SeqNum s) const { return last64_ + (s - last_); }
     std::uint64_t cover(std::int64_t begin, std::int64_t end, Nanos time);

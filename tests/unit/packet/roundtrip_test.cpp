@@ -1,4 +1,5 @@
 // build -> parse round trips: every field we write comes back unchanged.
+#include <arpa/inet.h>
 #include <gtest/gtest.h>
 
 #include "base/errors.hpp"
@@ -185,6 +186,18 @@ TEST(IpAddressText, ParseAndPrint) {
     EXPECT_FALSE(Endpoint::parse("198.18.1.2"));
     EXPECT_FALSE(Endpoint::parse("fd7c::2:80"));  // ambiguous without brackets
     EXPECT_FALSE(Endpoint::parse("[198.18.1.2]:80"));
+}
+
+// The IPv4 text is written without inet_ntop: it must be the text inet_ntop writes, for every
+// width of every octet.
+TEST(IpAddressText, Ipv4TextIsInetNtops) {
+    for (const std::uint32_t a : {0x00000000u, 0xffffffffu, 0x0a000001u, 0x09630a64u, 0xc6120102u,
+                                  0x01020304u, 0x64c8ff00u, 0x7f000001u}) {
+        const IpAddress address = IpAddress::v4(a);
+        char expected[INET_ADDRSTRLEN] = {};
+        ASSERT_NE(inet_ntop(AF_INET, address.bytes.data(), expected, sizeof expected), nullptr);
+        EXPECT_EQ(address.to_string(), expected);
+    }
 }
 
 // The forwarder and the path diff leave such frames alone: they are never lab connections.
