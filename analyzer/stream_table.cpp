@@ -37,7 +37,7 @@ bool is_low_endpoint(const packet::IpAddress& src, std::uint16_t sport,
 FlowKey FlowKey::make(const packet::IpAddress& src, std::uint16_t sport,
                       const packet::IpAddress& dst, std::uint16_t dport) {
     FlowKey k;
-    const bool src_low = is_low(ordered_words(src), sport, ordered_words(dst), dport);
+    const bool src_low = is_low_endpoint(src, sport, dst, dport);
     std::memcpy(&k.addr[0], (src_low ? src : dst).bytes.data(), 16);
     std::memcpy(&k.addr[2], (src_low ? dst : src).bytes.data(), 16);
     const std::uint64_t lo_port = src_low ? sport : dport;

@@ -42,7 +42,7 @@ std::string IpAddress::to_string() const {
         return std::string(text, end);
     }
     char buf[INET6_ADDRSTRLEN] = {};
-    inet_ntop(is_v4() ? AF_INET : AF_INET6, bytes.data(), buf, sizeof(buf));
+    inet_ntop(AF_INET6, bytes.data(), buf, sizeof(buf));
     return buf;
 }
 

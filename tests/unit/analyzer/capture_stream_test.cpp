@@ -226,10 +226,14 @@ TEST_F(CaptureStream, EveryByteOrderAndTimeResolution) {
     EXPECT_GE(forms, 40u);
 }
 
+// The first committed classic capture, record by record: the clean base of the variants below.
+ClassicPcap first_committed_classic() {
+    return parse_classic(test_support::read_bytes(committed_classic_captures().front()));
+}
+
 // Records the block reader must leave to libpcap, in the middle of a file that starts clean.
 TEST_F(CaptureStream, RecordsOnlyLibpcapKnowsWhatToDoWith) {
-    const auto path = committed_classic_captures().front();
-    const ClassicPcap clean = parse_classic(test_support::read_bytes(path));
+    const ClassicPcap clean = first_committed_classic();
     ASSERT_GE(clean.records.size(), 6u);
     const std::size_t mid = clean.records.size() / 2;
     const auto variant = [&](const std::string& name, auto&& change) {
@@ -284,8 +288,7 @@ ClassicPcap repeated_to(const ClassicPcap& clean, std::size_t bytes) {
 }
 
 TEST_F(CaptureStream, RecordsAcrossReadBlocks) {
-    const ClassicPcap clean =
-        parse_classic(test_support::read_bytes(committed_classic_captures().front()));
+    const ClassicPcap clean = first_committed_classic();
     const ClassicPcap big = repeated_to(clean, 3u << 20);
     for (const bool big_endian : {false, true}) {
         auto bytes = write_classic(big, big_endian);
@@ -299,8 +302,7 @@ TEST_F(CaptureStream, RecordsAcrossReadBlocks) {
 // libpcap's damage report at the new end; it must not kill the process (as a mapped page past
 // the end would, with SIGBUS).
 TEST_F(CaptureStream, AFileCutShortWhileItIsReadEndsWithAWarning) {
-    const ClassicPcap clean =
-        parse_classic(test_support::read_bytes(committed_classic_captures().front()));
+    const ClassicPcap clean = first_committed_classic();
     const ClassicPcap big = repeated_to(clean, 4u << 20);
     const auto path = dir_ / "shrinking.pcap";
     test_support::write_bytes(path, write_classic(big, false));
