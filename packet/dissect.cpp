@@ -117,20 +117,26 @@ Result<detail::Layer> first_layer(std::span<const std::uint8_t> frame, const Lin
     return detail::after_ether_type(frame, view.ether_type, view.network_offset);
 }
 
+// Fills d, which may hold an earlier frame: what the layers below set only for a layer they
+// reach starts over here.
+std::optional<ParseError> dissect_into(LinkType link, std::span<const std::uint8_t> frame,
+                                       Depth depth_wanted, Dissected& d) {
+    d.ip_version = 0;
+    d.tunnels = 0;
+    d.is_fragment = false;
+    d.is_first_fragment = true;
+    d.is_tcp = false;
+    auto view = parse_link(link, frame);
+    if (!view) return view.error();
+    auto first = first_layer(frame, *view, depth_wanted);
+    if (!first) return first.error();
+    return dissect_layers(frame, *first, depth_wanted, d);
+}
+
 Result<Dissected> dissect_to(LinkType link, std::span<const std::uint8_t> frame,
                              Depth depth_wanted) {
     Result<Dissected> result{std::in_place};
-    auto view = parse_link(link, frame);
-    if (!view) {
-        result = view.error();
-        return result;
-    }
-    auto first = first_layer(frame, *view, depth_wanted);
-    if (!first) {
-        result = first.error();
-    } else if (auto error = dissect_layers(frame, *first, depth_wanted, result.value())) {
-        result = *error;
-    }
+    if (auto error = dissect_into(link, frame, depth_wanted, result.value())) result = *error;
     return result;
 }
 
@@ -142,6 +148,11 @@ Result<Dissected> dissect(LinkType link, std::span<const std::uint8_t> frame) {
 
 Result<Dissected> dissect_innermost(LinkType link, std::span<const std::uint8_t> frame) {
     return dissect_to(link, frame, Depth::innermost);
+}
+
+std::optional<ParseError> dissect_innermost_into(LinkType link, std::span<const std::uint8_t> frame,
+                                                 Dissected& out) {
+    return dissect_into(link, frame, Depth::innermost, out);
 }
 
 std::optional<std::size_t> transport_ip_offset(LinkType link, std::span<const std::uint8_t> frame) {

@@ -2,6 +2,8 @@
 // captures: snaplen cuts, Ethernet padding, fragments, non-IP frames.
 #include <gtest/gtest.h>
 
+#include <algorithm>
+
 #include "packet/builder.hpp"
 #include "packet/dissect.hpp"
 #include "test_util.hpp"
@@ -294,6 +296,96 @@ TEST(Dissect, MplsIsNotIpForDissectButIsForDissectInnermost) {
     ASSERT_FALSE(error);
     EXPECT_EQ(error.error().code, ErrorCode::truncated);
     EXPECT_EQ(error.error().offset, 18u);
+}
+
+// What dissect_innermost_into() must give, frame by frame, in a Dissected reused since the
+// previous frame: what dissect_innermost() gives in a fresh one, for every field that describes
+// a layer reached.
+void expect_same_layers(const Dissected& reused, const Dissected& fresh) {
+    EXPECT_EQ(reused.ip_version, fresh.ip_version);
+    EXPECT_EQ(reused.tunnels, fresh.tunnels);
+    EXPECT_EQ(reused.is_tcp, fresh.is_tcp);
+    if (fresh.ip_version != 0) {
+        EXPECT_EQ(reused.src, fresh.src);
+        EXPECT_EQ(reused.dst, fresh.dst);
+        EXPECT_EQ(reused.protocol, fresh.protocol);
+        EXPECT_EQ(reused.ip_offset, fresh.ip_offset);
+        EXPECT_EQ(reused.transport_offset, fresh.transport_offset);
+        EXPECT_EQ(reused.transport_length, fresh.transport_length);
+        EXPECT_EQ(reused.is_fragment, fresh.is_fragment);
+        EXPECT_EQ(reused.is_first_fragment, fresh.is_first_fragment);
+    }
+    if (!fresh.is_tcp) return;
+    const TcpHeader& a = reused.tcp;
+    const TcpHeader& b = fresh.tcp;
+    EXPECT_EQ(a.src_port, b.src_port);
+    EXPECT_EQ(a.dst_port, b.dst_port);
+    EXPECT_EQ(a.seq, b.seq);
+    EXPECT_EQ(a.ack, b.ack);
+    EXPECT_EQ(a.data_offset, b.data_offset);
+    EXPECT_EQ(a.flags, b.flags);
+    EXPECT_EQ(a.window, b.window);
+    EXPECT_EQ(a.checksum, b.checksum);
+    EXPECT_EQ(a.urgent_pointer, b.urgent_pointer);
+    EXPECT_EQ(a.options.mss, b.options.mss);
+    EXPECT_EQ(a.options.window_scale, b.options.window_scale);
+    EXPECT_EQ(a.options.sack_permitted, b.options.sack_permitted);
+    EXPECT_EQ(a.options.timestamps, b.options.timestamps);
+    EXPECT_TRUE(std::ranges::equal(a.options.sack(), b.options.sack()));
+    EXPECT_EQ(a.options.unknown, b.options.unknown);
+    EXPECT_EQ(reused.tcp_payload_length, fresh.tcp_payload_length);
+    EXPECT_EQ(reused.tcp_payload_offset, fresh.tcp_payload_offset);
+    EXPECT_EQ(reused.captured_payload, fresh.captured_payload);
+}
+
+// Each frame after one that set more: every option kind (and an unknown one) then none, a
+// tunnel then none, TCP then ARP, UDP, a later fragment, and a frame in error.
+TEST(Dissect, InnermostIntoAReusedResultReadsEachFrameAsAFreshOne) {
+    TcpHeader t;
+    t.flags = tcp_flag::kSyn | tcp_flag::kAck;
+    t.option_list = linux_syn_options(1460, true, TcpTimestamps{1, 2}, 7);
+    t.option_list.push_back(TcpOption::make_sack({{SeqNum(3), SeqNum(4)}}));
+    t.option_list.push_back(TcpOption::make_raw(30, {1, 2}));
+    const auto ethernet4 = test::concat(kEth, hex({"0800"}));
+    const auto all_options = test::concat(
+        ethernet4, build_tcp_packet(test::ip_params("198.18.1.2", "198.19.1.2"), t, {}));
+    const auto gre =
+        test::concat(ethernet4, build_ip_packet(test::ip_params("198.18.7.1", "198.18.7.2"), 47,
+                                                test::concat(hex({"0000 0800"}), ipv4_tcp())));
+    const auto plain = test::concat(ethernet4, ipv4_tcp());
+    const auto arp = test::concat(kEth, hex({"0806 0001 0800 0604 0001"}));
+    UdpHeader u;
+    const auto udp = test::concat(
+        ethernet4, build_udp_packet(test::ip_params("198.18.3.4", "198.19.3.4"), u, {}));
+    auto later_fragment = ipv4_tcp();
+    later_fragment[6] = 0x00;
+    later_fragment[7] = 185;
+    later_fragment = test::concat(ethernet4, later_fragment);
+    const auto v6 = test::concat(kEth, test::concat(hex({"86dd"}), ipv6_tcp()));
+    const std::vector<std::uint8_t> cut(plain.begin(), plain.begin() + 40);
+
+    const std::vector<std::vector<std::uint8_t>> frames = {
+        all_options,    gre,         plain, all_options, arp,         all_options, udp, all_options,
+        later_fragment, all_options, cut,   v6,          all_options, plain};
+    Dissected reused;
+    for (std::size_t i = 0; i < frames.size(); ++i) {
+        SCOPED_TRACE("frame " + std::to_string(i));
+        const auto fresh = dissect_innermost(LinkType::ethernet, frames[i]);
+        const auto error = dissect_innermost_into(LinkType::ethernet, frames[i], reused);
+        ASSERT_EQ(error.has_value(), !fresh);
+        if (error) {
+            EXPECT_EQ(error->code, fresh.error().code);
+            EXPECT_EQ(error->offset, fresh.error().offset);
+            continue;
+        }
+        expect_same_layers(reused, *fresh);
+    }
+    // The frames above do reach what they are meant to.
+    EXPECT_TRUE(dissect_innermost(LinkType::ethernet, all_options)->tcp.options.mss);
+    EXPECT_EQ(dissect_innermost(LinkType::ethernet, all_options)->tcp.options.unknown.size(), 1u);
+    EXPECT_EQ(dissect_innermost(LinkType::ethernet, gre)->tunnels, 1);
+    EXPECT_TRUE(dissect_innermost(LinkType::ethernet, later_fragment)->is_fragment);
+    EXPECT_FALSE(dissect_innermost(LinkType::ethernet, cut));
 }
 
 }  // namespace
