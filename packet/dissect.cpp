@@ -5,6 +5,7 @@
 
 #include <algorithm>
 
+#include "packet/byte_io.hpp"
 #include "packet/detail/encapsulation.hpp"
 #include "packet/detail/ip_detail.hpp"
 #include "packet/ipv4.hpp"
@@ -20,21 +21,24 @@ ParseError at(ParseError e, std::size_t layer_offset) {
     return e;
 }
 
+// Reads the fields dissect() needs straight from the header check_ipv4() passed (its 20 fixed
+// bytes are there): an Ipv4Header filled first would read all of them, the addresses twice.
 std::optional<ParseError> dissect_ipv4(std::span<const std::uint8_t> frame, Dissected& d) {
-    Ipv4Header h;
-    auto header_length = detail::parse_ipv4_into(frame.subspan(d.ip_offset), h, false);
+    const auto bytes = frame.subspan(d.ip_offset);
+    const auto header_length = detail::check_ipv4(bytes);
     if (!header_length) return at(header_length.error(), d.ip_offset);
+    const std::uint8_t* h = bytes.data();
     d.ip_version = 4;
-    // From the frame, not h: see IpAddress::assign_v4 (the header was checked above).
-    d.src.assign_v4(frame.data() + d.ip_offset + 12);
-    d.dst.assign_v4(frame.data() + d.ip_offset + 16);
-    d.protocol = h.protocol;
+    d.src.assign_v4(h + 12);  // see IpAddress::assign_v4
+    d.dst.assign_v4(h + 16);
+    d.protocol = h[9];
     d.transport_offset = d.ip_offset + *header_length;
-    const std::size_t total =
-        h.total_length != 0 ? h.total_length : frame.size() - d.ip_offset;  // 0: TSO, see parse
+    const std::size_t total_length = load_be16(h + 2);
+    const std::size_t total = total_length != 0 ? total_length : bytes.size();  // 0: TSO
     d.transport_length = static_cast<std::uint32_t>(total - *header_length);
-    d.is_fragment = h.is_fragment();
-    d.is_first_fragment = h.fragment_offset == 0;
+    const std::uint16_t flags_fragment = load_be16(h + 6);
+    d.is_fragment = (flags_fragment & 0x3FFF) != 0;  // more fragments, or an offset
+    d.is_first_fragment = (flags_fragment & 0x1FFF) == 0;
     return std::nullopt;
 }
 
