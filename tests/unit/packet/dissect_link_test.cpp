@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <tuple>
 
 #include "packet/builder.hpp"
 #include "packet/dissect.hpp"
@@ -302,40 +303,31 @@ TEST(Dissect, MplsIsNotIpForDissectButIsForDissectInnermost) {
 // previous frame: what dissect_innermost() gives in a fresh one, for every field that describes
 // a layer reached.
 void expect_same_layers(const Dissected& reused, const Dissected& fresh) {
-    EXPECT_EQ(reused.ip_version, fresh.ip_version);
-    EXPECT_EQ(reused.tunnels, fresh.tunnels);
-    EXPECT_EQ(reused.is_tcp, fresh.is_tcp);
+    const auto layers = [](const Dissected& d) {
+        return std::tie(d.ip_version, d.tunnels, d.is_tcp);
+    };
+    const auto ip = [](const Dissected& d) {
+        return std::tie(d.src, d.dst, d.protocol, d.ip_offset, d.transport_offset,
+                        d.transport_length, d.is_fragment, d.is_first_fragment);
+    };
+    const auto tcp = [](const Dissected& d) {
+        const TcpHeader& t = d.tcp;
+        return std::tie(t.src_port, t.dst_port, t.seq, t.ack, t.data_offset, t.flags, t.window,
+                        t.checksum, t.urgent_pointer, d.tcp_payload_length, d.tcp_payload_offset,
+                        d.captured_payload);
+    };
+    const auto options = [](const Dissected& d) {
+        const TcpOptions& o = d.tcp.options;
+        return std::tie(o.mss, o.window_scale, o.sack_permitted, o.timestamps, o.unknown);
+    };
+    EXPECT_EQ(layers(reused), layers(fresh));
     if (fresh.ip_version != 0) {
-        EXPECT_EQ(reused.src, fresh.src);
-        EXPECT_EQ(reused.dst, fresh.dst);
-        EXPECT_EQ(reused.protocol, fresh.protocol);
-        EXPECT_EQ(reused.ip_offset, fresh.ip_offset);
-        EXPECT_EQ(reused.transport_offset, fresh.transport_offset);
-        EXPECT_EQ(reused.transport_length, fresh.transport_length);
-        EXPECT_EQ(reused.is_fragment, fresh.is_fragment);
-        EXPECT_EQ(reused.is_first_fragment, fresh.is_first_fragment);
+        EXPECT_EQ(ip(reused), ip(fresh));
     }
     if (!fresh.is_tcp) return;
-    const TcpHeader& a = reused.tcp;
-    const TcpHeader& b = fresh.tcp;
-    EXPECT_EQ(a.src_port, b.src_port);
-    EXPECT_EQ(a.dst_port, b.dst_port);
-    EXPECT_EQ(a.seq, b.seq);
-    EXPECT_EQ(a.ack, b.ack);
-    EXPECT_EQ(a.data_offset, b.data_offset);
-    EXPECT_EQ(a.flags, b.flags);
-    EXPECT_EQ(a.window, b.window);
-    EXPECT_EQ(a.checksum, b.checksum);
-    EXPECT_EQ(a.urgent_pointer, b.urgent_pointer);
-    EXPECT_EQ(a.options.mss, b.options.mss);
-    EXPECT_EQ(a.options.window_scale, b.options.window_scale);
-    EXPECT_EQ(a.options.sack_permitted, b.options.sack_permitted);
-    EXPECT_EQ(a.options.timestamps, b.options.timestamps);
-    EXPECT_TRUE(std::ranges::equal(a.options.sack(), b.options.sack()));
-    EXPECT_EQ(a.options.unknown, b.options.unknown);
-    EXPECT_EQ(reused.tcp_payload_length, fresh.tcp_payload_length);
-    EXPECT_EQ(reused.tcp_payload_offset, fresh.tcp_payload_offset);
-    EXPECT_EQ(reused.captured_payload, fresh.captured_payload);
+    EXPECT_EQ(tcp(reused), tcp(fresh));
+    EXPECT_EQ(options(reused), options(fresh));
+    EXPECT_TRUE(std::ranges::equal(reused.tcp.options.sack(), fresh.tcp.options.sack()));
 }
 
 // Each frame after one that set more: every option kind (and an unknown one) then none, a
