@@ -77,8 +77,7 @@ void Engine::note_error(const FrameRecord& record, const packet::ParseError& e) 
 
 void Engine::process(const FrameRecord& record) {
     if (++obs_.frames == 1) capture_start_ = record.time;
-    auto result = packet::dissect_innermost(link_, record.data);
-    if (!result) {
+    if (const auto error = packet::dissect_innermost_into(link_, record.data, frame_)) {
         // A snaplen-truncated TCP header is still analysed, as tshark does.
         if (auto partial = dissect_truncated_tcp(link_, record.data)) {
             ++obs_.truncated_tcp_header;
@@ -86,10 +85,10 @@ void Engine::process(const FrameRecord& record) {
             table_.expire_idle(record.time, finalise_);
             return;
         }
-        note_error(record, result.error());
+        note_error(record, *error);
         return;
     }
-    const packet::Dissected& d = result.value();
+    const packet::Dissected& d = frame_;
     if (d.ip_version == 0) {
         ++obs_.not_ip;
         return;

@@ -64,7 +64,8 @@ std::uint64_t SequenceSpace::cover(std::int64_t begin, std::int64_t end, Nanos t
         seg->resent = true;
         if (first && !starts_acked) seg->time = time;
     }
-    // What of [begin, end) was sent before; the gaps in it become new outstanding segments, and
+    // What of [begin, end) was sent before; the gaps in it become new outstanding segments (as
+    // they are found: outstanding_ is not what this loop walks, so no list of them is kept), and
     // the stretches it touches merge into one.
     std::uint64_t resent = 0;
     std::int64_t pos = begin;
@@ -73,19 +74,17 @@ std::uint64_t SequenceSpace::cover(std::int64_t begin, std::int64_t end, Nanos t
                               [](std::int64_t b, const Sent& x) { return b < x.begin; });
     if (s != sent_.begin() && std::prev(s)->end >= begin) --s;
     const auto first_touched = s;
-    std::vector<std::pair<std::int64_t, std::int64_t>> gaps;
     for (; s != sent_.end() && s->begin <= end; ++s) {
-        if (s->begin > pos) gaps.emplace_back(pos, std::min(s->begin, end));
+        if (s->begin > pos) add_outstanding(pos, std::min(s->begin, end), time);
         const std::int64_t overlap = std::min(end, s->end) - std::max(pos, s->begin);
         if (overlap > 0) resent += static_cast<std::uint64_t>(overlap);
         pos = std::max(pos, s->end);
         merged.begin = std::min(merged.begin, s->begin);
         merged.end = std::max(merged.end, s->end);
     }
-    if (pos < end) gaps.emplace_back(pos, end);
+    if (pos < end) add_outstanding(pos, end, time);
     sent_.insert(sent_.erase(first_touched, s), merged);
     if (sent_.size() > kMaxUnackedSegments) sent_.erase(sent_.begin());
-    for (const auto& [b, e] : gaps) add_outstanding(b, e, time);
     if (resent > 0 && starts_acked) latest_acked_send_ = time;
     return resent;
 }

@@ -127,16 +127,9 @@ void remember_segment(FlowState& fwd, const SegmentInput& in, const Verdict& v) 
 }
 
 // Drops the reverse direction's segments this ACK covers (the ACK bit is not checked, as in
-// tshark) and records which segment it acknowledged exactly, for the ACK RTT.
-void remove_acked_segments(FlowState& rev, const SegmentInput& in, Verdict& v) {
+// tshark).
+void remove_acked_segments(FlowState& rev, const SegmentInput& in) {
     auto& list = rev.unacked;
-    // tshark walks newest -> oldest; the last exact match it meets is the oldest one.
-    for (auto it = list.rbegin(); it != list.rend(); ++it) {
-        if (in.ack == it->nextseq) {
-            v.acked_frame = it->frame;
-            v.ack_rtt = in.time - it->time;
-        }
-    }
     const auto covered = [&](UnackedSegment& s) {
         if (in.ack == s.nextseq) return true;
         if (in.ack > s.seq && in.ack <= s.nextseq) {  // partly acked: trim, keep
@@ -253,7 +246,7 @@ Verdict analyze_segment(FlowState& fwd, FlowState& rev, const ConversationTiming
     fwd.lastack = in.ack;
     fwd.lastack_time = in.time;
     fwd.lastsegmentflags = v.flags;
-    remove_acked_segments(rev, in, v);
+    remove_acked_segments(rev, in);
     return v;
 }
 

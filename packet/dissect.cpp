@@ -5,6 +5,7 @@
 
 #include <algorithm>
 
+#include "packet/byte_io.hpp"
 #include "packet/detail/encapsulation.hpp"
 #include "packet/detail/ip_detail.hpp"
 #include "packet/ipv4.hpp"
@@ -20,21 +21,24 @@ ParseError at(ParseError e, std::size_t layer_offset) {
     return e;
 }
 
+// Reads the fields dissect() needs straight from the header check_ipv4() passed (its 20 fixed
+// bytes are there): an Ipv4Header filled first would read all of them, the addresses twice.
 std::optional<ParseError> dissect_ipv4(std::span<const std::uint8_t> frame, Dissected& d) {
-    Ipv4Header h;
-    auto header_length = detail::parse_ipv4_into(frame.subspan(d.ip_offset), h, false);
+    const auto bytes = frame.subspan(d.ip_offset);
+    const auto header_length = detail::check_ipv4(bytes);
     if (!header_length) return at(header_length.error(), d.ip_offset);
+    const std::uint8_t* h = bytes.data();
     d.ip_version = 4;
-    // From the frame, not h: see IpAddress::assign_v4 (the header was checked above).
-    d.src.assign_v4(frame.data() + d.ip_offset + 12);
-    d.dst.assign_v4(frame.data() + d.ip_offset + 16);
-    d.protocol = h.protocol;
+    d.src.assign_v4(h + 12);  // see IpAddress::assign_v4
+    d.dst.assign_v4(h + 16);
+    d.protocol = h[9];
     d.transport_offset = d.ip_offset + *header_length;
-    const std::size_t total =
-        h.total_length != 0 ? h.total_length : frame.size() - d.ip_offset;  // 0: TSO, see parse
+    const std::size_t total_length = load_be16(h + 2);
+    const std::size_t total = total_length != 0 ? total_length : bytes.size();  // 0: TSO
     d.transport_length = static_cast<std::uint32_t>(total - *header_length);
-    d.is_fragment = h.is_fragment();
-    d.is_first_fragment = h.fragment_offset == 0;
+    const std::uint16_t flags_fragment = load_be16(h + 6);
+    d.is_fragment = (flags_fragment & 0x3FFF) != 0;  // more fragments, or an offset
+    d.is_first_fragment = (flags_fragment & 0x1FFF) == 0;
     return std::nullopt;
 }
 
@@ -117,20 +121,26 @@ Result<detail::Layer> first_layer(std::span<const std::uint8_t> frame, const Lin
     return detail::after_ether_type(frame, view.ether_type, view.network_offset);
 }
 
+// Fills d, which may hold an earlier frame: what the layers below set only for a layer they
+// reach starts over here.
+std::optional<ParseError> dissect_into(LinkType link, std::span<const std::uint8_t> frame,
+                                       Depth depth_wanted, Dissected& d) {
+    d.ip_version = 0;
+    d.tunnels = 0;
+    d.is_fragment = false;
+    d.is_first_fragment = true;
+    d.is_tcp = false;
+    auto view = parse_link(link, frame);
+    if (!view) return view.error();
+    auto first = first_layer(frame, *view, depth_wanted);
+    if (!first) return first.error();
+    return dissect_layers(frame, *first, depth_wanted, d);
+}
+
 Result<Dissected> dissect_to(LinkType link, std::span<const std::uint8_t> frame,
                              Depth depth_wanted) {
     Result<Dissected> result{std::in_place};
-    auto view = parse_link(link, frame);
-    if (!view) {
-        result = view.error();
-        return result;
-    }
-    auto first = first_layer(frame, *view, depth_wanted);
-    if (!first) {
-        result = first.error();
-    } else if (auto error = dissect_layers(frame, *first, depth_wanted, result.value())) {
-        result = *error;
-    }
+    if (auto error = dissect_into(link, frame, depth_wanted, result.value())) result = *error;
     return result;
 }
 
@@ -142,6 +152,11 @@ Result<Dissected> dissect(LinkType link, std::span<const std::uint8_t> frame) {
 
 Result<Dissected> dissect_innermost(LinkType link, std::span<const std::uint8_t> frame) {
     return dissect_to(link, frame, Depth::innermost);
+}
+
+std::optional<ParseError> dissect_innermost_into(LinkType link, std::span<const std::uint8_t> frame,
+                                                 Dissected& out) {
+    return dissect_into(link, frame, Depth::innermost, out);
 }
 
 std::optional<std::size_t> transport_ip_offset(LinkType link, std::span<const std::uint8_t> frame) {

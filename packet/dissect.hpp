@@ -41,6 +41,12 @@ Result<Dissected> dissect(LinkType link, std::span<const std::uint8_t> frame);
 // IP-in-IP, GRE and ERSPAN, VXLAN, Geneve, GTP-U, Teredo: packet/detail/encapsulation.hpp) to
 // the innermost IP packet; `tunnels` counts the IP headers around it.
 Result<Dissected> dissect_innermost(LinkType link, std::span<const std::uint8_t> frame);
+// dissect_innermost() into `out`, reused from frame to frame (the analyzer's per-frame path: a
+// Dissected built for every frame is 216 bytes zeroed each time). nullopt on success. Only the
+// layers reached are filled: the IP fields when ip_version != 0, tcp and the payload fields when
+// is_tcp; the others may still describe an earlier frame. After an error, none is meaningful.
+std::optional<ParseError> dissect_innermost_into(LinkType link, std::span<const std::uint8_t> frame,
+                                                 Dissected& out);
 // dissect(), starting at an IP header (no link layer).
 Result<Dissected> dissect_ip(std::span<const std::uint8_t> packet);
 // Where dissect_innermost()'s IP header starts; for a frame it rejected, the last IP header it

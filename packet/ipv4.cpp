@@ -6,26 +6,14 @@
 
 namespace tcplab::packet {
 
-namespace detail {
-
-Result<std::size_t> parse_ipv4_into(std::span<const std::uint8_t> bytes, Ipv4Header& out,
-                                    bool keep_options) {
-    if (bytes.empty()) return ParseError{ErrorCode::truncated, 0, "IPv4 header truncated"};
-    if ((bytes[0] >> 4) != 4) return ParseError{ErrorCode::bad_version, 0, "IP version is not 4"};
+Result<Ipv4Header> parse_ipv4(std::span<const std::uint8_t> bytes) {
+    const auto header_length = detail::check_ipv4(bytes);
+    if (!header_length) return header_length.error();
+    Ipv4Header out;
     ByteReader r(bytes);
-    if (!r.need(20)) return ParseError{ErrorCode::truncated, 0, "IPv4 header truncated"};
-    const std::uint8_t version_ihl = r.u8();
-    const std::size_t header_length = std::size_t{version_ihl & 0x0Fu} * 4;
-    if (header_length < 20)
-        return ParseError{ErrorCode::bad_header_length, 0, "IPv4 header length (IHL) below 5"};
-    if (header_length > bytes.size())
-        return ParseError{ErrorCode::bad_header_length, 0, "IPv4 header length past the end"};
+    r.skip(1);  // version and IHL
     out.dscp_ecn = r.u8();
     out.total_length = r.u16();
-    // Total length 0 is what TSO hands a capture before segmentation; like Wireshark
-    // (ip.tso_support, on by default) the length is then taken from the captured bytes.
-    if (out.total_length != 0 && out.total_length < header_length)
-        return ParseError{ErrorCode::bad_total_length, 2, "IPv4 total length below header length"};
     out.identification = r.u16();
     const std::uint16_t flags_fragment = r.u16();
     out.dont_fragment = (flags_fragment & 0x4000) != 0;
@@ -36,22 +24,9 @@ Result<std::size_t> parse_ipv4_into(std::span<const std::uint8_t> bytes, Ipv4Hea
     out.checksum = r.u16();
     out.src.assign_v4(r.bytes(4).data());
     out.dst.assign_v4(r.bytes(4).data());
-    if (keep_options) {
-        const auto options = r.bytes(header_length - 20);
-        out.options.assign(options.begin(), options.end());
-    } else {
-        out.options.clear();
-    }
-    return header_length;
-}
-
-}  // namespace detail
-
-Result<Ipv4Header> parse_ipv4(std::span<const std::uint8_t> bytes) {
-    Ipv4Header header;
-    auto length = detail::parse_ipv4_into(bytes, header, true);
-    if (!length) return length.error();
-    return header;
+    const auto options = r.bytes(*header_length - 20);
+    out.options.assign(options.begin(), options.end());
+    return out;
 }
 
 void write_ipv4(const Ipv4Header& header, std::size_t payload_length,

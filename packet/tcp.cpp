@@ -50,7 +50,7 @@ void store_option(TcpOptions& out, std::uint8_t kind, std::span<const std::uint8
     }
 }
 
-// Fills `out` (which must be default-initialised); nullopt on success.
+// Fills `out`, which holds no option yet; nullopt on success.
 std::optional<ParseError> parse_options_into(std::span<const std::uint8_t> options,
                                              std::size_t base_offset, TcpOptions& out) {
     std::size_t i = 0;
@@ -102,6 +102,7 @@ std::optional<ParseError> parse_tcp_into(std::span<const std::uint8_t> bytes, Tc
     h.window = r.u16();
     h.checksum = r.u16();
     h.urgent_pointer = r.u16();
+    h.options.clear();  // h may hold an earlier segment's (dissect_innermost_into)
     if (h.data_offset < 5)
         return ParseError{ErrorCode::bad_header_length, 12, "TCP data offset below 5"};
     if (h.header_length() > bytes.size())

@@ -93,6 +93,15 @@ struct TcpOptions {
     std::vector<RawTcpOption> unknown;
 
     std::span<const SackBlock> sack() const { return {sack_blocks.data(), sack_block_count}; }
+    // No option (the unknown options' buffer is kept for reuse).
+    void clear() {
+        mss.reset();
+        window_scale.reset();
+        sack_permitted = false;
+        timestamps.reset();
+        sack_block_count = 0;
+        unknown.clear();
+    }
 };
 
 struct TcpHeader {

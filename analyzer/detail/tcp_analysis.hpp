@@ -82,8 +82,6 @@ struct Verdict {
     std::uint64_t rto_frame = 0;
     std::uint32_t dupack_num = 0;
     std::uint64_t dupack_frame = 0;
-    std::uint64_t acked_frame = 0;  // the segment this frame ACKs (0: none)
-    Nanos ack_rtt = 0;
     // Context, captured before the state update.
     SeqNum expected;          // fwd.nextseq
     SeqNum rev_lastack;       // rev.lastack

@@ -2,6 +2,9 @@
 // captures: snaplen cuts, Ethernet padding, fragments, non-IP frames.
 #include <gtest/gtest.h>
 
+#include <algorithm>
+#include <tuple>
+
 #include "packet/builder.hpp"
 #include "packet/dissect.hpp"
 #include "test_util.hpp"
@@ -294,6 +297,87 @@ TEST(Dissect, MplsIsNotIpForDissectButIsForDissectInnermost) {
     ASSERT_FALSE(error);
     EXPECT_EQ(error.error().code, ErrorCode::truncated);
     EXPECT_EQ(error.error().offset, 18u);
+}
+
+// What dissect_innermost_into() must give, frame by frame, in a Dissected reused since the
+// previous frame: what dissect_innermost() gives in a fresh one, for every field that describes
+// a layer reached.
+void expect_same_layers(const Dissected& reused, const Dissected& fresh) {
+    const auto layers = [](const Dissected& d) {
+        return std::tie(d.ip_version, d.tunnels, d.is_tcp);
+    };
+    const auto ip = [](const Dissected& d) {
+        return std::tie(d.src, d.dst, d.protocol, d.ip_offset, d.transport_offset,
+                        d.transport_length, d.is_fragment, d.is_first_fragment);
+    };
+    const auto tcp = [](const Dissected& d) {
+        const TcpHeader& t = d.tcp;
+        return std::tie(t.src_port, t.dst_port, t.seq, t.ack, t.data_offset, t.flags, t.window,
+                        t.checksum, t.urgent_pointer, d.tcp_payload_length, d.tcp_payload_offset,
+                        d.captured_payload);
+    };
+    const auto options = [](const Dissected& d) {
+        const TcpOptions& o = d.tcp.options;
+        return std::tie(o.mss, o.window_scale, o.sack_permitted, o.timestamps, o.unknown);
+    };
+    EXPECT_EQ(layers(reused), layers(fresh));
+    if (fresh.ip_version != 0) {
+        EXPECT_EQ(ip(reused), ip(fresh));
+    }
+    if (!fresh.is_tcp) return;
+    EXPECT_EQ(tcp(reused), tcp(fresh));
+    EXPECT_EQ(options(reused), options(fresh));
+    EXPECT_TRUE(std::ranges::equal(reused.tcp.options.sack(), fresh.tcp.options.sack()));
+}
+
+// Each frame after one that set more: every option kind (and an unknown one) then none, a
+// tunnel then none, TCP then ARP, UDP, a later fragment, and a frame in error.
+TEST(Dissect, InnermostIntoAReusedResultReadsEachFrameAsAFreshOne) {
+    TcpHeader t;
+    t.flags = tcp_flag::kSyn | tcp_flag::kAck;
+    t.option_list = linux_syn_options(1460, true, TcpTimestamps{1, 2}, 7);
+    t.option_list.push_back(TcpOption::make_sack({{SeqNum(3), SeqNum(4)}}));
+    t.option_list.push_back(TcpOption::make_raw(30, {1, 2}));
+    const auto ethernet4 = test::concat(kEth, hex({"0800"}));
+    const auto all_options = test::concat(
+        ethernet4, build_tcp_packet(test::ip_params("198.18.1.2", "198.19.1.2"), t, {}));
+    const auto gre =
+        test::concat(ethernet4, build_ip_packet(test::ip_params("198.18.7.1", "198.18.7.2"), 47,
+                                                test::concat(hex({"0000 0800"}), ipv4_tcp())));
+    const auto plain = test::concat(ethernet4, ipv4_tcp());
+    const auto arp = test::concat(kEth, hex({"0806 0001 0800 0604 0001"}));
+    UdpHeader u;
+    const auto udp = test::concat(
+        ethernet4, build_udp_packet(test::ip_params("198.18.3.4", "198.19.3.4"), u, {}));
+    auto later_fragment = ipv4_tcp();
+    later_fragment[6] = 0x00;
+    later_fragment[7] = 185;
+    later_fragment = test::concat(ethernet4, later_fragment);
+    const auto v6 = test::concat(kEth, test::concat(hex({"86dd"}), ipv6_tcp()));
+    const std::vector<std::uint8_t> cut(plain.begin(), plain.begin() + 40);
+
+    const std::vector<std::vector<std::uint8_t>> frames = {
+        all_options,    gre,         plain, all_options, arp,         all_options, udp, all_options,
+        later_fragment, all_options, cut,   v6,          all_options, plain};
+    Dissected reused;
+    for (std::size_t i = 0; i < frames.size(); ++i) {
+        SCOPED_TRACE("frame " + std::to_string(i));
+        const auto fresh = dissect_innermost(LinkType::ethernet, frames[i]);
+        const auto error = dissect_innermost_into(LinkType::ethernet, frames[i], reused);
+        ASSERT_EQ(error.has_value(), !fresh);
+        if (error) {
+            EXPECT_EQ(error->code, fresh.error().code);
+            EXPECT_EQ(error->offset, fresh.error().offset);
+            continue;
+        }
+        expect_same_layers(reused, *fresh);
+    }
+    // The frames above do reach what they are meant to.
+    EXPECT_TRUE(dissect_innermost(LinkType::ethernet, all_options)->tcp.options.mss);
+    EXPECT_EQ(dissect_innermost(LinkType::ethernet, all_options)->tcp.options.unknown.size(), 1u);
+    EXPECT_EQ(dissect_innermost(LinkType::ethernet, gre)->tunnels, 1);
+    EXPECT_TRUE(dissect_innermost(LinkType::ethernet, later_fragment)->is_fragment);
+    EXPECT_FALSE(dissect_innermost(LinkType::ethernet, cut));
 }
 
 }  // namespace
