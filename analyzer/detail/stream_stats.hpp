@@ -5,11 +5,11 @@
 // reference for the RTT, retransmitted and unique bytes; tshark's conversation table
 // (`-z conv,tcp`) for frames and bytes.
 #include <cstdint>
-#include <deque>
 #include <optional>
 #include <vector>
 
 #include "analyzer/detail/tcp_analysis.hpp"
+#include "analyzer/detail/vector_queue.hpp"
 
 namespace tcplab::analyzer {
 
@@ -67,8 +67,8 @@ private:
     std::int64_t last64_ = 0;  // the same without wraps, relative to the first one sent
     // Both sorted by begin and disjoint; in-order data only appends to them (no allocation per
     // segment), and an ACK takes from the front.
-    std::vector<Sent> sent_;               // merged: one entry per stretch between holes
-    std::deque<Outstanding> outstanding_;  // not yet acknowledged
+    std::vector<Sent> sent_;                // merged: one entry per stretch between holes
+    VectorQueue<Outstanding> outstanding_;  // not yet acknowledged
     Nanos latest_acked_send_ = 0;  // the latest (re)transmission among acknowledged segments
 };
 
