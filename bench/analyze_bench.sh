@@ -17,8 +17,8 @@
 #    the shape "given" (e.g. a real capture).
 # 2. The timings: every tool on the WHOLE file (tshark too: on a prefix its ~1 s start-up would
 #    inflate the ratio), --runs interleaved rounds (default 3, at least 3 for a median worth the
-#    name), the median wall time and the median CPU time (user+sys) each, with peak RSS, from
-#    /usr/bin/time:
+#    name), the median wall time and the median CPU time (user+sys) each, from the child's
+#    rusage (microseconds), with peak RSS from /usr/bin/time:
 #      tcplab analyze --frames --format tsv      vs  tshark -T fields -e frame.number
 #                                                      -e tcp.stream -e tcp.analysis.flags
 #                                                      -e tcp.analysis.rto
@@ -59,7 +59,7 @@ for v in frames runs; do
 done
 [ "$runs" -ge 1 ] || die "--runs must be at least 1" 2
 [ "$frames" -ge 1000 ] || die "--frames must be at least 1000" 2
-for tool in tshark capinfos tcptrace /usr/bin/time; do
+for tool in tshark capinfos tcptrace python3 /usr/bin/time; do
     command -v "$tool" >/dev/null || die "missing tool '$tool' (run scripts/setup.sh)"
 done
 mkdir -p "$workdir" || die "cannot create work directory '$workdir'" 2
@@ -123,17 +123,30 @@ fi
 # the median wall time, the median CPU time (user+sys) and the largest peak RSS.
 declare -A walls cpus rss nframes
 median() { tr ' ' '\n' | grep -v '^$' | sort -n | awk '{a[NR]=$1} END {printf "%.6f", a[int((NR+1)/2)]}'; }
+# One run, timed by its parent: wall from just before the fork to the exit, CPU (user + sys) from
+# the rusage wait4() returns, in microseconds (/usr/bin/time prints CPU time in 10 ms steps: +-8%
+# on a 0.13 s run). Peak RSS still from /usr/bin/time: a process forked from Python carries
+# Python's high-water mark into the program it execs. Prints "wall_s cpu_s exit_status".
+timed() {
+    python3 -c '
+import os, subprocess, sys, time
+start = time.perf_counter()
+child = subprocess.Popen(sys.argv[1:], stdout=subprocess.DEVNULL)
+_, status, usage = os.wait4(child.pid, 0)
+wall = time.perf_counter() - start
+print(f"{wall:.6f} {usage.ru_utime + usage.ru_stime:.6f} {os.waitstatus_to_exitcode(status)}")
+' "$@"
+}
 run_once() {  # KEY CMD...: one timed run, appended to the key's lists
     local key=$1; shift
-    local start end kib user sys
-    start=$(date +%s%N)
-    /usr/bin/time -f '%M %U %S' -o "$workdir/time.out" timeout 3600 "$@" >/dev/null \
-        2>"$workdir/run.err" \
+    local wall_s cpu_s rc kib
+    read -r wall_s cpu_s rc < <(timed /usr/bin/time -f '%M' -o "$workdir/time.out" \
+        timeout 3600 "$@" 2>"$workdir/run.err")
+    [ "${rc:-1}" = 0 ] \
         || die "$key failed: $(grep -v 'Running as user' "$workdir/run.err" | head -n 3)"
-    end=$(date +%s%N)
-    walls[$key]+=" $(awk -v ns=$(( end - start )) 'BEGIN {printf "%.6f", ns / 1e9}')"
-    read -r kib user sys < <(tail -n 1 "$workdir/time.out")
-    cpus[$key]+=" $(awk -v u="$user" -v s="$sys" 'BEGIN {printf "%.2f", u + s}')"
+    walls[$key]+=" $wall_s"
+    cpus[$key]+=" $cpu_s"
+    kib=$(tail -n 1 "$workdir/time.out")
     [ "$kib" -gt "${rss[$key]:-0}" ] && rss[$key]=$kib
     return 0
 }
@@ -158,9 +171,9 @@ for key in "${!walls[@]}"; do
     wall[$key]=$(echo "${walls[$key]}" | median)
     cpu[$key]=$(echo "${cpus[$key]}" | median)
 done
-# a / b of two times, so that "x times faster" reads b_time / a_time; CPU times have 10 ms
-# resolution, hence the floor.
-speedup() { awk -v a="$1" -v b="$2" 'BEGIN {a = a > 0.01 ? a : 0.01; b = b > 0.01 ? b : 0.01; printf "%.2f", b / a}'; }
+# a / b of two times, so that "x times faster" reads b_time / a_time (the floor keeps a run too
+# short to measure from dividing by zero).
+speedup() { awk -v a="$1" -v b="$2" 'BEGIN {a = a > 1e-4 ? a : 1e-4; b = b > 1e-4 ? b : 1e-4; printf "%.2f", b / a}'; }
 missed=0
 check() {  # label value target: value >= target is ok
     local verdict=ok
@@ -176,7 +189,7 @@ for shape in "${names[@]}"; do
         printf '  %-14s %10s %12s %8s %12s %8s  %s\n' "$tool" "${wall[$k]}" \
             "$(awk -v n="$n" -v s="${wall[$k]}" 'BEGIN {printf "%.0f", (s > 0 ? n / s : 0)}')" \
             "${cpu[$k]}" \
-            "$(awk -v n="$n" -v s="${cpu[$k]}" 'BEGIN {printf "%.0f", n / (s > 0.01 ? s : 0.01)}')" \
+            "$(awk -v n="$n" -v s="${cpu[$k]}" 'BEGIN {printf "%.0f", n / (s > 1e-4 ? s : 1e-4)}')" \
             "$(awk -v k="${rss[$k]}" 'BEGIN {printf "%.1f", k / 1024}')" "${walls[$k]}"
     done
     targets=0
