@@ -14,12 +14,8 @@ void append_tsv_flags(std::uint32_t verdicts, std::string& out) {
 }
 
 std::string_view verdict_name(std::uint32_t bit) {
-    for (const auto& f : kTsvFlags) {
-        if (f.bit == bit) return f.name;
-    }
-    if (bit == flag::kZeroWindowProbeAck) return "zero_window_probe_ack";
-    if (bit == flag::kReusedPorts) return "reused_ports";
-    return "unknown";
+    if (!std::has_single_bit(bit) || bit > flag::kReusedPorts) return "unknown";
+    return kVerdictNames[static_cast<std::size_t>(std::countr_zero(bit))];
 }
 
 std::string verdict_names(std::uint32_t verdicts, std::string_view separator) {

@@ -2,6 +2,7 @@
 // Analysis flags: one bit per tshark TCP_A_* verdict, and the mapping to the tcp.analysis.* fields
 // that the docs/CLI.md TSV contract prints (in its fixed order).
 #include <array>
+#include <bit>
 #include <cstdint>
 #include <string>
 #include <string_view>
@@ -48,6 +49,17 @@ inline constexpr std::array<FlagName, 13> kTsvFlags{{
     {flag::kZeroWindowProbe, "zero_window_probe"},
 }};
 
+// Every verdict's name indexed by its bit number, so that naming a bit is a lookup (the event
+// table names one or two per line, hundreds of thousands of lines).
+inline constexpr std::array<std::string_view, 15> kVerdictNames = [] {
+    std::array<std::string_view, 15> names{};
+    for (const auto& f : kTsvFlags)
+        names[static_cast<std::size_t>(std::countr_zero(f.bit))] = f.name;
+    names[std::countr_zero(flag::kZeroWindowProbeAck)] = "zero_window_probe_ack";
+    names[std::countr_zero(flag::kReusedPorts)] = "reused_ports";
+    return names;
+}();
+
 // tshark adds the tcp.analysis.retransmission expert field to fast and spurious retransmissions
 // too, so the field set differs from the verdict bits; this is the field set.
 constexpr std::uint32_t tshark_fields(std::uint32_t verdicts) {
@@ -68,10 +80,10 @@ std::string_view verdict_name(std::uint32_t bit);
 template <class Out>
 void append_verdict_names(Out& out, std::uint32_t verdicts, std::string_view separator = ", ") {
     bool first = true;
-    for (std::uint32_t bit = 1; bit != 0 && bit <= flag::kReusedPorts; bit <<= 1) {
-        if ((verdicts & bit) == 0) continue;
+    for (std::uint32_t rest = verdicts & ((flag::kReusedPorts << 1) - 1); rest != 0;
+         rest &= rest - 1) {
         if (!first) out += separator;
-        out += verdict_name(bit);
+        out += kVerdictNames[static_cast<std::size_t>(std::countr_zero(rest))];
         first = false;
     }
 }

@@ -5,6 +5,7 @@
 #include <cmath>
 #include <cstdio>
 #include <cstring>
+#include <limits>
 
 #include "analyzer/detail/output.hpp"
 #include "analyzer/flags.hpp"
@@ -123,48 +124,65 @@ void put(std::string& out, std::uint64_t v) {
     out.append(tmp, r.ptr);
 }
 
-// An event line built in a local buffer and appended to the output in one piece: std::string's
-// append is out of line (an extern template), and a line took a dozen of them.
+// Text built in a local buffer and appended to the output in pieces of up to kSize bytes:
+// std::string's append is out of line (an extern template), and an event line took a dozen of
+// them. The event table keeps one buffer for all its lines (one append per hundred lines).
 class LineBuffer {
 public:
+    static constexpr std::size_t kSize = 16384;
+
     explicit LineBuffer(std::string& out) : out_(out) {}
     ~LineBuffer() { spill(); }
     LineBuffer(const LineBuffer&) = delete;
     LineBuffer& operator=(const LineBuffer&) = delete;
 
-    LineBuffer& operator+=(std::string_view s) {
-        if (s.size() > kSize - n_) {
-            spill();
-            if (s.size() > kSize) {
-                out_.append(s);
-                return *this;
-            }
+    // Inlined, so that the copy of a literal of known length is a few moves, not a memcpy call.
+    [[gnu::always_inline]] LineBuffer& operator+=(std::string_view s) {
+        if (s.size() > kSize - n_) [[unlikely]] {
+            append_long(s);
+            return *this;
         }
         std::memcpy(buf_ + n_, s.data(), s.size());
         n_ += s.size();
         return *this;
     }
-    LineBuffer& operator+=(char c) {
-        if (n_ == kSize) spill();
+    [[gnu::always_inline]] LineBuffer& operator+=(char c) {
+        if (n_ == kSize) [[unlikely]]
+            spill();
         buf_[n_++] = c;
         return *this;
     }
     void number(std::uint64_t v) {
-        if (kSize - n_ < 20) spill();  // 20 digits hold any uint64
-        n_ = static_cast<std::size_t>(std::to_chars(buf_ + n_, buf_ + kSize, v).ptr - buf_);
+        if (kSize - n_ < 20) [[unlikely]]
+            spill();  // 20 digits hold any uint64
+        char* const at = buf_ + n_;
+        // Frame numbers, sequence numbers and counts fit 32 bits, whose conversion is cheaper.
+        char* const end = v <= std::numeric_limits<std::uint32_t>::max()
+                              ? std::to_chars(at, at + 20, static_cast<std::uint32_t>(v)).ptr
+                              : std::to_chars(at, at + 20, v).ptr;
+        n_ = static_cast<std::size_t>(end - buf_);
     }
-    // The output with everything so far in it, for appenders that write to a string.
-    std::string& flushed() {
-        spill();
-        return out_;
+    void seconds6(Nanos v) {
+        if (kSize - n_ < kSeconds6Max) [[unlikely]]
+            spill();
+        n_ = static_cast<std::size_t>(format_seconds6(buf_ + n_, v) - buf_);
     }
-
-private:
+    std::size_t room() const { return kSize - n_; }
     void spill() {
         out_.append(buf_, n_);
         n_ = 0;
     }
-    static constexpr std::size_t kSize = 512;
+
+private:
+    void append_long(std::string_view s) {
+        spill();
+        if (s.size() > kSize) {
+            out_.append(s);
+        } else {
+            std::memcpy(buf_, s.data(), s.size());
+            n_ = s.size();
+        }
+    }
     std::string& out_;
     char buf_[kSize];
     std::size_t n_ = 0;
@@ -472,10 +490,9 @@ void append_counts_text(std::string& out, const StreamSummary& s) {
     out += any ? "\n" : " no analysis events\n";
 }
 
-void append_event_line(std::string& text, const Conversation& c, const Event& e,
-                       const std::string& arrow) {
+void append_event_line(LineBuffer& out, const Conversation& c, const Event& e,
+                       std::string_view arrow) {
     const auto& p = e.packet;
-    LineBuffer out(text);
     out += "    frame "sv;
     out.number(p.frame);
     out += "  "sv;
@@ -489,7 +506,7 @@ void append_event_line(std::string& text, const Conversation& c, const Event& e,
     }
     if (e.verdict.has_rto) {
         out += ", RTO "sv;
-        append_seconds6(out.flushed(), e.verdict.rto);
+        out.seconds6(e.verdict.rto);
         out += " s based on frame "sv;
         out.number(e.verdict.rto_frame);
     }
@@ -503,9 +520,14 @@ void append_events_text(Output& output, const Conversation& c, const StreamSumma
     if (!s.events.empty()) {
         out += "  events:\n"sv;
         const std::string arrow[2] = {dir_arrow(c, 0), dir_arrow(c, 1)};
+        LineBuffer lines(out);
         for (const Event& e : s.events) {
-            append_event_line(out, c, e, arrow[e.packet.dir]);
-            output.maybe_flush();  // a long event table is written in pieces, never regrown
+            append_event_line(lines, c, e, arrow[e.packet.dir]);
+            // A long event table is written in pieces, never regrown; a line is far below 4 KiB.
+            if (lines.room() < 4096) {
+                lines.spill();
+                output.maybe_flush();
+            }
         }
     }
     if (s.events_not_listed != 0) {

@@ -62,6 +62,9 @@ private:
 // "0.307586": seconds with 6 decimals, rounded half-up on the nanoseconds (as the golden
 // expectations round tshark's 9 digits).
 void append_seconds6(std::string& out, std::int64_t nanos);
+// The same written at `out` (room for kSeconds6Max chars); returns the end.
+inline constexpr std::size_t kSeconds6Max = 28;
+char* format_seconds6(char* out, std::int64_t nanos);
 std::string seconds6(std::int64_t nanos);
 
 }  // namespace tcplab::analyzer
