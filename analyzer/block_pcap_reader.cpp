@@ -90,9 +90,8 @@ BlockPcapReader::BlockPcapReader(int fd, std::size_t size, std::size_t start, Fo
       buffer_start_(start),
       format_(format) {}
 
-bool BlockPcapReader::available(std::size_t need) {
+bool BlockPcapReader::refill(std::size_t need) {
     const std::size_t have = buffer_start_ + buffer_length_ - pos_;
-    if (have >= need) return true;
     if (need > kBuffer || size_ - pos_ < need) return false;
     // Keep the part of a record already read, then fill the rest of the buffer.
     std::memmove(buffer_.get(), buffer_.get() + (pos_ - buffer_start_), have);

@@ -49,8 +49,13 @@ private:
     BlockPcapReader(int fd, std::size_t size, std::size_t start, Format format);
     std::uint32_t load32(const std::uint8_t* p) const;
     // Makes at least `need` bytes from pos_ on available in the buffer; false when the file
-    // (now) ends sooner or `need` exceeds the buffer.
-    bool available(std::size_t need);
+    // (now) ends sooner or `need` exceeds the buffer. Inline for the common case of bytes
+    // already there: a call per record header and another per record body cost more than the
+    // checks themselves.
+    bool available(std::size_t need) {
+        return buffer_start_ + buffer_length_ - pos_ >= need || refill(need);
+    }
+    bool refill(std::size_t need);
 
     int fd_;
     std::size_t size_;  // the file's size as far as this reader goes
