@@ -1,6 +1,7 @@
 #include "analyzer/engine.hpp"
 
 #include <algorithm>
+#include <bit>
 
 #include "analyzer/detail/truncated_tcp.hpp"
 #include "analyzer/flags.hpp"
@@ -302,14 +303,19 @@ void Engine::summarise(Conversation& c, int dir, const FrameRecord& record,
     if (closing && s.closing.size() < kMaxClosingPackets) s.closing.push_back(view());
 
     if (v.flags != 0) {
-        for (std::size_t bit = 0; bit < s.counts.size(); ++bit) {
-            if ((v.flags >> bit) & 1u) ++s.counts[bit];
+        // Only the set bits (a frame has one or two): a loop over all of them was a fifth of
+        // this function's time.
+        for (std::uint32_t bits = v.flags; bits != 0; bits &= bits - 1) {
+            const auto bit = static_cast<std::size_t>(std::countr_zero(bits));
+            if (bit < s.counts.size()) ++s.counts[bit];
         }
         if (s.events.size() >= max_events_) {
             ++s.events_not_listed;
             return;
         }
-        EventPacket e;
+        // Filled in place: an Event built on the stack and copied stalled on store forwarding.
+        Event& event = s.events.emplace_back();
+        EventPacket& e = event.packet;
         e.frame = record.number;
         e.dir = static_cast<std::uint8_t>(dir);
         e.tcp_flags = t.flags;
@@ -317,7 +323,7 @@ void Engine::summarise(Conversation& c, int dir, const FrameRecord& record,
         e.rel_ack = (t.flags & tf::kAck) != 0 ? (t.ack - rev.base_seq.raw()).raw() : t.ack.raw();
         e.seglen = seglen;
         e.window = t.window;
-        s.events.push_back({e, v});
+        event.verdict = v;
     }
 }
 
