@@ -131,9 +131,7 @@ void Engine::handle_tcp(const FrameRecord& record, const packet::Dissected& d, b
                         bool header_captured) {
     ++obs_.tcp_frames;
     const packet::TcpHeader& t = d.tcp;
-    const FlowKey key = FlowKey::make(d.src, t.src_port, d.dst, t.dst_port);
-    auto [conv, is_new] =
-        table_.find_or_create(key, d.src, t.src_port, d.dst, t.dst_port, record.time);
+    auto [conv, is_new] = table_.find_or_create(d.src, t.src_port, d.dst, t.dst_port, record.time);
     int dir = conv->direction(d.src, t.src_port);
     std::uint32_t preset = 0;
 
@@ -142,8 +140,7 @@ void Engine::handle_tcp(const FrameRecord& record, const packet::Dissected& d, b
     // restored, Wireshark issue 17616), and tshark does not call that reuse.
     if (is_pure_syn(t.flags) && conv->flow[dir].base_seq_set) {
         if (t.seq != conv->flow[dir].base_seq) {
-            conv =
-                table_.replace(key, d.src, t.src_port, d.dst, t.dst_port, record.time, finalise_);
+            conv = table_.replace(d.src, t.src_port, d.dst, t.dst_port, record.time, finalise_);
             conv->completeness = completeness::kSynSent;
             dir = 0;
             preset |= flag::kReusedPorts;
