@@ -84,13 +84,14 @@ std::unique_ptr<Conversation> StreamTable::make(const packet::IpAddress& src, st
     return c;
 }
 
-StreamTable::Lookup StreamTable::find_or_create(const FlowKey& key, const packet::IpAddress& src,
-                                                std::uint16_t sport, const packet::IpAddress& dst,
-                                                std::uint16_t dport, Nanos now) {
-    if (last_ != nullptr && key == last_key_) {
+StreamTable::Lookup StreamTable::find_or_create(const packet::IpAddress& src, std::uint16_t sport,
+                                                const packet::IpAddress& dst, std::uint16_t dport,
+                                                Nanos now) {
+    if (last_ != nullptr && last_->joins(src, sport, dst, dport)) {
         last_->last_seen = now;
         return {last_, false};
     }
+    const FlowKey key = FlowKey::make(src, sport, dst, dport);
     auto [it, inserted] = map_.try_emplace(key);
     bool is_new = inserted;
     if (inserted) {
@@ -103,7 +104,6 @@ StreamTable::Lookup StreamTable::find_or_create(const FlowKey& key, const packet
             it->second = make(src, sport, dst, dport, now);
         }
     }
-    last_key_ = key;
     last_ = it->second.get();
     last_->last_seen = now;
     return {last_, is_new};
@@ -201,14 +201,13 @@ void StreamTable::forget_old_tombstones(Nanos now) {
     }
 }
 
-Conversation* StreamTable::replace(const FlowKey& key, const packet::IpAddress& src,
-                                   std::uint16_t sport, const packet::IpAddress& dst,
-                                   std::uint16_t dport, Nanos now, const Finalise& finalise) {
-    auto& slot = map_[key];
+Conversation* StreamTable::replace(const packet::IpAddress& src, std::uint16_t sport,
+                                   const packet::IpAddress& dst, std::uint16_t dport, Nanos now,
+                                   const Finalise& finalise) {
+    auto& slot = map_[FlowKey::make(src, sport, dst, dport)];
     auto fresh = make(src, sport, dst, dport, now);
     if (slot) finalise(*slot);
     slot = std::move(fresh);
-    last_key_ = key;
     last_ = slot.get();
     return last_;
 }

@@ -50,7 +50,14 @@ struct IpAddress {
     // Never one end of a connection across a routed path: multicast/broadcast, link-local,
     // loopback, "this network" (0.0.0.0/8, ::). Such frames are the hosts' own chatter.
     bool is_scoped_or_group() const;
-    friend bool operator==(const IpAddress&, const IpAddress&) = default;
+    // Two word compares: the defaulted one called memcmp, twice per frame in the stream lookup.
+    friend bool operator==(const IpAddress& a, const IpAddress& b) {
+        std::uint64_t x[2];
+        std::uint64_t y[2];
+        std::memcpy(x, a.bytes.data(), sizeof x);
+        std::memcpy(y, b.bytes.data(), sizeof y);
+        return a.family == b.family && ((x[0] ^ y[0]) | (x[1] ^ y[1])) == 0;
+    }
     friend auto operator<=>(const IpAddress&, const IpAddress&) = default;
 };
 

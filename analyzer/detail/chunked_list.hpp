@@ -16,15 +16,19 @@ namespace tcplab::analyzer {
 template <class T, std::size_t kChunk = 128>
 class ChunkedList {
 public:
-    void push_back(const T& value) {
+    void push_back(const T& value) { emplace_back() = value; }
+    // A new default element, to be filled in place (no copy through a temporary).
+    T& emplace_back() {
+        T* slot;
         if (size_ < kChunk) {
-            head_.push_back(value);
+            slot = &head_.emplace_back();
         } else {
             const std::size_t i = size_ - kChunk;
             if (i % kChunk == 0) chunks_.push_back(std::make_unique<Chunk>());
-            (*chunks_.back())[i % kChunk] = value;
+            slot = &(*chunks_.back())[i % kChunk];  // value-initialised with its chunk
         }
         ++size_;
+        return *slot;
     }
     std::size_t size() const { return size_; }
     bool empty() const { return size_ == 0; }

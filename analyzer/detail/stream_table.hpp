@@ -63,6 +63,12 @@ struct Conversation {
     int direction(const packet::IpAddress& src, std::uint16_t sport) const {
         return (sport == port[0] && src == addr[0]) ? 0 : 1;  // the cheap test first
     }
+    // True when the packet src:sport -> dst:dport belongs to this conversation (either way).
+    bool joins(const packet::IpAddress& src, std::uint16_t sport, const packet::IpAddress& dst,
+               std::uint16_t dport) const {
+        if (sport == port[0] && dport == port[1]) return src == addr[0] && dst == addr[1];
+        return sport == port[1] && dport == port[0] && src == addr[1] && dst == addr[0];
+    }
     bool closed() const { return (completeness & (completeness::kFin | completeness::kRst)) != 0; }
 };
 
@@ -105,12 +111,13 @@ public:
         Conversation* conversation;
         bool is_new;
     };
-    Lookup find_or_create(const FlowKey& key, const packet::IpAddress& src, std::uint16_t sport,
+    // The key is only computed when the packet is not in the last conversation looked up.
+    Lookup find_or_create(const packet::IpAddress& src, std::uint16_t sport,
                           const packet::IpAddress& dst, std::uint16_t dport, Nanos now);
     // Port reuse: a fresh conversation (next stream index) replaces the one on this key; the
     // old one goes to finalise. A revived conversation has no summary: its report was written
     // when it was first freed.
-    Conversation* replace(const FlowKey& key, const packet::IpAddress& src, std::uint16_t sport,
+    Conversation* replace(const packet::IpAddress& src, std::uint16_t sport,
                           const packet::IpAddress& dst, std::uint16_t dport, Nanos now,
                           const Finalise& finalise);
     // Finalises conversations idle past their limit, leaving a tombstone for each. Cheap to
@@ -156,7 +163,6 @@ private:
     // The same for tombstones with a saved state: the oldest state is dropped first.
     std::deque<std::pair<FlowKey, Nanos>> saved_order_;
     // One-entry cache: bulk captures hit the same conversation again and again.
-    FlowKey last_key_{};
     Conversation* last_ = nullptr;
 };
 

@@ -193,8 +193,7 @@ TEST(StreamTableRevival, SavedStateWithinTheBudgetNumberingOnlyBeyondIt) {
                           /*tombstone_ttl=*/1'000'000, /*max_tombstones=*/10, budget);
         const auto a = *packet::IpAddress::parse("198.18.0.2");
         const auto b = *packet::IpAddress::parse("198.19.0.2");
-        const FlowKey key = FlowKey::make(a, 40000, b, 80);
-        Conversation* c = table.find_or_create(key, a, 40000, b, 80, 0).conversation;
+        Conversation* c = table.find_or_create(a, 40000, b, 80, 0).conversation;
         c->flow[0].nextseq = SeqNum(1234);
         c->flow[1].unacked.push_back({SeqNum(7), SeqNum(8), 3, 5});
         c->completeness = completeness::kSynSent | completeness::kFin;
@@ -209,7 +208,7 @@ TEST(StreamTableRevival, SavedStateWithinTheBudgetNumberingOnlyBeyondIt) {
         EXPECT_EQ(table.tombstone_count(), 1u);
         EXPECT_EQ(table.saved_state_bytes() != 0, budget != 0);
 
-        const auto late = table.find_or_create(key, b, 80, a, 40000, 200);  // from the other side
+        const auto late = table.find_or_create(b, 80, a, 40000, 200);  // from the other side
         EXPECT_FALSE(late.is_new);
         EXPECT_EQ(late.conversation->stream, 0u);
         EXPECT_EQ(late.conversation->direction(a, 40000), 0);  // roles kept
