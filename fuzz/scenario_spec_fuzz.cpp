@@ -2,7 +2,7 @@
 // parser, here over the bytes in memory rather than a file written per input) reads the INI
 // (Boost.Program_options config syntax), the traffic lines and the impairment keys, and must
 // either reject it with a UsageError naming the file, or return a spec that passes its own
-// validation (the runner trusts it from there on).
+// validation and has something to run (the runner trusts it from there on).
 #include <cstdint>
 #include <cstdio>
 #include <cstdlib>
@@ -21,7 +21,9 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
         return 0;
     }
     const auto problems = tcplab::netem::validate(spec.impairment);
-    if (!problems.empty() || spec.traffic.empty() ||
+    // A scenario's traffic is its traffic lines, or the user's client command (issue 19: a
+    // scenario that only runs the user's programs has no built-in traffic).
+    if (!problems.empty() || (spec.traffic.empty() && spec.commands.client.empty()) ||
         !(spec.timeout_s > 0 && spec.timeout_s <= 3600)) {
         std::fprintf(stderr, "parse_scenario accepted an invalid scenario (timeout %g)\n",
                      spec.timeout_s);
