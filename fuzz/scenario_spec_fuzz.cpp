@@ -23,7 +23,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     const auto problems = tcplab::netem::validate(spec.impairment);
     // A scenario's traffic is its traffic lines, or the user's client command (issue 19: a
     // scenario that only runs the user's programs has no built-in traffic).
-    if (!problems.empty() || (spec.traffic.empty() && spec.commands.client.empty()) ||
+    if (!problems.empty() || (spec.traffic.empty() && spec.commands.empty()) ||
         !(spec.timeout_s > 0 && spec.timeout_s <= 3600)) {
         std::fprintf(stderr, "parse_scenario accepted an invalid scenario (timeout %g)\n",
                      spec.timeout_s);
