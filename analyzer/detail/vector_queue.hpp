@@ -1,7 +1,8 @@
 #pragma once
 // VectorQueue<T>: the std::deque operations SequenceSpace needs (push_back, pop_front, a sorted
-// insert, iteration) over one std::vector and the index of its first element. A deque allocates
-// and frees a 512-byte node every 16 segments as a stream's data is sent and acknowledged; here
+// insert, iteration) over one std::vector and the index of its first element. libstdc++'s deque
+// allocates a map and a 512-byte node even while empty (two per stream: most of a short stream's
+// memory), and frees and allocates a node every 16 segments as data is sent and acknowledged; here
 // popped elements stay in place until the vector empties (then it is reused, capacity and all) or
 // they are at least half of it (then they are dropped in one move), so steady traffic allocates
 // nothing. Iterators are invalidated by push_back, insert and pop_front.
